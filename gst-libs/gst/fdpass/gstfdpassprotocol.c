@@ -1,0 +1,722 @@
+/* GStreamer fd passing library
+ * Copyright (C) 2026 gst-fdpass contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Library General Public License for more details.
+ *
+ * You should have received a copy of the GNU Library General Public
+ * License along with this library; if not, write to the
+ * Free Software Foundation, Inc., 51 Franklin St, Fifth Floor,
+ * Boston, MA 02110-1301, USA.
+ */
+
+/**
+ * SECTION:gstfdpassprotocol
+ * @title: fdpass wire protocol
+ * @short_description: Encoding and decoding of the messages exchanged by
+ *     fdpay, fddepay and the fdpass socket elements
+ *
+ * Every message is a 16 byte header followed by a payload. All fields are
+ * little-endian and of fixed width; `docs/wire-protocol.md` describes every
+ * byte. File descriptors travel next to the message bytes as SCM_RIGHTS
+ * ancillary data; this module only deals with bytes and checks them: every
+ * length, count and offset is bounds-checked, and malformed input is
+ * rejected with a #GError in the %GST_FDPASS_ERROR domain.
+ *
+ * Since: 1.0
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstfdpassprotocol.h"
+
+#include <gst/base/gstbytereader.h>
+#include <gst/base/gstbytewriter.h>
+
+#include <string.h>
+#include <sys/stat.h>
+
+#define BUFFER_FIXED_SIZE 56
+#define FD_ENTRY_SIZE 32
+#define MEM_ENTRY_SIZE 24
+#define EXT_HEADER_SIZE 8
+#define VIDEO_META_EXT_SIZE 72
+#define HELLO_SIZE 8
+#define RELEASE_FIXED_SIZE 8
+
+/* extension blocks at the end of a buffer message */
+#define EXT_VIDEO_META 1
+
+G_STATIC_ASSERT (BUFFER_FIXED_SIZE == 6 * 8 + 4 + 2 + 2);
+G_STATIC_ASSERT (VIDEO_META_EXT_SIZE == 6 * 4 + 4 * 8 + 4 * 4);
+G_STATIC_ASSERT (GST_VIDEO_MAX_PLANES == 4);
+G_STATIC_ASSERT (GST_FDPASS_HEADER_SIZE + BUFFER_FIXED_SIZE +
+    GST_FDPASS_MAX_FDS * FD_ENTRY_SIZE +
+    GST_FDPASS_MAX_MEMORIES * MEM_ENTRY_SIZE +
+    EXT_HEADER_SIZE + VIDEO_META_EXT_SIZE <= GST_FDPASS_MAX_PAYLOAD);
+
+G_DEFINE_QUARK (gst - fdpass - error - quark, gst_fdpass_error);
+
+static void
+write_header (GstByteWriter * bw, GstFdPassMessageType type, guint n_fds)
+{
+  gst_byte_writer_put_uint32_le (bw, GST_FDPASS_MAGIC);
+  gst_byte_writer_put_uint16_le (bw, type);
+  gst_byte_writer_put_uint16_le (bw, n_fds);
+  gst_byte_writer_put_uint32_le (bw, 0);
+  /* payload size, patched by finish_message() */
+  gst_byte_writer_put_uint32_le (bw, 0);
+}
+
+static GstBuffer *
+finish_message (GstByteWriter * bw)
+{
+  guint size = gst_byte_writer_get_size (bw);
+
+  g_assert (size >= GST_FDPASS_HEADER_SIZE);
+  g_assert (size - GST_FDPASS_HEADER_SIZE <= GST_FDPASS_MAX_PAYLOAD);
+
+  gst_byte_writer_set_pos (bw, 12);
+  gst_byte_writer_put_uint32_le (bw, size - GST_FDPASS_HEADER_SIZE);
+  gst_byte_writer_set_pos (bw, size);
+
+  return gst_byte_writer_reset_and_get_buffer (bw);
+}
+
+/**
+ * gst_fdpass_message_new_hello:
+ * @hello: the versions and features to announce
+ *
+ * Returns: (transfer full): a hello message
+ */
+GstBuffer *
+gst_fdpass_message_new_hello (const GstFdPassHello * hello)
+{
+  GstByteWriter bw;
+
+  g_return_val_if_fail (hello != NULL, NULL);
+
+  gst_byte_writer_init_with_size (&bw, GST_FDPASS_HEADER_SIZE + HELLO_SIZE,
+      FALSE);
+  write_header (&bw, GST_FDPASS_MESSAGE_HELLO, 0);
+  gst_byte_writer_put_uint16_le (&bw, hello->version_major);
+  gst_byte_writer_put_uint16_le (&bw, hello->version_minor);
+  gst_byte_writer_put_uint32_le (&bw, hello->features);
+
+  return finish_message (&bw);
+}
+
+/**
+ * gst_fdpass_message_new_caps:
+ * @caps: fixed caps
+ *
+ * Returns: (transfer full) (nullable): a caps message, or %NULL when the
+ *     serialized caps are larger than %GST_FDPASS_MAX_PAYLOAD
+ */
+GstBuffer *
+gst_fdpass_message_new_caps (const GstCaps * caps)
+{
+  GstByteWriter bw;
+  gchar *str;
+  gsize len;
+
+  g_return_val_if_fail (GST_IS_CAPS (caps), NULL);
+
+  str = gst_caps_to_string (caps);
+  len = strlen (str) + 1;
+  if (len > GST_FDPASS_MAX_PAYLOAD) {
+    g_free (str);
+    return NULL;
+  }
+
+  gst_byte_writer_init_with_size (&bw, GST_FDPASS_HEADER_SIZE + len, FALSE);
+  write_header (&bw, GST_FDPASS_MESSAGE_CAPS, 0);
+  gst_byte_writer_put_data (&bw, (const guint8 *) str, len);
+  g_free (str);
+
+  return finish_message (&bw);
+}
+
+/**
+ * gst_fdpass_message_new_buffer:
+ * @info: the buffer to describe
+ *
+ * Encodes a buffer message. The file descriptors described by @info must be
+ * sent with the returned bytes, in the same order.
+ *
+ * Returns: (transfer full): a buffer message
+ */
+GstBuffer *
+gst_fdpass_message_new_buffer (const GstFdPassBufferInfo * info)
+{
+  GstByteWriter bw;
+  guint i;
+
+  g_return_val_if_fail (info != NULL, NULL);
+  g_return_val_if_fail (info->n_fds <= GST_FDPASS_MAX_FDS, NULL);
+  g_return_val_if_fail (info->n_memories <= GST_FDPASS_MAX_MEMORIES, NULL);
+
+  gst_byte_writer_init_with_size (&bw, GST_FDPASS_HEADER_SIZE +
+      BUFFER_FIXED_SIZE + info->n_fds * FD_ENTRY_SIZE +
+      info->n_memories * MEM_ENTRY_SIZE +
+      (info->has_video_meta ? EXT_HEADER_SIZE + VIDEO_META_EXT_SIZE : 0),
+      FALSE);
+  write_header (&bw, GST_FDPASS_MESSAGE_BUFFER, info->n_fds);
+
+  gst_byte_writer_put_uint64_le (&bw, info->id);
+  gst_byte_writer_put_uint64_le (&bw, info->pts);
+  gst_byte_writer_put_uint64_le (&bw, info->dts);
+  gst_byte_writer_put_uint64_le (&bw, info->duration);
+  gst_byte_writer_put_uint64_le (&bw, info->offset);
+  gst_byte_writer_put_uint64_le (&bw, info->offset_end);
+  gst_byte_writer_put_uint32_le (&bw, info->flags);
+  gst_byte_writer_put_uint16_le (&bw, info->n_fds);
+  gst_byte_writer_put_uint16_le (&bw, info->n_memories);
+
+  for (i = 0; i < info->n_fds; i++) {
+    const GstFdPassFdInfo *fd = &info->fds[i];
+
+    gst_byte_writer_put_uint32_le (&bw, fd->kind);
+    gst_byte_writer_put_uint32_le (&bw, 0);
+    gst_byte_writer_put_uint64_le (&bw, fd->dev);
+    gst_byte_writer_put_uint64_le (&bw, fd->ino);
+    gst_byte_writer_put_uint64_le (&bw, fd->size);
+  }
+
+  for (i = 0; i < info->n_memories; i++) {
+    const GstFdPassMemInfo *mem = &info->memories[i];
+
+    gst_byte_writer_put_uint32_le (&bw, mem->fd_index);
+    gst_byte_writer_put_uint32_le (&bw, 0);
+    gst_byte_writer_put_uint64_le (&bw, mem->offset);
+    gst_byte_writer_put_uint64_le (&bw, mem->size);
+  }
+
+  if (info->has_video_meta) {
+    const GstFdPassVideoInfo *v = &info->video;
+
+    gst_byte_writer_put_uint16_le (&bw, EXT_VIDEO_META);
+    gst_byte_writer_put_uint16_le (&bw, 0);
+    gst_byte_writer_put_uint32_le (&bw, VIDEO_META_EXT_SIZE);
+    gst_byte_writer_put_uint32_le (&bw, v->format);
+    gst_byte_writer_put_uint32_le (&bw, v->flags);
+    gst_byte_writer_put_uint32_le (&bw, v->width);
+    gst_byte_writer_put_uint32_le (&bw, v->height);
+    gst_byte_writer_put_uint32_le (&bw, v->n_planes);
+    gst_byte_writer_put_uint32_le (&bw, 0);
+    for (i = 0; i < GST_VIDEO_MAX_PLANES; i++)
+      gst_byte_writer_put_uint64_le (&bw, v->offset[i]);
+    for (i = 0; i < GST_VIDEO_MAX_PLANES; i++)
+      gst_byte_writer_put_int32_le (&bw, v->stride[i]);
+  }
+
+  return finish_message (&bw);
+}
+
+/**
+ * gst_fdpass_message_new_eos:
+ *
+ * Returns: (transfer full): an end-of-stream message
+ */
+GstBuffer *
+gst_fdpass_message_new_eos (void)
+{
+  GstByteWriter bw;
+
+  gst_byte_writer_init_with_size (&bw, GST_FDPASS_HEADER_SIZE, FALSE);
+  write_header (&bw, GST_FDPASS_MESSAGE_EOS, 0);
+
+  return finish_message (&bw);
+}
+
+/**
+ * gst_fdpass_message_new_release:
+ * @ids: (array length=n_ids): ids of the buffers the receiver is done with
+ * @n_ids: number of ids, at most %GST_FDPASS_MAX_RELEASE_IDS
+ *
+ * Returns: (transfer full): a release message
+ */
+GstBuffer *
+gst_fdpass_message_new_release (const guint64 * ids, guint n_ids)
+{
+  GstByteWriter bw;
+  guint i;
+
+  g_return_val_if_fail (ids != NULL || n_ids == 0, NULL);
+  g_return_val_if_fail (n_ids <= GST_FDPASS_MAX_RELEASE_IDS, NULL);
+
+  gst_byte_writer_init_with_size (&bw, GST_FDPASS_HEADER_SIZE +
+      RELEASE_FIXED_SIZE + n_ids * 8, FALSE);
+  write_header (&bw, GST_FDPASS_MESSAGE_RELEASE, 0);
+  gst_byte_writer_put_uint32_le (&bw, n_ids);
+  gst_byte_writer_put_uint32_le (&bw, 0);
+  for (i = 0; i < n_ids; i++)
+    gst_byte_writer_put_uint64_le (&bw, ids[i]);
+
+  return finish_message (&bw);
+}
+
+#define FAIL(code, ...) G_STMT_START { \
+  g_set_error (error, GST_FDPASS_ERROR, GST_FDPASS_ERROR_ ## code, \
+      __VA_ARGS__); \
+  return FALSE; \
+} G_STMT_END
+
+#define TRUNCATED(what) \
+  FAIL (INVALID, "Truncated %s (%" G_GSIZE_FORMAT " bytes)", what, size)
+
+/**
+ * gst_fdpass_header_parse:
+ * @data: (array length=size): at least %GST_FDPASS_HEADER_SIZE bytes
+ * @size: number of bytes in @data
+ * @header: (out): the parsed header
+ * @error: return location for a #GError
+ *
+ * Parses and checks a message header: the magic, the payload size against
+ * %GST_FDPASS_MAX_PAYLOAD and the fd count against %GST_FDPASS_MAX_FDS.
+ * Messages of known types other than buffer messages must carry no fds.
+ *
+ * Returns: %TRUE when the header is valid
+ */
+gboolean
+gst_fdpass_header_parse (const guint8 * data, gsize size,
+    GstFdPassHeader * header, GError ** error)
+{
+  GstByteReader br;
+  guint32 magic = 0;
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (data != NULL || size == 0, FALSE);
+  g_return_val_if_fail (header != NULL, FALSE);
+
+  gst_byte_reader_init (&br, data, size);
+  ok &= gst_byte_reader_get_uint32_le (&br, &magic);
+  ok &= gst_byte_reader_get_uint16_le (&br, &header->type);
+  ok &= gst_byte_reader_get_uint16_le (&br, &header->n_fds);
+  ok &= gst_byte_reader_get_uint32_le (&br, &header->flags);
+  ok &= gst_byte_reader_get_uint32_le (&br, &header->payload_size);
+  if (!ok)
+    TRUNCATED ("message header");
+
+  if (magic != GST_FDPASS_MAGIC)
+    FAIL (INVALID, "Bad magic 0x%08x, not an fdpass stream", magic);
+
+  if (header->payload_size > GST_FDPASS_MAX_PAYLOAD)
+    FAIL (TOO_LARGE, "Payload of %u bytes is larger than the limit of %u",
+        header->payload_size, GST_FDPASS_MAX_PAYLOAD);
+
+  if (header->n_fds > GST_FDPASS_MAX_FDS)
+    FAIL (TOO_LARGE, "%u file descriptors in one message, the limit is %u",
+        header->n_fds, GST_FDPASS_MAX_FDS);
+
+  switch (header->type) {
+    case GST_FDPASS_MESSAGE_HELLO:
+    case GST_FDPASS_MESSAGE_CAPS:
+    case GST_FDPASS_MESSAGE_EOS:
+    case GST_FDPASS_MESSAGE_RELEASE:
+      if (header->n_fds != 0)
+        FAIL (INVALID, "Message of type %u carries %u file descriptors",
+            header->type, header->n_fds);
+      break;
+    default:
+      break;
+  }
+
+  return TRUE;
+}
+
+/**
+ * gst_fdpass_hello_parse:
+ * @payload: (array length=size): the payload of a hello message
+ * @size: payload size
+ * @hello: (out): the parsed hello
+ * @error: return location for a #GError
+ *
+ * Parses a hello message. A peer with another major version is refused with
+ * %GST_FDPASS_ERROR_VERSION.
+ *
+ * Returns: %TRUE when the hello is valid and compatible
+ */
+gboolean
+gst_fdpass_hello_parse (const guint8 * payload, gsize size,
+    GstFdPassHello * hello, GError ** error)
+{
+  GstByteReader br;
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (payload != NULL || size == 0, FALSE);
+  g_return_val_if_fail (hello != NULL, FALSE);
+
+  gst_byte_reader_init (&br, payload, size);
+  ok &= gst_byte_reader_get_uint16_le (&br, &hello->version_major);
+  ok &= gst_byte_reader_get_uint16_le (&br, &hello->version_minor);
+  ok &= gst_byte_reader_get_uint32_le (&br, &hello->features);
+  if (!ok)
+    TRUNCATED ("hello message");
+
+  if (hello->version_major != GST_FDPASS_VERSION_MAJOR)
+    FAIL (VERSION, "Peer speaks protocol version %u.%u, this is %u.%u",
+        hello->version_major, hello->version_minor,
+        GST_FDPASS_VERSION_MAJOR, GST_FDPASS_VERSION_MINOR);
+
+  return TRUE;
+}
+
+/**
+ * gst_fdpass_caps_parse:
+ * @payload: (array length=size): the payload of a caps message
+ * @size: payload size
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (nullable): the caps, or %NULL when the payload
+ *     is not a NUL-terminated string of fixed caps
+ */
+GstCaps *
+gst_fdpass_caps_parse (const guint8 * payload, gsize size, GError ** error)
+{
+  GstCaps *caps;
+
+  g_return_val_if_fail (payload != NULL || size == 0, NULL);
+
+  if (size == 0 || payload[size - 1] != '\0' ||
+      memchr (payload, '\0', size) != payload + size - 1) {
+    g_set_error (error, GST_FDPASS_ERROR, GST_FDPASS_ERROR_INVALID,
+        "Caps message is not one NUL-terminated string");
+    return NULL;
+  }
+
+  if (!g_utf8_validate ((const gchar *) payload, size - 1, NULL)) {
+    g_set_error (error, GST_FDPASS_ERROR, GST_FDPASS_ERROR_INVALID,
+        "Caps message is not valid UTF-8");
+    return NULL;
+  }
+
+  caps = gst_caps_from_string ((const gchar *) payload);
+  if (caps == NULL || !gst_caps_is_fixed (caps)) {
+    g_set_error (error, GST_FDPASS_ERROR, GST_FDPASS_ERROR_INVALID,
+        "Caps message holds no fixed caps: '%s'", (const gchar *) payload);
+    gst_clear_caps (&caps);
+    return NULL;
+  }
+
+  return caps;
+}
+
+static gboolean
+video_format_is_known (guint32 format)
+{
+  GEnumClass *klass = g_type_class_ref (GST_TYPE_VIDEO_FORMAT);
+  gboolean known = format != GST_VIDEO_FORMAT_UNKNOWN &&
+      g_enum_get_value (klass, format) != NULL;
+
+  g_type_class_unref (klass);
+  return known;
+}
+
+static gboolean
+parse_video_meta (GstByteReader * br, GstFdPassVideoInfo * v, GError ** error)
+{
+  gsize size = gst_byte_reader_get_remaining (br);
+  guint32 reserved;
+  gboolean ok = TRUE;
+  guint i;
+
+  ok &= gst_byte_reader_get_uint32_le (br, &v->format);
+  ok &= gst_byte_reader_get_uint32_le (br, &v->flags);
+  ok &= gst_byte_reader_get_uint32_le (br, &v->width);
+  ok &= gst_byte_reader_get_uint32_le (br, &v->height);
+  ok &= gst_byte_reader_get_uint32_le (br, &v->n_planes);
+  ok &= gst_byte_reader_get_uint32_le (br, &reserved);
+  for (i = 0; i < GST_VIDEO_MAX_PLANES; i++)
+    ok &= gst_byte_reader_get_uint64_le (br, &v->offset[i]);
+  for (i = 0; i < GST_VIDEO_MAX_PLANES; i++)
+    ok &= gst_byte_reader_get_int32_le (br, &v->stride[i]);
+  if (!ok)
+    TRUNCATED ("video meta");
+
+  if (!video_format_is_known (v->format))
+    FAIL (INVALID, "Unknown video format %u", v->format);
+  if (v->n_planes == 0 || v->n_planes > GST_VIDEO_MAX_PLANES)
+    FAIL (INVALID, "Video meta with %u planes", v->n_planes);
+  if (v->width == 0 || v->height == 0 || v->width > G_MAXINT ||
+      v->height > G_MAXINT)
+    FAIL (INVALID, "Video meta with size %ux%u", v->width, v->height);
+  for (i = 0; i < v->n_planes; i++) {
+    if (v->offset[i] > G_MAXSIZE)
+      FAIL (TOO_LARGE, "Plane %u offset %" G_GUINT64_FORMAT " does not fit",
+          i, v->offset[i]);
+  }
+
+  return TRUE;
+}
+
+/**
+ * gst_fdpass_buffer_parse:
+ * @header: the header of the message
+ * @payload: (array length=size): the payload of a buffer message
+ * @size: payload size
+ * @info: (out caller-allocates): the parsed buffer description
+ * @error: return location for a #GError
+ *
+ * Parses and checks a buffer message: the fd count must match the header,
+ * every memory must name an existing fd and lie within the 64 bit range,
+ * and counts must be within the limits. Unknown extension blocks are
+ * skipped.
+ *
+ * Returns: %TRUE when the message is valid
+ */
+gboolean
+gst_fdpass_buffer_parse (const GstFdPassHeader * header,
+    const guint8 * payload, gsize size, GstFdPassBufferInfo * info,
+    GError ** error)
+{
+  GstByteReader br;
+  guint16 n_fds = 0, n_memories = 0;
+  gboolean ok = TRUE;
+  guint i;
+
+  g_return_val_if_fail (header != NULL, FALSE);
+  g_return_val_if_fail (payload != NULL || size == 0, FALSE);
+  g_return_val_if_fail (info != NULL, FALSE);
+
+  memset (info, 0, sizeof (*info));
+  gst_byte_reader_init (&br, payload, size);
+
+  ok &= gst_byte_reader_get_uint64_le (&br, &info->id);
+  ok &= gst_byte_reader_get_uint64_le (&br, &info->pts);
+  ok &= gst_byte_reader_get_uint64_le (&br, &info->dts);
+  ok &= gst_byte_reader_get_uint64_le (&br, &info->duration);
+  ok &= gst_byte_reader_get_uint64_le (&br, &info->offset);
+  ok &= gst_byte_reader_get_uint64_le (&br, &info->offset_end);
+  ok &= gst_byte_reader_get_uint32_le (&br, &info->flags);
+  ok &= gst_byte_reader_get_uint16_le (&br, &n_fds);
+  ok &= gst_byte_reader_get_uint16_le (&br, &n_memories);
+  if (!ok)
+    TRUNCATED ("buffer message");
+
+  if (n_fds != header->n_fds)
+    FAIL (FD, "Buffer message describes %u file descriptors but %u were "
+        "announced", n_fds, header->n_fds);
+  if (n_fds > GST_FDPASS_MAX_FDS)
+    FAIL (TOO_LARGE, "%u file descriptors, the limit is %u", n_fds,
+        GST_FDPASS_MAX_FDS);
+  if (n_memories > GST_FDPASS_MAX_MEMORIES)
+    FAIL (TOO_LARGE, "%u memories, the limit is %u", n_memories,
+        GST_FDPASS_MAX_MEMORIES);
+
+  info->n_fds = n_fds;
+  for (i = 0; i < n_fds; i++) {
+    GstFdPassFdInfo *fd = &info->fds[i];
+    guint32 reserved;
+
+    ok &= gst_byte_reader_get_uint32_le (&br, &fd->kind);
+    ok &= gst_byte_reader_get_uint32_le (&br, &reserved);
+    ok &= gst_byte_reader_get_uint64_le (&br, &fd->dev);
+    ok &= gst_byte_reader_get_uint64_le (&br, &fd->ino);
+    ok &= gst_byte_reader_get_uint64_le (&br, &fd->size);
+    if (!ok)
+      TRUNCATED ("fd table");
+    if (fd->kind != GST_FDPASS_FD_KIND_FILE &&
+        fd->kind != GST_FDPASS_FD_KIND_DMABUF)
+      FAIL (INVALID, "File descriptor %u has unknown kind %u", i, fd->kind);
+  }
+
+  info->n_memories = n_memories;
+  for (i = 0; i < n_memories; i++) {
+    GstFdPassMemInfo *mem = &info->memories[i];
+    guint32 reserved;
+    guint64 end;
+
+    ok &= gst_byte_reader_get_uint32_le (&br, &mem->fd_index);
+    ok &= gst_byte_reader_get_uint32_le (&br, &reserved);
+    ok &= gst_byte_reader_get_uint64_le (&br, &mem->offset);
+    ok &= gst_byte_reader_get_uint64_le (&br, &mem->size);
+    if (!ok)
+      TRUNCATED ("memory table");
+    if (mem->fd_index >= n_fds)
+      FAIL (INVALID, "Memory %u uses file descriptor %u of %u", i,
+          mem->fd_index, n_fds);
+    if (!g_uint64_checked_add (&end, mem->offset, mem->size) ||
+        end > G_MAXSSIZE)
+      FAIL (TOO_LARGE, "Memory %u (offset %" G_GUINT64_FORMAT ", size %"
+          G_GUINT64_FORMAT ") does not fit in memory", i, mem->offset,
+          mem->size);
+  }
+
+  while (gst_byte_reader_get_remaining (&br) > 0) {
+    guint16 ext_type = 0, reserved = 0;
+    guint32 ext_size = 0;
+    const guint8 *ext_data;
+    GstByteReader ext;
+
+    ok &= gst_byte_reader_get_uint16_le (&br, &ext_type);
+    ok &= gst_byte_reader_get_uint16_le (&br, &reserved);
+    ok &= gst_byte_reader_get_uint32_le (&br, &ext_size);
+    ok &= gst_byte_reader_get_data (&br, ext_size, &ext_data);
+    if (!ok)
+      TRUNCATED ("extension block");
+
+    gst_byte_reader_init (&ext, ext_data, ext_size);
+    switch (ext_type) {
+      case EXT_VIDEO_META:
+        if (info->has_video_meta)
+          FAIL (INVALID, "Two video metas in one buffer message");
+        if (!parse_video_meta (&ext, &info->video, error))
+          return FALSE;
+        info->has_video_meta = TRUE;
+        break;
+      default:
+        /* added by a later minor version: skip */
+        break;
+    }
+  }
+
+  return TRUE;
+}
+
+/**
+ * gst_fdpass_release_parse:
+ * @payload: (array length=size): the payload of a release message
+ * @size: payload size
+ * @ids: (out) (array length=n_ids) (transfer full): the released ids, free
+ *     with g_free()
+ * @n_ids: (out): number of ids
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE when the message is valid
+ */
+gboolean
+gst_fdpass_release_parse (const guint8 * payload, gsize size, guint64 ** ids,
+    guint * n_ids, GError ** error)
+{
+  GstByteReader br;
+  guint32 count = 0, reserved = 0;
+  gboolean ok = TRUE;
+  guint64 *out;
+  guint i;
+
+  g_return_val_if_fail (payload != NULL || size == 0, FALSE);
+  g_return_val_if_fail (ids != NULL && n_ids != NULL, FALSE);
+
+  gst_byte_reader_init (&br, payload, size);
+  ok &= gst_byte_reader_get_uint32_le (&br, &count);
+  ok &= gst_byte_reader_get_uint32_le (&br, &reserved);
+  if (!ok)
+    TRUNCATED ("release message");
+
+  if (count > GST_FDPASS_MAX_RELEASE_IDS)
+    FAIL (TOO_LARGE, "%u ids in one release message, the limit is %u", count,
+        GST_FDPASS_MAX_RELEASE_IDS);
+  if (gst_byte_reader_get_remaining (&br) < (gsize) count * 8)
+    TRUNCATED ("release message");
+
+  out = g_new (guint64, MAX (count, 1));
+  for (i = 0; i < count; i++)
+    gst_byte_reader_get_uint64_le (&br, &out[i]);
+
+  *ids = out;
+  *n_ids = count;
+  return TRUE;
+}
+
+/**
+ * gst_fdpass_fd_info_from_fd:
+ * @fd: a file descriptor
+ * @kind: what @fd is
+ * @info: (out): its identity
+ *
+ * Fills @info with the identity (device, inode and size) of @fd.
+ *
+ * Returns: %FALSE when fstat() failed, with errno set
+ */
+gboolean
+gst_fdpass_fd_info_from_fd (gint fd, GstFdPassFdKind kind,
+    GstFdPassFdInfo * info)
+{
+  struct stat st;
+
+  g_return_val_if_fail (info != NULL, FALSE);
+
+  if (fstat (fd, &st) < 0)
+    return FALSE;
+
+  info->kind = kind;
+  info->dev = st.st_dev;
+  info->ino = st.st_ino;
+  info->size = st.st_size;
+  return TRUE;
+}
+
+/**
+ * gst_fdpass_buffer_info_set_video_meta:
+ * @info: a buffer description
+ * @meta: the video meta of the buffer
+ *
+ * Returns: %FALSE when @meta cannot be described (too many planes)
+ */
+gboolean
+gst_fdpass_buffer_info_set_video_meta (GstFdPassBufferInfo * info,
+    const GstVideoMeta * meta)
+{
+  GstFdPassVideoInfo *v;
+  guint i;
+
+  g_return_val_if_fail (info != NULL, FALSE);
+  g_return_val_if_fail (meta != NULL, FALSE);
+
+  if (meta->n_planes == 0 || meta->n_planes > GST_VIDEO_MAX_PLANES)
+    return FALSE;
+
+  v = &info->video;
+  memset (v, 0, sizeof (*v));
+  v->format = meta->format;
+  v->flags = meta->flags;
+  v->width = meta->width;
+  v->height = meta->height;
+  v->n_planes = meta->n_planes;
+  for (i = 0; i < meta->n_planes; i++) {
+    v->offset[i] = meta->offset[i];
+    v->stride[i] = meta->stride[i];
+  }
+  info->has_video_meta = TRUE;
+
+  return TRUE;
+}
+
+/**
+ * gst_fdpass_buffer_info_add_video_meta:
+ * @info: a parsed buffer description with a video meta
+ * @buffer: the buffer to add it to
+ *
+ * Returns: (transfer none) (nullable): the added meta
+ */
+GstVideoMeta *
+gst_fdpass_buffer_info_add_video_meta (const GstFdPassBufferInfo * info,
+    GstBuffer * buffer)
+{
+  const GstFdPassVideoInfo *v;
+  gsize offset[GST_VIDEO_MAX_PLANES] = { 0, };
+  gint stride[GST_VIDEO_MAX_PLANES] = { 0, };
+  guint i;
+
+  g_return_val_if_fail (info != NULL, NULL);
+  g_return_val_if_fail (info->has_video_meta, NULL);
+
+  v = &info->video;
+  for (i = 0; i < v->n_planes && i < GST_VIDEO_MAX_PLANES; i++) {
+    offset[i] = v->offset[i];
+    stride[i] = v->stride[i];
+  }
+
+  return gst_buffer_add_video_meta_full (buffer, v->flags, v->format,
+      v->width, v->height, v->n_planes, offset, stride);
+}

@@ -1,0 +1,355 @@
+/* GStreamer fd passing library
+ * Copyright (C) 2026 gst-fdpass contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Library General Public License for more details.
+ *
+ * You should have received a copy of the GNU Library General Public
+ * License along with this library; if not, write to the
+ * Free Software Foundation, Inc., 51 Franklin St, Fifth Floor,
+ * Boston, MA 02110-1301, USA.
+ */
+
+#ifndef __GST_FDPASS_PROTOCOL_H__
+#define __GST_FDPASS_PROTOCOL_H__
+
+#include <gst/gst.h>
+#include <gst/video/video.h>
+#include <gst/fdpass/fdpass-prelude.h>
+
+G_BEGIN_DECLS
+
+/**
+ * GST_FDPASS_MAGIC:
+ *
+ * The first four bytes of every message: "FDPS".
+ */
+#define GST_FDPASS_MAGIC 0x53504446u
+
+/**
+ * GST_FDPASS_VERSION_MAJOR:
+ *
+ * Major version of the wire protocol this library speaks. A peer with
+ * another major version cannot be understood.
+ */
+#define GST_FDPASS_VERSION_MAJOR 1
+
+/**
+ * GST_FDPASS_VERSION_MINOR:
+ *
+ * Minor version of the wire protocol. Minor versions only add message
+ * types, extension blocks and trailing fields that older peers skip.
+ */
+#define GST_FDPASS_VERSION_MINOR 0
+
+/**
+ * GST_FDPASS_HEADER_SIZE:
+ *
+ * Size in bytes of the fixed header in front of every message.
+ */
+#define GST_FDPASS_HEADER_SIZE 16
+
+/**
+ * GST_FDPASS_MAX_PAYLOAD:
+ *
+ * Largest payload a message may announce. Anything larger is rejected
+ * before any memory is allocated for it.
+ */
+#define GST_FDPASS_MAX_PAYLOAD (64 * 1024)
+
+/**
+ * GST_FDPASS_MAX_FDS:
+ *
+ * Largest number of file descriptors one message may carry.
+ */
+#define GST_FDPASS_MAX_FDS 16
+
+/**
+ * GST_FDPASS_MAX_MEMORIES:
+ *
+ * Largest number of memories one buffer message may describe.
+ */
+#define GST_FDPASS_MAX_MEMORIES 16
+
+/**
+ * GST_FDPASS_MAX_RELEASE_IDS:
+ *
+ * Largest number of buffer ids one release message may carry.
+ */
+#define GST_FDPASS_MAX_RELEASE_IDS 4096
+
+/**
+ * GstFdPassMessageType:
+ * @GST_FDPASS_MESSAGE_HELLO: protocol version and features; the first
+ *     message in each direction
+ * @GST_FDPASS_MESSAGE_CAPS: the caps of the buffers that follow, as a
+ *     NUL-terminated string
+ * @GST_FDPASS_MESSAGE_BUFFER: one buffer, its memories living in the file
+ *     descriptors attached to the message
+ * @GST_FDPASS_MESSAGE_EOS: end of stream
+ * @GST_FDPASS_MESSAGE_RELEASE: receiver to sender: the buffers with these
+ *     ids are no longer used
+ *
+ * Message types. Receivers skip types they do not know.
+ */
+typedef enum
+{
+  GST_FDPASS_MESSAGE_HELLO = 1,
+  GST_FDPASS_MESSAGE_CAPS = 2,
+  GST_FDPASS_MESSAGE_BUFFER = 3,
+  GST_FDPASS_MESSAGE_EOS = 4,
+  GST_FDPASS_MESSAGE_RELEASE = 5,
+} GstFdPassMessageType;
+
+/**
+ * GstFdPassFeatures:
+ * @GST_FDPASS_FEATURE_NONE: nothing
+ * @GST_FDPASS_FEATURE_RELEASE: in a sender's hello: the sender reads release
+ *     messages and recycles memory; in a receiver's hello: the receiver sends
+ *     them
+ *
+ * Feature bits exchanged in hello messages.
+ */
+typedef enum
+{
+  GST_FDPASS_FEATURE_NONE = 0,
+  GST_FDPASS_FEATURE_RELEASE = (1 << 0),
+} GstFdPassFeatures;
+
+/**
+ * GstFdPassFdKind:
+ * @GST_FDPASS_FD_KIND_FILE: a memfd or another regular file
+ * @GST_FDPASS_FD_KIND_DMABUF: a DMA buffer
+ *
+ * What a passed file descriptor refers to.
+ */
+typedef enum
+{
+  GST_FDPASS_FD_KIND_FILE = 0,
+  GST_FDPASS_FD_KIND_DMABUF = 1,
+} GstFdPassFdKind;
+
+/**
+ * GST_FDPASS_ERROR:
+ *
+ * Error domain of protocol errors.
+ */
+#define GST_FDPASS_ERROR (gst_fdpass_error_quark ())
+
+/**
+ * GstFdPassError:
+ * @GST_FDPASS_ERROR_INVALID: the bytes are not a valid message
+ * @GST_FDPASS_ERROR_VERSION: the peer speaks an unsupported version
+ * @GST_FDPASS_ERROR_TOO_LARGE: a size or count is beyond the limits
+ * @GST_FDPASS_ERROR_FD: a file descriptor is missing or not what the message
+ *     described
+ */
+typedef enum
+{
+  GST_FDPASS_ERROR_INVALID,
+  GST_FDPASS_ERROR_VERSION,
+  GST_FDPASS_ERROR_TOO_LARGE,
+  GST_FDPASS_ERROR_FD,
+} GstFdPassError;
+
+GST_FDPASS_API
+GQuark gst_fdpass_error_quark (void);
+
+/**
+ * GstFdPassHeader:
+ * @type: a #GstFdPassMessageType, or an unknown type to skip
+ * @n_fds: number of file descriptors sent with the message
+ * @flags: reserved, 0
+ * @payload_size: bytes that follow the header
+ *
+ * The fixed header in front of every message.
+ */
+typedef struct
+{
+  guint16 type;
+  guint16 n_fds;
+  guint32 flags;
+  guint32 payload_size;
+} GstFdPassHeader;
+
+/**
+ * GstFdPassHello:
+ * @version_major: protocol major version
+ * @version_minor: protocol minor version
+ * @features: #GstFdPassFeatures
+ */
+typedef struct
+{
+  guint16 version_major;
+  guint16 version_minor;
+  guint32 features;
+} GstFdPassHello;
+
+/**
+ * GstFdPassFdInfo:
+ * @kind: a #GstFdPassFdKind
+ * @dev: st_dev of the file
+ * @ino: st_ino of the file
+ * @size: size of the file in bytes when it was sent
+ *
+ * Identity of one passed file descriptor, so that the receiver can check it
+ * got the file the sender meant.
+ */
+typedef struct
+{
+  guint32 kind;
+  guint64 dev;
+  guint64 ino;
+  guint64 size;
+} GstFdPassFdInfo;
+
+/**
+ * GstFdPassMemInfo:
+ * @fd_index: index into the fds of the message
+ * @offset: where the memory starts in the file
+ * @size: size of the memory
+ */
+typedef struct
+{
+  guint32 fd_index;
+  guint64 offset;
+  guint64 size;
+} GstFdPassMemInfo;
+
+/**
+ * GstFdPassVideoInfo:
+ * @format: a #GstVideoFormat
+ * @flags: #GstVideoFrameFlags
+ * @width: width in pixels
+ * @height: height in pixels
+ * @n_planes: number of planes, at most %GST_VIDEO_MAX_PLANES
+ * @offset: offset of each plane from the start of the buffer
+ * @stride: stride of each plane
+ *
+ * The #GstVideoMeta of a buffer.
+ */
+typedef struct
+{
+  guint32 format;
+  guint32 flags;
+  guint32 width;
+  guint32 height;
+  guint32 n_planes;
+  guint64 offset[GST_VIDEO_MAX_PLANES];
+  gint32 stride[GST_VIDEO_MAX_PLANES];
+} GstFdPassVideoInfo;
+
+/**
+ * GstFdPassBufferInfo:
+ * @id: buffer id, unique per sender and connection; releases name it
+ * @pts: presentation timestamp or %GST_CLOCK_TIME_NONE
+ * @dts: decoding timestamp or %GST_CLOCK_TIME_NONE
+ * @duration: duration or %GST_CLOCK_TIME_NONE
+ * @offset: buffer offset
+ * @offset_end: buffer offset end
+ * @flags: #GstBufferFlags
+ * @n_fds: number of file descriptors
+ * @fds: identity of each file descriptor, in the order they are attached
+ * @n_memories: number of memories
+ * @memories: the memories, in buffer order
+ * @has_video_meta: whether @video is valid
+ * @video: the video meta, when @has_video_meta
+ *
+ * Everything a buffer message says about a buffer.
+ */
+typedef struct
+{
+  guint64 id;
+  GstClockTime pts;
+  GstClockTime dts;
+  GstClockTime duration;
+  guint64 offset;
+  guint64 offset_end;
+  guint32 flags;
+
+  guint n_fds;
+  GstFdPassFdInfo fds[GST_FDPASS_MAX_FDS];
+
+  guint n_memories;
+  GstFdPassMemInfo memories[GST_FDPASS_MAX_MEMORIES];
+
+  gboolean has_video_meta;
+  GstFdPassVideoInfo video;
+} GstFdPassBufferInfo;
+
+/* encoding */
+
+GST_FDPASS_API
+GstBuffer * gst_fdpass_message_new_hello   (const GstFdPassHello * hello);
+
+GST_FDPASS_API
+GstBuffer * gst_fdpass_message_new_caps    (const GstCaps * caps);
+
+GST_FDPASS_API
+GstBuffer * gst_fdpass_message_new_buffer  (const GstFdPassBufferInfo * info);
+
+GST_FDPASS_API
+GstBuffer * gst_fdpass_message_new_eos     (void);
+
+GST_FDPASS_API
+GstBuffer * gst_fdpass_message_new_release (const guint64 * ids,
+                                            guint n_ids);
+
+/* decoding */
+
+GST_FDPASS_API
+gboolean    gst_fdpass_header_parse        (const guint8 * data,
+                                            gsize size,
+                                            GstFdPassHeader * header,
+                                            GError ** error);
+
+GST_FDPASS_API
+gboolean    gst_fdpass_hello_parse         (const guint8 * payload,
+                                            gsize size,
+                                            GstFdPassHello * hello,
+                                            GError ** error);
+
+GST_FDPASS_API
+GstCaps *   gst_fdpass_caps_parse          (const guint8 * payload,
+                                            gsize size,
+                                            GError ** error);
+
+GST_FDPASS_API
+gboolean    gst_fdpass_buffer_parse        (const GstFdPassHeader * header,
+                                            const guint8 * payload,
+                                            gsize size,
+                                            GstFdPassBufferInfo * info,
+                                            GError ** error);
+
+GST_FDPASS_API
+gboolean    gst_fdpass_release_parse       (const guint8 * payload,
+                                            gsize size,
+                                            guint64 ** ids,
+                                            guint * n_ids,
+                                            GError ** error);
+
+/* helpers */
+
+GST_FDPASS_API
+gboolean    gst_fdpass_fd_info_from_fd     (gint fd,
+                                            GstFdPassFdKind kind,
+                                            GstFdPassFdInfo * info);
+
+GST_FDPASS_API
+gboolean    gst_fdpass_buffer_info_set_video_meta (GstFdPassBufferInfo * info,
+                                                   const GstVideoMeta * meta);
+
+GST_FDPASS_API
+GstVideoMeta * gst_fdpass_buffer_info_add_video_meta (const GstFdPassBufferInfo * info,
+                                                      GstBuffer * buffer);
+
+G_END_DECLS
+
+#endif /* __GST_FDPASS_PROTOCOL_H__ */

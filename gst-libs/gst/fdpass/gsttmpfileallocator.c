@@ -1,0 +1,494 @@
+/* GStreamer fd passing library
+ * Copyright (C) 2026 gst-fdpass contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Library General Public License for more details.
+ *
+ * You should have received a copy of the GNU Library General Public
+ * License along with this library; if not, write to the
+ * Free Software Foundation, Inc., 51 Franklin St, Fifth Floor,
+ * Boston, MA 02110-1301, USA.
+ */
+
+/**
+ * SECTION:gsttmpfileallocator
+ * @title: GstTmpFileAllocator
+ * @short_description: Memory backed by anonymous files that can be passed
+ *     to other processes
+ * @see_also: #GstFdAllocator, #GstFdMemory
+ *
+ * A #GstTmpFileAllocator hands out #GstFdMemory whose file descriptor refers
+ * to an anonymous file: a memfd where the kernel has memfd_create(), else an
+ * unlinked file in `$XDG_RUNTIME_DIR` or `/dev/shm`. Such a file descriptor
+ * can be sent to another process over a Unix socket, which can then map the
+ * very same pages.
+ *
+ * The whole size of each file is reserved when the memory is allocated, so
+ * that a full file system fails the allocation instead of raising SIGBUS on
+ * the first write. memfds are then sealed against shrinking and growing
+ * (and against further seals), so that a process that maps them can never
+ * be hit by SIGBUS because somebody truncated the file behind its back.
+ *
+ * Since: 1.0
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include "gsttmpfileallocator.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#ifdef HAVE_MEMFD_CREATE
+#include <sys/mman.h>
+#endif
+
+GST_DEBUG_CATEGORY_STATIC (gst_tmp_file_allocator_debug);
+#define GST_CAT_DEFAULT gst_tmp_file_allocator_debug
+
+struct _GstTmpFileAllocator
+{
+  GstFdAllocator parent;
+
+  GstTmpFileMethod method;
+  gchar *directory;
+
+  /* set once a method failed for good, so that AUTO does not retry it for
+   * every buffer (protected by the object lock) */
+  gboolean memfd_unavailable;
+  gboolean tmpfile_unavailable;
+};
+
+enum
+{
+  PROP_0,
+  PROP_METHOD,
+  PROP_DIRECTORY,
+};
+
+#define DEFAULT_METHOD GST_TMP_FILE_METHOD_AUTO
+
+#define gst_tmp_file_allocator_parent_class parent_class
+G_DEFINE_TYPE_WITH_CODE (GstTmpFileAllocator, gst_tmp_file_allocator,
+    GST_TYPE_FD_ALLOCATOR,
+    GST_DEBUG_CATEGORY_INIT (gst_tmp_file_allocator_debug, "fdpasstmpfile", 0,
+        "fd passing temporary file allocator"));
+
+GType
+gst_tmp_file_method_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_TMP_FILE_METHOD_AUTO,
+        "memfd, else an O_TMPFILE file, else mkstemp() and unlink()", "auto"},
+    {GST_TMP_FILE_METHOD_MEMFD, "memfd_create() only", "memfd"},
+    {GST_TMP_FILE_METHOD_TMPFILE,
+        "Unlinked O_TMPFILE file in the directory only", "tmpfile"},
+    {GST_TMP_FILE_METHOD_MKSTEMP,
+        "mkstemp() followed by unlink() in the directory only", "mkstemp"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType tmp = g_enum_register_static ("GstTmpFileMethod", values);
+    g_once_init_leave (&type, tmp);
+  }
+
+  return type;
+}
+
+static const gchar *
+default_directory (void)
+{
+  const gchar *dir = g_getenv ("XDG_RUNTIME_DIR");
+
+  if (dir && *dir && g_file_test (dir, G_FILE_TEST_IS_DIR))
+    return dir;
+
+  if (g_file_test ("/dev/shm", G_FILE_TEST_IS_DIR))
+    return "/dev/shm";
+
+  return g_get_tmp_dir ();
+}
+
+static gint
+create_memfd (GstTmpFileAllocator * self)
+{
+#ifdef HAVE_MEMFD_CREATE
+  gint fd = memfd_create ("gst-fdpass", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+  if (fd < 0)
+    GST_DEBUG_OBJECT (self, "memfd_create() failed: %s", g_strerror (errno));
+  return fd;
+#else
+  errno = ENOSYS;
+  return -1;
+#endif
+}
+
+static gint
+create_o_tmpfile (GstTmpFileAllocator * self, const gchar * dir)
+{
+#ifdef HAVE_O_TMPFILE
+  gint fd = open (dir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
+
+  if (fd < 0)
+    GST_DEBUG_OBJECT (self, "O_TMPFILE in %s failed: %s", dir,
+        g_strerror (errno));
+  return fd;
+#else
+  errno = ENOSYS;
+  return -1;
+#endif
+}
+
+static gint
+create_mkstemp (GstTmpFileAllocator * self, const gchar * dir)
+{
+  gchar *path = g_build_filename (dir, "gst-fdpass-XXXXXX", NULL);
+  gint fd;
+
+#ifdef HAVE_MKOSTEMP
+  fd = mkostemp (path, O_CLOEXEC);
+#else
+  fd = mkstemp (path);
+  if (fd >= 0)
+    fcntl (fd, F_SETFD, FD_CLOEXEC);
+#endif
+
+  if (fd < 0) {
+    GST_DEBUG_OBJECT (self, "mkstemp() in %s failed: %s", dir,
+        g_strerror (errno));
+  } else if (unlink (path) < 0) {
+    GST_WARNING_OBJECT (self, "could not unlink %s: %s", path,
+        g_strerror (errno));
+    close (fd);
+    fd = -1;
+  }
+
+  g_free (path);
+  return fd;
+}
+
+static gint
+create_file (GstTmpFileAllocator * self, gboolean * is_memfd)
+{
+  GstTmpFileMethod method;
+  const gchar *dir;
+  gboolean try_memfd, try_tmpfile;
+  gint fd = -1;
+
+  GST_OBJECT_LOCK (self);
+  method = self->method;
+  try_memfd = !self->memfd_unavailable;
+  try_tmpfile = !self->tmpfile_unavailable;
+  GST_OBJECT_UNLOCK (self);
+
+  dir = self->directory ? self->directory : default_directory ();
+  *is_memfd = FALSE;
+
+  switch (method) {
+    case GST_TMP_FILE_METHOD_MEMFD:
+      fd = create_memfd (self);
+      *is_memfd = fd >= 0;
+      return fd;
+    case GST_TMP_FILE_METHOD_TMPFILE:
+      return create_o_tmpfile (self, dir);
+    case GST_TMP_FILE_METHOD_MKSTEMP:
+      return create_mkstemp (self, dir);
+    case GST_TMP_FILE_METHOD_AUTO:
+    default:
+      break;
+  }
+
+  if (try_memfd) {
+    fd = create_memfd (self);
+    if (fd >= 0) {
+      *is_memfd = TRUE;
+      return fd;
+    }
+    if (errno == ENOSYS || errno == EINVAL) {
+      GST_INFO_OBJECT (self, "memfd is not available, using files in %s",
+          dir);
+      GST_OBJECT_LOCK (self);
+      self->memfd_unavailable = TRUE;
+      GST_OBJECT_UNLOCK (self);
+    }
+  }
+
+  if (try_tmpfile) {
+    fd = create_o_tmpfile (self, dir);
+    if (fd >= 0)
+      return fd;
+    if (errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP
+        || errno == EISDIR) {
+      GST_OBJECT_LOCK (self);
+      self->tmpfile_unavailable = TRUE;
+      GST_OBJECT_UNLOCK (self);
+    }
+  }
+
+  return create_mkstemp (self, dir);
+}
+
+/* Reserve the whole file so that a full tmpfs fails here and not with
+ * SIGBUS when the memory is first written. */
+static gboolean
+reserve_space (gint fd, gsize size)
+{
+  gint ret;
+
+#ifdef HAVE_POSIX_FALLOCATE
+  do {
+    ret = posix_fallocate (fd, 0, size);
+  } while (ret == EINTR);
+
+  if (ret == 0)
+    return TRUE;
+  if (ret != EOPNOTSUPP && ret != ENOSYS && ret != EINVAL) {
+    errno = ret;
+    return FALSE;
+  }
+#endif
+
+  /* fallocate is not supported: at least give the file its size */
+  do {
+    ret = ftruncate (fd, size);
+  } while (ret < 0 && errno == EINTR);
+
+  return ret == 0;
+}
+
+static GstMemory *
+gst_tmp_file_allocator_alloc (GstAllocator * allocator, gsize size,
+    GstAllocationParams * params)
+{
+  GstTmpFileAllocator *self = GST_TMP_FILE_ALLOCATOR (allocator);
+  GstMemory *mem;
+  gsize align, offset, maxsize;
+  gboolean is_memfd;
+  gint fd;
+
+  /* mmap() returns page aligned addresses, so aligning the offset inside
+   * the file aligns the data */
+  align = params->align | gst_memory_alignment;
+  if (align >= (gsize) sysconf (_SC_PAGESIZE)) {
+    GST_WARNING_OBJECT (self, "alignment of %" G_GSIZE_FORMAT " bytes is "
+        "larger than a page, the data will only be page aligned", align + 1);
+    align = sysconf (_SC_PAGESIZE) - 1;
+  }
+  offset = (params->prefix + align) & ~align;
+  if (!g_size_checked_add (&maxsize, offset, size) ||
+      !g_size_checked_add (&maxsize, maxsize, params->padding) ||
+      maxsize > G_MAXSSIZE) {
+    GST_ERROR_OBJECT (self, "allocation of %" G_GSIZE_FORMAT " bytes is too "
+        "large", size);
+    return NULL;
+  }
+
+  fd = create_file (self, &is_memfd);
+  if (fd < 0) {
+    GST_ERROR_OBJECT (self, "could not create a temporary file: %s",
+        g_strerror (errno));
+    return NULL;
+  }
+
+  if (maxsize > 0 && !reserve_space (fd, maxsize)) {
+    GST_ERROR_OBJECT (self, "could not reserve %" G_GSIZE_FORMAT " bytes: %s",
+        maxsize, g_strerror (errno));
+    close (fd);
+    return NULL;
+  }
+
+#ifdef HAVE_FILE_SEALS
+  if (is_memfd && fcntl (fd, F_ADD_SEALS,
+          F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
+    GST_ERROR_OBJECT (self, "could not seal memfd: %s", g_strerror (errno));
+    close (fd);
+    return NULL;
+  }
+#endif
+
+  mem = gst_fd_allocator_alloc (allocator, fd, maxsize,
+      GST_FD_MEMORY_FLAG_KEEP_MAPPED);
+  if (mem == NULL) {
+    close (fd);
+    return NULL;
+  }
+
+  /* a fresh file reads as zeroes */
+  GST_MINI_OBJECT_FLAG_SET (mem,
+      GST_MEMORY_FLAG_ZERO_PREFIXED | GST_MEMORY_FLAG_ZERO_PADDED);
+  gst_memory_resize (mem, offset, size);
+
+  GST_LOG_OBJECT (self, "allocated %" G_GSIZE_FORMAT " bytes (maxsize %"
+      G_GSIZE_FORMAT ", offset %" G_GSIZE_FORMAT ") in %s fd %d", size,
+      maxsize, offset, is_memfd ? "memfd" : "file", fd);
+
+  return mem;
+}
+
+static void
+gst_tmp_file_allocator_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstTmpFileAllocator *self = GST_TMP_FILE_ALLOCATOR (object);
+
+  switch (prop_id) {
+    case PROP_METHOD:
+      self->method = g_value_get_enum (value);
+      break;
+    case PROP_DIRECTORY:
+      g_free (self->directory);
+      self->directory = g_value_dup_string (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+gst_tmp_file_allocator_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstTmpFileAllocator *self = GST_TMP_FILE_ALLOCATOR (object);
+
+  switch (prop_id) {
+    case PROP_METHOD:
+      g_value_set_enum (value, self->method);
+      break;
+    case PROP_DIRECTORY:
+      g_value_set_string (value, self->directory);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+gst_tmp_file_allocator_finalize (GObject * object)
+{
+  GstTmpFileAllocator *self = GST_TMP_FILE_ALLOCATOR (object);
+
+  g_free (self->directory);
+
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_tmp_file_allocator_class_init (GstTmpFileAllocatorClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstAllocatorClass *allocator_class = GST_ALLOCATOR_CLASS (klass);
+
+  gobject_class->set_property = gst_tmp_file_allocator_set_property;
+  gobject_class->get_property = gst_tmp_file_allocator_get_property;
+  gobject_class->finalize = gst_tmp_file_allocator_finalize;
+
+  allocator_class->alloc = gst_tmp_file_allocator_alloc;
+
+  /**
+   * GstTmpFileAllocator:method:
+   *
+   * How the file behind each memory is created.
+   */
+  g_object_class_install_property (gobject_class, PROP_METHOD,
+      g_param_spec_enum ("method", "Method",
+          "How the anonymous file behind each memory is created",
+          GST_TYPE_TMP_FILE_METHOD, DEFAULT_METHOD,
+          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+          G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstTmpFileAllocator:directory:
+   *
+   * Where unlinked temporary files are created when memfd is not used.
+   * %NULL means `$XDG_RUNTIME_DIR`, else `/dev/shm`, else the temporary
+   * directory.
+   */
+  g_object_class_install_property (gobject_class, PROP_DIRECTORY,
+      g_param_spec_string ("directory", "Directory",
+          "Directory for unlinked temporary files when memfd is not used "
+          "(NULL: $XDG_RUNTIME_DIR, else /dev/shm)", NULL,
+          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+          G_PARAM_STATIC_STRINGS));
+}
+
+static void
+gst_tmp_file_allocator_init (GstTmpFileAllocator * self)
+{
+  GstAllocator *allocator = GST_ALLOCATOR (self);
+
+  allocator->mem_type = GST_ALLOCATOR_TMP_FILE;
+  self->method = DEFAULT_METHOD;
+}
+
+/**
+ * gst_tmp_file_allocator_new:
+ *
+ * Creates an allocator whose memory lives in memfds, or in unlinked
+ * temporary files where memfd is not available.
+ *
+ * Returns: (transfer full): a new #GstTmpFileAllocator
+ */
+GstAllocator *
+gst_tmp_file_allocator_new (void)
+{
+  return gst_tmp_file_allocator_new_full (GST_TMP_FILE_METHOD_AUTO, NULL);
+}
+
+/**
+ * gst_tmp_file_allocator_new_full:
+ * @method: how files are created
+ * @directory: (nullable): where temporary files are created, or %NULL for
+ *     the default
+ *
+ * Returns: (transfer full): a new #GstTmpFileAllocator
+ */
+GstAllocator *
+gst_tmp_file_allocator_new_full (GstTmpFileMethod method,
+    const gchar * directory)
+{
+  GstAllocator *alloc;
+
+  alloc = g_object_new (GST_TYPE_TMP_FILE_ALLOCATOR, "method", method,
+      "directory", directory, NULL);
+  gst_object_ref_sink (alloc);
+
+  return alloc;
+}
+
+/**
+ * gst_is_tmp_file_memory:
+ * @mem: a #GstMemory
+ *
+ * Returns: %TRUE when @mem was allocated by a #GstTmpFileAllocator
+ */
+gboolean
+gst_is_tmp_file_memory (GstMemory * mem)
+{
+  g_return_val_if_fail (mem != NULL, FALSE);
+
+  return mem->allocator != NULL &&
+      GST_IS_TMP_FILE_ALLOCATOR (mem->allocator);
+}

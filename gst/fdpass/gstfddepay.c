@@ -1,0 +1,734 @@
+/* GStreamer fd passing plugin
+ * Copyright (C) 2026 gst-fdpass contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Library General Public License for more details.
+ *
+ * You should have received a copy of the GNU Library General Public
+ * License along with this library; if not, write to the
+ * Free Software Foundation, Inc., 51 Franklin St, Fifth Floor,
+ * Boston, MA 02110-1301, USA.
+ */
+
+/**
+ * SECTION:element-fddepay
+ * @title: fddepay
+ * @see_also: fdpay, socketsrc, multisocketsink
+ *
+ * fddepay turns the messages made by #fdpay back into buffers. The memory
+ * of each output buffer is the file descriptor that came with the message,
+ * mapped read-only: the receiving process reads the very pages the sender
+ * wrote, nothing is copied.
+ *
+ * fddepay does its own framing, so it works behind any source that delivers
+ * the message bytes with their SCM_RIGHTS ancillary data in a
+ * #GstNetControlMessageMeta, such as #socketsrc on a Unix stream or
+ * seqpacket socket, without any caps set on it. Reads may split or merge
+ * messages and a file descriptor may arrive more than once (#multisocketsink
+ * sends it again when it retries a partial write): each message names the
+ * identity (device and inode) of every file descriptor it needs, fddepay
+ * takes exactly those and closes duplicates and strays.
+ *
+ * Before anything is mapped, each file descriptor is checked with fstat():
+ * it must be a regular file (such as a memfd) at least as large as the
+ * memory the message places in it. Anything else (a pipe, a truncated file)
+ * is an error, never a SIGBUS.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 videotestsrc ! fdpay ! fddepay ! autovideosink
+ * ]|
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include "gstfddepay.h"
+#include "gstfdpasselements.h"
+
+#include <gst/fdpass/fdpass.h>
+#include <gst/allocators/allocators.h>
+#include <gst/base/gstadapter.h>
+#include <gst/net/net.h>
+#include <gst/video/video.h>
+#include <gio/gunixfdmessage.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_fd_depay_debug);
+#define GST_CAT_DEFAULT gst_fd_depay_debug
+
+/* file descriptors received but not yet claimed by a message; a sender that
+ * floods us with more loses the oldest ones */
+#define MAX_PENDING_FDS (4 * GST_FDPASS_MAX_FDS)
+
+/* buffer flags that describe the data and may cross a process boundary */
+#define FORWARDED_BUFFER_FLAGS (GST_BUFFER_FLAG_LIVE | \
+    GST_BUFFER_FLAG_DECODE_ONLY | GST_BUFFER_FLAG_DISCONT | \
+    GST_BUFFER_FLAG_RESYNC | GST_BUFFER_FLAG_CORRUPTED | \
+    GST_BUFFER_FLAG_MARKER | GST_BUFFER_FLAG_HEADER | GST_BUFFER_FLAG_GAP | \
+    GST_BUFFER_FLAG_DROPPABLE | GST_BUFFER_FLAG_DELTA_UNIT | \
+    GST_BUFFER_FLAG_NON_DROPPABLE)
+
+struct _GstFdDepay
+{
+  GstElement parent;
+
+  GstPad *sinkpad;
+  GstPad *srcpad;
+
+  GstAllocator *fd_allocator;
+  GstAllocator *dmabuf_allocator;
+
+  /* streaming thread only */
+  GstAdapter *adapter;
+  GArray *pending_fds;
+  GstCaps *caps;
+  gboolean need_segment;
+  gboolean eos;
+  gboolean got_hello;
+
+  /* protected by the object lock */
+  guint64 n_buffers;
+  guint64 n_bytes;
+  guint64 n_dropped_fds;
+};
+
+enum
+{
+  PROP_0,
+  PROP_STATS,
+};
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("application/x-fdpass"));
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS_ANY);
+
+#define gst_fd_depay_parent_class parent_class
+G_DEFINE_TYPE (GstFdDepay, gst_fd_depay, GST_TYPE_ELEMENT);
+GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (fddepay, "fddepay", GST_RANK_NONE,
+    GST_TYPE_FD_DEPAY, fdpass_element_init (plugin));
+
+static void
+gst_fd_depay_close_pending_fds (GstFdDepay * self)
+{
+  guint i, n = self->pending_fds->len;
+
+  for (i = 0; i < n; i++)
+    close (g_array_index (self->pending_fds, gint, i));
+  g_array_set_size (self->pending_fds, 0);
+
+  if (n > 0) {
+    GST_DEBUG_OBJECT (self, "closed %u unclaimed file descriptors", n);
+    GST_OBJECT_LOCK (self);
+    self->n_dropped_fds += n;
+    GST_OBJECT_UNLOCK (self);
+  }
+}
+
+static void
+gst_fd_depay_reset (GstFdDepay * self, gboolean full)
+{
+  gst_adapter_clear (self->adapter);
+  gst_fd_depay_close_pending_fds (self);
+  self->need_segment = TRUE;
+  self->eos = FALSE;
+
+  if (full) {
+    gst_clear_caps (&self->caps);
+    self->got_hello = FALSE;
+  }
+}
+
+/* Takes ownership of every fd attached to @buf. The control messages may be
+ * shared with other buffers (socketsrc and buffer copies share them), and
+ * stealing empties them, so each fd is taken exactly once. */
+static void
+gst_fd_depay_collect_fds (GstFdDepay * self, GstBuffer * buf)
+{
+  gpointer state = NULL;
+  GstMeta *meta;
+
+  while ((meta = gst_buffer_iterate_meta_filtered (buf, &state,
+              GST_NET_CONTROL_MESSAGE_META_API_TYPE))) {
+    GSocketControlMessage *cmsg = ((GstNetControlMessageMeta *) meta)->message;
+    gint *fds, n = 0, i;
+
+    if (!G_IS_UNIX_FD_MESSAGE (cmsg))
+      continue;
+
+    fds = g_unix_fd_message_steal_fds (G_UNIX_FD_MESSAGE (cmsg), &n);
+    for (i = 0; i < n; i++)
+      g_array_append_val (self->pending_fds, fds[i]);
+    g_free (fds);
+  }
+
+  while (self->pending_fds->len > MAX_PENDING_FDS) {
+    GST_WARNING_OBJECT (self, "too many unclaimed file descriptors, closing "
+        "fd %d", g_array_index (self->pending_fds, gint, 0));
+    close (g_array_index (self->pending_fds, gint, 0));
+    g_array_remove_index (self->pending_fds, 0);
+    GST_OBJECT_LOCK (self);
+    self->n_dropped_fds++;
+    GST_OBJECT_UNLOCK (self);
+  }
+}
+
+/* Finds the fd the message means by @fdinfo among the pending ones, in the
+ * order they arrived. fds in front of it are duplicates or strays and are
+ * closed. Returns -1 when none matches; then all pending fds are closed. */
+static gint
+gst_fd_depay_claim_fd (GstFdDepay * self, const GstFdPassFdInfo * fdinfo,
+    struct stat *st)
+{
+  while (self->pending_fds->len > 0) {
+    gint fd = g_array_index (self->pending_fds, gint, 0);
+
+    g_array_remove_index (self->pending_fds, 0);
+
+    if (fstat (fd, st) == 0 && (guint64) st->st_dev == fdinfo->dev &&
+        (guint64) st->st_ino == fdinfo->ino)
+      return fd;
+
+    GST_DEBUG_OBJECT (self, "closing fd %d, not the one the message needs",
+        fd);
+    close (fd);
+    GST_OBJECT_LOCK (self);
+    self->n_dropped_fds++;
+    GST_OBJECT_UNLOCK (self);
+  }
+
+  return -1;
+}
+
+static void
+close_fds (gint * fds, guint n)
+{
+  guint i;
+
+  for (i = 0; i < n; i++) {
+    if (fds[i] >= 0)
+      close (fds[i]);
+  }
+}
+
+/* Turns a parsed buffer message and its fds into a buffer. On error, every
+ * fd is closed and a GST_ELEMENT_ERROR posted. */
+static GstBuffer *
+gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
+{
+  gint fds[GST_FDPASS_MAX_FDS];
+  guint64 needed[GST_FDPASS_MAX_FDS] = { 0, };
+  GstMemory *parents[GST_FDPASS_MAX_FDS] = { NULL, };
+  gboolean used[GST_FDPASS_MAX_FDS] = { FALSE, };
+  GstBuffer *buf;
+  guint i;
+
+  for (i = 0; i < info->n_fds; i++)
+    fds[i] = -1;
+
+  for (i = 0; i < info->n_memories; i++) {
+    const GstFdPassMemInfo *mem = &info->memories[i];
+
+    needed[mem->fd_index] = MAX (needed[mem->fd_index],
+        mem->offset + mem->size);
+  }
+
+  /* claim and check every fd before anything is mapped */
+  for (i = 0; i < info->n_fds; i++) {
+    const GstFdPassFdInfo *fdinfo = &info->fds[i];
+    struct stat st;
+    guint64 size;
+
+    fds[i] = gst_fd_depay_claim_fd (self, fdinfo, &st);
+    if (fds[i] < 0) {
+      GST_ELEMENT_ERROR (self, STREAM, DECODE,
+          ("The sender did not pass the file descriptor of a frame."),
+          ("buffer %" G_GUINT64_FORMAT ": no received fd matches fd %u "
+              "(dev %" G_GUINT64_FORMAT ", inode %" G_GUINT64_FORMAT ")",
+              info->id, i, fdinfo->dev, fdinfo->ino));
+      goto error;
+    }
+
+    if (fdinfo->kind == GST_FDPASS_FD_KIND_DMABUF) {
+      off_t end = lseek (fds[i], 0, SEEK_END);
+
+      if (end < 0) {
+        GST_ELEMENT_ERROR (self, STREAM, DECODE,
+            ("A received DMA buffer cannot be used."),
+            ("buffer %" G_GUINT64_FORMAT ": lseek on fd %u failed: %s",
+                info->id, i, g_strerror (errno)));
+        goto error;
+      }
+      size = end;
+    } else {
+      if (!S_ISREG (st.st_mode)) {
+        GST_ELEMENT_ERROR (self, STREAM, DECODE,
+            ("The sender passed a file descriptor that is not a memfd or "
+                "regular file."),
+            ("buffer %" G_GUINT64_FORMAT ": fd %u has file mode 0%o",
+                info->id, i, (guint) (st.st_mode & S_IFMT)));
+        goto error;
+      }
+      size = st.st_size;
+    }
+
+    if (size < needed[i]) {
+      GST_ELEMENT_ERROR (self, STREAM, DECODE,
+          ("The sender passed a file that is smaller than the frame it "
+              "should hold."),
+          ("buffer %" G_GUINT64_FORMAT ": fd %u is %" G_GUINT64_FORMAT
+              " bytes, the message needs %" G_GUINT64_FORMAT, info->id, i,
+              size, needed[i]));
+      goto error;
+    }
+  }
+
+  buf = gst_buffer_new ();
+
+  for (i = 0; i < info->n_memories; i++) {
+    const GstFdPassMemInfo *meminfo = &info->memories[i];
+    guint idx = meminfo->fd_index;
+    GstMemory *mem;
+
+    if (parents[idx] == NULL) {
+      /* one mapping per file, covering all its memories */
+      if (info->fds[idx].kind == GST_FDPASS_FD_KIND_DMABUF)
+        parents[idx] = gst_dmabuf_allocator_alloc (self->dmabuf_allocator,
+            fds[idx], needed[idx]);
+      else
+        parents[idx] = gst_fd_allocator_alloc (self->fd_allocator, fds[idx],
+            needed[idx], GST_FD_MEMORY_FLAG_NONE);
+      /* the memory owns the fd now */
+      fds[idx] = -1;
+      if (parents[idx] == NULL) {
+        gst_buffer_unref (buf);
+        GST_ELEMENT_ERROR (self, RESOURCE, FAILED, (NULL),
+            ("could not wrap fd %u of buffer %" G_GUINT64_FORMAT, idx,
+                info->id));
+        goto error;
+      }
+      GST_MINI_OBJECT_FLAG_SET (parents[idx], GST_MEMORY_FLAG_READONLY);
+    }
+
+    if (!used[idx] && meminfo->offset + meminfo->size == needed[idx]) {
+      /* the first memory ending where the mapping ends can be the mapping
+       * itself */
+      mem = gst_memory_ref (parents[idx]);
+      gst_memory_resize (mem, meminfo->offset, meminfo->size);
+      used[idx] = TRUE;
+    } else {
+      mem = gst_memory_share (parents[idx], meminfo->offset, meminfo->size);
+    }
+    gst_buffer_append_memory (buf, mem);
+  }
+
+  for (i = 0; i < info->n_fds; i++) {
+    if (parents[i])
+      gst_memory_unref (parents[i]);
+  }
+  /* fds without any memory are of no use */
+  close_fds (fds, info->n_fds);
+
+  GST_BUFFER_PTS (buf) = info->pts;
+  GST_BUFFER_DTS (buf) = info->dts;
+  GST_BUFFER_DURATION (buf) = info->duration;
+  GST_BUFFER_OFFSET (buf) = info->offset;
+  GST_BUFFER_OFFSET_END (buf) = info->offset_end;
+  GST_BUFFER_FLAGS (buf) = info->flags & FORWARDED_BUFFER_FLAGS;
+
+  if (info->has_video_meta) {
+    if (info->video.n_planes > 0 &&
+        info->video.offset[info->video.n_planes - 1] >
+        gst_buffer_get_size (buf)) {
+      gst_buffer_unref (buf);
+      GST_ELEMENT_ERROR (self, STREAM, DECODE,
+          ("The sender described a video frame larger than its memory."),
+          ("buffer %" G_GUINT64_FORMAT ": plane offset beyond %"
+              G_GSIZE_FORMAT " bytes", info->id, gst_buffer_get_size (buf)));
+      return NULL;
+    }
+    gst_fdpass_buffer_info_add_video_meta (info, buf);
+  }
+
+  return buf;
+
+error:
+  for (i = 0; i < info->n_fds; i++) {
+    if (parents[i])
+      gst_memory_unref (parents[i]);
+  }
+  close_fds (fds, info->n_fds);
+  return NULL;
+}
+
+static gboolean
+gst_fd_depay_ensure_stream_start (GstFdDepay * self)
+{
+  GstEvent *event;
+  gchar *stream_id;
+
+  event = gst_pad_get_sticky_event (self->srcpad, GST_EVENT_STREAM_START, 0);
+  if (event) {
+    gst_event_unref (event);
+    return TRUE;
+  }
+
+  stream_id = gst_pad_create_stream_id (self->srcpad, GST_ELEMENT (self),
+      NULL);
+  event = gst_event_new_stream_start (stream_id);
+  g_free (stream_id);
+
+  return gst_pad_push_event (self->srcpad, event);
+}
+
+static GstFlowReturn
+gst_fd_depay_handle_caps (GstFdDepay * self, const guint8 * payload,
+    gsize size)
+{
+  GError *err = NULL;
+  GstCaps *caps;
+
+  caps = gst_fdpass_caps_parse (payload, size, &err);
+  if (caps == NULL) {
+    GST_ELEMENT_ERROR (self, STREAM, DECODE,
+        ("The sender sent invalid caps."), ("%s", err->message));
+    g_clear_error (&err);
+    return GST_FLOW_ERROR;
+  }
+
+  if (self->caps && gst_caps_is_equal (caps, self->caps)) {
+    gst_caps_unref (caps);
+    return GST_FLOW_OK;
+  }
+
+  GST_DEBUG_OBJECT (self, "new caps %" GST_PTR_FORMAT, caps);
+  gst_caps_replace (&self->caps, caps);
+
+  gst_fd_depay_ensure_stream_start (self);
+  if (!gst_pad_push_event (self->srcpad, gst_event_new_caps (caps))) {
+    gst_caps_unref (caps);
+    if (GST_PAD_IS_FLUSHING (self->srcpad))
+      return GST_FLOW_FLUSHING;
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+        ("downstream did not accept the caps of the stream"));
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+  gst_caps_unref (caps);
+
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+gst_fd_depay_handle_buffer (GstFdDepay * self, const GstFdPassHeader * header,
+    const guint8 * payload, gsize size)
+{
+  GstFdPassBufferInfo info;
+  GError *err = NULL;
+  GstBuffer *buf;
+  gsize bytes;
+
+  if (!gst_fdpass_buffer_parse (header, payload, size, &info, &err)) {
+    GST_ELEMENT_ERROR (self, STREAM, DECODE,
+        ("The sender sent an invalid buffer message."), ("%s", err->message));
+    g_clear_error (&err);
+    return GST_FLOW_ERROR;
+  }
+
+  if (self->caps == NULL) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+        ("received buffer %" G_GUINT64_FORMAT " before any caps", info.id));
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+
+  buf = gst_fd_depay_make_buffer (self, &info);
+  if (buf == NULL)
+    return GST_FLOW_ERROR;
+
+  if (self->need_segment) {
+    GstSegment segment;
+
+    gst_segment_init (&segment, GST_FORMAT_TIME);
+    gst_pad_push_event (self->srcpad, gst_event_new_segment (&segment));
+    self->need_segment = FALSE;
+  }
+
+  bytes = gst_buffer_get_size (buf);
+  GST_LOG_OBJECT (self, "buffer %" G_GUINT64_FORMAT ": %" G_GSIZE_FORMAT
+      " bytes in %u memories, pts %" GST_TIME_FORMAT, info.id, bytes,
+      info.n_memories, GST_TIME_ARGS (info.pts));
+
+  GST_OBJECT_LOCK (self);
+  self->n_buffers++;
+  self->n_bytes += bytes;
+  GST_OBJECT_UNLOCK (self);
+
+  return gst_pad_push (self->srcpad, buf);
+}
+
+static GstFlowReturn
+gst_fd_depay_handle_message (GstFdDepay * self, const GstFdPassHeader * header,
+    const guint8 * payload, gsize size)
+{
+  GError *err = NULL;
+
+  switch (header->type) {
+    case GST_FDPASS_MESSAGE_HELLO:{
+      GstFdPassHello hello;
+
+      if (!gst_fdpass_hello_parse (payload, size, &hello, &err)) {
+        GST_ELEMENT_ERROR (self, STREAM, WRONG_TYPE,
+            ("The sender speaks an incompatible version of the fdpass "
+                "protocol."), ("%s", err->message));
+        g_clear_error (&err);
+        return GST_FLOW_ERROR;
+      }
+      GST_DEBUG_OBJECT (self, "sender speaks version %u.%u, features 0x%x",
+          hello.version_major, hello.version_minor, hello.features);
+      self->got_hello = TRUE;
+      return GST_FLOW_OK;
+    }
+    case GST_FDPASS_MESSAGE_CAPS:
+      return gst_fd_depay_handle_caps (self, payload, size);
+    case GST_FDPASS_MESSAGE_BUFFER:
+      return gst_fd_depay_handle_buffer (self, header, payload, size);
+    case GST_FDPASS_MESSAGE_EOS:
+      GST_DEBUG_OBJECT (self, "sender ended the stream");
+      gst_fd_depay_close_pending_fds (self);
+      self->eos = TRUE;
+      gst_pad_push_event (self->srcpad, gst_event_new_eos ());
+      return GST_FLOW_EOS;
+    default:
+      GST_DEBUG_OBJECT (self, "skipping message of unknown type %u, %"
+          G_GSIZE_FORMAT " bytes", header->type, size);
+      return GST_FLOW_OK;
+  }
+}
+
+static GstFlowReturn
+gst_fd_depay_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
+{
+  GstFdDepay *self = GST_FD_DEPAY (parent);
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  gst_fd_depay_collect_fds (self, buf);
+
+  if (self->eos) {
+    GST_DEBUG_OBJECT (self, "dropping data after the end of the stream");
+    gst_fd_depay_close_pending_fds (self);
+    gst_buffer_unref (buf);
+    return GST_FLOW_EOS;
+  }
+
+  gst_adapter_push (self->adapter, buf);
+
+  while (ret == GST_FLOW_OK) {
+    GstFdPassHeader header;
+    GError *err = NULL;
+    gsize avail = gst_adapter_available (self->adapter);
+    gsize total;
+    const guint8 *data;
+
+    if (avail < GST_FDPASS_HEADER_SIZE)
+      break;
+
+    data = gst_adapter_map (self->adapter, GST_FDPASS_HEADER_SIZE);
+    if (!gst_fdpass_header_parse (data, GST_FDPASS_HEADER_SIZE, &header,
+            &err)) {
+      gst_adapter_unmap (self->adapter);
+      GST_ELEMENT_ERROR (self, STREAM, DECODE,
+          ("The received data is not an fdpass stream."), ("%s",
+              err->message));
+      g_clear_error (&err);
+      gst_fd_depay_reset (self, FALSE);
+      return GST_FLOW_ERROR;
+    }
+    gst_adapter_unmap (self->adapter);
+
+    total = GST_FDPASS_HEADER_SIZE + header.payload_size;
+    if (avail < total)
+      break;
+
+    data = gst_adapter_map (self->adapter, total);
+    ret = gst_fd_depay_handle_message (self, &header,
+        data + GST_FDPASS_HEADER_SIZE, header.payload_size);
+    gst_adapter_unmap (self->adapter);
+    gst_adapter_flush (self->adapter, total);
+  }
+
+  if (ret == GST_FLOW_ERROR || ret == GST_FLOW_NOT_NEGOTIATED)
+    gst_fd_depay_reset (self, FALSE);
+
+  return ret;
+}
+
+static gboolean
+gst_fd_depay_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
+{
+  GstFdDepay *self = GST_FD_DEPAY (parent);
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_CAPS:
+    case GST_EVENT_SEGMENT:
+      /* upstream carries bytes; our caps and segment come from the
+       * messages */
+      gst_event_unref (event);
+      return TRUE;
+    case GST_EVENT_FLUSH_STOP:
+      gst_fd_depay_reset (self, FALSE);
+      break;
+    case GST_EVENT_EOS:
+      if (gst_adapter_available (self->adapter) > 0)
+        GST_WARNING_OBJECT (self, "stream ended in the middle of a message, "
+            "dropping %" G_GSIZE_FORMAT " bytes",
+            gst_adapter_available (self->adapter));
+      gst_adapter_clear (self->adapter);
+      gst_fd_depay_close_pending_fds (self);
+      if (self->eos) {
+        /* already sent when the EOS message arrived */
+        gst_event_unref (event);
+        return TRUE;
+      }
+      break;
+    default:
+      break;
+  }
+
+  return gst_pad_event_default (pad, parent, event);
+}
+
+static GstStateChangeReturn
+gst_fd_depay_change_state (GstElement * element, GstStateChange transition)
+{
+  GstFdDepay *self = GST_FD_DEPAY (element);
+  GstStateChangeReturn ret;
+
+  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  if (ret == GST_STATE_CHANGE_FAILURE)
+    return ret;
+
+  switch (transition) {
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      gst_fd_depay_reset (self, TRUE);
+      break;
+    default:
+      break;
+  }
+
+  return ret;
+}
+
+static void
+gst_fd_depay_get_property (GObject * object, guint prop_id, GValue * value,
+    GParamSpec * pspec)
+{
+  GstFdDepay *self = GST_FD_DEPAY (object);
+
+  switch (prop_id) {
+    case PROP_STATS:
+      GST_OBJECT_LOCK (self);
+      g_value_take_boxed (value,
+          gst_structure_new ("application/x-fddepay-stats",
+              "buffers", G_TYPE_UINT64, self->n_buffers,
+              "bytes", G_TYPE_UINT64, self->n_bytes,
+              "dropped-fds", G_TYPE_UINT64, self->n_dropped_fds, NULL));
+      GST_OBJECT_UNLOCK (self);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+gst_fd_depay_finalize (GObject * object)
+{
+  GstFdDepay *self = GST_FD_DEPAY (object);
+
+  gst_fd_depay_reset (self, TRUE);
+  g_array_unref (self->pending_fds);
+  g_object_unref (self->adapter);
+  gst_object_unref (self->fd_allocator);
+  gst_object_unref (self->dmabuf_allocator);
+
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_fd_depay_class_init (GstFdDepayClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+
+  gobject_class->get_property = gst_fd_depay_get_property;
+  gobject_class->finalize = gst_fd_depay_finalize;
+
+  element_class->change_state = GST_DEBUG_FUNCPTR (gst_fd_depay_change_state);
+
+  /**
+   * GstFdDepay:stats:
+   *
+   * Counters since the element was created: `buffers` pushed, their
+   * `bytes`, and `dropped-fds`, received file descriptors that no message
+   * claimed (duplicates from partial writes, strays) and that were closed.
+   */
+  g_object_class_install_property (gobject_class, PROP_STATS,
+      g_param_spec_boxed ("stats", "Statistics",
+          "Counters: buffers, bytes, dropped-fds (received file descriptors "
+          "that no message claimed, closed)",
+          GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+
+  gst_element_class_set_static_metadata (element_class,
+      "File descriptor depayloader", "Codec/Depayloader/Network",
+      "Turns fdpay messages and their file descriptors back into buffers "
+      "that map the sender's memory", "gst-fdpass contributors");
+
+  GST_DEBUG_CATEGORY_INIT (gst_fd_depay_debug, "fddepay", 0,
+      "fd passing depayloader");
+}
+
+static void
+gst_fd_depay_init (GstFdDepay * self)
+{
+  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
+  gst_pad_set_chain_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_fd_depay_chain));
+  gst_pad_set_event_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_fd_depay_sink_event));
+  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
+
+  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
+  gst_pad_use_fixed_caps (self->srcpad);
+  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
+
+  self->adapter = gst_adapter_new ();
+  self->pending_fds = g_array_new (FALSE, FALSE, sizeof (gint));
+  self->fd_allocator = gst_fd_allocator_new ();
+  self->dmabuf_allocator = gst_dmabuf_allocator_new ();
+  self->need_segment = TRUE;
+}

@@ -1,0 +1,734 @@
+/* GStreamer fd passing plugin
+ * Copyright (C) 2026 gst-fdpass contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Library General Public License for more details.
+ *
+ * You should have received a copy of the GNU Library General Public
+ * License along with this library; if not, write to the
+ * Free Software Foundation, Inc., 51 Franklin St, Fifth Floor,
+ * Boston, MA 02110-1301, USA.
+ */
+
+/**
+ * SECTION:element-fdpay
+ * @title: fdpay
+ * @see_also: fddepay, multisocketsink, socketsrc
+ *
+ * fdpay turns every buffer into a small message whose memory travels as
+ * file descriptors: the message bytes describe the buffer (timestamps,
+ * flags, video meta, which part of which file holds each memory) and the
+ * file descriptors ride on the message buffer in a
+ * #GstNetControlMessageMeta, which #multisocketsink sends as SCM_RIGHTS
+ * ancillary data over a Unix socket. #fddepay in the receiving process
+ * turns the messages back into buffers that map the same pages.
+ *
+ * Memory that is already backed by a file descriptor (#GstFdMemory, such as
+ * what the #GstTmpFileAllocator that fdpay proposes upstream hands out, or
+ * DMA buffers) is sent without a copy. Anything else is copied once into a
+ * memfd. fdpay answers the ALLOCATION query with such an allocator and a
+ * video buffer pool using it, so decoders write their frames straight into
+ * memfds.
+ *
+ * Memory that has been sent is never written again: a receiver may map it
+ * at any time. Buffers of the pool fdpay proposes are dropped when they come
+ * back instead of being reused, and fd-backed buffers of other pools are
+ * copied unless #GstFdPay:zero-copy-foreign-pools is set.
+ *
+ * The caps travel in-band as a message before the first buffer and on every
+ * change, and also as `streamheader` on the source caps, so that
+ * #multisocketsink sends them to every client that joins later.
+ *
+ * ## Example launch lines
+ * |[
+ * gst-launch-1.0 videotestsrc ! fdpay ! fddepay ! autovideosink
+ * ]| A loop-back in one process.
+ *
+ * Between two processes, create a socketpair, add one end to
+ * #multisocketsink with the #GstMultiSocketSink::add signal and give the
+ * other one to #socketsrc (see `examples/fdpass-two-process.c`).
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include "gstfdpay.h"
+#include "gstfdpaypool.h"
+#include "gstfdpasselements.h"
+
+#include <gst/fdpass/fdpass.h>
+#include <gst/allocators/allocators.h>
+#include <gst/net/net.h>
+#include <gst/video/video.h>
+#include <gio/gunixfdmessage.h>
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_fd_pay_debug);
+#define GST_CAT_DEFAULT gst_fd_pay_debug
+
+struct _GstFdPay
+{
+  GstElement parent;
+
+  GstPad *sinkpad;
+  GstPad *srcpad;
+
+  GstAllocator *allocator;
+
+  /* streaming thread only */
+  GstCaps *caps;
+  GstBuffer *hello_msg;
+  GstBuffer *caps_msg;
+  gboolean headers_pending;
+  guint64 next_id;
+
+  /* protected by the object lock */
+  gboolean zero_copy_foreign_pools;
+  guint64 n_buffers;
+  guint64 n_bytes;
+  guint64 n_copies;
+  guint64 n_zero_copy;
+};
+
+enum
+{
+  PROP_0,
+  PROP_ZERO_COPY_FOREIGN_POOLS,
+  PROP_STATS,
+};
+
+#define DEFAULT_ZERO_COPY_FOREIGN_POOLS FALSE
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS_ANY);
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("application/x-fdpass"));
+
+#define gst_fd_pay_parent_class parent_class
+G_DEFINE_TYPE (GstFdPay, gst_fd_pay, GST_TYPE_ELEMENT);
+GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (fdpay, "fdpay", GST_RANK_NONE,
+    GST_TYPE_FD_PAY, fdpass_element_init (plugin));
+
+static void
+gst_fd_pay_reset (GstFdPay * self)
+{
+  gst_clear_caps (&self->caps);
+  gst_clear_buffer (&self->hello_msg);
+  gst_clear_buffer (&self->caps_msg);
+  self->headers_pending = FALSE;
+  self->next_id = 1;
+}
+
+static GstStructure *
+gst_fd_pay_get_stats (GstFdPay * self)
+{
+  GstStructure *s;
+
+  GST_OBJECT_LOCK (self);
+  s = gst_structure_new ("application/x-fdpay-stats",
+      "buffers", G_TYPE_UINT64, self->n_buffers,
+      "bytes", G_TYPE_UINT64, self->n_bytes,
+      "copies", G_TYPE_UINT64, self->n_copies,
+      "zero-copy-buffers", G_TYPE_UINT64, self->n_zero_copy, NULL);
+  GST_OBJECT_UNLOCK (self);
+
+  return s;
+}
+
+/* Stores new input caps and prepares the header messages (hello and caps)
+ * that go out before the next buffer and as streamheader on our caps. */
+static gboolean
+gst_fd_pay_set_caps (GstFdPay * self, GstCaps * caps)
+{
+  GstFdPassHello hello = {
+    GST_FDPASS_VERSION_MAJOR, GST_FDPASS_VERSION_MINOR,
+    GST_FDPASS_FEATURE_NONE
+  };
+  GstBuffer *caps_msg;
+  GstCaps *srccaps;
+  GValue array = G_VALUE_INIT;
+  GValue value = G_VALUE_INIT;
+  gboolean ret;
+
+  caps_msg = gst_fdpass_message_new_caps (caps);
+  if (caps_msg == NULL) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+        ("The caps are too large to be sent."),
+        ("caps larger than %u bytes: %" GST_PTR_FORMAT,
+            GST_FDPASS_MAX_PAYLOAD, caps));
+    return FALSE;
+  }
+
+  gst_clear_buffer (&self->hello_msg);
+  gst_clear_buffer (&self->caps_msg);
+  self->hello_msg = gst_fdpass_message_new_hello (&hello);
+  self->caps_msg = caps_msg;
+  GST_BUFFER_FLAG_SET (self->hello_msg, GST_BUFFER_FLAG_HEADER);
+  GST_BUFFER_FLAG_SET (self->caps_msg, GST_BUFFER_FLAG_HEADER);
+
+  g_value_init (&array, GST_TYPE_ARRAY);
+  g_value_init (&value, GST_TYPE_BUFFER);
+  gst_value_set_buffer (&value, self->hello_msg);
+  gst_value_array_append_value (&array, &value);
+  gst_value_set_buffer (&value, self->caps_msg);
+  gst_value_array_append_value (&array, &value);
+  g_value_unset (&value);
+
+  srccaps = gst_caps_new_empty_simple ("application/x-fdpass");
+  gst_structure_take_value (gst_caps_get_structure (srccaps, 0),
+      "streamheader", &array);
+
+  gst_caps_replace (&self->caps, caps);
+  ret = gst_pad_set_caps (self->srcpad, srccaps);
+  gst_caps_unref (srccaps);
+
+  self->headers_pending = TRUE;
+
+  return ret;
+}
+
+static GstFlowReturn
+gst_fd_pay_push_headers (GstFdPay * self)
+{
+  GstFlowReturn ret;
+
+  GST_DEBUG_OBJECT (self, "pushing hello and caps messages");
+
+  self->headers_pending = FALSE;
+  ret = gst_pad_push (self->srcpad, gst_buffer_ref (self->hello_msg));
+  if (ret == GST_FLOW_OK)
+    ret = gst_pad_push (self->srcpad, gst_buffer_ref (self->caps_msg));
+
+  return ret;
+}
+
+/* Can @mem be sent as it is? It must be backed by a file descriptor that a
+ * receiver can map, and nobody may write it again after it was sent. */
+static gboolean
+gst_fd_pay_memory_is_sendable (GstFdPay * self, GstBuffer * buf,
+    GstMemory * mem, gboolean foreign_pools_ok, GstFdPassFdKind * kind)
+{
+  struct stat st;
+  gint fd;
+
+  if (!gst_is_fd_memory (mem))
+    return FALSE;
+
+  /* another pool reuses the memory as soon as we drop the buffer */
+  if (buf->pool && !GST_IS_FD_PAY_POOL (buf->pool) && !foreign_pools_ok)
+    return FALSE;
+
+  fd = gst_fd_memory_get_fd (mem);
+  if (fd < 0 || fstat (fd, &st) < 0)
+    return FALSE;
+
+  if (gst_is_dmabuf_memory (mem))
+    *kind = GST_FDPASS_FD_KIND_DMABUF;
+  else if (S_ISREG (st.st_mode))
+    *kind = GST_FDPASS_FD_KIND_FILE;
+  else
+    return FALSE;
+
+  return TRUE;
+}
+
+static gint
+find_or_add_fd (GstFdPassBufferInfo * info, gint * fds, gint fd,
+    GstFdPassFdKind kind)
+{
+  guint i;
+
+  for (i = 0; i < info->n_fds; i++) {
+    if (fds[i] == fd)
+      return i;
+  }
+
+  if (info->n_fds >= GST_FDPASS_MAX_FDS)
+    return -1;
+
+  if (!gst_fdpass_fd_info_from_fd (fd, kind, &info->fds[i]))
+    return -1;
+
+  fds[i] = fd;
+  info->n_fds++;
+  return i;
+}
+
+/* Describes the memories of @buf as they are. Returns FALSE when any of them
+ * cannot be sent without a copy. */
+static gboolean
+gst_fd_pay_describe_zero_copy (GstFdPay * self, GstBuffer * buf,
+    GstFdPassBufferInfo * info, gint * fds)
+{
+  gboolean foreign_pools_ok;
+  guint i, n;
+
+  GST_OBJECT_LOCK (self);
+  foreign_pools_ok = self->zero_copy_foreign_pools;
+  GST_OBJECT_UNLOCK (self);
+
+  n = gst_buffer_n_memory (buf);
+  if (n > GST_FDPASS_MAX_MEMORIES)
+    return FALSE;
+
+  info->n_fds = 0;
+  info->n_memories = 0;
+  for (i = 0; i < n; i++) {
+    GstMemory *mem = gst_buffer_peek_memory (buf, i);
+    GstFdPassFdKind kind;
+    gint idx;
+
+    if (mem->size == 0)
+      continue;
+
+    if (!gst_fd_pay_memory_is_sendable (self, buf, mem, foreign_pools_ok,
+            &kind))
+      return FALSE;
+
+    idx = find_or_add_fd (info, fds, gst_fd_memory_get_fd (mem), kind);
+    if (idx < 0)
+      return FALSE;
+
+    /* a GstFdMemory maps its file from offset 0, so the memory offset is
+     * the offset in the file */
+    info->memories[info->n_memories].fd_index = idx;
+    info->memories[info->n_memories].offset = mem->offset;
+    info->memories[info->n_memories].size = mem->size;
+    info->n_memories++;
+  }
+
+  return TRUE;
+}
+
+/* Copies @buf into one new memfd. Returns the memory, whose fd is the only
+ * one of the message. */
+static GstMemory *
+gst_fd_pay_copy_into_memfd (GstFdPay * self, GstBuffer * buf,
+    GstFdPassBufferInfo * info, gint * fds)
+{
+  GstMemory *mem;
+  GstMapInfo map;
+  gsize size = gst_buffer_get_size (buf);
+
+  mem = gst_allocator_alloc (self->allocator, size, NULL);
+  if (mem == NULL)
+    return NULL;
+
+  if (!gst_memory_map (mem, &map, GST_MAP_WRITE)) {
+    gst_memory_unref (mem);
+    return NULL;
+  }
+  gst_buffer_extract (buf, 0, map.data, size);
+  gst_memory_unmap (mem, &map);
+
+  info->n_fds = 0;
+  info->n_memories = 0;
+  if (find_or_add_fd (info, fds, gst_fd_memory_get_fd (mem),
+          GST_FDPASS_FD_KIND_FILE) != 0) {
+    gst_memory_unref (mem);
+    return NULL;
+  }
+  info->memories[0].fd_index = 0;
+  info->memories[0].offset = mem->offset;
+  info->memories[0].size = mem->size;
+  info->n_memories = 1;
+
+  return mem;
+}
+
+static GstFlowReturn
+gst_fd_pay_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
+{
+  GstFdPay *self = GST_FD_PAY (parent);
+  GstFdPassBufferInfo info;
+  gint fds[GST_FDPASS_MAX_FDS];
+  GstMemory *copy = NULL;
+  GstVideoMeta *vmeta;
+  GUnixFDList *fd_list;
+  GSocketControlMessage *cmsg;
+  GstBuffer *msg;
+  GError *err = NULL;
+  gboolean zero_copy;
+  gsize size;
+  guint i;
+  GstFlowReturn ret;
+
+  if (G_UNLIKELY (self->caps == NULL))
+    goto not_negotiated;
+
+  if (G_UNLIKELY (self->headers_pending) ||
+      gst_pad_check_reconfigure (self->srcpad)) {
+    ret = gst_fd_pay_push_headers (self);
+    if (ret != GST_FLOW_OK)
+      goto out;
+  }
+
+  memset (&info, 0, sizeof (info));
+  size = gst_buffer_get_size (buf);
+
+  zero_copy = gst_fd_pay_describe_zero_copy (self, buf, &info, fds);
+  if (!zero_copy && size > 0) {
+    copy = gst_fd_pay_copy_into_memfd (self, buf, &info, fds);
+    if (copy == NULL)
+      goto copy_failed;
+  }
+
+  info.id = self->next_id++;
+  info.pts = GST_BUFFER_PTS (buf);
+  info.dts = GST_BUFFER_DTS (buf);
+  info.duration = GST_BUFFER_DURATION (buf);
+  info.offset = GST_BUFFER_OFFSET (buf);
+  info.offset_end = GST_BUFFER_OFFSET_END (buf);
+  info.flags = GST_BUFFER_FLAGS (buf);
+
+  vmeta = gst_buffer_get_video_meta (buf);
+  if (vmeta && !gst_fdpass_buffer_info_set_video_meta (&info, vmeta))
+    GST_WARNING_OBJECT (self, "cannot describe video meta, dropping it");
+
+  fd_list = g_unix_fd_list_new ();
+  for (i = 0; i < info.n_fds; i++) {
+    /* the list holds its own duplicate of each fd */
+    if (g_unix_fd_list_append (fd_list, fds[i], &err) < 0) {
+      g_object_unref (fd_list);
+      goto append_failed;
+    }
+  }
+
+  msg = gst_fdpass_message_new_buffer (&info);
+  GST_BUFFER_PTS (msg) = info.pts;
+  GST_BUFFER_DTS (msg) = info.dts;
+  GST_BUFFER_DURATION (msg) = info.duration;
+  if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DISCONT))
+    GST_BUFFER_FLAG_SET (msg, GST_BUFFER_FLAG_DISCONT);
+
+  if (info.n_fds > 0) {
+    cmsg = g_unix_fd_message_new_with_fd_list (fd_list);
+    gst_buffer_add_net_control_message_meta (msg, cmsg);
+    g_object_unref (cmsg);
+  }
+  g_object_unref (fd_list);
+
+  /* the receiver may map these at any time from now on */
+  if (zero_copy) {
+    for (i = 0; i < gst_buffer_n_memory (buf); i++)
+      gst_fd_pay_pool_mark_sent (gst_buffer_peek_memory (buf, i));
+  }
+
+  GST_LOG_OBJECT (self, "buffer %" G_GUINT64_FORMAT ": %u memories in %u "
+      "fds, %" G_GSIZE_FORMAT " bytes, %s", info.id, info.n_memories,
+      info.n_fds, size, zero_copy ? "zero copy" : "copied");
+
+  GST_OBJECT_LOCK (self);
+  self->n_buffers++;
+  self->n_bytes += size;
+  if (zero_copy)
+    self->n_zero_copy++;
+  else if (size > 0)
+    self->n_copies++;
+  GST_OBJECT_UNLOCK (self);
+
+  if (copy)
+    gst_memory_unref (copy);
+  gst_buffer_unref (buf);
+
+  return gst_pad_push (self->srcpad, msg);
+
+out:
+  gst_buffer_unref (buf);
+  return ret;
+
+not_negotiated:
+  {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+        ("fdpay received a buffer before caps"));
+    gst_buffer_unref (buf);
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+copy_failed:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
+        ("Could not allocate %" G_GSIZE_FORMAT " bytes of shareable memory.",
+            size), ("copying the buffer into a memfd failed, see the "
+            "fdpasstmpfile debug category"));
+    gst_buffer_unref (buf);
+    return GST_FLOW_ERROR;
+  }
+append_failed:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
+        ("Could not duplicate a file descriptor."), ("%s", err->message));
+    g_clear_error (&err);
+    if (copy)
+      gst_memory_unref (copy);
+    gst_buffer_unref (buf);
+    return GST_FLOW_ERROR;
+  }
+}
+
+static gboolean
+gst_fd_pay_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
+{
+  GstFdPay *self = GST_FD_PAY (parent);
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_CAPS:{
+      GstCaps *caps;
+      gboolean ret;
+
+      gst_event_parse_caps (event, &caps);
+      ret = gst_fd_pay_set_caps (self, caps);
+      gst_event_unref (event);
+      return ret;
+    }
+    case GST_EVENT_EOS:
+      if (self->caps) {
+        GstFlowReturn ret = GST_FLOW_OK;
+
+        if (self->headers_pending)
+          ret = gst_fd_pay_push_headers (self);
+        if (ret == GST_FLOW_OK)
+          ret = gst_pad_push (self->srcpad, gst_fdpass_message_new_eos ());
+        if (ret != GST_FLOW_OK)
+          GST_DEBUG_OBJECT (self, "pushing the EOS message returned %s",
+              gst_flow_get_name (ret));
+      }
+      break;
+    default:
+      break;
+  }
+
+  return gst_pad_event_default (pad, parent, event);
+}
+
+static gboolean
+gst_fd_pay_propose_allocation (GstFdPay * self, GstQuery * query)
+{
+  GstAllocationParams params;
+  GstCaps *caps;
+  GstVideoInfo vinfo;
+  gboolean need_pool;
+
+  gst_query_parse_allocation (query, &caps, &need_pool);
+  if (caps == NULL)
+    return FALSE;
+
+  gst_allocation_params_init (&params);
+
+  if (gst_video_info_from_caps (&vinfo, caps)) {
+    if (need_pool) {
+      GstBufferPool *pool = gst_fd_pay_pool_new ();
+      GstStructure *config = gst_buffer_pool_get_config (pool);
+
+      /* no maximum: decoders such as avdec replace pools that cannot grow
+       * to hold their reference frames */
+      gst_buffer_pool_config_set_params (config, caps, vinfo.size, 0, 0);
+      gst_buffer_pool_config_set_allocator (config, self->allocator, &params);
+      gst_buffer_pool_config_add_option (config,
+          GST_BUFFER_POOL_OPTION_VIDEO_META);
+      if (!gst_buffer_pool_set_config (pool, config)) {
+        GST_WARNING_OBJECT (self, "could not configure the proposed pool");
+      } else {
+        gst_query_add_allocation_pool (query, pool, vinfo.size, 0, 0);
+      }
+      gst_object_unref (pool);
+    }
+    gst_query_add_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
+  }
+
+  gst_query_add_allocation_param (query, self->allocator, &params);
+
+  return TRUE;
+}
+
+static gboolean
+gst_fd_pay_sink_query (GstPad * pad, GstObject * parent, GstQuery * query)
+{
+  GstFdPay *self = GST_FD_PAY (parent);
+
+  switch (GST_QUERY_TYPE (query)) {
+    case GST_QUERY_ALLOCATION:
+      return gst_fd_pay_propose_allocation (self, query);
+    case GST_QUERY_CAPS:{
+      GstCaps *filter, *caps;
+
+      /* we take anything, whatever is downstream */
+      gst_query_parse_caps (query, &filter);
+      caps = filter ? gst_caps_ref (filter) : gst_caps_new_any ();
+      gst_query_set_caps_result (query, caps);
+      gst_caps_unref (caps);
+      return TRUE;
+    }
+    case GST_QUERY_ACCEPT_CAPS:
+      gst_query_set_accept_caps_result (query, TRUE);
+      return TRUE;
+    default:
+      return gst_pad_query_default (pad, parent, query);
+  }
+}
+
+static GstStateChangeReturn
+gst_fd_pay_change_state (GstElement * element, GstStateChange transition)
+{
+  GstFdPay *self = GST_FD_PAY (element);
+  GstStateChangeReturn ret;
+
+  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  if (ret == GST_STATE_CHANGE_FAILURE)
+    return ret;
+
+  switch (transition) {
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      gst_fd_pay_reset (self);
+      break;
+    default:
+      break;
+  }
+
+  return ret;
+}
+
+static void
+gst_fd_pay_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstFdPay *self = GST_FD_PAY (object);
+
+  switch (prop_id) {
+    case PROP_ZERO_COPY_FOREIGN_POOLS:
+      GST_OBJECT_LOCK (self);
+      self->zero_copy_foreign_pools = g_value_get_boolean (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+gst_fd_pay_get_property (GObject * object, guint prop_id, GValue * value,
+    GParamSpec * pspec)
+{
+  GstFdPay *self = GST_FD_PAY (object);
+
+  switch (prop_id) {
+    case PROP_ZERO_COPY_FOREIGN_POOLS:
+      GST_OBJECT_LOCK (self);
+      g_value_set_boolean (value, self->zero_copy_foreign_pools);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_STATS:
+      g_value_take_boxed (value, gst_fd_pay_get_stats (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+gst_fd_pay_finalize (GObject * object)
+{
+  GstFdPay *self = GST_FD_PAY (object);
+
+  gst_fd_pay_reset (self);
+  gst_object_unref (self->allocator);
+
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_fd_pay_class_init (GstFdPayClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+
+  gobject_class->set_property = gst_fd_pay_set_property;
+  gobject_class->get_property = gst_fd_pay_get_property;
+  gobject_class->finalize = gst_fd_pay_finalize;
+
+  element_class->change_state = GST_DEBUG_FUNCPTR (gst_fd_pay_change_state);
+
+  /**
+   * GstFdPay:zero-copy-foreign-pools:
+   *
+   * fd-backed buffers from a buffer pool that fdpay did not propose (a
+   * v4l2 or other hardware pool, say) are reused by that pool as soon as
+   * fdpay lets go of them, while a receiver may still map the memory. By
+   * default they are copied into a fresh memfd; set this to send them as
+   * they are when the receiver is known to be done in time.
+   */
+  g_object_class_install_property (gobject_class, PROP_ZERO_COPY_FOREIGN_POOLS,
+      g_param_spec_boolean ("zero-copy-foreign-pools",
+          "Zero copy of foreign pools",
+          "Send fd-backed memory of buffer pools fdpay did not propose "
+          "without copying it, although the pool may overwrite it while a "
+          "receiver still maps it",
+          DEFAULT_ZERO_COPY_FOREIGN_POOLS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstFdPay:stats:
+   *
+   * Counters since the element was created: `buffers` sent, payload
+   * `bytes`, buffers that had to be `copies` into a memfd, and
+   * `zero-copy-buffers` sent as they were.
+   */
+  g_object_class_install_property (gobject_class, PROP_STATS,
+      g_param_spec_boxed ("stats", "Statistics",
+          "Counters: buffers, bytes, copies (buffers copied into a memfd) "
+          "and zero-copy-buffers (sent without a copy)",
+          GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+
+  gst_element_class_set_static_metadata (element_class,
+      "File descriptor payloader", "Codec/Payloader/Network",
+      "Sends buffers as file descriptors plus a small header, without "
+      "copying fd-backed memory", "gst-fdpass contributors");
+
+  GST_DEBUG_CATEGORY_INIT (gst_fd_pay_debug, "fdpay", 0,
+      "fd passing payloader");
+}
+
+static void
+gst_fd_pay_init (GstFdPay * self)
+{
+  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
+  gst_pad_set_chain_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_fd_pay_chain));
+  gst_pad_set_event_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_fd_pay_sink_event));
+  gst_pad_set_query_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_fd_pay_sink_query));
+  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
+
+  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
+  gst_pad_use_fixed_caps (self->srcpad);
+  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
+
+  self->allocator = gst_tmp_file_allocator_new ();
+  self->zero_copy_foreign_pools = DEFAULT_ZERO_COPY_FOREIGN_POOLS;
+  gst_fd_pay_reset (self);
+}

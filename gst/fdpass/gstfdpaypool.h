@@ -1,0 +1,43 @@
+/* GStreamer fd passing plugin
+ * Copyright (C) 2026 gst-fdpass contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Library General Public License for more details.
+ *
+ * You should have received a copy of the GNU Library General Public
+ * License along with this library; if not, write to the
+ * Free Software Foundation, Inc., 51 Franklin St, Fifth Floor,
+ * Boston, MA 02110-1301, USA.
+ */
+
+#ifndef __GST_FD_PAY_POOL_H__
+#define __GST_FD_PAY_POOL_H__
+
+#include <gst/gst.h>
+#include <gst/video/video.h>
+
+G_BEGIN_DECLS
+
+#define GST_TYPE_FD_PAY_POOL (gst_fd_pay_pool_get_type ())
+G_DECLARE_FINAL_TYPE (GstFdPayPool, gst_fd_pay_pool, GST, FD_PAY_POOL,
+    GstVideoBufferPool)
+
+G_GNUC_INTERNAL
+GstBufferPool * gst_fd_pay_pool_new (void);
+
+G_GNUC_INTERNAL
+void            gst_fd_pay_pool_mark_sent (GstMemory * mem);
+
+G_GNUC_INTERNAL
+gboolean        gst_fd_pay_pool_is_sent (GstMemory * mem);
+
+G_END_DECLS
+
+#endif /* __GST_FD_PAY_POOL_H__ */
