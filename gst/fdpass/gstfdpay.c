@@ -231,12 +231,18 @@ gst_fd_pay_memory_is_sendable (GstFdPay * self, GstBuffer * buf,
   struct stat st;
   gint fd;
 
-  if (!gst_is_fd_memory (mem))
+  if (!gst_is_fd_memory (mem)) {
+    GST_LOG_OBJECT (self, "memory %p of allocator %s is not fd-backed", mem,
+        mem->allocator ? mem->allocator->mem_type : "(none)");
     return FALSE;
+  }
 
   /* another pool reuses the memory as soon as we drop the buffer */
-  if (buf->pool && !GST_IS_FD_PAY_POOL (buf->pool) && !foreign_pools_ok)
+  if (buf->pool && !GST_IS_FD_PAY_POOL (buf->pool) && !foreign_pools_ok) {
+    GST_LOG_OBJECT (self, "buffer %p comes from foreign pool %" GST_PTR_FORMAT,
+        buf, buf->pool);
     return FALSE;
+  }
 
   fd = gst_fd_memory_get_fd (mem);
   if (fd < 0 || fstat (fd, &st) < 0)
@@ -385,6 +391,8 @@ gst_fd_pay_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 
   memset (&info, 0, sizeof (info));
   size = gst_buffer_get_size (buf);
+  GST_LOG_OBJECT (self, "input %" GST_PTR_FORMAT " pool %" GST_PTR_FORMAT,
+      buf, buf->pool);
 
   zero_copy = gst_fd_pay_describe_zero_copy (self, buf, &info, fds);
   if (!zero_copy && size > 0) {

@@ -441,6 +441,12 @@ gst_tmp_file_allocator_init (GstTmpFileAllocator * self)
 
   allocator->mem_type = GST_ALLOCATOR_TMP_FILE;
   self->method = DEFAULT_METHOD;
+
+  /* GstFdAllocator cannot allocate by itself and flags itself as custom,
+   * which makes gst_memory_copy() put copies in system memory. We can
+   * allocate: copies of our memory (such as the one a decoder makes of a
+   * frame that it still uses as a reference) then land in a memfd too. */
+  GST_OBJECT_FLAG_UNSET (self, GST_ALLOCATOR_FLAG_CUSTOM_ALLOC);
 }
 
 /**
