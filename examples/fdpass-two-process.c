@@ -48,6 +48,7 @@
 
 #include <gst/gst.h>
 #include <gst/allocators/allocators.h>
+#include <gst/fdpass/fdpass.h>
 #include <gio/gio.h>
 
 #include <errno.h>
@@ -82,9 +83,10 @@ static GOptionEntry entries[] = {
       "Run as the consumer: receive frames on the socket given with --fd and "
         "print one line per frame", NULL},
   {"fd", 0, 0, G_OPTION_ARG_INT, &opt_fd,
-      "Consumer: the file descriptor of the connected Unix socket", "N"},
+      "Consumer: the file descriptor of the connected Unix socket "
+        "(default: $FDPASS_FD)", "N"},
   {"show-inode", 0, 0, G_OPTION_ARG_NONE, &opt_show_inode,
-        "Consumer: append dev=<st_dev> ino=<st_ino> of the file holding each "
+      "Consumer: append dev=<st_dev> ino=<st_ino> of the file holding each "
         "frame (passed on to the consumer the producer starts)", NULL},
   {"seqpacket", 0, 0, G_OPTION_ARG_NONE, &opt_seqpacket,
       "Producer: use a SOCK_SEQPACKET socketpair instead of SOCK_STREAM", NULL},
@@ -102,7 +104,7 @@ static GOptionEntry entries[] = {
   {"pattern", 0, 0, G_OPTION_ARG_STRING, &opt_pattern,
       "Producer: videotestsrc pattern (default: smpte)", "PATTERN"},
   {"pipeline", 0, 0, G_OPTION_ARG_STRING, &opt_pipeline,
-        "Producer: a gst-launch description to use instead of the test source; "
+      "Producer: a gst-launch description to use instead of the test source; "
         "it is linked to \"! fdpay ! multisocketsink\" and overrides "
         "--num-buffers, --width, --height and --pattern", "DESCRIPTION"},
   {NULL}
@@ -166,8 +168,8 @@ consumer_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   Consumer *consumer = user_data;
   GstBuffer *buf;
   GstMapInfo map;
-  GstMemory *mem;
   gchar pts[32];
+  gchar inode[64] = "";
 
   if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
     GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
@@ -185,9 +187,25 @@ consumer_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   }
 
   buf = GST_PAD_PROBE_INFO_BUFFER (info);
+
+  /* before mapping: mapping a buffer of several memories may merge them into
+   * a copy */
+  if (opt_show_inode) {
+    GstMemory *mem;
+    struct stat st;
+
+    mem = gst_buffer_n_memory (buf) > 0 ? gst_buffer_peek_memory (buf, 0) :
+        NULL;
+    if (mem && gst_is_fd_memory (mem) &&
+        fstat (gst_fd_memory_get_fd (mem), &st) == 0)
+      g_snprintf (inode, sizeof (inode), " dev=%" G_GUINT64_FORMAT " ino=%"
+          G_GUINT64_FORMAT, (guint64) st.st_dev, (guint64) st.st_ino);
+    else
+      g_strlcpy (inode, " dev=none ino=none", sizeof (inode));
+  }
+
   if (!gst_buffer_map (buf, &map, GST_MAP_READ)) {
-    g_printerr (PROGRAM_NAME ": could not map frame %u\n",
-        consumer->n_frames);
+    g_printerr (PROGRAM_NAME ": could not map frame %u\n", consumer->n_frames);
     consumer->failed = TRUE;
     return GST_PAD_PROBE_OK;
   }
@@ -197,23 +215,10 @@ consumer_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   else
     g_strlcpy (pts, "none", sizeof (pts));
 
-  printf ("frame %u pts=%s size=%" G_GSIZE_FORMAT " crc32=%08x",
-      consumer->n_frames, pts, map.size, crc32_compute (map.data, map.size));
+  printf ("frame %u pts=%s size=%" G_GSIZE_FORMAT " crc32=%08x%s\n",
+      consumer->n_frames, pts, map.size, crc32_compute (map.data, map.size),
+      inode);
   gst_buffer_unmap (buf, &map);
-
-  if (opt_show_inode) {
-    struct stat st;
-
-    mem = gst_buffer_n_memory (buf) > 0 ? gst_buffer_peek_memory (buf, 0) :
-        NULL;
-    if (mem && gst_is_fd_memory (mem) &&
-        fstat (gst_fd_memory_get_fd (mem), &st) == 0)
-      printf (" dev=%" G_GUINT64_FORMAT " ino=%" G_GUINT64_FORMAT,
-          (guint64) st.st_dev, (guint64) st.st_ino);
-    else
-      printf (" dev=none ino=none");
-  }
-  printf ("\n");
 
   consumer->n_frames++;
 
@@ -232,8 +237,10 @@ run_consumer (void)
   GError *err = NULL;
   gint ret = 0;
 
+  if (opt_fd < 0 && g_getenv ("FDPASS_FD") != NULL)
+    opt_fd = atoi (g_getenv ("FDPASS_FD"));
   if (opt_fd < 0) {
-    g_printerr (PROGRAM_NAME ": --consumer needs --fd N\n");
+    g_printerr (PROGRAM_NAME ": --consumer needs --fd N or FDPASS_FD=N\n");
     return 2;
   }
 
@@ -258,6 +265,12 @@ run_consumer (void)
 
   src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
   g_object_set (src, "socket", socket, NULL);
+  /* each read of a seqpacket socket returns one whole packet, and socketsrc
+   * silently cuts those larger than its blocksize (4096 bytes by default):
+   * make room for the largest message */
+  if (g_socket_get_socket_type (socket) == G_SOCKET_TYPE_SEQPACKET)
+    g_object_set (src, "blocksize",
+        GST_FDPASS_HEADER_SIZE + GST_FDPASS_MAX_PAYLOAD, NULL);
   gst_object_unref (src);
   g_object_unref (socket);
 
@@ -306,20 +319,71 @@ typedef struct
   GSubprocess *child;
 
   gboolean pipeline_failed;
-  gboolean got_eos;
+  gboolean drained;
   gboolean child_exited;
+
+  /* buffer messages written completely, counted by the sink thread */
+  gint n_delivered;
 } Producer;
 
-/* multisocketsink is done with our socket: every byte it queued was
- * written, or the consumer went away. Closing it lets the consumer see
- * the end of the stream even if it ignores the EOS message. Called from a
- * streaming thread or from the state change to NULL. */
+/* multisocketsink let go of our socket: after we removed it, or because
+ * the consumer went away. Closing it lets the consumer see the end of the
+ * stream even if it ignores the EOS message. Called from the sink thread, or
+ * from ours when we remove the client or stop the pipeline. */
 static void
 on_client_socket_removed (GstElement * sink, GSocket * socket,
     gpointer user_data)
 {
   if (!g_socket_is_closed (socket))
     g_socket_close (socket, NULL);
+}
+
+/* In the main thread, once the EOS message was written completely. */
+static gboolean
+remove_client (gpointer user_data)
+{
+  Producer *producer = user_data;
+
+  producer->drained = TRUE;
+  g_signal_emit_by_name (producer->sink, "remove", producer->socket);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* With send-dispatched=true, multisocketsink pushes a custom upstream event
+ * for each buffer it has written to a client completely. Each buffer of
+ * fdpay is one message, so the event of the EOS message says that the
+ * consumer has everything. The EOS event on the bus comes earlier: when
+ * the sink has queued the last buffer, not when it has written it. */
+static GstPadProbeReturn
+on_sink_upstream_event (GstPad * pad, GstPadProbeInfo * info,
+    gpointer user_data)
+{
+  Producer *producer = user_data;
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  const GstStructure *s = gst_event_get_structure (event);
+  GstFdPassHeader header;
+  GstBuffer *buf = NULL;
+  GstMapInfo map;
+
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CUSTOM_UPSTREAM || s == NULL ||
+      !gst_structure_has_name (s, "GstNetworkMessageDispatched"))
+    return GST_PAD_PROBE_OK;
+
+  if (gst_structure_get (s, "buffer", GST_TYPE_BUFFER, &buf, NULL) &&
+      gst_buffer_map (buf, &map, GST_MAP_READ)) {
+    if (gst_fdpass_header_parse (map.data, map.size, &header, NULL)) {
+      if (header.type == GST_FDPASS_MESSAGE_BUFFER)
+        g_atomic_int_inc (&producer->n_delivered);
+      else if (header.type == GST_FDPASS_MESSAGE_EOS)
+        g_main_context_invoke (NULL, remove_client, producer);
+    }
+    gst_buffer_unmap (buf, &map);
+  }
+  gst_clear_buffer (&buf);
+
+  /* only for us, upstream has no use for it */
+  return GST_PAD_PROBE_DROP;
 }
 
 static void
@@ -345,10 +409,9 @@ on_bus_message (GstBus * bus, GstMessage * msg, gpointer user_data)
 
   switch (GST_MESSAGE_TYPE (msg)) {
     case GST_MESSAGE_EOS:
-      /* everything is queued in multisocketsink, which still writes it out
-       * from its own thread: remove our client once its queue is empty */
-      producer->got_eos = TRUE;
-      g_signal_emit_by_name (producer->sink, "remove-flush", producer->socket);
+      /* multisocketsink may still be writing; on_sink_upstream_event()
+       * removes our client when it is done */
+      GST_INFO ("the pipeline reached the end of the stream");
       break;
     case GST_MESSAGE_ERROR:
       print_bus_error (msg);
@@ -473,10 +536,11 @@ print_producer_summary (Producer * producer)
   }
 
   g_printerr (PROGRAM_NAME ": sent %" G_GUINT64_FORMAT " frames (%"
-      G_GUINT64_FORMAT " bytes) over a %s socketpair: %" G_GUINT64_FORMAT
-      " copied into a memfd, %" G_GUINT64_FORMAT " zero-copy\n", buffers,
-      bytes, opt_seqpacket ? "SOCK_SEQPACKET" : "SOCK_STREAM", copies,
-      zero_copy);
+      G_GUINT64_FORMAT " bytes, %" G_GUINT64_FORMAT " copied into a memfd, %"
+      G_GUINT64_FORMAT " zero-copy), %d delivered over a %s socketpair\n",
+      buffers, bytes, copies, zero_copy,
+      g_atomic_int_get (&producer->n_delivered),
+      opt_seqpacket ? "SOCK_SEQPACKET" : "SOCK_STREAM");
 }
 
 static gint
@@ -486,13 +550,13 @@ run_producer (const gchar * argv0)
   GError *err = NULL;
   gchar *desc;
   GstBus *bus;
+  GstPad *pad;
   gint sv[2];
   gint status, ret;
 
   if (socketpair (AF_UNIX, (opt_seqpacket ? SOCK_SEQPACKET : SOCK_STREAM) |
           SOCK_CLOEXEC, 0, sv) < 0) {
-    g_printerr (PROGRAM_NAME ": socketpair() failed: %s\n",
-        g_strerror (errno));
+    g_printerr (PROGRAM_NAME ": socketpair() failed: %s\n", g_strerror (errno));
     return 1;
   }
 
@@ -537,6 +601,11 @@ run_producer (const gchar * argv0)
 
   g_signal_connect (producer.sink, "client-socket-removed",
       G_CALLBACK (on_client_socket_removed), NULL);
+  g_object_set (producer.sink, "send-dispatched", TRUE, NULL);
+  pad = gst_element_get_static_pad (producer.sink, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+      on_sink_upstream_event, &producer, NULL);
+  gst_object_unref (pad);
 
   /* multisocketsink only takes clients from READY on */
   gst_element_set_state (producer.pipeline, GST_STATE_READY);
@@ -559,8 +628,8 @@ run_producer (const gchar * argv0)
   gst_bus_remove_watch (bus);
   gst_object_unref (bus);
 
-  if (!producer.got_eos && !producer.pipeline_failed)
-    g_printerr (PROGRAM_NAME ": the consumer exited before the end of the "
+  if (!producer.drained && !producer.pipeline_failed)
+    g_printerr (PROGRAM_NAME ": the consumer exited before it got the whole "
         "stream\n");
 
   print_producer_summary (&producer);
@@ -640,8 +709,7 @@ main (int argc, char *argv[])
     g_printerr (PROGRAM_NAME ": unexpected argument '%s'\n", argv[1]);
     return 2;
   }
-  if (!opt_consumer && (opt_num_buffers < 1 || opt_width < 1 ||
-          opt_height < 1)) {
+  if (!opt_consumer && MIN (opt_num_buffers, MIN (opt_width, opt_height)) < 1) {
     g_printerr (PROGRAM_NAME ": --num-buffers, --width and --height must be "
         "positive\n");
     return 2;

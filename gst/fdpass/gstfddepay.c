@@ -41,6 +41,11 @@
  * memory the message places in it. Anything else (a pipe, a truncated file)
  * is an error, never a SIGBUS.
  *
+ * On a SOCK_SEQPACKET socket every message is one packet and a read shorter
+ * than the packet loses the rest of it: give #socketsrc a `blocksize` of at
+ * least 65552 bytes (the largest message) there. Buffer messages are about
+ * 200 bytes, but caps messages can be larger than the default 4096.
+ *
  * ## Example launch line
  * |[
  * gst-launch-1.0 videotestsrc ! fdpay ! fddepay ! autovideosink
@@ -600,10 +605,14 @@ gst_fd_depay_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       gst_fd_depay_reset (self, FALSE);
       break;
     case GST_EVENT_EOS:
-      if (gst_adapter_available (self->adapter) > 0)
-        GST_WARNING_OBJECT (self, "stream ended in the middle of a message, "
-            "dropping %" G_GSIZE_FORMAT " bytes",
-            gst_adapter_available (self->adapter));
+      if (gst_adapter_available (self->adapter) > 0) {
+        GST_ELEMENT_WARNING (self, STREAM, DECODE,
+            ("The stream ended in the middle of a message."),
+            ("dropping %" G_GSIZE_FORMAT " bytes; on a SOCK_SEQPACKET socket "
+                "the source must read at least %u bytes at a time (socketsrc "
+                "blocksize)", gst_adapter_available (self->adapter),
+                GST_FDPASS_HEADER_SIZE + GST_FDPASS_MAX_PAYLOAD));
+      }
       gst_adapter_clear (self->adapter);
       gst_fd_depay_close_pending_fds (self);
       if (self->eos) {

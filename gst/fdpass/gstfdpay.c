@@ -136,7 +136,6 @@ gst_fd_pay_reset (GstFdPay * self)
   gst_clear_buffer (&self->hello_msg);
   gst_clear_buffer (&self->caps_msg);
   self->headers_pending = FALSE;
-  self->next_id = 1;
 }
 
 static GstStructure *
@@ -738,5 +737,8 @@ gst_fd_pay_init (GstFdPay * self)
 
   self->allocator = gst_tmp_file_allocator_new ();
   self->zero_copy_foreign_pools = DEFAULT_ZERO_COPY_FOREIGN_POOLS;
+  /* ids stay unique for the life of the element: a socket sink downstream
+   * keeps its connections across state changes and releases name ids */
+  self->next_id = 1;
   gst_fd_pay_reset (self);
 }

@@ -64,7 +64,11 @@ G_STATIC_ASSERT (GST_FDPASS_HEADER_SIZE + BUFFER_FIXED_SIZE +
     GST_FDPASS_MAX_MEMORIES * MEM_ENTRY_SIZE +
     EXT_HEADER_SIZE + VIDEO_META_EXT_SIZE <= GST_FDPASS_MAX_PAYLOAD);
 
-G_DEFINE_QUARK (gst - fdpass - error - quark, gst_fdpass_error);
+GQuark
+gst_fdpass_error_quark (void)
+{
+  return g_quark_from_static_string ("gst-fdpass-error-quark");
+}
 
 static void
 write_header (GstByteWriter * bw, GstFdPassMessageType type, guint n_fds)
@@ -371,6 +375,62 @@ gst_fdpass_hello_parse (const guint8 * payload, gsize size,
   return TRUE;
 }
 
+/* gst_caps_from_string() g_critical()s or g_warning()s on some malformed
+ * strings: a structure name that does not start with a letter, invalid
+ * caps features, 0.10-style raw video, nested structures with trailing
+ * data. A peer must not be able to trigger those: accept one structure
+ * whose name and features are valid, without nested structures or caps. */
+static gboolean
+caps_string_is_safe (const gchar * str)
+{
+  static const gchar *nested[] = { "(structure)", "(GstStructure)", "(caps)",
+    "(GstCaps)"
+  };
+  gboolean quoted = FALSE;
+  const gchar *p;
+  guint i;
+
+  if (!g_ascii_isalpha (*str) || g_str_has_prefix (str, "video/x-raw-"))
+    return FALSE;
+  for (p = str; g_ascii_isalnum (*p) || (*p && strchr ("/-_.:+", *p)); p++);
+
+  /* caps features: (namespace:name, namespace:name) */
+  if (*p == '(') {
+    do {
+      for (p++; *p == ' '; p++);
+      if (!g_ascii_isalpha (*p))
+        return FALSE;
+      while (g_ascii_isalpha (*p))
+        p++;
+      if (*p++ != ':' || !g_ascii_isalpha (*p))
+        return FALSE;
+      while (g_ascii_isalnum (*p))
+        p++;
+    } while (*p == ',');
+    if (*p++ != ')')
+      return FALSE;
+  }
+  if (*p != '\0' && *p != ',' && *p != ' ')
+    return FALSE;
+
+  /* a single structure: no ';' outside of quoted strings */
+  for (; *p; p++) {
+    if (*p == '\\' && quoted && p[1])
+      p++;
+    else if (*p == '"')
+      quoted = !quoted;
+    else if (*p == ';' && !quoted)
+      return FALSE;
+  }
+
+  for (i = 0; i < G_N_ELEMENTS (nested); i++) {
+    if (strstr (str, nested[i]))
+      return FALSE;
+  }
+
+  return TRUE;
+}
+
 /**
  * gst_fdpass_caps_parse:
  * @payload: (array length=size): the payload of a caps message
@@ -397,6 +457,12 @@ gst_fdpass_caps_parse (const guint8 * payload, gsize size, GError ** error)
   if (!g_utf8_validate ((const gchar *) payload, size - 1, NULL)) {
     g_set_error (error, GST_FDPASS_ERROR, GST_FDPASS_ERROR_INVALID,
         "Caps message is not valid UTF-8");
+    return NULL;
+  }
+
+  if (!caps_string_is_safe ((const gchar *) payload)) {
+    g_set_error (error, GST_FDPASS_ERROR, GST_FDPASS_ERROR_INVALID,
+        "Caps message holds no valid caps");
     return NULL;
   }
 
@@ -489,6 +555,11 @@ gst_fdpass_buffer_parse (const GstFdPassHeader * header,
   g_return_val_if_fail (info != NULL, FALSE);
 
   memset (info, 0, sizeof (*info));
+
+  if (size != header->payload_size)
+    FAIL (INVALID, "Buffer payload is %" G_GSIZE_FORMAT " bytes, the header "
+        "announced %u", size, header->payload_size);
+
   gst_byte_reader_init (&br, payload, size);
 
   ok &= gst_byte_reader_get_uint64_le (&br, &info->id);

@@ -295,14 +295,15 @@ gst_tmp_file_allocator_alloc (GstAllocator * allocator, gsize size,
         "larger than a page, the data will only be page aligned", align + 1);
     align = sysconf (_SC_PAGESIZE) - 1;
   }
-  offset = (params->prefix + align) & ~align;
-  if (!g_size_checked_add (&maxsize, offset, size) ||
+  if (!g_size_checked_add (&offset, params->prefix, align) ||
+      !g_size_checked_add (&maxsize, offset & ~align, size) ||
       !g_size_checked_add (&maxsize, maxsize, params->padding) ||
       maxsize > G_MAXSSIZE) {
     GST_ERROR_OBJECT (self, "allocation of %" G_GSIZE_FORMAT " bytes is too "
         "large", size);
     return NULL;
   }
+  offset &= ~align;
 
   fd = create_file (self, &is_memfd);
   if (fd < 0) {
@@ -334,10 +335,11 @@ gst_tmp_file_allocator_alloc (GstAllocator * allocator, gsize size,
     return NULL;
   }
 
-  /* a fresh file reads as zeroes */
+  gst_memory_resize (mem, offset, size);
+  /* a fresh file reads as zeroes; set after the resize, which clears both
+   * flags when it moves the start or the end */
   GST_MINI_OBJECT_FLAG_SET (mem,
       GST_MEMORY_FLAG_ZERO_PREFIXED | GST_MEMORY_FLAG_ZERO_PADDED);
-  gst_memory_resize (mem, offset, size);
 
   GST_LOG_OBJECT (self, "allocated %" G_GSIZE_FORMAT " bytes (maxsize %"
       G_GSIZE_FORMAT ", offset %" G_GSIZE_FORMAT ") in %s fd %d", size,
