@@ -239,6 +239,37 @@ close_fds (gint * fds, guint n)
   }
 }
 
+/* Whether every plane @vmeta describes lies within @size bytes, so that
+ * whoever maps the frame stays within the mapping. */
+static gboolean
+video_meta_fits (const GstVideoMeta * vmeta, gsize size)
+{
+  const GstVideoFormatInfo *finfo = gst_video_format_get_info (vmeta->format);
+  guint i;
+
+  if (finfo == NULL || GST_VIDEO_FORMAT_INFO_IS_TILED (finfo) ||
+      vmeta->n_planes != GST_VIDEO_FORMAT_INFO_N_PLANES (finfo))
+    return FALSE;
+
+  for (i = 0; i < vmeta->n_planes; i++) {
+    gint comp[GST_VIDEO_MAX_COMPONENTS];
+    guint64 rows, row_bytes;
+
+    gst_video_format_info_component (finfo, i, comp);
+    rows = GST_VIDEO_FORMAT_INFO_SCALE_HEIGHT (finfo, comp[0], vmeta->height);
+    row_bytes = (guint64) GST_VIDEO_FORMAT_INFO_SCALE_WIDTH (finfo, comp[0],
+        vmeta->width) * GST_VIDEO_FORMAT_INFO_PSTRIDE (finfo, comp[0]);
+
+    if (vmeta->stride[i] <= 0 || (guint64) vmeta->stride[i] < row_bytes)
+      return FALSE;
+    if (vmeta->offset[i] > size ||
+        rows * vmeta->stride[i] > size - vmeta->offset[i])
+      return FALSE;
+  }
+
+  return TRUE;
+}
+
 /* Turns a parsed buffer message and its fds into a buffer. On error, every
  * fd is closed and a GST_ELEMENT_ERROR posted. */
 static GstBuffer *
@@ -365,17 +396,17 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
   GST_BUFFER_FLAGS (buf) = info->flags & FORWARDED_BUFFER_FLAGS;
 
   if (info->has_video_meta) {
-    if (info->video.n_planes > 0 &&
-        info->video.offset[info->video.n_planes - 1] >
-        gst_buffer_get_size (buf)) {
-      gst_buffer_unref (buf);
+    GstVideoMeta *vmeta = gst_fdpass_buffer_info_add_video_meta (info, buf);
+    gsize size = gst_buffer_get_size (buf);
+
+    if (vmeta == NULL || !video_meta_fits (vmeta, size)) {
       GST_ELEMENT_ERROR (self, STREAM, DECODE,
           ("The sender described a video frame larger than its memory."),
-          ("buffer %" G_GUINT64_FORMAT ": plane offset beyond %"
-              G_GSIZE_FORMAT " bytes", info->id, gst_buffer_get_size (buf)));
+          ("buffer %" G_GUINT64_FORMAT ": video meta does not fit in %"
+              G_GSIZE_FORMAT " bytes", info->id, size));
+      gst_buffer_unref (buf);
       return NULL;
     }
-    gst_fdpass_buffer_info_add_video_meta (info, buf);
   }
 
   return buf;

@@ -243,6 +243,17 @@ gst_fd_pay_memory_is_sendable (GstFdPay * self, GstBuffer * buf,
     return FALSE;
   }
 
+  /* a copy of a pooled buffer has no pool but shares its memory with the
+   * original, which its pool recycles once released. Only one buffer holds
+   * memory that can be locked for writing. */
+  if (!buf->pool && !foreign_pools_ok && !gst_fd_pay_pool_owns (mem)) {
+    if (!gst_memory_lock (mem, GST_LOCK_FLAG_WRITE)) {
+      GST_LOG_OBJECT (self, "memory %p is shared with another buffer", mem);
+      return FALSE;
+    }
+    gst_memory_unlock (mem, GST_LOCK_FLAG_WRITE);
+  }
+
   fd = gst_fd_memory_get_fd (mem);
   if (fd < 0 || fstat (fd, &st) < 0)
     return FALSE;
@@ -381,8 +392,12 @@ gst_fd_pay_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   if (G_UNLIKELY (self->caps == NULL))
     goto not_negotiated;
 
-  if (G_UNLIKELY (self->headers_pending) ||
-      gst_pad_check_reconfigure (self->srcpad)) {
+  /* always clear the flag: the one set when the pads were linked would
+   * send the headers again with the second buffer */
+  if (gst_pad_check_reconfigure (self->srcpad))
+    self->headers_pending = TRUE;
+
+  if (G_UNLIKELY (self->headers_pending)) {
     ret = gst_fd_pay_push_headers (self);
     if (ret != GST_FLOW_OK)
       goto out;

@@ -62,6 +62,36 @@ gst_fd_pay_pool_is_sent (GstMemory * mem)
       sent_quark ()) != NULL;
 }
 
+static G_DEFINE_QUARK (fdpass-pool-owned, owned);
+
+gboolean
+gst_fd_pay_pool_owns (GstMemory * mem)
+{
+  return gst_mini_object_get_qdata (GST_MINI_OBJECT_CAST (mem),
+      owned_quark ()) != NULL;
+}
+
+static GstFlowReturn
+gst_fd_pay_pool_alloc_buffer (GstBufferPool * pool, GstBuffer ** buffer,
+    GstBufferPoolAcquireParams * params)
+{
+  GstFlowReturn ret;
+  guint i;
+
+  ret = GST_BUFFER_POOL_CLASS (parent_class)->alloc_buffer (pool, buffer,
+      params);
+  if (ret != GST_FLOW_OK)
+    return ret;
+
+  /* the memory of our buffers is never reused once sent, whichever buffer
+   * it was sent in */
+  for (i = 0; i < gst_buffer_n_memory (*buffer); i++)
+    gst_mini_object_set_qdata (GST_MINI_OBJECT_CAST (gst_buffer_peek_memory
+            (*buffer, i)), owned_quark (), GINT_TO_POINTER (TRUE), NULL);
+
+  return GST_FLOW_OK;
+}
+
 static void
 gst_fd_pay_pool_release_buffer (GstBufferPool * pool, GstBuffer * buffer)
 {
@@ -84,6 +114,7 @@ gst_fd_pay_pool_class_init (GstFdPayPoolClass * klass)
 {
   GstBufferPoolClass *pool_class = GST_BUFFER_POOL_CLASS (klass);
 
+  pool_class->alloc_buffer = gst_fd_pay_pool_alloc_buffer;
   pool_class->release_buffer = gst_fd_pay_pool_release_buffer;
 }
 

@@ -38,6 +38,9 @@ void            gst_fd_pay_pool_mark_sent (GstMemory * mem);
 G_GNUC_INTERNAL
 gboolean        gst_fd_pay_pool_is_sent (GstMemory * mem);
 
+G_GNUC_INTERNAL
+gboolean        gst_fd_pay_pool_owns (GstMemory * mem);
+
 G_END_DECLS
 
 #endif /* __GST_FD_PAY_POOL_H__ */

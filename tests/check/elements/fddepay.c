@@ -1,0 +1,1429 @@
+/* GStreamer fd passing plugin
+ * Copyright (C) 2026 gst-fdpass contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Library General Public License for more details.
+ *
+ * You should have received a copy of the GNU Library General Public
+ * License along with this library; if not, write to the
+ * Free Software Foundation, Inc., 51 Franklin St, Fifth Floor,
+ * Boston, MA 02110-1301, USA.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/fdpass/fdpass.h>
+#include <gst/allocators/allocators.h>
+#include <gst/net/net.h>
+#include <gst/video/video.h>
+#include <gio/gunixfdmessage.h>
+
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "../fdpass-check.h"
+
+#define VIDEO_CAPS_STR "video/x-raw, format=(string)I420, width=(int)64, " \
+    "height=(int)48, framerate=(fraction)25/1"
+#define FRAME_SIZE (64 * 48 * 3 / 2)
+#define N_FRAMES 3
+#define MAX_MESSAGES 16
+
+/* helpers */
+
+static guint64
+get_stat (GstElement * element, const gchar * field)
+{
+  GstStructure *s = NULL;
+  guint64 val = G_MAXUINT64;
+
+  g_object_get (element, "stats", &s, NULL);
+  fail_unless (s != NULL);
+  fail_unless (gst_structure_get_uint64 (s, field, &val),
+      "no uint64 field %s in %" GST_PTR_FORMAT, field, s);
+  gst_structure_free (s);
+
+  return val;
+}
+
+static guint8
+pattern_byte (gsize i, guint seed)
+{
+  return (guint8) ((i * 13 + seed * 101 + (i >> 9)) & 0xff);
+}
+
+static void
+fill_pattern (guint8 * data, gsize size, guint seed)
+{
+  gsize i;
+
+  for (i = 0; i < size; i++)
+    data[i] = pattern_byte (i, seed);
+}
+
+static gboolean
+buffer_has_pattern (GstBuffer * buf, guint seed)
+{
+  GstMapInfo map;
+  gboolean ok = TRUE;
+  gsize i;
+
+  fail_unless (gst_buffer_map (buf, &map, GST_MAP_READ));
+  for (i = 0; i < map.size && ok; i++)
+    ok = map.data[i] == pattern_byte (i, seed);
+  gst_buffer_unmap (buf, &map);
+
+  return ok;
+}
+
+/* A sealed memfd of @size bytes holding the pattern of @seed. */
+static gint
+make_memfd (gsize size, guint seed)
+{
+  gint fd = memfd_create ("fddepay-test", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  guint8 *data;
+
+  fail_unless (fd >= 0);
+  fail_unless (ftruncate (fd, size) == 0);
+  if (size > 0) {
+    data = mmap (NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    fail_unless (data != MAP_FAILED);
+    fill_pattern (data, size, seed);
+    munmap (data, size);
+  }
+  fail_unless (fcntl (fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) == 0);
+
+  return fd;
+}
+
+static void
+fd_get_identity (gint fd, guint64 * dev, guint64 * ino)
+{
+  struct stat st;
+
+  fail_unless (fstat (fd, &st) == 0);
+  *dev = st.st_dev;
+  *ino = st.st_ino;
+}
+
+/* Attaches a duplicate of each fd of @fds to @buf, as socketsrc does with
+ * the SCM_RIGHTS it receives. */
+static void
+attach_fds (GstBuffer * buf, const gint * fds, guint n_fds)
+{
+  GSocketControlMessage *cmsg = g_unix_fd_message_new ();
+  GError *err = NULL;
+  guint i;
+
+  for (i = 0; i < n_fds; i++)
+    fail_unless (g_unix_fd_message_append_fd (G_UNIX_FD_MESSAGE (cmsg),
+            fds[i], &err), "%s", err ? err->message : "");
+  gst_buffer_add_net_control_message_meta (buf, cmsg);
+  g_object_unref (cmsg);
+}
+
+static GstBuffer *
+make_hello (guint16 major)
+{
+  GstFdPassHello hello = { major, GST_FDPASS_VERSION_MINOR, 0 };
+
+  return gst_fdpass_message_new_hello (&hello);
+}
+
+static GstBuffer *
+make_caps (const gchar * caps_str)
+{
+  GstCaps *caps = gst_caps_from_string (caps_str);
+  GstBuffer *msg = gst_fdpass_message_new_caps (caps);
+
+  gst_caps_unref (caps);
+  return msg;
+}
+
+/* A buffer message describing @size bytes at @offset of @fd. */
+static GstBuffer *
+make_buffer_msg (gint fd, guint64 offset, guint64 size, GstClockTime pts)
+{
+  GstFdPassBufferInfo info;
+
+  memset (&info, 0, sizeof (info));
+  info.id = pts / GST_MSECOND + 1;
+  info.pts = pts;
+  info.dts = GST_CLOCK_TIME_NONE;
+  info.duration = 40 * GST_MSECOND;
+  info.offset = GST_BUFFER_OFFSET_NONE;
+  info.offset_end = GST_BUFFER_OFFSET_NONE;
+  info.flags = 0;
+  info.n_fds = 1;
+  fail_unless (gst_fdpass_fd_info_from_fd (fd, GST_FDPASS_FD_KIND_FILE,
+          &info.fds[0]));
+  info.n_memories = 1;
+  info.memories[0].fd_index = 0;
+  info.memories[0].offset = offset;
+  info.memories[0].size = size;
+
+  return gst_fdpass_message_new_buffer (&info);
+}
+
+/* A buffer message of @size bytes of @fd with an I420 64x48 video meta. */
+static GstBuffer *
+make_video_buffer_msg (gint fd, guint64 size, const guint64 * offsets,
+    const gint32 * strides)
+{
+  GstFdPassBufferInfo info;
+  GstBuffer *msg;
+  GstMapInfo map;
+  guint i;
+
+  msg = make_buffer_msg (fd, 0, size, 0);
+  fail_unless (gst_buffer_map (msg, &map, GST_MAP_READ));
+  {
+    GstFdPassHeader header;
+
+    fail_unless (gst_fdpass_header_parse (map.data, map.size, &header, NULL));
+    fail_unless (gst_fdpass_buffer_parse (&header,
+            map.data + GST_FDPASS_HEADER_SIZE, header.payload_size, &info,
+            NULL));
+  }
+  gst_buffer_unmap (msg, &map);
+  gst_buffer_unref (msg);
+
+  info.has_video_meta = TRUE;
+  info.video.format = GST_VIDEO_FORMAT_I420;
+  info.video.flags = 0;
+  info.video.width = 64;
+  info.video.height = 48;
+  info.video.n_planes = 3;
+  for (i = 0; i < 3; i++) {
+    info.video.offset[i] = offsets[i];
+    info.video.stride[i] = strides[i];
+  }
+
+  return gst_fdpass_message_new_buffer (&info);
+}
+
+/* A stream of messages as bytes, plus where each message starts and ends
+ * and which fd (or -1) goes with it. */
+typedef struct
+{
+  GByteArray *data;
+  guint n_msgs;
+  gsize start[MAX_MESSAGES];
+  gsize end[MAX_MESSAGES];
+  gint fd[MAX_MESSAGES];
+} Stream;
+
+static Stream *
+stream_new (void)
+{
+  Stream *s = g_new0 (Stream, 1);
+
+  s->data = g_byte_array_new ();
+  return s;
+}
+
+static void
+stream_free (Stream * s)
+{
+  g_byte_array_unref (s->data);
+  g_free (s);
+}
+
+/* Appends @msg (transfer full) and the fd that goes with it (not owned). */
+static void
+stream_add (Stream * s, GstBuffer * msg, gint fd)
+{
+  GstMapInfo map;
+
+  fail_unless (s->n_msgs < MAX_MESSAGES);
+  fail_unless (gst_buffer_map (msg, &map, GST_MAP_READ));
+  s->start[s->n_msgs] = s->data->len;
+  g_byte_array_append (s->data, map.data, map.size);
+  s->end[s->n_msgs] = s->data->len;
+  s->fd[s->n_msgs] = fd;
+  s->n_msgs++;
+  gst_buffer_unmap (msg, &map);
+  gst_buffer_unref (msg);
+}
+
+/* hello, caps and N_FRAMES buffer messages of the memfds in @fds */
+static Stream *
+stream_new_valid (const gint * fds)
+{
+  Stream *s = stream_new ();
+  guint i;
+
+  stream_add (s, make_hello (GST_FDPASS_VERSION_MAJOR), -1);
+  stream_add (s, make_caps (VIDEO_CAPS_STR), -1);
+  for (i = 0; i < N_FRAMES; i++)
+    stream_add (s, make_buffer_msg (fds[i], 0, FRAME_SIZE,
+            i * 40 * GST_MSECOND), fds[i]);
+
+  return s;
+}
+
+typedef struct
+{
+  gsize pos;
+  gint fd;
+} Attachment;
+
+/* Pushes bytes [@from, @to) of @s in pieces of @piece_size bytes (0: one
+ * piece), attaching each fd of @att to the piece holding byte @att[].pos.
+ * Stops at the first flow return that is not OK. */
+static GstFlowReturn
+push_bytes (GstHarness * h, Stream * s, gsize from, gsize to,
+    gsize piece_size, const Attachment * att, guint n_att)
+{
+  GstFlowReturn ret = GST_FLOW_OK;
+  gsize pos = from;
+
+  if (piece_size == 0)
+    piece_size = to - from;
+
+  while (pos < to && ret == GST_FLOW_OK) {
+    gsize len = MIN (piece_size, to - pos);
+    GstBuffer *buf = gst_buffer_new_memdup (s->data->data + pos, len);
+    gsize p;
+    guint i;
+
+    /* in stream order, as the kernel would deliver them */
+    for (p = pos; p < pos + len; p++) {
+      for (i = 0; i < n_att; i++) {
+        if (att[i].pos == p)
+          attach_fds (buf, &att[i].fd, 1);
+      }
+    }
+    ret = gst_harness_push (h, buf);
+    pos += len;
+  }
+
+  return ret;
+}
+
+static GstFlowReturn
+push_stream (GstHarness * h, Stream * s, gsize piece_size,
+    const Attachment * att, guint n_att)
+{
+  return push_bytes (h, s, 0, s->data->len, piece_size, att, n_att);
+}
+
+/* the fd of every message on the first byte of the message */
+static guint
+attach_at_start (Stream * s, Attachment * att)
+{
+  guint i, n = 0;
+
+  for (i = 0; i < s->n_msgs; i++) {
+    if (s->fd[i] >= 0) {
+      att[n].pos = s->start[i];
+      att[n].fd = s->fd[i];
+      n++;
+    }
+  }
+  return n;
+}
+
+static GstHarness *
+new_depay_harness (GstBus ** bus)
+{
+  GstHarness *h = gst_harness_new ("fddepay");
+
+  gst_harness_set_src_caps_str (h, "application/x-fdpass");
+  if (bus) {
+    *bus = gst_bus_new ();
+    gst_element_set_bus (h->element, *bus);
+  }
+  return h;
+}
+
+static void
+teardown_depay_harness (GstHarness * h, GstBus * bus)
+{
+  if (bus) {
+    gst_element_set_bus (h->element, NULL);
+    gst_bus_set_flushing (bus, TRUE);
+    gst_object_unref (bus);
+  }
+  gst_harness_teardown (h);
+}
+
+static void
+make_frames (gint * fds)
+{
+  guint i;
+
+  for (i = 0; i < N_FRAMES; i++)
+    fds[i] = make_memfd (FRAME_SIZE, i);
+}
+
+static void
+close_frames (gint * fds)
+{
+  guint i;
+
+  for (i = 0; i < N_FRAMES; i++)
+    close (fds[i]);
+}
+
+/* pulls the N_FRAMES frames of stream_new_valid() and checks them */
+static void
+check_frames (GstHarness * h, const gint * fds)
+{
+  guint i;
+
+  for (i = 0; i < N_FRAMES; i++) {
+    GstBuffer *buf = gst_harness_pull (h);
+    GstMemory *mem;
+    guint64 dev, ino;
+    struct stat st;
+
+    fail_unless (buf != NULL);
+    fail_unless_equals_int (gst_buffer_get_size (buf), FRAME_SIZE);
+    fail_unless (buffer_has_pattern (buf, i), "frame %u has wrong data", i);
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (buf), i * 40 * GST_MSECOND);
+    fail_unless_equals_uint64 (GST_BUFFER_DURATION (buf), 40 * GST_MSECOND);
+
+    mem = gst_buffer_peek_memory (buf, 0);
+    fail_unless (gst_is_fd_memory (mem));
+    fd_get_identity (fds[i], &dev, &ino);
+    fail_unless (fstat (gst_fd_memory_get_fd (mem), &st) == 0);
+    fail_unless_equals_uint64 (st.st_ino, ino);
+    fail_unless_equals_uint64 (st.st_dev, dev);
+    gst_buffer_unref (buf);
+  }
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 0);
+}
+
+static void
+expect_error (GstBus * bus, GQuark domain, gint code)
+{
+  GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  GError *err = NULL;
+  gchar *dbg = NULL;
+
+  fail_unless (msg != NULL, "no error message was posted");
+  gst_message_parse_error (msg, &err, &dbg);
+  GST_INFO ("expected error: %s (%s)", err->message, dbg);
+  if (domain != 0)
+    fail_unless (g_error_matches (err, domain, code), "unexpected error %s "
+        "(%s)", err->message, dbg);
+  g_clear_error (&err);
+  g_free (dbg);
+  gst_message_unref (msg);
+}
+
+/* tests */
+
+/* fdpay and fddepay back to back, in two harnesses so that the messages
+ * in between can be looked at. */
+static void
+run_roundtrip (gboolean zero_copy)
+{
+  GstHarness *pay = gst_harness_new ("fdpay");
+  GstHarness *depay = new_depay_harness (NULL);
+  GstCaps *caps = gst_caps_from_string (VIDEO_CAPS_STR);
+  /* unusual strides, so that the meta cannot be guessed from the caps */
+  gsize offsets[GST_VIDEO_MAX_PLANES] = { 0, 128 * 48, 128 * 48 + 64 * 24 };
+  gint strides[GST_VIDEO_MAX_PLANES] = { 128, 64, 64 };
+  gsize size = 128 * 48 + 64 * 24 * 2;
+  GstBufferFlags flags = GST_BUFFER_FLAG_DISCONT | GST_BUFFER_FLAG_MARKER |
+      GST_BUFFER_FLAG_DELTA_UNIT;
+  GstBufferPool *pool = NULL;
+  GstBuffer *in, *msg, *out;
+  GstVideoMeta *vmeta;
+  GstMemory *mem;
+  GstMapInfo map;
+  GstCaps *outcaps;
+  GstEvent *event;
+  gboolean got_segment = FALSE;
+  guint64 sent_ino = 0, sent_dev = 0;
+  struct stat st;
+  guint i, p;
+
+  gst_harness_set_src_caps (pay, gst_caps_ref (caps));
+
+  if (zero_copy) {
+    GstQuery *query = gst_query_new_allocation (caps, TRUE);
+
+    fail_unless (gst_pad_peer_query (pay->srcpad, query));
+    fail_unless_equals_int (gst_query_get_n_allocation_pools (query), 1);
+    gst_query_parse_nth_allocation_pool (query, 0, &pool, NULL, NULL, NULL);
+    gst_query_unref (query);
+    fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+  }
+
+  for (i = 0; i < 4; i++) {
+    if (zero_copy) {
+      in = NULL;
+      fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &in,
+              NULL), GST_FLOW_OK);
+      vmeta = gst_buffer_get_video_meta (in);
+      fail_unless (vmeta != NULL);
+      for (p = 0; p < 3; p++) {
+        offsets[p] = vmeta->offset[p];
+        strides[p] = vmeta->stride[p];
+      }
+      size = gst_buffer_get_size (in);
+    } else {
+      in = gst_buffer_new_allocate (NULL, size, NULL);
+      gst_buffer_add_video_meta_full (in, GST_VIDEO_FRAME_FLAG_NONE,
+          GST_VIDEO_FORMAT_I420, 64, 48, 3, offsets, strides);
+    }
+    fail_unless (gst_buffer_map (in, &map, GST_MAP_WRITE));
+    fill_pattern (map.data, map.size, 50 + i);
+    gst_buffer_unmap (in, &map);
+    GST_BUFFER_PTS (in) = (i + 1) * GST_SECOND;
+    GST_BUFFER_DTS (in) = i * GST_SECOND;
+    GST_BUFFER_DURATION (in) = GST_SECOND;
+    GST_BUFFER_OFFSET (in) = i;
+    GST_BUFFER_OFFSET_END (in) = i + 1;
+    GST_BUFFER_FLAGS (in) = i == 0 ? flags : GST_BUFFER_FLAG_DELTA_UNIT;
+
+    fail_unless_equals_int (gst_harness_push (pay, in), GST_FLOW_OK);
+
+    /* move the messages over, remembering the file the frame went in */
+    while ((msg = gst_harness_try_pull (pay))) {
+      GstNetControlMessageMeta *meta = (GstNetControlMessageMeta *)
+          gst_buffer_get_meta (msg, GST_NET_CONTROL_MESSAGE_META_API_TYPE);
+
+      if (meta) {
+        GUnixFDList *list =
+            g_unix_fd_message_get_fd_list (G_UNIX_FD_MESSAGE (meta->message));
+
+        fail_unless_equals_int (g_unix_fd_list_get_length (list), 1);
+        fd_get_identity (g_unix_fd_list_peek_fds (list, NULL)[0], &sent_dev,
+            &sent_ino);
+      }
+      fail_unless_equals_int (gst_harness_push (depay, msg), GST_FLOW_OK);
+    }
+
+    out = gst_harness_pull (depay);
+    fail_unless (out != NULL);
+    fail_unless_equals_int (gst_buffer_get_size (out), size);
+    fail_unless (buffer_has_pattern (out, 50 + i));
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (out), (i + 1) * GST_SECOND);
+    fail_unless_equals_uint64 (GST_BUFFER_DTS (out), i * GST_SECOND);
+    fail_unless_equals_uint64 (GST_BUFFER_DURATION (out), GST_SECOND);
+    fail_unless_equals_uint64 (GST_BUFFER_OFFSET (out), i);
+    fail_unless_equals_uint64 (GST_BUFFER_OFFSET_END (out), i + 1);
+    fail_unless_equals_int (GST_BUFFER_FLAGS (out),
+        i == 0 ? flags : GST_BUFFER_FLAG_DELTA_UNIT);
+
+    vmeta = gst_buffer_get_video_meta (out);
+    fail_unless (vmeta != NULL);
+    fail_unless_equals_int (vmeta->format, GST_VIDEO_FORMAT_I420);
+    fail_unless_equals_int (vmeta->width, 64);
+    fail_unless_equals_int (vmeta->height, 48);
+    fail_unless_equals_int (vmeta->n_planes, 3);
+    for (p = 0; p < 3; p++) {
+      fail_unless_equals_uint64 (vmeta->offset[p], offsets[p]);
+      fail_unless_equals_int (vmeta->stride[p], strides[p]);
+    }
+
+    /* the very file the sender wrote, mapped read-only */
+    fail_unless_equals_int (gst_buffer_n_memory (out), 1);
+    mem = gst_buffer_peek_memory (out, 0);
+    fail_unless (gst_is_fd_memory (mem));
+    fail_unless (fstat (gst_fd_memory_get_fd (mem), &st) == 0);
+    fail_unless_equals_uint64 (st.st_ino, sent_ino);
+    fail_unless_equals_uint64 (st.st_dev, sent_dev);
+    fail_unless (GST_MEMORY_IS_READONLY (mem));
+    fail_if (gst_memory_map (mem, &map, GST_MAP_WRITE));
+
+    /* writing to the buffer writes to a private copy, never to the file */
+    gst_memory_ref (mem);
+    fail_unless (gst_buffer_map (out, &map, GST_MAP_WRITE));
+    memset (map.data, 0xff, map.size);
+    gst_buffer_unmap (out, &map);
+    fail_unless (gst_buffer_peek_memory (out, 0) != mem);
+    fail_unless (gst_memory_map (mem, &map, GST_MAP_READ));
+    fail_unless (map.data[0] == pattern_byte (0, 50 + i));
+    fail_unless (map.data[map.size - 1] == pattern_byte (map.size - 1, 50 + i));
+    gst_memory_unmap (mem, &map);
+    gst_memory_unref (mem);
+    gst_buffer_unref (out);
+  }
+
+  outcaps = gst_pad_get_current_caps (depay->sinkpad);
+  fail_unless (outcaps != NULL);
+  fail_unless (gst_caps_is_equal (outcaps, caps), "%" GST_PTR_FORMAT, outcaps);
+  gst_caps_unref (outcaps);
+
+  while ((event = gst_harness_try_pull_event (depay))) {
+    if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT) {
+      const GstSegment *segment;
+
+      gst_event_parse_segment (event, &segment);
+      fail_unless_equals_int (segment->format, GST_FORMAT_TIME);
+      got_segment = TRUE;
+    }
+    gst_event_unref (event);
+  }
+  fail_unless (got_segment);
+
+  fail_unless_equals_uint64 (get_stat (pay->element, zero_copy ?
+          "zero-copy-buffers" : "copies"), 4);
+  fail_unless_equals_uint64 (get_stat (depay->element, "buffers"), 4);
+  fail_unless_equals_uint64 (get_stat (depay->element, "dropped-fds"), 0);
+
+  if (pool) {
+    fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+    gst_object_unref (pool);
+  }
+  gst_caps_unref (caps);
+  gst_harness_teardown (pay);
+  gst_harness_teardown (depay);
+}
+
+GST_START_TEST (test_roundtrip_copy)
+{
+  guint before = fdpass_check_count_open_fds ();
+
+  run_roundtrip (FALSE);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), before);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_roundtrip_zero_copy)
+{
+  guint before = fdpass_check_count_open_fds ();
+
+  run_roundtrip (TRUE);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), before);
+}
+
+GST_END_TEST;
+
+/* The segment goes out before the first buffer, after the caps. */
+static GstPadProbeReturn
+record_order (GstPad * pad, GstPadProbeInfo * info, GString * log)
+{
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER)
+    g_string_append (log, "buffer ");
+  else
+    g_string_append_printf (log, "%s ",
+        GST_EVENT_TYPE_NAME (GST_PAD_PROBE_INFO_EVENT (info)));
+  return GST_PAD_PROBE_OK;
+}
+
+GST_START_TEST (test_event_order)
+{
+  GstHarness *h = new_depay_harness (NULL);
+  GstPad *srcpad = gst_element_get_static_pad (h->element, "src");
+  GString *log = g_string_new (NULL);
+  Attachment att[N_FRAMES];
+  gint fds[N_FRAMES];
+  GstEvent *event;
+  Stream *s;
+
+  make_frames (fds);
+  s = stream_new_valid (fds);
+  gst_pad_add_probe (srcpad, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, (GstPadProbeCallback) record_order,
+      log, NULL);
+
+  fail_unless_equals_int (push_stream (h, s, 0, att, attach_at_start (s,
+              att)), GST_FLOW_OK);
+  /* stream-start went through when the harness set up its caps */
+  event = gst_pad_get_sticky_event (srcpad, GST_EVENT_STREAM_START, 0);
+  fail_unless (event != NULL);
+  gst_event_unref (event);
+  fail_unless_equals_string (log->str, "caps segment buffer buffer buffer ");
+  check_frames (h, fds);
+
+  g_string_free (log, TRUE);
+  gst_object_unref (srcpad);
+  stream_free (s);
+  close_frames (fds);
+  teardown_depay_harness (h, NULL);
+}
+
+GST_END_TEST;
+
+typedef enum
+{
+  ATTACH_START,                 /* first byte of the message */
+  ATTACH_EARLIER,               /* last byte of the message before */
+  ATTACH_LATER,                 /* a byte in the middle of the message */
+  ATTACH_LAST,                  /* the byte that completes the message */
+} AttachMode;
+
+static void
+run_framing (gsize piece_size, AttachMode mode)
+{
+  guint before = fdpass_check_count_open_fds ();
+  GstHarness *h = new_depay_harness (NULL);
+  Attachment att[N_FRAMES];
+  gint fds[N_FRAMES];
+  guint i, n = 0;
+  Stream *s;
+
+  make_frames (fds);
+  s = stream_new_valid (fds);
+  for (i = 0; i < s->n_msgs; i++) {
+    if (s->fd[i] < 0)
+      continue;
+    switch (mode) {
+      case ATTACH_START:
+        att[n].pos = s->start[i];
+        break;
+      case ATTACH_EARLIER:
+        att[n].pos = s->start[i] - 1;
+        break;
+      case ATTACH_LATER:
+        att[n].pos = (s->start[i] + s->end[i]) / 2;
+        break;
+      case ATTACH_LAST:
+        att[n].pos = s->end[i] - 1;
+        break;
+    }
+    att[n].fd = s->fd[i];
+    n++;
+  }
+
+  fail_unless_equals_int (push_stream (h, s, piece_size, att, n), GST_FLOW_OK);
+  check_frames (h, fds);
+  fail_unless_equals_uint64 (get_stat (h->element, "buffers"), N_FRAMES);
+  fail_unless_equals_uint64 (get_stat (h->element, "dropped-fds"), 0);
+
+  stream_free (s);
+  close_frames (fds);
+  teardown_depay_harness (h, NULL);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), before);
+}
+
+GST_START_TEST (test_framing_bytewise)
+{
+  run_framing (1, ATTACH_START);
+  run_framing (1, ATTACH_EARLIER);
+  run_framing (1, ATTACH_LATER);
+  run_framing (1, ATTACH_LAST);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_framing_odd_pieces)
+{
+  run_framing (7, ATTACH_START);
+  run_framing (7, ATTACH_LATER);
+  run_framing (100, ATTACH_EARLIER);
+  run_framing (100, ATTACH_LAST);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_framing_merged)
+{
+  run_framing (0, ATTACH_START);
+  run_framing (0, ATTACH_LAST);
+}
+
+GST_END_TEST;
+
+/* multisocketsink sends the fds again with the rest of a message after a
+ * partial write; a peer may also send fds nobody asked for. */
+GST_START_TEST (test_duplicate_and_stray_fds)
+{
+  guint before = fdpass_check_count_open_fds ();
+  GstHarness *h = new_depay_harness (NULL);
+  Attachment att[3 * N_FRAMES + 1];
+  gint fds[N_FRAMES], stray;
+  guint i, n;
+  Stream *s;
+
+  make_frames (fds);
+  stray = make_memfd (FRAME_SIZE, 99);
+  s = stream_new_valid (fds);
+  stream_add (s, gst_fdpass_message_new_eos (), -1);
+
+  n = attach_at_start (s, att);
+  fail_unless_equals_int (n, N_FRAMES);
+  for (i = 0; i < s->n_msgs; i++) {
+    if (s->fd[i] < 0)
+      continue;
+    /* the retry: same fd, later piece of the same message */
+    att[n].pos = s->start[i] + 40;
+    att[n].fd = s->fd[i];
+    n++;
+  }
+  /* a stray in the middle of the second buffer message */
+  att[n].pos = s->start[3] + 20;
+  att[n].fd = stray;
+  n++;
+
+  fail_unless_equals_int (push_stream (h, s, 1, att, n), GST_FLOW_EOS);
+  check_frames (h, fds);
+  fail_unless_equals_uint64 (get_stat (h->element, "buffers"), N_FRAMES);
+  fail_unless_equals_uint64 (get_stat (h->element, "dropped-fds"),
+      N_FRAMES + 1);
+
+  stream_free (s);
+  close_frames (fds);
+  close (stray);
+  teardown_depay_harness (h, NULL);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), before);
+}
+
+GST_END_TEST;
+
+/* hostile input */
+
+typedef struct
+{
+  guint fds_before;
+  GstHarness *h;
+  GstBus *bus;
+} Hostile;
+
+static void
+hostile_begin (Hostile * t)
+{
+  t->fds_before = fdpass_check_count_open_fds ();
+  t->h = new_depay_harness (&t->bus);
+}
+
+/* pushes the hello and caps messages */
+static void
+hostile_push_headers (Hostile * t)
+{
+  fail_unless_equals_int (gst_harness_push (t->h,
+          make_hello (GST_FDPASS_VERSION_MAJOR)), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (t->h, make_caps (VIDEO_CAPS_STR)),
+      GST_FLOW_OK);
+}
+
+static void
+hostile_end (Hostile * t)
+{
+  fail_unless_equals_int (gst_harness_buffers_in_queue (t->h), 0);
+  teardown_depay_harness (t->h, t->bus);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), t->fds_before);
+}
+
+static GstBuffer *
+header_only (guint32 magic, guint16 type, guint16 n_fds, guint32 payload)
+{
+  guint8 data[GST_FDPASS_HEADER_SIZE];
+
+  GST_WRITE_UINT32_LE (data, magic);
+  GST_WRITE_UINT16_LE (data + 4, type);
+  GST_WRITE_UINT16_LE (data + 6, n_fds);
+  GST_WRITE_UINT32_LE (data + 8, 0);
+  GST_WRITE_UINT32_LE (data + 12, payload);
+
+  return gst_buffer_new_memdup (data, sizeof (data));
+}
+
+GST_START_TEST (test_hostile_bad_magic)
+{
+  Hostile t;
+  GstBuffer *buf;
+  gint fd;
+
+  hostile_begin (&t);
+  fd = make_memfd (FRAME_SIZE, 0);
+  buf = header_only (0x12345678, GST_FDPASS_MESSAGE_BUFFER, 1, 100);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_ERROR);
+  expect_error (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE);
+  close (fd);
+  hostile_end (&t);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_hostile_payload_too_large)
+{
+  Hostile t;
+  GstBuffer *buf;
+  gint fd;
+
+  hostile_begin (&t);
+  hostile_push_headers (&t);
+  fd = make_memfd (FRAME_SIZE, 0);
+  /* only the header: fddepay must not wait for (or allocate) the rest */
+  buf = header_only (GST_FDPASS_MAGIC, GST_FDPASS_MESSAGE_BUFFER, 1,
+      GST_FDPASS_MAX_PAYLOAD + 1);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_ERROR);
+  expect_error (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE);
+
+  buf = header_only (GST_FDPASS_MAGIC, GST_FDPASS_MESSAGE_CAPS, 0, G_MAXUINT32);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_ERROR);
+  expect_error (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE);
+  close (fd);
+  hostile_end (&t);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_hostile_hello_version)
+{
+  Hostile t;
+
+  hostile_begin (&t);
+  fail_unless_equals_int (gst_harness_push (t.h, make_hello (2)),
+      GST_FLOW_ERROR);
+  expect_error (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_WRONG_TYPE);
+  hostile_end (&t);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_hostile_buffer_before_caps)
+{
+  Hostile t;
+  GstBuffer *buf;
+  gint fd;
+
+  hostile_begin (&t);
+  fd = make_memfd (FRAME_SIZE, 0);
+
+  /* without anything before */
+  buf = make_buffer_msg (fd, 0, FRAME_SIZE, 0);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_NOT_NEGOTIATED);
+  expect_error (t.bus, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION);
+
+  /* after a hello */
+  fail_unless_equals_int (gst_harness_push (t.h,
+          make_hello (GST_FDPASS_VERSION_MAJOR)), GST_FLOW_OK);
+  buf = make_buffer_msg (fd, 0, FRAME_SIZE, 0);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_NOT_NEGOTIATED);
+  expect_error (t.bus, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION);
+
+  close (fd);
+  hostile_end (&t);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_hostile_pipe_fd)
+{
+  Hostile t;
+  GstBuffer *buf;
+  gint p[2];
+
+  hostile_begin (&t);
+  hostile_push_headers (&t);
+  fail_unless (pipe2 (p, O_CLOEXEC) == 0);
+  /* the identity matches: only the file type gives it away */
+  buf = make_buffer_msg (p[0], 0, FRAME_SIZE, 0);
+  attach_fds (buf, &p[0], 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_ERROR);
+  expect_error (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE);
+  close (p[0]);
+  close (p[1]);
+  hostile_end (&t);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_hostile_truncated_memfd)
+{
+  Hostile t;
+  GstBuffer *buf;
+  gint fd;
+
+  hostile_begin (&t);
+  hostile_push_headers (&t);
+
+  /* a memfd shrunk after the message was made: mapping it would SIGBUS */
+  fd = memfd_create ("fddepay-test", MFD_CLOEXEC);
+  fail_unless (ftruncate (fd, FRAME_SIZE) == 0);
+  buf = make_buffer_msg (fd, 0, FRAME_SIZE, 0);
+  fail_unless (ftruncate (fd, 100) == 0);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_ERROR);
+  expect_error (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE);
+
+  /* large enough, but not at that offset */
+  fail_unless (ftruncate (fd, FRAME_SIZE) == 0);
+  buf = make_buffer_msg (fd, 4096, FRAME_SIZE, 0);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_ERROR);
+  expect_error (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE);
+
+  close (fd);
+  hostile_end (&t);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_hostile_missing_fd)
+{
+  Hostile t;
+  gint fd;
+
+  hostile_begin (&t);
+  hostile_push_headers (&t);
+  fd = make_memfd (FRAME_SIZE, 0);
+  fail_unless_equals_int (gst_harness_push (t.h, make_buffer_msg (fd, 0,
+              FRAME_SIZE, 0)), GST_FLOW_ERROR);
+  expect_error (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE);
+  close (fd);
+  hostile_end (&t);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_hostile_wrong_inode)
+{
+  Hostile t;
+  GstBuffer *buf;
+  gint fd, other;
+
+  hostile_begin (&t);
+  hostile_push_headers (&t);
+  fd = make_memfd (FRAME_SIZE, 0);
+  other = make_memfd (FRAME_SIZE, 1);
+  buf = make_buffer_msg (fd, 0, FRAME_SIZE, 0);
+  attach_fds (buf, &other, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_ERROR);
+  expect_error (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE);
+  close (fd);
+  close (other);
+  hostile_end (&t);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_hostile_fds_on_caps)
+{
+  Hostile t;
+  GstBuffer *buf;
+  GstMapInfo map;
+  gint fd;
+
+  hostile_begin (&t);
+  fail_unless_equals_int (gst_harness_push (t.h,
+          make_hello (GST_FDPASS_VERSION_MAJOR)), GST_FLOW_OK);
+  fd = make_memfd (FRAME_SIZE, 0);
+
+  /* a caps message announcing a file descriptor */
+  buf = make_caps (VIDEO_CAPS_STR);
+  fail_unless (gst_buffer_map (buf, &map, GST_MAP_WRITE));
+  GST_WRITE_UINT16_LE (map.data + 6, 1);
+  gst_buffer_unmap (buf, &map);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_ERROR);
+  expect_error (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE);
+
+  close (fd);
+  hostile_end (&t);
+}
+
+GST_END_TEST;
+
+/* A plane offset beyond the memory is an error (and the error path must not
+ * touch the buffer it drops) */
+GST_START_TEST (test_hostile_video_meta_offset)
+{
+  const guint64 offsets[] = { 0, 64 * 48, 64 * 48 + 32 * 24 };
+  const gint32 strides[] = { 64, 32, 32 };
+  Hostile t;
+  GstBuffer *buf;
+  gint fd;
+
+  hostile_begin (&t);
+  hostile_push_headers (&t);
+
+  /* the last plane starts beyond the 1000 bytes of the memory */
+  fd = make_memfd (1000, 0);
+  buf = make_video_buffer_msg (fd, 1000, offsets, strides);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_ERROR);
+  expect_error (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE);
+
+  close (fd);
+  hostile_end (&t);
+}
+
+GST_END_TEST;
+
+/* Every plane must end within the memory: a video meta whose planes run
+ * past it would make gst_video_frame_map() users read past the mapping */
+GST_START_TEST (test_hostile_video_meta_plane_size)
+{
+  const guint64 offsets[] = { 0, 64 * 48, 64 * 48 + 32 * 24 };
+  const gint32 strides[] = { 64, 32, 32 };
+  const guint64 offsets_small[] = { 0, 10, 20 };
+  const gint32 strides_huge[] = { 1 << 30, 32, 32 };
+  Hostile t;
+  GstBuffer *buf;
+  gint fd;
+
+  hostile_begin (&t);
+  hostile_push_headers (&t);
+  fd = make_memfd (FRAME_SIZE, 0);
+
+  /* all planes start inside the memory but the last one ends 8 bytes past
+   * it */
+  buf = make_video_buffer_msg (fd, FRAME_SIZE - 8, offsets, strides);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_ERROR);
+  expect_error (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE);
+
+  /* a stride far larger than the memory */
+  buf = make_video_buffer_msg (fd, FRAME_SIZE, offsets_small, strides_huge);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_ERROR);
+  expect_error (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE);
+
+  close (fd);
+  hostile_end (&t);
+}
+
+GST_END_TEST;
+
+/* fds that ride on a caps message without being announced are strays:
+ * closed, counted, and the stream goes on. */
+GST_START_TEST (test_unannounced_fds_on_caps)
+{
+  guint before = fdpass_check_count_open_fds ();
+  GstHarness *h = new_depay_harness (NULL);
+  Attachment att[N_FRAMES + 2];
+  gint fds[N_FRAMES], stray;
+  guint n;
+  Stream *s;
+
+  make_frames (fds);
+  stray = make_memfd (FRAME_SIZE, 7);
+  s = stream_new_valid (fds);
+  n = attach_at_start (s, att);
+  att[n].pos = s->start[1];
+  att[n].fd = stray;
+  n++;
+  att[n].pos = s->start[1] + 1;
+  att[n].fd = stray;
+  n++;
+
+  fail_unless_equals_int (push_stream (h, s, 0, att, n), GST_FLOW_OK);
+  check_frames (h, fds);
+  fail_unless_equals_uint64 (get_stat (h->element, "dropped-fds"), 2);
+
+  stream_free (s);
+  close (stray);
+  close_frames (fds);
+  teardown_depay_harness (h, NULL);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), before);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_hostile_truncated_at_eos)
+{
+  guint before = fdpass_check_count_open_fds ();
+  GstHarness *h = new_depay_harness (NULL);
+  Attachment att[N_FRAMES];
+  gint fds[N_FRAMES];
+  GstEvent *event;
+  gboolean got_eos = FALSE;
+  Stream *s;
+  guint n;
+
+  make_frames (fds);
+  s = stream_new_valid (fds);
+  n = attach_at_start (s, att);
+
+  /* everything up to the middle of the last buffer message */
+  fail_unless_equals_int (push_bytes (h, s, 0,
+          (s->start[4] + s->end[4]) / 2, 0, att, n), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 2);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+
+  while ((event = gst_harness_try_pull_event (h))) {
+    if (GST_EVENT_TYPE (event) == GST_EVENT_EOS)
+      got_eos = TRUE;
+    gst_event_unref (event);
+  }
+  fail_unless (got_eos);
+  fail_unless_equals_uint64 (get_stat (h->element, "dropped-fds"), 1);
+
+  /* the frames received complete are fine */
+  gst_buffer_unref (gst_harness_pull (h));
+  gst_buffer_unref (gst_harness_pull (h));
+
+  stream_free (s);
+  close_frames (fds);
+  teardown_depay_harness (h, NULL);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), before);
+}
+
+GST_END_TEST;
+
+static void
+run_recovery (gboolean flush)
+{
+  Hostile t;
+  Attachment att[N_FRAMES], pending;
+  gint fds[N_FRAMES];
+  guint n;
+  Stream *s;
+
+  hostile_begin (&t);
+  make_frames (fds);
+  s = stream_new_valid (fds);
+  n = attach_at_start (s, att);
+
+  /* a valid stream cut short by garbage, with the fd of the next frame
+   * already received */
+  pending.pos = s->start[3] - 1;
+  pending.fd = fds[1];
+  fail_unless_equals_int (push_bytes (t.h, s, 0, s->start[3], 0, att, n),
+      GST_FLOW_OK);
+  fail_unless_equals_int (push_bytes (t.h, s, s->start[3] - 1, s->start[3],
+          0, &pending, 1), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (t.h,
+          header_only (0xdeadbeef, 0, 0, 0)), GST_FLOW_ERROR);
+  expect_error (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (t.h), 1);
+  gst_buffer_unref (gst_harness_pull (t.h));
+
+  if (flush) {
+    fail_unless (gst_harness_push_event (t.h, gst_event_new_flush_start ()));
+    fail_unless (gst_harness_push_event (t.h, gst_event_new_flush_stop (TRUE)));
+    {
+      GstSegment segment;
+
+      gst_segment_init (&segment, GST_FORMAT_TIME);
+      fail_unless (gst_harness_push_event (t.h,
+              gst_event_new_segment (&segment)));
+    }
+  } else {
+    fail_unless_equals_int (gst_element_set_state (t.h->element,
+            GST_STATE_READY), GST_STATE_CHANGE_SUCCESS);
+    fail_unless_equals_int (gst_element_set_state (t.h->element,
+            GST_STATE_PLAYING), GST_STATE_CHANGE_SUCCESS);
+  }
+
+  /* the whole stream again, from the start */
+  fail_unless_equals_int (push_stream (t.h, s, 1, att, n), GST_FLOW_OK);
+  check_frames (t.h, fds);
+  fail_if (gst_bus_pop_filtered (t.bus, GST_MESSAGE_ERROR));
+
+  stream_free (s);
+  close_frames (fds);
+  hostile_end (&t);
+}
+
+GST_START_TEST (test_recover_after_flush)
+{
+  run_recovery (TRUE);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_recover_after_ready)
+{
+  run_recovery (FALSE);
+}
+
+GST_END_TEST;
+
+/* An error in one frame's fds does not keep the element from taking the
+ * next messages. */
+GST_START_TEST (test_recover_after_bad_frame)
+{
+  Hostile t;
+  GstBuffer *buf;
+  gint fd, other;
+
+  hostile_begin (&t);
+  hostile_push_headers (&t);
+  fd = make_memfd (FRAME_SIZE, 0);
+  other = make_memfd (FRAME_SIZE, 1);
+
+  buf = make_buffer_msg (fd, 0, FRAME_SIZE, 0);
+  attach_fds (buf, &other, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_ERROR);
+  expect_error (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE);
+
+  buf = make_buffer_msg (other, 0, FRAME_SIZE, 0);
+  attach_fds (buf, &other, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_OK);
+  buf = gst_harness_pull (t.h);
+  fail_unless (buffer_has_pattern (buf, 1));
+  gst_buffer_unref (buf);
+
+  close (fd);
+  close (other);
+  hostile_end (&t);
+}
+
+GST_END_TEST;
+
+static guint
+count_eos_events (GstHarness * h)
+{
+  GstEvent *event;
+  guint n = 0;
+
+  while ((event = gst_harness_try_pull_event (h))) {
+    if (GST_EVENT_TYPE (event) == GST_EVENT_EOS)
+      n++;
+    gst_event_unref (event);
+  }
+  return n;
+}
+
+GST_START_TEST (test_eos_message)
+{
+  guint before = fdpass_check_count_open_fds ();
+  GstHarness *h = new_depay_harness (NULL);
+  Attachment att[N_FRAMES + 1];
+  gint fds[N_FRAMES], late;
+  GstBuffer *buf;
+  guint n;
+  Stream *s;
+
+  make_frames (fds);
+  late = make_memfd (FRAME_SIZE, 9);
+  s = stream_new_valid (fds);
+  stream_add (s, gst_fdpass_message_new_eos (), -1);
+  n = attach_at_start (s, att);
+
+  fail_unless_equals_int (push_stream (h, s, 0, att, n), GST_FLOW_EOS);
+  check_frames (h, fds);
+  fail_unless_equals_int (count_eos_events (h), 1);
+
+  /* anything after it is refused, fds included */
+  buf = make_buffer_msg (late, 0, FRAME_SIZE, 0);
+  attach_fds (buf, &late, 1);
+  fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_EOS);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 0);
+
+  /* the EOS event from upstream that follows is not sent a second time */
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  fail_unless_equals_int (count_eos_events (h), 0);
+
+  stream_free (s);
+  close_frames (fds);
+  close (late);
+  teardown_depay_harness (h, NULL);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), before);
+}
+
+GST_END_TEST;
+
+/* Without an EOS message, the EOS event goes through as usual. */
+GST_START_TEST (test_eos_event_only)
+{
+  GstHarness *h = new_depay_harness (NULL);
+  Attachment att[N_FRAMES];
+  gint fds[N_FRAMES];
+  Stream *s;
+
+  make_frames (fds);
+  s = stream_new_valid (fds);
+  fail_unless_equals_int (push_stream (h, s, 0, att, attach_at_start (s,
+              att)), GST_FLOW_OK);
+  check_frames (h, fds);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  fail_unless_equals_int (count_eos_events (h), 1);
+
+  stream_free (s);
+  close_frames (fds);
+  teardown_depay_harness (h, NULL);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_fd_leak)
+{
+  guint before = fdpass_check_count_open_fds ();
+  GstHarness *h = gst_harness_new_parse ("fdpay ! fddepay");
+  guint i, during = 0;
+
+  gst_harness_set_src_caps_str (h, VIDEO_CAPS_STR);
+
+  for (i = 0; i < 1000; i++) {
+    GstBuffer *buf = gst_buffer_new_allocate (NULL, FRAME_SIZE, NULL);
+    GstMapInfo map;
+
+    fail_unless (gst_buffer_map (buf, &map, GST_MAP_WRITE));
+    fill_pattern (map.data, map.size, i);
+    gst_buffer_unmap (buf, &map);
+    GST_BUFFER_PTS (buf) = i * 40 * GST_MSECOND;
+
+    fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+    buf = gst_harness_pull (h);
+    fail_unless (buf != NULL);
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (buf), i * 40 * GST_MSECOND);
+    if (i % 100 == 0)
+      fail_unless (buffer_has_pattern (buf, i));
+    gst_buffer_unref (buf);
+    fail_unless_equals_int (gst_harness_buffers_in_queue (h), 0);
+
+    if (i == 10)
+      during = fdpass_check_count_open_fds ();
+    else if (i > 10 && i % 100 == 0)
+      fail_unless_equals_int (fdpass_check_count_open_fds (), during);
+  }
+  fail_unless_equals_int (fdpass_check_count_open_fds (), during);
+
+  gst_harness_teardown (h);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), before);
+}
+
+GST_END_TEST;
+
+static Suite *
+fddepay_suite (void)
+{
+  Suite *s = suite_create ("fddepay");
+  TCase *tc_chain = tcase_create ("general");
+
+  suite_add_tcase (s, tc_chain);
+  tcase_add_test (tc_chain, test_roundtrip_copy);
+  tcase_add_test (tc_chain, test_roundtrip_zero_copy);
+  tcase_add_test (tc_chain, test_event_order);
+  tcase_add_test (tc_chain, test_framing_bytewise);
+  tcase_add_test (tc_chain, test_framing_odd_pieces);
+  tcase_add_test (tc_chain, test_framing_merged);
+  tcase_add_test (tc_chain, test_duplicate_and_stray_fds);
+  tcase_add_test (tc_chain, test_hostile_bad_magic);
+  tcase_add_test (tc_chain, test_hostile_payload_too_large);
+  tcase_add_test (tc_chain, test_hostile_hello_version);
+  tcase_add_test (tc_chain, test_hostile_buffer_before_caps);
+  tcase_add_test (tc_chain, test_hostile_pipe_fd);
+  tcase_add_test (tc_chain, test_hostile_truncated_memfd);
+  tcase_add_test (tc_chain, test_hostile_missing_fd);
+  tcase_add_test (tc_chain, test_hostile_wrong_inode);
+  tcase_add_test (tc_chain, test_hostile_fds_on_caps);
+  tcase_add_test (tc_chain, test_hostile_video_meta_offset);
+  tcase_add_test (tc_chain, test_hostile_video_meta_plane_size);
+  tcase_add_test (tc_chain, test_unannounced_fds_on_caps);
+  tcase_add_test (tc_chain, test_hostile_truncated_at_eos);
+  tcase_add_test (tc_chain, test_recover_after_flush);
+  tcase_add_test (tc_chain, test_recover_after_ready);
+  tcase_add_test (tc_chain, test_recover_after_bad_frame);
+  tcase_add_test (tc_chain, test_eos_message);
+  tcase_add_test (tc_chain, test_eos_event_only);
+  tcase_add_test (tc_chain, test_fd_leak);
+
+  return s;
+}
+
+GST_CHECK_MAIN (fddepay);
