@@ -8,9 +8,10 @@
 The socket comes from --fd N, the FDPASS_FD environment variable, or
 --connect PATH. For every frame the output is
 
-    frame <index> pts=<ns|none> size=<bytes> crc32=<8 hex digits>
+    frame <index> id=<buffer id> pts=<ns|none> size=<bytes> crc32=<8 hex digits>
 
-exactly like `fdpass-two-process --consumer`, then `received <n> frames`.
+then `received <n> frames`. Without the id= field (which only the wire
+protocol carries) the lines are those of `fdpass-two-process --consumer`.
 Only the Python standard library is used; docs/wire-protocol.md describes
 the messages parsed here.
 """
@@ -207,8 +208,9 @@ class Consumer:
                     if n > 0 else None for fd, n in zip(fds, needed)]
             frame = b"".join(maps[i][off:off + size] for i, off, size in mems
                              if size > 0)
-            line = "frame %u pts=%s size=%u crc32=%08x" % (
-                self.n_frames, "none" if pts == CLOCK_TIME_NONE else pts,
+            line = "frame %u id=%u pts=%s size=%u crc32=%08x" % (
+                self.n_frames, buf_id,
+                "none" if pts == CLOCK_TIME_NONE else pts,
                 len(frame), zlib.crc32(frame))
             if self.show_inode:
                 if fds:
@@ -216,8 +218,6 @@ class Consumer:
                     line += " dev=%u ino=%u" % (st.st_dev, st.st_ino)
                 else:
                     line += " dev=none ino=none"
-            if self.verbose:
-                line += " id=%u" % buf_id
             print(line)
             self.n_frames += 1
         finally:
@@ -261,7 +261,8 @@ def main():
     parser.add_argument("--show-inode", action="store_true",
                         help="append dev= and ino= of the first memory's file")
     parser.add_argument("--verbose", action="store_true",
-                        help="append the buffer id of the sender")
+                        help="also print the hello and how many duplicate "
+                        "fds were closed")
     args = parser.parse_args()
 
     consumer = Consumer(open_socket(args), args.verbose, args.show_inode)
