@@ -39,12 +39,21 @@
  * Before anything is mapped, each file descriptor is checked with fstat():
  * it must be a regular file (such as a memfd) at least as large as the
  * memory the message places in it. Anything else (a pipe, a truncated file)
- * is an error, never a SIGBUS.
+ * is an error, never a SIGBUS. Files that are not memfds sealed against
+ * shrinking could be truncated by the sender while they are mapped; their
+ * contents are read instead of mapped, unless #GstFdDepay:allow-unsealed
+ * is set.
  *
  * On a SOCK_SEQPACKET socket every message is one packet and a read shorter
  * than the packet loses the rest of it: give #socketsrc a `blocksize` of at
  * least 65552 bytes (the largest message) there. Buffer messages are about
  * 200 bytes, but caps messages can be larger than the default 4096.
+ *
+ * Behind #unixsocketsrc, fddepay also reports back: when the sender's
+ * HELLO announced release messages, the memory of each output buffer
+ * carries a token, and when the last buffer using that memory is freed the
+ * source sends the sender a RELEASE message with the buffer's id. A new
+ * connection of the source starts a new byte stream here.
  *
  * ## Example launch line
  * |[
@@ -62,6 +71,7 @@
 
 #include "gstfddepay.h"
 #include "gstfdpasselements.h"
+#include "gstfdpassrelease.h"
 
 #include <gst/fdpass/fdpass.h>
 #include <gst/allocators/allocators.h>
@@ -108,8 +118,14 @@ struct _GstFdDepay
   gboolean need_segment;
   gboolean eos;
   gboolean got_hello;
+  /* release channel of the current connection, from the source upstream,
+   * and the features the sender announced on it */
+  GstFdPassReleaseChannel *release_channel;
+  guint32 sender_features;
 
   /* protected by the object lock */
+  gboolean allow_unsealed;
+  guint64 n_unsealed_copies;
   guint64 n_buffers;
   guint64 n_bytes;
   guint64 n_dropped_fds;
@@ -118,8 +134,11 @@ struct _GstFdDepay
 enum
 {
   PROP_0,
+  PROP_ALLOW_UNSEALED,
   PROP_STATS,
 };
+
+#define DEFAULT_ALLOW_UNSEALED FALSE
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK,
@@ -130,6 +149,32 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC,
     GST_PAD_ALWAYS,
     GST_STATIC_CAPS_ANY);
+
+/* Tells the release channel of a connection that a buffer is no longer
+ * used. One token is shared by the parent memories of a buffer message and
+ * releases the buffer id when the last of them is freed. */
+typedef struct
+{
+  gint refcount;
+  guint64 id;
+  GstFdPassReleaseChannel *channel;
+} GstFdDepayReleaseToken;
+
+static GQuark release_token_quark;
+
+static void
+release_token_unref (gpointer data)
+{
+  GstFdDepayReleaseToken *token = data;
+
+  if (!g_atomic_int_dec_and_test (&token->refcount))
+    return;
+
+  GST_LOG ("releasing buffer %" G_GUINT64_FORMAT, token->id);
+  gst_fdpass_release_channel_release (token->channel, token->id);
+  g_object_unref (token->channel);
+  g_free (token);
+}
 
 #define gst_fd_depay_parent_class parent_class
 G_DEFINE_TYPE (GstFdDepay, gst_fd_depay, GST_TYPE_ELEMENT);
@@ -164,6 +209,8 @@ gst_fd_depay_reset (GstFdDepay * self, gboolean full)
   if (full) {
     gst_clear_caps (&self->caps);
     self->got_hello = FALSE;
+    g_clear_object (&self->release_channel);
+    self->sender_features = 0;
   }
 }
 
@@ -228,6 +275,54 @@ gst_fd_depay_claim_fd (GstFdDepay * self, const GstFdPassFdInfo * fdinfo,
   return -1;
 }
 
+/* Whether @fd is a memfd sealed against shrinking: only then can nobody
+ * truncate it while we map it. */
+static gboolean
+file_is_sealed (gint fd)
+{
+#ifdef F_GET_SEALS
+  gint seals = fcntl (fd, F_GET_SEALS);
+
+  return seals >= 0 && (seals & F_SEAL_SHRINK) != 0;
+#else
+  return FALSE;
+#endif
+}
+
+static GstMemory *
+read_unsealed_file (gint fd, gsize size, GError ** error)
+{
+  GstMemory *mem = gst_allocator_alloc (NULL, size, NULL);
+  GstMapInfo map;
+  gsize done = 0;
+
+  if (!gst_memory_map (mem, &map, GST_MAP_WRITE)) {
+    gst_memory_unref (mem);
+    g_set_error (error, GST_FDPASS_ERROR, GST_FDPASS_ERROR_FD,
+        "cannot map %" G_GSIZE_FORMAT " bytes", size);
+    return NULL;
+  }
+
+  while (done < size) {
+    gssize ret = pread (fd, map.data + done, size - done, done);
+
+    if (ret < 0 && errno == EINTR)
+      continue;
+    if (ret <= 0) {
+      g_set_error (error, GST_FDPASS_ERROR, GST_FDPASS_ERROR_FD,
+          "read %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT " bytes: %s", done,
+          size, ret < 0 ? g_strerror (errno) : "the file shrank");
+      gst_memory_unmap (mem, &map);
+      gst_memory_unref (mem);
+      return NULL;
+    }
+    done += ret;
+  }
+
+  gst_memory_unmap (mem, &map);
+  return mem;
+}
+
 static void
 close_fds (gint * fds, guint n)
 {
@@ -279,8 +374,14 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
   guint64 needed[GST_FDPASS_MAX_FDS] = { 0, };
   GstMemory *parents[GST_FDPASS_MAX_FDS] = { NULL, };
   gboolean used[GST_FDPASS_MAX_FDS] = { FALSE, };
+  gboolean sealed[GST_FDPASS_MAX_FDS] = { FALSE, };
+  gboolean allow_unsealed;
   GstBuffer *buf;
   guint i;
+
+  GST_OBJECT_LOCK (self);
+  allow_unsealed = self->allow_unsealed;
+  GST_OBJECT_UNLOCK (self);
 
   for (i = 0; i < info->n_fds; i++)
     fds[i] = -1;
@@ -329,6 +430,7 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
         goto error;
       }
       size = st.st_size;
+      sealed[i] = file_is_sealed (fds[i]);
     }
 
     if (size < needed[i]) {
@@ -351,10 +453,32 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
 
     if (parents[idx] == NULL) {
       /* one mapping per file, covering all its memories */
-      if (info->fds[idx].kind == GST_FDPASS_FD_KIND_DMABUF)
+      if (info->fds[idx].kind == GST_FDPASS_FD_KIND_DMABUF) {
         parents[idx] = gst_dmabuf_allocator_alloc (self->dmabuf_allocator,
             fds[idx], needed[idx]);
-      else
+      } else if (!sealed[idx] && !allow_unsealed) {
+        GError *err = NULL;
+
+        /* the sender could shrink this file under our mapping: read it
+         * instead, a short read is an error and not a SIGBUS */
+        parents[idx] = read_unsealed_file (fds[idx], needed[idx], &err);
+        close (fds[idx]);
+        fds[idx] = -1;
+        if (parents[idx] == NULL) {
+          gst_buffer_unref (buf);
+          GST_ELEMENT_ERROR (self, STREAM, DECODE,
+              ("Could not read a frame from a file the sender passed."),
+              ("buffer %" G_GUINT64_FORMAT ", fd %u: %s", info->id, idx,
+                  err->message));
+          g_clear_error (&err);
+          goto error;
+        }
+        GST_OBJECT_LOCK (self);
+        self->n_unsealed_copies++;
+        GST_OBJECT_UNLOCK (self);
+        GST_LOG_OBJECT (self, "copied unsealed file of buffer %"
+            G_GUINT64_FORMAT, info->id);
+      } else
         parents[idx] = gst_fd_allocator_alloc (self->fd_allocator, fds[idx],
             needed[idx], GST_FD_MEMORY_FLAG_NONE);
       /* the memory owns the fd now */
@@ -379,6 +503,26 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
       mem = gst_memory_share (parents[idx], meminfo->offset, meminfo->size);
     }
     gst_buffer_append_memory (buf, mem);
+  }
+
+  /* when the sender reads releases, tell it once every memory of this
+   * message is freed, by whoever frees it last */
+  if (self->release_channel &&
+      (self->sender_features & GST_FDPASS_FEATURE_RELEASE)) {
+    GstFdDepayReleaseToken *token = g_new0 (GstFdDepayReleaseToken, 1);
+
+    token->refcount = 1;
+    token->id = info->id;
+    token->channel = g_object_ref (self->release_channel);
+    for (i = 0; i < info->n_fds; i++) {
+      if (parents[i]) {
+        g_atomic_int_inc (&token->refcount);
+        gst_mini_object_set_qdata (GST_MINI_OBJECT_CAST (parents[i]),
+            release_token_quark, token, release_token_unref);
+      }
+    }
+    /* drop the creation reference; without any memory this releases now */
+    release_token_unref (token);
   }
 
   for (i = 0; i < info->n_fds; i++) {
@@ -544,6 +688,7 @@ gst_fd_depay_handle_message (GstFdDepay * self, const GstFdPassHeader * header,
       GST_DEBUG_OBJECT (self, "sender speaks version %u.%u, features 0x%x",
           hello.version_major, hello.version_minor, hello.features);
       self->got_hello = TRUE;
+      self->sender_features = hello.features;
       return GST_FLOW_OK;
     }
     case GST_FDPASS_MESSAGE_CAPS:
@@ -635,6 +780,28 @@ gst_fd_depay_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
     case GST_EVENT_FLUSH_STOP:
       gst_fd_depay_reset (self, FALSE);
       break;
+    case GST_EVENT_CUSTOM_DOWNSTREAM_STICKY:{
+      GstFdPassReleaseChannel *channel;
+
+      if (!gst_fdpass_release_channel_event_parse (event, &channel))
+        break;
+
+      /* a new connection upstream: a new byte stream starts */
+      if (channel != self->release_channel) {
+        GST_DEBUG_OBJECT (self, "new connection upstream");
+        gst_adapter_clear (self->adapter);
+        gst_fd_depay_close_pending_fds (self);
+        self->eos = FALSE;
+        self->got_hello = FALSE;
+        self->sender_features = 0;
+        g_clear_object (&self->release_channel);
+        self->release_channel = g_steal_pointer (&channel);
+      }
+      g_clear_object (&channel);
+      /* meant for us only */
+      gst_event_unref (event);
+      return TRUE;
+    }
     case GST_EVENT_EOS:
       if (gst_adapter_available (self->adapter) > 0) {
         GST_ELEMENT_WARNING (self, STREAM, DECODE,
@@ -687,13 +854,38 @@ gst_fd_depay_get_property (GObject * object, guint prop_id, GValue * value,
   GstFdDepay *self = GST_FD_DEPAY (object);
 
   switch (prop_id) {
+    case PROP_ALLOW_UNSEALED:
+      GST_OBJECT_LOCK (self);
+      g_value_set_boolean (value, self->allow_unsealed);
+      GST_OBJECT_UNLOCK (self);
+      break;
     case PROP_STATS:
       GST_OBJECT_LOCK (self);
       g_value_take_boxed (value,
           gst_structure_new ("application/x-fddepay-stats",
               "buffers", G_TYPE_UINT64, self->n_buffers,
               "bytes", G_TYPE_UINT64, self->n_bytes,
-              "dropped-fds", G_TYPE_UINT64, self->n_dropped_fds, NULL));
+              "dropped-fds", G_TYPE_UINT64, self->n_dropped_fds,
+              "unsealed-copies", G_TYPE_UINT64, self->n_unsealed_copies,
+              NULL));
+      GST_OBJECT_UNLOCK (self);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+gst_fd_depay_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstFdDepay *self = GST_FD_DEPAY (object);
+
+  switch (prop_id) {
+    case PROP_ALLOW_UNSEALED:
+      GST_OBJECT_LOCK (self);
+      self->allow_unsealed = g_value_get_boolean (value);
       GST_OBJECT_UNLOCK (self);
       break;
     default:
@@ -722,10 +914,28 @@ gst_fd_depay_class_init (GstFdDepayClass * klass)
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
 
+  gobject_class->set_property = gst_fd_depay_set_property;
   gobject_class->get_property = gst_fd_depay_get_property;
   gobject_class->finalize = gst_fd_depay_finalize;
 
   element_class->change_state = GST_DEBUG_FUNCPTR (gst_fd_depay_change_state);
+
+  /**
+   * GstFdDepay:allow-unsealed:
+   *
+   * Only a memfd sealed against shrinking (what #GstTmpFileAllocator
+   * makes) is safe to map: the sender of any other file could truncate it
+   * while it is mapped, which kills this process with SIGBUS. By default
+   * the contents of such files are read into memory instead (one copy,
+   * counted as `unsealed-copies` in #GstFdDepay:stats); set this to map
+   * them anyway when the sender is trusted.
+   */
+  g_object_class_install_property (gobject_class, PROP_ALLOW_UNSEALED,
+      g_param_spec_boolean ("allow-unsealed", "Allow unsealed files",
+          "Map files that are not memfds sealed against shrinking instead of "
+          "copying them; a sender that truncates such a file then crashes "
+          "this process with SIGBUS", DEFAULT_ALLOW_UNSEALED,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 
   /**
    * GstFdDepay:stats:
@@ -737,7 +947,8 @@ gst_fd_depay_class_init (GstFdDepayClass * klass)
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
           "Counters: buffers, bytes, dropped-fds (received file descriptors "
-          "that no message claimed, closed)",
+          "that no message claimed, closed), unsealed-copies (frames read "
+          "from unsealed files instead of mapped)",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
@@ -750,6 +961,9 @@ gst_fd_depay_class_init (GstFdDepayClass * klass)
 
   GST_DEBUG_CATEGORY_INIT (gst_fd_depay_debug, "fddepay", 0,
       "fd passing depayloader");
+
+  release_token_quark =
+      g_quark_from_static_string ("GstFdDepayReleaseToken");
 }
 
 static void
@@ -771,4 +985,5 @@ gst_fd_depay_init (GstFdDepay * self)
   self->fd_allocator = gst_fd_allocator_new ();
   self->dmabuf_allocator = gst_dmabuf_allocator_new ();
   self->need_segment = TRUE;
+  self->allow_unsealed = DEFAULT_ALLOW_UNSEALED;
 }

@@ -940,6 +940,80 @@ GST_START_TEST (test_hostile_pipe_fd)
 
 GST_END_TEST;
 
+/* A file that is not a memfd sealed against shrinking could be truncated by
+ * the sender while we map it (SIGBUS): by default its contents are read
+ * instead; allow-unsealed maps it. */
+static gint
+make_unsealed_memfd (gsize size, guint seed)
+{
+  gint fd = memfd_create ("fddepay-unsealed", MFD_CLOEXEC);
+  guint8 *data;
+
+  fail_unless (fd >= 0);
+  fail_unless (ftruncate (fd, size) == 0);
+  data = mmap (NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  fail_unless (data != MAP_FAILED);
+  fill_pattern (data, size, seed);
+  munmap (data, size);
+
+  return fd;
+}
+
+GST_START_TEST (test_unsealed_file_is_copied)
+{
+  Hostile t;
+  GstBuffer *buf, *out;
+  gint fd;
+
+  hostile_begin (&t);
+  hostile_push_headers (&t);
+
+  fd = make_unsealed_memfd (FRAME_SIZE, 3);
+  buf = make_buffer_msg (fd, 0, FRAME_SIZE, 0);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_OK);
+  out = gst_harness_pull (t.h);
+  fail_unless (out != NULL);
+  fail_if (gst_is_fd_memory (gst_buffer_peek_memory (out, 0)));
+  fail_unless (buffer_has_pattern (out, 3));
+  fail_unless_equals_uint64 (get_stat (t.h->element, "unsealed-copies"), 1);
+
+  /* the sender truncates its file: the frame we hold is unaffected */
+  fail_unless (ftruncate (fd, 0) == 0);
+  fail_unless (buffer_has_pattern (out, 3));
+  gst_buffer_unref (out);
+  close (fd);
+
+  /* a trusted sender: the file is mapped */
+  g_object_set (t.h->element, "allow-unsealed", TRUE, NULL);
+  fd = make_unsealed_memfd (FRAME_SIZE, 4);
+  buf = make_buffer_msg (fd, 0, FRAME_SIZE, 0);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_OK);
+  out = gst_harness_pull (t.h);
+  fail_unless (gst_is_fd_memory (gst_buffer_peek_memory (out, 0)));
+  fail_unless (buffer_has_pattern (out, 4));
+  fail_unless_equals_uint64 (get_stat (t.h->element, "unsealed-copies"), 1);
+  gst_buffer_unref (out);
+  close (fd);
+
+  /* sealed memfds are always mapped */
+  g_object_set (t.h->element, "allow-unsealed", FALSE, NULL);
+  fd = make_memfd (FRAME_SIZE, 5);
+  buf = make_buffer_msg (fd, 0, FRAME_SIZE, 0);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_OK);
+  out = gst_harness_pull (t.h);
+  fail_unless (gst_is_fd_memory (gst_buffer_peek_memory (out, 0)));
+  fail_unless (buffer_has_pattern (out, 5));
+  gst_buffer_unref (out);
+  close (fd);
+
+  hostile_end (&t);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_hostile_truncated_memfd)
 {
   Hostile t;
@@ -1397,6 +1471,7 @@ fddepay_suite (void)
 
   suite_add_tcase (s, tc_chain);
   tcase_add_test (tc_chain, test_roundtrip_copy);
+  tcase_add_test (tc_chain, test_unsealed_file_is_copied);
   tcase_add_test (tc_chain, test_roundtrip_zero_copy);
   tcase_add_test (tc_chain, test_event_order);
   tcase_add_test (tc_chain, test_framing_bytewise);

@@ -1,0 +1,74 @@
+/* GStreamer fd passing plugin
+ * Copyright (C) 2026 gst-fdpass contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Library General Public License for more details.
+ *
+ * You should have received a copy of the GNU Library General Public
+ * License along with this library; if not, write to the
+ * Free Software Foundation, Inc., 51 Franklin St, Fifth Floor,
+ * Boston, MA 02110-1301, USA.
+ */
+
+#ifndef __GST_FDPASS_QUERY_H__
+#define __GST_FDPASS_QUERY_H__
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+/*
+ * The release query: fdpay asks downstream whether the sink tells it when
+ * every receiver is done with a frame.
+ *
+ * A sink that answers it (unixsocketsink) keeps each message buffer alive
+ * until all clients it was sent to released that buffer id or went away.
+ * fdpay then attaches the frame to its message (a GstParentBufferMeta), so
+ * the frame's memory goes back to its pool and is written again only when
+ * nobody maps it any more. Without an answer (multisocketsink), fdpay never
+ * lets sent memory be reused.
+ */
+#define GST_FDPASS_RELEASE_QUERY_NAME "fdpass-release"
+
+static inline GstQuery *
+gst_fdpass_release_query_new (void)
+{
+  return gst_query_new_custom (GST_QUERY_CUSTOM,
+      gst_structure_new (GST_FDPASS_RELEASE_QUERY_NAME,
+          "supported", G_TYPE_BOOLEAN, FALSE, NULL));
+}
+
+static inline gboolean
+gst_fdpass_query_is_release (GstQuery * query)
+{
+  return GST_QUERY_TYPE (query) == GST_QUERY_CUSTOM &&
+      gst_query_has_name (query, GST_FDPASS_RELEASE_QUERY_NAME);
+}
+
+static inline void
+gst_fdpass_release_query_set_supported (GstQuery * query, gboolean supported)
+{
+  GstStructure *s = gst_query_writable_structure (query);
+
+  gst_structure_set (s, "supported", G_TYPE_BOOLEAN, supported, NULL);
+}
+
+static inline gboolean
+gst_fdpass_release_query_get_supported (GstQuery * query)
+{
+  const GstStructure *s = gst_query_get_structure (query);
+  gboolean supported = FALSE;
+
+  return gst_structure_get_boolean (s, "supported", &supported) && supported;
+}
+
+G_END_DECLS
+
+#endif /* __GST_FDPASS_QUERY_H__ */

@@ -1,0 +1,897 @@
+/* GStreamer fd passing plugin
+ * Copyright (C) 2026 gst-fdpass contributors
+ *
+ * unixsocketsrc.c: unixsocketsrc ! fddepay against a hand-written sender
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Library General Public License for more details.
+ *
+ * You should have received a copy of the GNU Library General Public
+ * License along with this library; if not, write to the
+ * Free Software Foundation, Inc., 51 Franklin St, Fifth Floor,
+ * Boston, MA 02110-1301, USA.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <gst/check/gstcheck.h>
+#include <gst/fdpass/fdpass.h>
+#include <glib/gstdio.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stddef.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "../fdpass-check.h"
+
+/* generous upper bounds for waiting, never a measure of speed */
+#ifndef WAIT_MS
+#define WAIT_MS 30000
+#endif
+#define WAIT_TIMEOUT (30 * GST_SECOND)
+
+#define FRAME_SIZE 4096
+#define TEST_CAPS "video/x-raw, format=(string)GRAY8, width=(int)64, " \
+    "height=(int)64, framerate=(fraction)30/1"
+
+/* the sender side: a listening socket in a temporary directory */
+
+typedef struct
+{
+  gchar *dir;
+  gchar *path;
+  gint fd;
+} Listener;
+
+static void
+make_address (const gchar * path, struct sockaddr_un *addr, socklen_t * len)
+{
+  memset (addr, 0, sizeof (*addr));
+  addr->sun_family = AF_UNIX;
+  if (path[0] == '@') {
+    memcpy (addr->sun_path + 1, path + 1, strlen (path + 1));
+    *len = offsetof (struct sockaddr_un, sun_path) + strlen (path);
+  } else {
+    fail_unless (strlen (path) < sizeof (addr->sun_path));
+    strcpy (addr->sun_path, path);
+    *len = sizeof (*addr);
+  }
+}
+
+static void
+listener_init (Listener * l)
+{
+  l->dir = g_dir_make_tmp ("unixsocketsrc-XXXXXX", NULL);
+  fail_unless (l->dir != NULL);
+  l->path = g_build_filename (l->dir, "sock", NULL);
+  l->fd = -1;
+}
+
+static void
+listener_listen (Listener * l, gint type)
+{
+  struct sockaddr_un addr;
+  socklen_t len;
+
+  l->fd = socket (AF_UNIX, type | SOCK_CLOEXEC, 0);
+  fail_unless (l->fd >= 0);
+  make_address (l->path, &addr, &len);
+  fail_unless_equals_int (bind (l->fd, (struct sockaddr *) &addr, len), 0);
+  fail_unless_equals_int (listen (l->fd, 4), 0);
+}
+
+static void
+listener_clear (Listener * l)
+{
+  if (l->fd >= 0)
+    close (l->fd);
+  if (l->path[0] != '@')
+    unlink (l->path);
+  g_rmdir (l->dir);
+  g_free (l->path);
+  g_free (l->dir);
+}
+
+static gint
+listener_accept (Listener * l)
+{
+  struct pollfd pfd = { l->fd, POLLIN, 0 };
+  gint fd;
+
+  fail_unless_equals_int (poll (&pfd, 1, WAIT_MS), 1);
+  fd = accept4 (l->fd, NULL, NULL, SOCK_CLOEXEC);
+  fail_unless (fd >= 0);
+  return fd;
+}
+
+static void
+send_message (gint sock, GstBuffer * message, const gint * fds, guint n_fds)
+{
+  gchar control[CMSG_SPACE (32 * sizeof (gint))];
+  struct msghdr msg;
+  struct iovec iov;
+  GstMapInfo map;
+
+  fail_unless (n_fds <= 32);
+  fail_unless (gst_buffer_map (message, &map, GST_MAP_READ));
+  iov.iov_base = map.data;
+  iov.iov_len = map.size;
+  memset (&msg, 0, sizeof (msg));
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  if (n_fds > 0) {
+    struct cmsghdr *cmsg;
+
+    memset (control, 0, sizeof (control));
+    msg.msg_control = control;
+    msg.msg_controllen = CMSG_SPACE (n_fds * sizeof (gint));
+    cmsg = CMSG_FIRSTHDR (&msg);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN (n_fds * sizeof (gint));
+    memcpy (CMSG_DATA (cmsg), fds, n_fds * sizeof (gint));
+  }
+  fail_unless_equals_int ((gint) sendmsg (sock, &msg, MSG_NOSIGNAL),
+      (gint) map.size);
+  gst_buffer_unmap (message, &map);
+  gst_buffer_unref (message);
+}
+
+static void
+send_hello (gint sock)
+{
+  GstFdPassHello hello = { GST_FDPASS_VERSION_MAJOR,
+    GST_FDPASS_VERSION_MINOR, GST_FDPASS_FEATURE_RELEASE
+  };
+
+  send_message (sock, gst_fdpass_message_new_hello (&hello), NULL, 0);
+}
+
+static void
+send_caps (gint sock)
+{
+  GstCaps *caps = gst_caps_from_string (TEST_CAPS);
+
+  send_message (sock, gst_fdpass_message_new_caps (caps), NULL, 0);
+  gst_caps_unref (caps);
+}
+
+static void
+send_eos (gint sock)
+{
+  send_message (sock, gst_fdpass_message_new_eos (), NULL, 0);
+}
+
+/* a sealed memfd of FRAME_SIZE bytes, every byte @fill */
+static gint
+make_frame (guint8 fill)
+{
+  guint8 data[FRAME_SIZE];
+  gint fd;
+
+  fd = memfd_create ("unixsocketsrc-test", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  fail_unless (fd >= 0);
+  memset (data, fill, sizeof (data));
+  fail_unless_equals_int ((gint) write (fd, data, sizeof (data)), FRAME_SIZE);
+  fail_unless_equals_int (fcntl (fd, F_ADD_SEALS, F_SEAL_SHRINK |
+          F_SEAL_GROW), 0);
+  return fd;
+}
+
+static void
+send_frame (gint sock, guint64 id)
+{
+  GstFdPassBufferInfo info;
+  gint fd = make_frame ((guint8) id);
+
+  memset (&info, 0, sizeof (info));
+  info.id = id;
+  info.pts = id * GST_MSECOND;
+  info.dts = GST_CLOCK_TIME_NONE;
+  info.duration = GST_CLOCK_TIME_NONE;
+  info.offset = GST_BUFFER_OFFSET_NONE;
+  info.offset_end = GST_BUFFER_OFFSET_NONE;
+  info.n_fds = 1;
+  fail_unless (gst_fdpass_fd_info_from_fd (fd, GST_FDPASS_FD_KIND_FILE,
+          &info.fds[0]));
+  info.n_memories = 1;
+  info.memories[0].fd_index = 0;
+  info.memories[0].offset = 0;
+  info.memories[0].size = FRAME_SIZE;
+
+  send_message (sock, gst_fdpass_message_new_buffer (&info), &fd, 1);
+  close (fd);
+}
+
+static gboolean
+read_exact (gint sock, guint8 * data, gsize size)
+{
+  gsize done = 0;
+
+  while (done < size) {
+    struct pollfd pfd = { sock, POLLIN, 0 };
+    gssize n;
+
+    fail_unless_equals_int (poll (&pfd, 1, WAIT_MS), 1);
+    n = recv (sock, data + done, size - done, 0);
+    if (n <= 0)
+      return FALSE;
+    done += n;
+  }
+  return TRUE;
+}
+
+/* Receives one message the source sent back. Returns FALSE on end of
+ * file. */
+static gboolean
+recv_message (gint sock, gboolean seqpacket, GstFdPassHeader * header,
+    guint8 ** payload)
+{
+  guint8 *data = g_malloc (GST_FDPASS_HEADER_SIZE + GST_FDPASS_MAX_PAYLOAD);
+
+  if (seqpacket) {
+    struct pollfd pfd = { sock, POLLIN, 0 };
+    gssize n;
+
+    fail_unless_equals_int (poll (&pfd, 1, WAIT_MS), 1);
+    n = recv (sock, data, GST_FDPASS_HEADER_SIZE + GST_FDPASS_MAX_PAYLOAD, 0);
+    if (n <= 0) {
+      g_free (data);
+      return FALSE;
+    }
+    fail_unless (n >= GST_FDPASS_HEADER_SIZE);
+    fail_unless (gst_fdpass_header_parse (data, n, header, NULL));
+    fail_unless_equals_int (n, GST_FDPASS_HEADER_SIZE + header->payload_size);
+  } else {
+    if (!read_exact (sock, data, GST_FDPASS_HEADER_SIZE)) {
+      g_free (data);
+      return FALSE;
+    }
+    fail_unless (gst_fdpass_header_parse (data, GST_FDPASS_HEADER_SIZE,
+            header, NULL));
+    fail_unless (read_exact (sock, data + GST_FDPASS_HEADER_SIZE,
+            header->payload_size));
+  }
+
+  *payload = g_memdup2 (data + GST_FDPASS_HEADER_SIZE,
+      header->payload_size + 1);
+  g_free (data);
+  return TRUE;
+}
+
+static void
+expect_hello (gint sock, gboolean seqpacket)
+{
+  GstFdPassHeader header;
+  GstFdPassHello hello;
+  guint8 *payload;
+
+  fail_unless (recv_message (sock, seqpacket, &header, &payload));
+  fail_unless_equals_int (header.type, GST_FDPASS_MESSAGE_HELLO);
+  fail_unless (gst_fdpass_hello_parse (payload, header.payload_size, &hello,
+          NULL));
+  fail_unless_equals_int (hello.version_major, GST_FDPASS_VERSION_MAJOR);
+  fail_unless (hello.features & GST_FDPASS_FEATURE_RELEASE);
+  g_free (payload);
+}
+
+/* Appends released ids to @ids until it holds @want of them. */
+static void
+collect_releases (gint sock, gboolean seqpacket, GArray * ids, guint want)
+{
+  while (ids->len < want) {
+    GstFdPassHeader header;
+    guint8 *payload;
+    guint64 *got;
+    guint n;
+
+    fail_unless (recv_message (sock, seqpacket, &header, &payload));
+    fail_unless_equals_int (header.type, GST_FDPASS_MESSAGE_RELEASE);
+    fail_unless (gst_fdpass_release_parse (payload, header.payload_size,
+            &got, &n, NULL));
+    g_array_append_vals (ids, got, n);
+    g_free (got);
+    g_free (payload);
+  }
+}
+
+static gint
+compare_ids (gconstpointer a, gconstpointer b)
+{
+  guint64 x = *(const guint64 *) a, y = *(const guint64 *) b;
+
+  return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+static void
+assert_ids (GArray * ids, const guint64 * expected, guint n)
+{
+  guint i;
+
+  g_array_sort (ids, compare_ids);
+  fail_unless_equals_int (ids->len, n);
+  for (i = 0; i < n; i++)
+    fail_unless_equals_uint64 (g_array_index (ids, guint64, i), expected[i]);
+}
+
+/* the receiving pipeline */
+
+/* appsink keeps a reference to the last buffer it handed out, so frames
+ * are collected from fakesink's handoff signal instead */
+static void
+on_handoff (GstElement * sink, GstBuffer * buf, GstPad * pad,
+    gpointer user_data)
+{
+  g_async_queue_push (user_data, gst_buffer_ref (buf));
+}
+
+static GstElement *
+make_pipeline (const gchar * src_props, GstElement ** appsink)
+{
+  gchar *desc;
+  GstElement *pipeline;
+  GError *err = NULL;
+  GAsyncQueue *queue;
+
+  desc = g_strdup_printf ("unixsocketsrc name=src %s ! fddepay ! "
+      "fakesink name=sink sync=false enable-last-sample=false "
+      "signal-handoffs=true", src_props);
+  pipeline = gst_parse_launch (desc, &err);
+  fail_unless (pipeline != NULL, "%s", err ? err->message : "?");
+  g_free (desc);
+  *appsink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  queue = g_async_queue_new_full ((GDestroyNotify) gst_buffer_unref);
+  g_object_set_data_full (G_OBJECT (*appsink), "frames", queue,
+      (GDestroyNotify) g_async_queue_unref);
+  g_signal_connect (*appsink, "handoff", G_CALLBACK (on_handoff), queue);
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  return pipeline;
+}
+
+static GstBuffer *
+pull_frame (GstElement * appsink, guint64 id)
+{
+  GAsyncQueue *queue = g_object_get_data (G_OBJECT (appsink), "frames");
+  GstBuffer *buf;
+  GstMapInfo map;
+  gsize i;
+
+  buf = g_async_queue_timeout_pop (queue, (guint64) WAIT_MS * 1000);
+  fail_unless (buf != NULL, "no frame %" G_GUINT64_FORMAT, id);
+  fail_unless_equals_uint64 (GST_BUFFER_PTS (buf), id * GST_MSECOND);
+  fail_unless (gst_buffer_map (buf, &map, GST_MAP_READ));
+  fail_unless_equals_int (map.size, FRAME_SIZE);
+  for (i = 0; i < map.size; i++)
+    fail_unless_equals_int (map.data[i], (guint8) id);
+  gst_buffer_unmap (buf, &map);
+
+  return buf;
+}
+
+static GstMessage *
+wait_bus (GstElement * pipeline, GstMessageType type)
+{
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GstMessage *msg;
+
+  msg = gst_bus_timed_pop_filtered (bus, WAIT_TIMEOUT,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  gst_object_unref (bus);
+  fail_unless (msg != NULL, "no EOS or error");
+  if (GST_MESSAGE_TYPE (msg) != type && GST_MESSAGE_TYPE (msg) ==
+      GST_MESSAGE_ERROR) {
+    GError *err;
+
+    gst_message_parse_error (msg, &err, NULL);
+    fail ("unexpected error: %s", err->message);
+  }
+  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), type);
+  return msg;
+}
+
+static guint64
+get_stat (GstElement * pipeline, const gchar * field)
+{
+  GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  GstStructure *stats;
+  guint64 value = 0;
+
+  g_object_get (src, "stats", &stats, NULL);
+  fail_unless (gst_structure_get_uint64 (stats, field, &value));
+  gst_structure_free (stats);
+  gst_object_unref (src);
+  return value;
+}
+
+static void
+stop_pipeline (GstElement * pipeline, GstElement * appsink)
+{
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  gst_object_unref (appsink);
+  gst_object_unref (pipeline);
+}
+
+/* frames arrive and exactly the freed ones are released */
+GST_START_TEST (test_frames_and_releases)
+{
+  static const guint64 freed_first[] = { 2, 4, 6 };
+  static const guint64 freed_last[] = { 1, 3, 5 };
+  guint n_open = fdpass_check_count_open_fds ();
+  GstBuffer *samples[6];
+  GstElement *pipeline, *appsink;
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (guint64));
+  GstMessage *msg;
+  Listener l;
+  gchar *props;
+  gint conn;
+  guint i;
+
+  listener_init (&l);
+  listener_listen (&l, SOCK_SEQPACKET);
+  props = g_strdup_printf ("path=%s", l.path);
+  pipeline = make_pipeline (props, &appsink);
+  g_free (props);
+
+  conn = listener_accept (&l);
+  expect_hello (conn, TRUE);
+  send_hello (conn);
+  send_caps (conn);
+  for (i = 0; i < 6; i++)
+    send_frame (conn, i + 1);
+
+  for (i = 0; i < 6; i++)
+    samples[i] = pull_frame (appsink, i + 1);
+
+  /* free every other frame here, in the test thread; the source's own
+   * thread writes the releases */
+  for (i = 1; i < 6; i += 2)
+    gst_buffer_unref (samples[i]);
+  collect_releases (conn, TRUE, ids, 3);
+  assert_ids (ids, freed_first, 3);
+
+  g_array_set_size (ids, 0);
+  for (i = 0; i < 6; i += 2)
+    gst_buffer_unref (samples[i]);
+  collect_releases (conn, TRUE, ids, 3);
+  assert_ids (ids, freed_last, 3);
+
+  send_eos (conn);
+  msg = wait_bus (pipeline, GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  fail_unless_equals_uint64 (get_stat (pipeline, "releases-sent"), 6);
+  fail_unless_equals_uint64 (get_stat (pipeline, "fds"), 6);
+  stop_pipeline (pipeline, appsink);
+
+  close (conn);
+  listener_clear (&l);
+  g_array_unref (ids);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), n_open);
+}
+
+GST_END_TEST;
+
+/* a connected socket given with fd=, stream and seqpacket */
+static void
+run_socketpair (gint type)
+{
+  guint n_open = fdpass_check_count_open_fds ();
+  GstElement *pipeline, *appsink;
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (guint64));
+  static const guint64 expected[] = { 10, 11, 12 };
+  gboolean seqpacket = (type == SOCK_SEQPACKET);
+  GstMessage *msg;
+  gchar *props;
+  gint sv[2];
+  guint64 id;
+
+  fail_unless_equals_int (socketpair (AF_UNIX, type | SOCK_CLOEXEC, 0, sv), 0);
+  props = g_strdup_printf ("fd=%d", sv[1]);
+  pipeline = make_pipeline (props, &appsink);
+  g_free (props);
+
+  expect_hello (sv[0], seqpacket);
+  send_hello (sv[0]);
+  send_caps (sv[0]);
+  for (id = 10; id < 13; id++)
+    send_frame (sv[0], id);
+  for (id = 10; id < 13; id++)
+    gst_buffer_unref (pull_frame (appsink, id));
+  collect_releases (sv[0], seqpacket, ids, 3);
+  assert_ids (ids, expected, 3);
+
+  send_eos (sv[0]);
+  msg = wait_bus (pipeline, GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  stop_pipeline (pipeline, appsink);
+
+  /* the element owned sv[1] and closed it */
+  close (sv[0]);
+  g_array_unref (ids);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), n_open);
+}
+
+GST_START_TEST (test_fd_seqpacket)
+{
+  run_socketpair (SOCK_SEQPACKET);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_fd_stream)
+{
+  run_socketpair (SOCK_STREAM);
+}
+
+GST_END_TEST;
+
+/* the source starts before anybody listens and keeps trying */
+GST_START_TEST (test_retry)
+{
+  guint n_open = fdpass_check_count_open_fds ();
+  GstElement *pipeline, *appsink;
+  GstMessage *msg;
+  Listener l;
+  gchar *props;
+  gint conn;
+
+  listener_init (&l);
+  props = g_strdup_printf ("path=%s retry=-1 retry-interval=10", l.path);
+  pipeline = make_pipeline (props, &appsink);
+  g_free (props);
+
+  /* let it fail a few times */
+  g_usleep (100 * 1000);
+  listener_listen (&l, SOCK_SEQPACKET);
+
+  conn = listener_accept (&l);
+  expect_hello (conn, TRUE);
+  send_hello (conn);
+  send_caps (conn);
+  send_frame (conn, 1);
+  gst_buffer_unref (pull_frame (appsink, 1));
+  send_eos (conn);
+  msg = wait_bus (pipeline, GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  stop_pipeline (pipeline, appsink);
+
+  close (conn);
+  listener_clear (&l);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), n_open);
+}
+
+GST_END_TEST;
+
+/* with a bounded retry count the source gives up with an error a person
+ * can act on */
+GST_START_TEST (test_retry_gives_up)
+{
+  guint n_open = fdpass_check_count_open_fds ();
+  GstElement *pipeline, *appsink;
+  GstMessage *msg;
+  GError *err = NULL;
+  Listener l;
+  gchar *props;
+
+  listener_init (&l);
+  props = g_strdup_printf ("path=%s retry=2 retry-interval=1", l.path);
+  pipeline = make_pipeline (props, &appsink);
+  g_free (props);
+
+  msg = wait_bus (pipeline, GST_MESSAGE_ERROR);
+  gst_message_parse_error (msg, &err, NULL);
+  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_OPEN_READ));
+  fail_unless (strstr (err->message, "Could not connect to") != NULL);
+  fail_unless (strstr (err->message, l.path) != NULL);
+  fail_unless (strstr (err->message, g_strerror (ENOENT)) != NULL);
+  g_clear_error (&err);
+  gst_message_unref (msg);
+  stop_pipeline (pipeline, appsink);
+
+  listener_clear (&l);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), n_open);
+}
+
+GST_END_TEST;
+
+/* the sender goes away and comes back: frames of the second connection
+ * arrive and only its own ids are released on it */
+GST_START_TEST (test_reconnect)
+{
+  static const guint64 expected[] = { 101, 102, 103 };
+  guint n_open = fdpass_check_count_open_fds ();
+  GstElement *pipeline, *appsink;
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (guint64));
+  GstBuffer *samples[6];
+  GstFdPassHeader header;
+  GstMessage *msg;
+  guint8 *payload;
+  Listener l;
+  gchar *props;
+  gint conn;
+  guint i;
+
+  listener_init (&l);
+  listener_listen (&l, SOCK_SEQPACKET);
+  props = g_strdup_printf ("path=%s reconnect=true retry-interval=10", l.path);
+  pipeline = make_pipeline (props, &appsink);
+  g_free (props);
+
+  conn = listener_accept (&l);
+  expect_hello (conn, TRUE);
+  send_hello (conn);
+  send_caps (conn);
+  for (i = 0; i < 3; i++)
+    send_frame (conn, i + 1);
+  for (i = 0; i < 3; i++)
+    samples[i] = pull_frame (appsink, i + 1);
+  /* the sender goes away without an EOS message */
+  close (conn);
+
+  conn = listener_accept (&l);
+  expect_hello (conn, TRUE);
+  send_hello (conn);
+  send_caps (conn);
+  for (i = 0; i < 3; i++)
+    send_frame (conn, 101 + i);
+  for (i = 0; i < 3; i++)
+    samples[3 + i] = pull_frame (appsink, 101 + i);
+
+  for (i = 0; i < 6; i++)
+    gst_buffer_unref (samples[i]);
+  collect_releases (conn, TRUE, ids, 3);
+  assert_ids (ids, expected, 3);
+
+  send_eos (conn);
+  msg = wait_bus (pipeline, GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  fail_unless_equals_uint64 (get_stat (pipeline, "reconnects"), 1);
+  stop_pipeline (pipeline, appsink);
+
+  /* nothing else came on the second connection */
+  while (recv_message (conn, TRUE, &header, &payload)) {
+    fail_unless (header.type != GST_FDPASS_MESSAGE_RELEASE,
+        "unexpected release after the end of the stream");
+    g_free (payload);
+  }
+
+  close (conn);
+  listener_clear (&l);
+  g_array_unref (ids);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), n_open);
+}
+
+GST_END_TEST;
+
+/* the sender ends the connection without an EOS message: without
+ * reconnect, that is the end of the stream */
+GST_START_TEST (test_peer_eof)
+{
+  guint n_open = fdpass_check_count_open_fds ();
+  GstElement *pipeline, *appsink;
+  GstMessage *msg;
+  Listener l;
+  gchar *props;
+  gint conn;
+
+  listener_init (&l);
+  listener_listen (&l, SOCK_SEQPACKET);
+  props = g_strdup_printf ("path=%s", l.path);
+  pipeline = make_pipeline (props, &appsink);
+  g_free (props);
+
+  conn = listener_accept (&l);
+  expect_hello (conn, TRUE);
+  send_hello (conn);
+  send_caps (conn);
+  send_frame (conn, 1);
+  send_frame (conn, 2);
+  gst_buffer_unref (pull_frame (appsink, 1));
+  gst_buffer_unref (pull_frame (appsink, 2));
+  close (conn);
+
+  msg = wait_bus (pipeline, GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  stop_pipeline (pipeline, appsink);
+
+  listener_clear (&l);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), n_open);
+}
+
+GST_END_TEST;
+
+/* more descriptors in one message than the source makes room for */
+GST_START_TEST (test_ctrunc)
+{
+  guint n_open = fdpass_check_count_open_fds ();
+  GstElement *pipeline, *appsink;
+  GstFdPassHello hello = { GST_FDPASS_VERSION_MAJOR, 0, 0 };
+  GstMessage *msg;
+  GError *err = NULL;
+  gint fds[GST_FDPASS_MAX_FDS + 4];
+  Listener l;
+  gchar *props;
+  gint conn;
+  guint i;
+
+  listener_init (&l);
+  listener_listen (&l, SOCK_SEQPACKET);
+  props = g_strdup_printf ("path=%s", l.path);
+  pipeline = make_pipeline (props, &appsink);
+  g_free (props);
+
+  conn = listener_accept (&l);
+  expect_hello (conn, TRUE);
+  send_hello (conn);
+  send_caps (conn);
+  for (i = 0; i < G_N_ELEMENTS (fds); i++)
+    fds[i] = make_frame (0);
+  send_message (conn, gst_fdpass_message_new_hello (&hello), fds,
+      G_N_ELEMENTS (fds));
+  for (i = 0; i < G_N_ELEMENTS (fds); i++)
+    close (fds[i]);
+
+  msg = wait_bus (pipeline, GST_MESSAGE_ERROR);
+  gst_message_parse_error (msg, &err, NULL);
+  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_READ));
+  fail_unless (strstr (err->message, "more file descriptors") != NULL);
+  g_clear_error (&err);
+  gst_message_unref (msg);
+  stop_pipeline (pipeline, appsink);
+
+  close (conn);
+  listener_clear (&l);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), n_open);
+}
+
+GST_END_TEST;
+
+/* 200 frames over 20 connections leak nothing */
+GST_START_TEST (test_fd_leak_reconnects)
+{
+  guint n_open = fdpass_check_count_open_fds ();
+  GstElement *pipeline, *appsink;
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (guint64));
+  GstMessage *msg;
+  Listener l;
+  gchar *props;
+  gint conn = -1;
+  guint c, i;
+
+  listener_init (&l);
+  listener_listen (&l, SOCK_SEQPACKET);
+  props = g_strdup_printf ("path=%s reconnect=true retry-interval=5", l.path);
+  pipeline = make_pipeline (props, &appsink);
+  g_free (props);
+
+  for (c = 0; c < 20; c++) {
+    guint64 expected[10];
+
+    if (conn >= 0)
+      close (conn);
+    conn = listener_accept (&l);
+    expect_hello (conn, TRUE);
+    send_hello (conn);
+    send_caps (conn);
+    for (i = 0; i < 10; i++) {
+      expected[i] = c * 100 + i;
+      send_frame (conn, expected[i]);
+    }
+    for (i = 0; i < 10; i++)
+      gst_buffer_unref (pull_frame (appsink, expected[i]));
+    g_array_set_size (ids, 0);
+    collect_releases (conn, TRUE, ids, 10);
+    assert_ids (ids, expected, 10);
+  }
+  send_eos (conn);
+  msg = wait_bus (pipeline, GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  fail_unless_equals_uint64 (get_stat (pipeline, "reconnects"), 19);
+  fail_unless_equals_uint64 (get_stat (pipeline, "releases-sent"), 200);
+  stop_pipeline (pipeline, appsink);
+
+  close (conn);
+  listener_clear (&l);
+  g_array_unref (ids);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), n_open);
+}
+
+GST_END_TEST;
+
+/* what gst-launch-1.0 would build, against a stream listener in the
+ * abstract namespace */
+GST_START_TEST (test_launch_line)
+{
+  guint n_open = fdpass_check_count_open_fds ();
+  GstElement *pipeline;
+  GstMessage *msg;
+  GstBus *bus;
+  GError *err = NULL;
+  Listener l;
+  gchar *desc;
+  gint conn;
+  guint64 id;
+
+  listener_init (&l);
+  g_free (l.path);
+  l.path = g_strdup_printf ("@gst-fdpass-test-%d", (gint) getpid ());
+  listener_listen (&l, SOCK_STREAM);
+
+  desc = g_strdup_printf ("unixsocketsrc path=%s ! fddepay ! fakesink", l.path);
+  pipeline = gst_parse_launch (desc, &err);
+  fail_unless (pipeline != NULL, "%s", err ? err->message : "?");
+  g_free (desc);
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+
+  conn = listener_accept (&l);
+  /* the listener is a stream socket, so the source fell back to one */
+  expect_hello (conn, FALSE);
+  send_hello (conn);
+  send_caps (conn);
+  for (id = 1; id <= 5; id++)
+    send_frame (conn, id);
+  send_eos (conn);
+
+  bus = gst_element_get_bus (pipeline);
+  msg = gst_bus_timed_pop_filtered (bus, WAIT_TIMEOUT,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  gst_object_unref (bus);
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  gst_object_unref (pipeline);
+
+  close (conn);
+  listener_clear (&l);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), n_open);
+}
+
+GST_END_TEST;
+
+static Suite *
+unixsocketsrc_suite (void)
+{
+  Suite *s = suite_create ("unixsocketsrc");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_frames_and_releases);
+  tcase_add_test (tc, test_fd_seqpacket);
+  tcase_add_test (tc, test_fd_stream);
+  tcase_add_test (tc, test_retry);
+  tcase_add_test (tc, test_retry_gives_up);
+  tcase_add_test (tc, test_reconnect);
+  tcase_add_test (tc, test_peer_eof);
+  tcase_add_test (tc, test_ctrunc);
+  tcase_add_test (tc, test_fd_leak_reconnects);
+  tcase_add_test (tc, test_launch_line);
+
+  return s;
+}
+
+GST_CHECK_MAIN (unixsocketsrc);
