@@ -48,8 +48,13 @@ gst_fdpass_release_query_new (void)
 static inline gboolean
 gst_fdpass_query_is_release (GstQuery * query)
 {
-  return GST_QUERY_TYPE (query) == GST_QUERY_CUSTOM &&
-      gst_query_has_name (query, GST_FDPASS_RELEASE_QUERY_NAME);
+  const GstStructure *s;
+
+  if (GST_QUERY_TYPE (query) != GST_QUERY_CUSTOM)
+    return FALSE;
+
+  s = gst_query_get_structure (query);
+  return s != NULL && gst_structure_has_name (s, GST_FDPASS_RELEASE_QUERY_NAME);
 }
 
 static inline void

@@ -67,6 +67,7 @@
 #include "gstfdpay.h"
 #include "gstfdpaypool.h"
 #include "gstfdpasselements.h"
+#include "gstfdpassquery.h"
 
 #include <gst/fdpass/fdpass.h>
 #include <gst/allocators/allocators.h>
@@ -96,6 +97,8 @@ struct _GstFdPay
   GstBuffer *caps_msg;
   gboolean headers_pending;
   guint64 next_id;
+  /* downstream keeps each message until every receiver released it */
+  gboolean downstream_releases;
 
   /* protected by the object lock */
   gboolean zero_copy_foreign_pools;
@@ -113,6 +116,11 @@ enum
 };
 
 #define DEFAULT_ZERO_COPY_FOREIGN_POOLS FALSE
+
+/* freed memfds kept for reuse when receivers release frames: a frame goes
+ * back to the cache when released and out again with the next one, so the
+ * cache rarely holds more than a few, this only bounds bursts */
+#define RELEASE_MAX_CACHED 16
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK,
@@ -136,19 +144,29 @@ gst_fd_pay_reset (GstFdPay * self)
   gst_clear_buffer (&self->hello_msg);
   gst_clear_buffer (&self->caps_msg);
   self->headers_pending = FALSE;
+  self->downstream_releases = FALSE;
+  /* cached memories keep the allocator alive, and nobody releases them
+   * any more */
+  g_object_set (self->allocator, "max-cached", 0, NULL);
 }
 
 static GstStructure *
 gst_fd_pay_get_stats (GstFdPay * self)
 {
   GstStructure *s;
+  guint64 created = 0, reused = 0;
+
+  g_object_get (self->allocator, "files-created", &created, "files-reused",
+      &reused, NULL);
 
   GST_OBJECT_LOCK (self);
   s = gst_structure_new ("application/x-fdpay-stats",
       "buffers", G_TYPE_UINT64, self->n_buffers,
       "bytes", G_TYPE_UINT64, self->n_bytes,
       "copies", G_TYPE_UINT64, self->n_copies,
-      "zero-copy-buffers", G_TYPE_UINT64, self->n_zero_copy, NULL);
+      "zero-copy-buffers", G_TYPE_UINT64, self->n_zero_copy,
+      "memfds-created", G_TYPE_UINT64, created,
+      "memfds-reused", G_TYPE_UINT64, reused, NULL);
   GST_OBJECT_UNLOCK (self);
 
   return s;
@@ -163,6 +181,7 @@ gst_fd_pay_set_caps (GstFdPay * self, GstCaps * caps)
     GST_FDPASS_VERSION_MAJOR, GST_FDPASS_VERSION_MINOR,
     GST_FDPASS_FEATURE_NONE
   };
+  GstQuery *query;
   GstBuffer *caps_msg;
   GstCaps *srccaps;
   GValue array = G_VALUE_INIT;
@@ -177,6 +196,19 @@ gst_fd_pay_set_caps (GstFdPay * self, GstCaps * caps)
             GST_FDPASS_MAX_PAYLOAD, caps));
     return FALSE;
   }
+
+  /* with a sink that tells us when the receivers are done with a frame,
+   * its memory can be reused afterwards */
+  query = gst_fdpass_release_query_new ();
+  self->downstream_releases = gst_pad_peer_query (self->srcpad, query) &&
+      gst_fdpass_release_query_get_supported (query);
+  gst_query_unref (query);
+  GST_DEBUG_OBJECT (self, "downstream %s releases",
+      self->downstream_releases ? "reports" : "does not report");
+  if (self->downstream_releases)
+    hello.features |= GST_FDPASS_FEATURE_RELEASE;
+  g_object_set (self->allocator, "max-cached",
+      self->downstream_releases ? RELEASE_MAX_CACHED : 0, NULL);
 
   gst_clear_buffer (&self->hello_msg);
   gst_clear_buffer (&self->caps_msg);
@@ -302,6 +334,9 @@ gst_fd_pay_describe_zero_copy (GstFdPay * self, GstBuffer * buf,
   GST_OBJECT_LOCK (self);
   foreign_pools_ok = self->zero_copy_foreign_pools;
   GST_OBJECT_UNLOCK (self);
+  /* the message holds the buffer until the receivers released it, so no
+   * pool can reuse its memory before */
+  foreign_pools_ok |= self->downstream_releases;
 
   n = gst_buffer_n_memory (buf);
   if (n > GST_FDPASS_MAX_MEMORIES)
@@ -394,8 +429,17 @@ gst_fd_pay_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 
   /* always clear the flag: the one set when the pads were linked would
    * send the headers again with the second buffer */
-  if (gst_pad_check_reconfigure (self->srcpad))
-    self->headers_pending = TRUE;
+  if (gst_pad_check_reconfigure (self->srcpad)) {
+    /* a new peer may (not) report releases */
+    GstCaps *caps = gst_caps_ref (self->caps);
+    gboolean ok = gst_fd_pay_set_caps (self, caps);
+
+    gst_caps_unref (caps);
+    if (!ok) {
+      ret = GST_FLOW_NOT_NEGOTIATED;
+      goto out;
+    }
+  }
 
   if (G_UNLIKELY (self->headers_pending)) {
     ret = gst_fd_pay_push_headers (self);
@@ -450,8 +494,22 @@ gst_fd_pay_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   }
   g_object_unref (fd_list);
 
-  /* the receiver may map these at any time from now on */
-  if (zero_copy) {
+  if (self->downstream_releases) {
+    GstBuffer *holder;
+
+    /* the frame lives as long as the message: until every receiver
+     * released it; then its memory is reused */
+    if (copy) {
+      holder = gst_buffer_new ();
+      gst_buffer_append_memory (holder, copy);
+      copy = NULL;
+    } else {
+      holder = gst_buffer_ref (buf);
+    }
+    gst_buffer_add_parent_buffer_meta (msg, holder);
+    gst_buffer_unref (holder);
+  } else if (zero_copy) {
+    /* the receiver may map these at any time from now on */
     for (i = 0; i < gst_buffer_n_memory (buf); i++)
       gst_fd_pay_pool_mark_sent (gst_buffer_peek_memory (buf, i));
   }

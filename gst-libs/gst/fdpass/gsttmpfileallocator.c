@@ -75,6 +75,13 @@ struct _GstTmpFileAllocator
    * every buffer (protected by the object lock) */
   gboolean memfd_unavailable;
   gboolean tmpfile_unavailable;
+
+  /* freed memories kept for reuse, with their files and mappings (protected
+   * by the object lock) */
+  GQueue cache;
+  guint max_cached;
+  guint64 files_created;
+  guint64 files_reused;
 };
 
 enum
@@ -82,7 +89,12 @@ enum
   PROP_0,
   PROP_METHOD,
   PROP_DIRECTORY,
+  PROP_MAX_CACHED,
+  PROP_FILES_CREATED,
+  PROP_FILES_REUSED,
 };
+
+#define DEFAULT_MAX_CACHED 0
 
 #define DEFAULT_METHOD GST_TMP_FILE_METHOD_AUTO
 
@@ -277,6 +289,70 @@ reserve_space (gint fd, gsize size)
   return ret == 0;
 }
 
+/* Called when the last ref of one of our memories goes: keeps it for reuse
+ * while the cache has room. Returns FALSE when the memory was kept. */
+static gboolean
+gst_tmp_file_memory_dispose (GstMiniObject * obj)
+{
+  GstMemory *mem = GST_MEMORY_CAST (obj);
+  GstTmpFileAllocator *self = GST_TMP_FILE_ALLOCATOR (mem->allocator);
+  gboolean keep;
+
+  GST_OBJECT_LOCK (self);
+  keep = self->cache.length < self->max_cached;
+  if (keep) {
+    /* resurrect it: the cache owns it now */
+    gst_memory_ref (mem);
+    g_queue_push_tail (&self->cache, mem);
+  }
+  GST_OBJECT_UNLOCK (self);
+
+  if (keep)
+    GST_LOG_OBJECT (self, "keeping memory %p (fd %d) for reuse", mem,
+        gst_fd_memory_get_fd (mem));
+
+  return !keep;
+}
+
+/* A cached memory with a file of @maxsize bytes, or NULL */
+static GstMemory *
+gst_tmp_file_allocator_take_cached (GstTmpFileAllocator * self,
+    gsize maxsize)
+{
+  GstMemory *mem = NULL;
+  GList *l;
+
+  GST_OBJECT_LOCK (self);
+  for (l = self->cache.head; l; l = l->next) {
+    GstMemory *m = l->data;
+
+    if (m->maxsize == maxsize) {
+      g_queue_delete_link (&self->cache, l);
+      self->files_reused++;
+      mem = m;
+      break;
+    }
+  }
+  GST_OBJECT_UNLOCK (self);
+
+  return mem;
+}
+
+/* Drops cached memories until at most @keep are left */
+static void
+gst_tmp_file_allocator_trim_cache (GstTmpFileAllocator * self, guint keep)
+{
+  GList *drop = NULL;
+
+  GST_OBJECT_LOCK (self);
+  while (self->cache.length > keep)
+    drop = g_list_prepend (drop, g_queue_pop_head (&self->cache));
+  GST_OBJECT_UNLOCK (self);
+
+  /* their dispose sees a full cache and lets them go */
+  g_list_free_full (drop, (GDestroyNotify) gst_memory_unref);
+}
+
 static GstMemory *
 gst_tmp_file_allocator_alloc (GstAllocator * allocator, gsize size,
     GstAllocationParams * params)
@@ -304,6 +380,17 @@ gst_tmp_file_allocator_alloc (GstAllocator * allocator, gsize size,
     return NULL;
   }
   offset &= ~align;
+
+  mem = gst_tmp_file_allocator_take_cached (self, maxsize);
+  if (mem) {
+    /* as new, except that the contents are the previous ones */
+    GST_MINI_OBJECT_FLAGS (mem) &= GST_MINI_OBJECT_FLAG_LOCKABLE;
+    mem->offset = offset;
+    mem->size = size;
+    GST_LOG_OBJECT (self, "reusing memory %p (fd %d) of %" G_GSIZE_FORMAT
+        " bytes", mem, gst_fd_memory_get_fd (mem), maxsize);
+    return mem;
+  }
 
   fd = create_file (self, &is_memfd);
   if (fd < 0) {
@@ -336,6 +423,11 @@ gst_tmp_file_allocator_alloc (GstAllocator * allocator, gsize size,
   }
 
   gst_memory_resize (mem, offset, size);
+  GST_MINI_OBJECT_CAST (mem)->dispose = gst_tmp_file_memory_dispose;
+
+  GST_OBJECT_LOCK (self);
+  self->files_created++;
+  GST_OBJECT_UNLOCK (self);
   /* a fresh file reads as zeroes; set after the resize, which clears both
    * flags when it moves the start or the end */
   GST_MINI_OBJECT_FLAG_SET (mem,
@@ -362,6 +454,12 @@ gst_tmp_file_allocator_set_property (GObject * object, guint prop_id,
       g_free (self->directory);
       self->directory = g_value_dup_string (value);
       break;
+    case PROP_MAX_CACHED:
+      GST_OBJECT_LOCK (self);
+      self->max_cached = g_value_get_uint (value);
+      GST_OBJECT_UNLOCK (self);
+      gst_tmp_file_allocator_trim_cache (self, self->max_cached);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -380,6 +478,21 @@ gst_tmp_file_allocator_get_property (GObject * object, guint prop_id,
       break;
     case PROP_DIRECTORY:
       g_value_set_string (value, self->directory);
+      break;
+    case PROP_MAX_CACHED:
+      GST_OBJECT_LOCK (self);
+      g_value_set_uint (value, self->max_cached);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_FILES_CREATED:
+      GST_OBJECT_LOCK (self);
+      g_value_set_uint64 (value, self->files_created);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_FILES_REUSED:
+      GST_OBJECT_LOCK (self);
+      g_value_set_uint64 (value, self->files_reused);
+      GST_OBJECT_UNLOCK (self);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -434,6 +547,34 @@ gst_tmp_file_allocator_class_init (GstTmpFileAllocatorClass * klass)
           "(NULL: $XDG_RUNTIME_DIR, else /dev/shm)", NULL,
           G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
           G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstTmpFileAllocator:max-cached:
+   *
+   * How many freed memories (with their files and mappings) are kept to be
+   * handed out again by later allocations of the same size, so that a
+   * steady stream of frames needs no new file and no new mapping.
+   *
+   * Only enable this where nobody outside the process can still map a
+   * freed memory (the receivers released it), and set it back to 0 when
+   * done: cached memories keep the allocator alive.
+   */
+  g_object_class_install_property (gobject_class, PROP_MAX_CACHED,
+      g_param_spec_uint ("max-cached", "Maximum cached",
+          "Number of freed memories kept for reuse by allocations of the same "
+          "size (0: files are closed when their memory is freed)", 0,
+          G_MAXUINT, DEFAULT_MAX_CACHED,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_property (gobject_class, PROP_FILES_CREATED,
+      g_param_spec_uint64 ("files-created", "Files created",
+          "Number of files (memfds or temporary files) created so far", 0,
+          G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_property (gobject_class, PROP_FILES_REUSED,
+      g_param_spec_uint64 ("files-reused", "Files reused",
+          "Number of allocations served from the cache of freed memories", 0,
+          G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 }
 
 static void
@@ -443,6 +584,8 @@ gst_tmp_file_allocator_init (GstTmpFileAllocator * self)
 
   allocator->mem_type = GST_ALLOCATOR_TMP_FILE;
   self->method = DEFAULT_METHOD;
+  self->max_cached = DEFAULT_MAX_CACHED;
+  g_queue_init (&self->cache);
 
   /* GstFdAllocator cannot allocate by itself and flags itself as custom,
    * which makes gst_memory_copy() put copies in system memory. We can

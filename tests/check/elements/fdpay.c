@@ -40,6 +40,7 @@
 #include <sys/stat.h>
 
 #include "../fdpass-check.h"
+#include "../../../gst/fdpass/gstfdpassquery.h"
 
 #define VIDEO_CAPS_STR "video/x-raw, format=(string)I420, width=(int)64, " \
     "height=(int)48, framerate=(fraction)25/1"
@@ -1165,6 +1166,215 @@ GST_START_TEST (test_fd_leak)
 
 GST_END_TEST;
 
+/* release mode: the sink downstream tells fdpay when receivers are done */
+
+static GstPadProbeReturn
+answer_release_query (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
+
+  if (!gst_fdpass_query_is_release (query))
+    return GST_PAD_PROBE_OK;
+
+  gst_fdpass_release_query_set_supported (query, TRUE);
+  return GST_PAD_PROBE_HANDLED;
+}
+
+static GstHarness *
+new_release_harness (void)
+{
+  GstHarness *h = gst_harness_new ("fdpay");
+
+  gst_pad_add_probe (h->sinkpad, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM,
+      answer_release_query, NULL, NULL);
+  gst_harness_set_src_caps_str (h, VIDEO_CAPS_STR);
+  return h;
+}
+
+static guint32
+pull_hello_features (GstHarness * h)
+{
+  GstBuffer *msg = gst_harness_pull (h);
+  GstFdPassHello hello;
+  GstMapInfo map;
+
+  fail_unless (msg != NULL);
+  fail_unless_equals_int (message_type (msg), GST_FDPASS_MESSAGE_HELLO);
+  fail_unless (gst_buffer_map (msg, &map, GST_MAP_READ));
+  fail_unless (gst_fdpass_hello_parse (map.data + GST_FDPASS_HEADER_SIZE,
+          map.size - GST_FDPASS_HEADER_SIZE, &hello, NULL));
+  gst_buffer_unmap (msg, &map);
+  gst_buffer_unref (msg);
+
+  return hello.features;
+}
+
+/* maps the memfd of a buffer message read-only, as a receiver would */
+static guint8 *
+map_message (GstBuffer * msg, gint * fd, gsize * maplen, gsize * offset)
+{
+  GstFdPassHeader header;
+  GstFdPassBufferInfo info;
+  const gint *fds;
+  gint n_fds;
+  struct stat st;
+  guint8 *data;
+
+  parse_message (msg, &header, &info, NULL);
+  fds = message_peek_fds (msg, &n_fds);
+  fail_unless_equals_int (n_fds, 1);
+  *fd = dup (fds[0]);
+  fail_unless (fstat (*fd, &st) == 0);
+  *maplen = st.st_size;
+  *offset = info.memories[0].offset;
+  data = mmap (NULL, *maplen, PROT_READ, MAP_SHARED, *fd, 0);
+  fail_unless (data != MAP_FAILED);
+
+  return data;
+}
+
+GST_START_TEST (test_release_copy_path_reuses_memfds)
+{
+  GstHarness *h = new_release_harness ();
+  guint fds_before = fdpass_check_count_open_fds ();
+  guint i;
+
+  for (i = 0; i < 100; i++) {
+    GstBuffer *msg;
+    gsize maplen, offset;
+    guint8 *data;
+    gint fd;
+
+    fail_unless_equals_int (gst_harness_push (h,
+            new_pattern_buffer (FRAME_SIZE, i)), GST_FLOW_OK);
+    if (i == 0)
+      fail_unless (pull_hello_features (h) & GST_FDPASS_FEATURE_RELEASE);
+    msg = pull_buffer_message (h);
+    /* the message keeps the frame alive until it is released */
+    fail_unless (gst_buffer_get_parent_buffer_meta (msg) != NULL);
+    data = map_message (msg, &fd, &maplen, &offset);
+    fail_unless (check_pattern (data + offset, FRAME_SIZE, i));
+    munmap (data, maplen);
+    close (fd);
+    /* released by every receiver */
+    gst_buffer_unref (msg);
+  }
+
+  fail_unless_equals_uint64 (get_stat (h->element, "copies"), 100);
+  /* steady state: the same memfd goes round */
+  fail_unless (get_stat (h->element, "memfds-created") <= 2);
+  fail_unless (get_stat (h->element, "memfds-reused") >= 98);
+
+  gst_harness_teardown (h);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), fds_before);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_release_held_frames_not_reused)
+{
+  GstHarness *h = new_release_harness ();
+  GstBufferPool *pool = get_proposed_pool (h);
+  GstBuffer *held[5];
+  guint8 *held_data[5];
+  gsize held_len[5], held_offset[5];
+  gint held_fd[5];
+  guint64 held_ino[5];
+  guint64 created;
+  guint i, j;
+
+  for (i = 0; i < 25; i++) {
+    GstBuffer *buf = NULL, *msg;
+    guint64 dev, ino;
+
+    fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &buf,
+            NULL), GST_FLOW_OK);
+    fd_get_identity (pool_buffer_fd (buf), &dev, &ino);
+    /* a frame a receiver still holds is never handed out again */
+    for (j = 0; j < MIN (i, 5); j++)
+      fail_if (ino == held_ino[j], "frame %u reuses held frame %u", i, j);
+    fill_buffer_pattern (buf, i);
+    fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+    msg = pull_buffer_message (h);
+
+    if (i < 5) {
+      held[i] = msg;
+      held_ino[i] = ino;
+      held_data[i] = map_message (msg, &held_fd[i], &held_len[i],
+          &held_offset[i]);
+    } else {
+      gst_buffer_unref (msg);
+    }
+
+    for (j = 0; j < MIN (i + 1, 5); j++)
+      fail_unless (check_pattern (held_data[j] + held_offset[j], FRAME_SIZE,
+              j), "held frame %u overwritten by frame %u", j, i);
+  }
+
+  /* 5 held and at most a couple going round */
+  created = get_stat (h->element, "memfds-created");
+  fail_unless (created <= 8, "%" G_GUINT64_FORMAT " memfds", created);
+
+  /* released: their memory goes back to the pool */
+  for (j = 0; j < 5; j++) {
+    munmap (held_data[j], held_len[j]);
+    close (held_fd[j]);
+    gst_buffer_unref (held[j]);
+  }
+  for (i = 0; i < 20; i++) {
+    GstBuffer *buf = NULL;
+
+    fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &buf,
+            NULL), GST_FLOW_OK);
+    fill_buffer_pattern (buf, 100 + i);
+    fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+    gst_buffer_unref (pull_buffer_message (h));
+  }
+  fail_unless_equals_uint64 (get_stat (h->element, "memfds-created"), created);
+  fail_unless_equals_uint64 (get_stat (h->element, "zero-copy-buffers"), 45);
+  fail_unless_equals_uint64 (get_stat (h->element, "copies"), 0);
+
+  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+  gst_object_unref (pool);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_release_foreign_pool_zero_copy)
+{
+  GstHarness *h = new_release_harness ();
+  GstAllocator *alloc = gst_tmp_file_allocator_new ();
+  GstBufferPool *pool = gst_video_buffer_pool_new ();
+  GstStructure *config = gst_buffer_pool_get_config (pool);
+  GstCaps *caps = gst_caps_from_string (VIDEO_CAPS_STR);
+  GstBuffer *buf = NULL, *msg;
+
+  gst_buffer_pool_config_set_params (config, caps, FRAME_SIZE, 0, 0);
+  gst_buffer_pool_config_set_allocator (config, alloc, NULL);
+  fail_unless (gst_buffer_pool_set_config (pool, config));
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+
+  /* with releases the message holds the buffer, so the foreign pool cannot
+   * reuse it early: no copy needed */
+  fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &buf, NULL),
+      GST_FLOW_OK);
+  fill_buffer_pattern (buf, 7);
+  fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+  msg = pull_buffer_message (h);
+  fail_unless_equals_uint64 (get_stat (h->element, "zero-copy-buffers"), 1);
+  fail_unless_equals_uint64 (get_stat (h->element, "copies"), 0);
+  gst_buffer_unref (msg);
+
+  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+  gst_object_unref (pool);
+  gst_object_unref (alloc);
+  gst_caps_unref (caps);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 static Suite *
 fdpay_suite (void)
 {
@@ -1186,6 +1396,9 @@ fdpay_suite (void)
   tcase_add_test (tc_chain, test_not_negotiated);
   tcase_add_test (tc_chain, test_empty_buffer);
   tcase_add_test (tc_chain, test_fd_leak);
+  tcase_add_test (tc_chain, test_release_copy_path_reuses_memfds);
+  tcase_add_test (tc_chain, test_release_held_frames_not_reused);
+  tcase_add_test (tc_chain, test_release_foreign_pool_zero_copy);
 
   return s;
 }

@@ -832,6 +832,102 @@ GST_START_TEST (test_no_fd_leak)
 
 GST_END_TEST;
 
+static guint64
+get_u64 (GstAllocator * alloc, const gchar * name)
+{
+  guint64 v = 0;
+
+  g_object_get (alloc, name, &v, NULL);
+  return v;
+}
+
+static ino_t
+mem_ino (GstMemory * mem)
+{
+  struct stat st;
+
+  fail_unless (fstat (gst_fd_memory_get_fd (mem), &st) == 0);
+  return st.st_ino;
+}
+
+/* max-cached keeps freed memories, their files and mappings, for the next
+ * allocation of the same size */
+GST_START_TEST (test_cache_reuses_files)
+{
+  guint fds_before = fdpass_check_count_open_fds ();
+  GstAllocator *alloc = gst_tmp_file_allocator_new ();
+  GstMemory *m1, *m2, *m3;
+  GstMapInfo map;
+  ino_t ino1;
+
+  g_object_set (alloc, "max-cached", 2, NULL);
+
+  m1 = gst_allocator_alloc (alloc, 1000, NULL);
+  ino1 = mem_ino (m1);
+  fail_unless (gst_memory_map (m1, &map, GST_MAP_WRITE));
+  memset (map.data, 0xab, map.size);
+  gst_memory_unmap (m1, &map);
+  gst_memory_unref (m1);
+  /* kept: its fd is still open */
+  fail_unless_equals_int (fdpass_check_count_open_fds (), fds_before + 1);
+
+  m2 = gst_allocator_alloc (alloc, 1000, NULL);
+  fail_unless_equals_uint64 (mem_ino (m2), ino1);
+  fail_unless_equals_int (m2->size, 1000);
+  /* not a fresh file any more */
+  fail_if (GST_MEMORY_IS_ZERO_PREFIXED (m2));
+  fail_if (GST_MEMORY_IS_ZERO_PADDED (m2));
+  fail_unless (gst_memory_is_writable (m2));
+  fail_unless (gst_memory_map (m2, &map, GST_MAP_READ));
+  fail_unless_equals_int (map.data[999], 0xab);
+  gst_memory_unmap (m2, &map);
+
+  /* another size: another file */
+  m3 = gst_allocator_alloc (alloc, 5000, NULL);
+  fail_if (mem_ino (m3) == ino1);
+  fail_unless_equals_uint64 (get_u64 (alloc, "files-created"), 2);
+  fail_unless_equals_uint64 (get_u64 (alloc, "files-reused"), 1);
+
+  gst_memory_unref (m2);
+  gst_memory_unref (m3);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), fds_before + 2);
+
+  /* emptying the cache closes the files */
+  g_object_set (alloc, "max-cached", 0, NULL);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), fds_before);
+  gst_object_unref (alloc);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_cache_is_bounded)
+{
+  guint fds_before = fdpass_check_count_open_fds ();
+  GstAllocator *alloc = gst_tmp_file_allocator_new ();
+  GstMemory *mems[5];
+  guint i;
+
+  g_object_set (alloc, "max-cached", 2, NULL);
+  for (i = 0; i < 5; i++)
+    mems[i] = gst_allocator_alloc (alloc, 4096, NULL);
+  for (i = 0; i < 5; i++)
+    gst_memory_unref (mems[i]);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), fds_before + 2);
+
+  /* shared sub-memories are not ours to keep */
+  mems[0] = gst_allocator_alloc (alloc, 4096, NULL);
+  mems[1] = gst_memory_share (mems[0], 0, 100);
+  gst_memory_unref (mems[0]);
+  gst_memory_unref (mems[1]);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), fds_before + 2);
+
+  g_object_set (alloc, "max-cached", 0, NULL);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), fds_before);
+  gst_object_unref (alloc);
+}
+
+GST_END_TEST;
+
 static Suite *
 tmpfileallocator_suite (void)
 {
@@ -840,6 +936,8 @@ tmpfileallocator_suite (void)
 
   suite_add_tcase (s, tc_chain);
   tcase_add_test (tc_chain, test_default_is_sealed_memfd);
+  tcase_add_test (tc_chain, test_cache_reuses_files);
+  tcase_add_test (tc_chain, test_cache_is_bounded);
   tcase_add_test (tc_chain, test_small_sizes);
   tcase_add_test (tc_chain, test_method_tmpfile);
   tcase_add_test (tc_chain, test_method_mkstemp);
