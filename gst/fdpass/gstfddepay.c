@@ -122,6 +122,9 @@ struct _GstFdDepay
    * and the features the sender announced on it */
   GstFdPassReleaseChannel *release_channel;
   guint32 sender_features;
+  /* mappings of the memfds of a recycling sender, most recently used
+   * first: a memfd that comes again is not mapped again */
+  GQueue mappings;
 
   /* protected by the object lock */
   gboolean allow_unsealed;
@@ -129,7 +132,20 @@ struct _GstFdDepay
   guint64 n_buffers;
   guint64 n_bytes;
   guint64 n_dropped_fds;
+  guint64 n_mappings_created;
+  guint64 n_mappings_reused;
 };
+
+/* at most this many files of one sender stay mapped for reuse: a recycling
+ * sender goes round a small set (its pool, or frames pending release) */
+#define MAX_CACHED_MAPPINGS 32
+
+typedef struct
+{
+  guint64 dev;
+  guint64 ino;
+  GstMemory *mem;
+} GstFdDepayMapping;
 
 enum
 {
@@ -199,6 +215,63 @@ gst_fd_depay_close_pending_fds (GstFdDepay * self)
 }
 
 static void
+gst_fd_depay_mapping_free (GstFdDepayMapping * mapping)
+{
+  gst_memory_unref (mapping->mem);
+  g_free (mapping);
+}
+
+static void
+gst_fd_depay_clear_mappings (GstFdDepay * self)
+{
+  if (self->mappings.length > 0)
+    GST_DEBUG_OBJECT (self, "dropping %u cached mappings",
+        self->mappings.length);
+  g_queue_clear_full (&self->mappings,
+      (GDestroyNotify) gst_fd_depay_mapping_free);
+}
+
+/* A cached mapping of the file @st refers to, covering at least @needed
+ * bytes, or NULL. */
+static GstMemory *
+gst_fd_depay_lookup_mapping (GstFdDepay * self, const struct stat *st,
+    guint64 needed)
+{
+  GList *l;
+
+  for (l = self->mappings.head; l; l = l->next) {
+    GstFdDepayMapping *mapping = l->data;
+
+    if (mapping->dev == (guint64) st->st_dev &&
+        mapping->ino == (guint64) st->st_ino) {
+      if (mapping->mem->maxsize < needed)
+        return NULL;
+      /* most recently used first */
+      g_queue_unlink (&self->mappings, l);
+      g_queue_push_head_link (&self->mappings, l);
+      return gst_memory_ref (mapping->mem);
+    }
+  }
+
+  return NULL;
+}
+
+static void
+gst_fd_depay_add_mapping (GstFdDepay * self, const struct stat *st,
+    GstMemory * mem)
+{
+  GstFdDepayMapping *mapping = g_new (GstFdDepayMapping, 1);
+
+  mapping->dev = st->st_dev;
+  mapping->ino = st->st_ino;
+  mapping->mem = gst_memory_ref (mem);
+  g_queue_push_head (&self->mappings, mapping);
+
+  while (self->mappings.length > MAX_CACHED_MAPPINGS)
+    gst_fd_depay_mapping_free (g_queue_pop_tail (&self->mappings));
+}
+
+static void
 gst_fd_depay_reset (GstFdDepay * self, gboolean full)
 {
   gst_adapter_clear (self->adapter);
@@ -211,6 +284,7 @@ gst_fd_depay_reset (GstFdDepay * self, gboolean full)
     self->got_hello = FALSE;
     g_clear_object (&self->release_channel);
     self->sender_features = 0;
+    gst_fd_depay_clear_mappings (self);
   }
 }
 
@@ -375,7 +449,10 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
   GstMemory *parents[GST_FDPASS_MAX_FDS] = { NULL, };
   gboolean used[GST_FDPASS_MAX_FDS] = { FALSE, };
   gboolean sealed[GST_FDPASS_MAX_FDS] = { FALSE, };
-  gboolean allow_unsealed;
+  struct stat stats[GST_FDPASS_MAX_FDS];
+  guint64 sizes[GST_FDPASS_MAX_FDS] = { 0, };
+  gboolean allow_unsealed, recycling;
+  GstFdDepayReleaseToken *token = NULL;
   GstBuffer *buf;
   guint i;
 
@@ -396,10 +473,10 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
   /* claim and check every fd before anything is mapped */
   for (i = 0; i < info->n_fds; i++) {
     const GstFdPassFdInfo *fdinfo = &info->fds[i];
-    struct stat st;
+    struct stat *st = &stats[i];
     guint64 size;
 
-    fds[i] = gst_fd_depay_claim_fd (self, fdinfo, &st);
+    fds[i] = gst_fd_depay_claim_fd (self, fdinfo, st);
     if (fds[i] < 0) {
       GST_ELEMENT_ERROR (self, STREAM, DECODE,
           ("The sender did not pass the file descriptor of a frame."),
@@ -421,15 +498,15 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
       }
       size = end;
     } else {
-      if (!S_ISREG (st.st_mode)) {
+      if (!S_ISREG (st->st_mode)) {
         GST_ELEMENT_ERROR (self, STREAM, DECODE,
             ("The sender passed a file descriptor that is not a memfd or "
                 "regular file."),
             ("buffer %" G_GUINT64_FORMAT ": fd %u has file mode 0%o",
-                info->id, i, (guint) (st.st_mode & S_IFMT)));
+                info->id, i, (guint) (st->st_mode & S_IFMT)));
         goto error;
       }
-      size = st.st_size;
+      size = st->st_size;
       sealed[i] = file_is_sealed (fds[i]);
     }
 
@@ -442,6 +519,20 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
               size, needed[i]));
       goto error;
     }
+    sizes[i] = size;
+  }
+
+  /* a sender that reads releases reuses its memfds: keep their mappings */
+  recycling = self->release_channel &&
+      (self->sender_features & GST_FDPASS_FEATURE_RELEASE);
+
+  /* when the sender reads releases, tell it once every memory of this
+   * message is freed, by whoever frees it last */
+  if (recycling) {
+    token = g_new0 (GstFdDepayReleaseToken, 1);
+    token->refcount = 1;
+    token->id = info->id;
+    token->channel = g_object_ref (self->release_channel);
   }
 
   buf = gst_buffer_new ();
@@ -450,6 +541,38 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
     const GstFdPassMemInfo *meminfo = &info->memories[i];
     guint idx = meminfo->fd_index;
     GstMemory *mem;
+
+    if (parents[idx] == NULL && recycling && sealed[idx]) {
+      parents[idx] = gst_fd_depay_lookup_mapping (self, &stats[idx],
+          needed[idx]);
+      if (parents[idx]) {
+        /* the same file as before: our fd of it will do */
+        close (fds[idx]);
+        fds[idx] = -1;
+        GST_OBJECT_LOCK (self);
+        self->n_mappings_reused++;
+        GST_OBJECT_UNLOCK (self);
+      } else {
+        /* the whole file, mapped once and kept mapped */
+        parents[idx] = gst_fd_allocator_alloc (self->fd_allocator, fds[idx],
+            sizes[idx], GST_FD_MEMORY_FLAG_KEEP_MAPPED);
+        fds[idx] = -1;
+        if (parents[idx] == NULL) {
+          gst_buffer_unref (buf);
+          GST_ELEMENT_ERROR (self, RESOURCE, FAILED, (NULL),
+              ("could not wrap fd %u of buffer %" G_GUINT64_FORMAT, idx,
+                  info->id));
+          goto error;
+        }
+        GST_MINI_OBJECT_FLAG_SET (parents[idx], GST_MEMORY_FLAG_READONLY);
+        gst_fd_depay_add_mapping (self, &stats[idx], parents[idx]);
+        GST_OBJECT_LOCK (self);
+        self->n_mappings_created++;
+        GST_OBJECT_UNLOCK (self);
+      }
+      /* shared with later frames: hand out sub-memories only */
+      used[idx] = TRUE;
+    }
 
     if (parents[idx] == NULL) {
       /* one mapping per file, covering all its memories */
@@ -478,9 +601,13 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
         GST_OBJECT_UNLOCK (self);
         GST_LOG_OBJECT (self, "copied unsealed file of buffer %"
             G_GUINT64_FORMAT, info->id);
-      } else
+      } else {
         parents[idx] = gst_fd_allocator_alloc (self->fd_allocator, fds[idx],
             needed[idx], GST_FD_MEMORY_FLAG_NONE);
+        GST_OBJECT_LOCK (self);
+        self->n_mappings_created++;
+        GST_OBJECT_UNLOCK (self);
+      }
       /* the memory owns the fd now */
       fds[idx] = -1;
       if (parents[idx] == NULL) {
@@ -502,28 +629,17 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
     } else {
       mem = gst_memory_share (parents[idx], meminfo->offset, meminfo->size);
     }
+    if (token) {
+      g_atomic_int_inc (&token->refcount);
+      gst_mini_object_set_qdata (GST_MINI_OBJECT_CAST (mem),
+          release_token_quark, token, release_token_unref);
+    }
     gst_buffer_append_memory (buf, mem);
   }
 
-  /* when the sender reads releases, tell it once every memory of this
-   * message is freed, by whoever frees it last */
-  if (self->release_channel &&
-      (self->sender_features & GST_FDPASS_FEATURE_RELEASE)) {
-    GstFdDepayReleaseToken *token = g_new0 (GstFdDepayReleaseToken, 1);
-
-    token->refcount = 1;
-    token->id = info->id;
-    token->channel = g_object_ref (self->release_channel);
-    for (i = 0; i < info->n_fds; i++) {
-      if (parents[i]) {
-        g_atomic_int_inc (&token->refcount);
-        gst_mini_object_set_qdata (GST_MINI_OBJECT_CAST (parents[i]),
-            release_token_quark, token, release_token_unref);
-      }
-    }
-    /* drop the creation reference; without any memory this releases now */
+  /* drop the creation reference; without any memory this releases now */
+  if (token)
     release_token_unref (token);
-  }
 
   for (i = 0; i < info->n_fds; i++) {
     if (parents[i])
@@ -561,6 +677,9 @@ error:
       gst_memory_unref (parents[i]);
   }
   close_fds (fds, info->n_fds);
+  /* we will not use this buffer: the sender may have it back */
+  if (token)
+    release_token_unref (token);
   return NULL;
 }
 
@@ -688,6 +807,8 @@ gst_fd_depay_handle_message (GstFdDepay * self, const GstFdPassHeader * header,
       GST_DEBUG_OBJECT (self, "sender speaks version %u.%u, features 0x%x",
           hello.version_major, hello.version_minor, hello.features);
       self->got_hello = TRUE;
+      if (!(hello.features & GST_FDPASS_FEATURE_RELEASE))
+        gst_fd_depay_clear_mappings (self);
       self->sender_features = hello.features;
       return GST_FLOW_OK;
     }
@@ -794,6 +915,7 @@ gst_fd_depay_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
         self->eos = FALSE;
         self->got_hello = FALSE;
         self->sender_features = 0;
+        gst_fd_depay_clear_mappings (self);
         g_clear_object (&self->release_channel);
         self->release_channel = g_steal_pointer (&channel);
       }
@@ -867,6 +989,8 @@ gst_fd_depay_get_property (GObject * object, guint prop_id, GValue * value,
               "bytes", G_TYPE_UINT64, self->n_bytes,
               "dropped-fds", G_TYPE_UINT64, self->n_dropped_fds,
               "unsealed-copies", G_TYPE_UINT64, self->n_unsealed_copies,
+              "mappings-created", G_TYPE_UINT64, self->n_mappings_created,
+              "mappings-reused", G_TYPE_UINT64, self->n_mappings_reused,
               NULL));
       GST_OBJECT_UNLOCK (self);
       break;
@@ -941,14 +1065,19 @@ gst_fd_depay_class_init (GstFdDepayClass * klass)
    * GstFdDepay:stats:
    *
    * Counters since the element was created: `buffers` pushed, their
-   * `bytes`, and `dropped-fds`, received file descriptors that no message
-   * claimed (duplicates from partial writes, strays) and that were closed.
+   * `bytes`, `dropped-fds`, received file descriptors that no message
+   * claimed (duplicates from partial writes, strays) and that were closed,
+   * `unsealed-copies`, frames read from files that could not be mapped
+   * safely, and `mappings-created` / `mappings-reused`: the memfds of a
+   * sender that recycles them (it reads releases) stay mapped, so a memfd
+   * that comes again is not mapped again.
    */
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
           "Counters: buffers, bytes, dropped-fds (received file descriptors "
           "that no message claimed, closed), unsealed-copies (frames read "
-          "from unsealed files instead of mapped)",
+          "from unsealed files instead of mapped), mappings-created and "
+          "mappings-reused (memfds of a recycling sender stay mapped)",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
@@ -982,6 +1111,7 @@ gst_fd_depay_init (GstFdDepay * self)
 
   self->adapter = gst_adapter_new ();
   self->pending_fds = g_array_new (FALSE, FALSE, sizeof (gint));
+  g_queue_init (&self->mappings);
   self->fd_allocator = gst_fd_allocator_new ();
   self->dmabuf_allocator = gst_dmabuf_allocator_new ();
   self->need_segment = TRUE;

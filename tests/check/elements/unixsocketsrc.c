@@ -491,6 +491,104 @@ GST_START_TEST (test_frames_and_releases)
 
 GST_END_TEST;
 
+static void
+send_frame_in (gint sock, gint fd, guint64 id)
+{
+  GstFdPassBufferInfo info;
+  guint8 data[FRAME_SIZE];
+
+  /* the frame's contents, written into the recycled file */
+  memset (data, (guint8) id, sizeof (data));
+  fail_unless_equals_int ((gint) pwrite (fd, data, sizeof (data), 0),
+      FRAME_SIZE);
+
+  memset (&info, 0, sizeof (info));
+  info.id = id;
+  info.pts = id * GST_MSECOND;
+  info.dts = GST_CLOCK_TIME_NONE;
+  info.duration = GST_CLOCK_TIME_NONE;
+  info.offset = GST_BUFFER_OFFSET_NONE;
+  info.offset_end = GST_BUFFER_OFFSET_NONE;
+  info.n_fds = 1;
+  fail_unless (gst_fdpass_fd_info_from_fd (fd, GST_FDPASS_FD_KIND_FILE,
+          &info.fds[0]));
+  info.n_memories = 1;
+  info.memories[0].size = FRAME_SIZE;
+
+  send_message (sock, gst_fdpass_message_new_buffer (&info), &fd, 1);
+}
+
+static guint64
+get_depay_stat (GstElement * pipeline, const gchar * field)
+{
+  GstElement *depay = gst_bin_get_by_name (GST_BIN (pipeline), "fddepay0");
+  GstStructure *stats;
+  guint64 value = 0;
+
+  fail_unless (depay != NULL);
+  g_object_get (depay, "stats", &stats, NULL);
+  fail_unless (gst_structure_get_uint64 (stats, field, &value));
+  gst_structure_free (stats);
+  gst_object_unref (depay);
+  return value;
+}
+
+/* a sender that recycles two memfds: fddepay maps each once and sees the
+ * new contents every time */
+GST_START_TEST (test_recycled_memfds_mapped_once)
+{
+  guint n_open = fdpass_check_count_open_fds ();
+  GstElement *pipeline, *appsink;
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (guint64));
+  GstMessage *msg;
+  Listener l;
+  gchar *props;
+  gint conn, files[2];
+  guint64 id;
+
+  files[0] = make_frame (0);
+  files[1] = make_frame (0);
+  listener_init (&l);
+  listener_listen (&l, SOCK_SEQPACKET);
+  props = g_strdup_printf ("path=%s", l.path);
+  pipeline = make_pipeline (props, &appsink);
+  g_free (props);
+
+  conn = listener_accept (&l);
+  expect_hello (conn, TRUE);
+  send_hello (conn);
+  send_caps (conn);
+  for (id = 1; id <= 10; id++) {
+    GstBuffer *frame;
+
+    /* written again only once the receiver released it */
+    send_frame_in (conn, files[id % 2], id);
+    frame = pull_frame (appsink, id);
+    gst_buffer_unref (frame);
+    g_array_set_size (ids, 0);
+    collect_releases (conn, TRUE, ids, 1);
+    assert_ids (ids, &id, 1);
+  }
+  fail_unless_equals_uint64 (get_depay_stat (pipeline, "mappings-created"),
+      2);
+  fail_unless_equals_uint64 (get_depay_stat (pipeline, "mappings-reused"),
+      8);
+
+  send_eos (conn);
+  msg = wait_bus (pipeline, GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  stop_pipeline (pipeline, appsink);
+
+  close (conn);
+  close (files[0]);
+  close (files[1]);
+  listener_clear (&l);
+  g_array_unref (ids);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), n_open);
+}
+
+GST_END_TEST;
+
 /* a connected socket given with fd=, stream and seqpacket */
 static void
 run_socketpair (gint type)
@@ -881,6 +979,7 @@ unixsocketsrc_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_frames_and_releases);
+  tcase_add_test (tc, test_recycled_memfds_mapped_once);
   tcase_add_test (tc, test_fd_seqpacket);
   tcase_add_test (tc, test_fd_stream);
   tcase_add_test (tc, test_retry);
