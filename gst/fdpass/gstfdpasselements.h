@@ -29,6 +29,7 @@ G_GNUC_INTERNAL void fdpass_element_init (GstPlugin * plugin);
 GST_ELEMENT_REGISTER_DECLARE (fdpay);
 GST_ELEMENT_REGISTER_DECLARE (fddepay);
 GST_ELEMENT_REGISTER_DECLARE (unixsocketsrc);
+GST_ELEMENT_REGISTER_DECLARE (unixsocketsink);
 
 G_END_DECLS
 

@@ -39,6 +39,7 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (fdpay, plugin);
   ret |= GST_ELEMENT_REGISTER (fddepay, plugin);
   ret |= GST_ELEMENT_REGISTER (unixsocketsrc, plugin);
+  ret |= GST_ELEMENT_REGISTER (unixsocketsink, plugin);
 
   return ret;
 }

@@ -1,0 +1,1122 @@
+/* GStreamer fd passing plugin
+ * Copyright (C) 2026 gst-fdpass contributors
+ *
+ * unixsocketsink.c: fdpay ! unixsocketsink against hand-written clients
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Library General Public License for more details.
+ *
+ * You should have received a copy of the GNU Library General Public
+ * License along with this library; if not, write to the
+ * Free Software Foundation, Inc., 51 Franklin St, Fifth Floor,
+ * Boston, MA 02110-1301, USA.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <gst/check/gstcheck.h>
+#include <gst/app/gstappsrc.h>
+#include <gst/fdpass/fdpass.h>
+#include <glib/gstdio.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stddef.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include "../fdpass-check.h"
+
+/* generous upper bound for waiting, never a measure of speed */
+#define WAIT_MS 30000
+
+#define FRAME_SIZE 4096
+#define TEST_CAPS "video/x-raw, format=(string)GRAY8, width=(int)64, " \
+    "height=(int)64, framerate=(fraction)30/1"
+
+#define WAIT_FOR(cond) G_STMT_START {                                   \
+  gint64 _end = g_get_monotonic_time () + WAIT_MS * 1000;               \
+  while (!(cond)) {                                                     \
+    fail_if (g_get_monotonic_time () > _end, "timed out waiting for "   \
+        #cond);                                                         \
+    g_usleep (1000);                                                    \
+  }                                                                     \
+} G_STMT_END
+
+/* fixture: appsrc ! fdpay ! unixsocketsink */
+
+typedef struct
+{
+  gchar *dir;
+  gchar *path;
+  GstElement *pipeline;
+  GstElement *src;
+  GstElement *sink;
+  guint frame;
+
+  GMutex lock;
+  GPtrArray *removed;           /* reasons, in order */
+  guint n_added;
+} Fixture;
+
+static void
+on_client_added (GstElement * sink, guint id, Fixture * f)
+{
+  g_mutex_lock (&f->lock);
+  f->n_added++;
+  g_mutex_unlock (&f->lock);
+}
+
+static void
+on_client_removed (GstElement * sink, guint id, const gchar * reason,
+    Fixture * f)
+{
+  g_mutex_lock (&f->lock);
+  g_ptr_array_add (f->removed, g_strdup (reason));
+  g_mutex_unlock (&f->lock);
+}
+
+static gboolean
+fixture_removed_with (Fixture * f, const gchar * reason)
+{
+  gboolean ret = FALSE;
+  guint i;
+
+  g_mutex_lock (&f->lock);
+  for (i = 0; i < f->removed->len; i++)
+    ret |= g_str_equal (g_ptr_array_index (f->removed, i), reason);
+  g_mutex_unlock (&f->lock);
+
+  return ret;
+}
+
+static Fixture *
+fixture_new (const gchar * sink_props)
+{
+  Fixture *f = g_new0 (Fixture, 1);
+  gchar *desc;
+
+  f->dir = g_dir_make_tmp ("unixsocketsink-XXXXXX", NULL);
+  fail_unless (f->dir != NULL);
+  f->path = g_build_filename (f->dir, "s.sock", NULL);
+  g_mutex_init (&f->lock);
+  f->removed = g_ptr_array_new_with_free_func (g_free);
+
+  desc = g_strdup_printf ("appsrc name=src format=time caps=\"" TEST_CAPS
+      "\" ! fdpay ! unixsocketsink name=sink sync=false %s",
+      sink_props ? sink_props : "");
+  f->pipeline = gst_parse_launch (desc, NULL);
+  g_free (desc);
+  fail_unless (f->pipeline != NULL);
+  f->src = gst_bin_get_by_name (GST_BIN (f->pipeline), "src");
+  f->sink = gst_bin_get_by_name (GST_BIN (f->pipeline), "sink");
+
+  /* a path of the fixture unless the properties chose one */
+  if (sink_props == NULL || (!strstr (sink_props, "path=") &&
+          !strstr (sink_props, "fd=")))
+    g_object_set (f->sink, "path", f->path, NULL);
+
+  g_signal_connect (f->sink, "client-added", G_CALLBACK (on_client_added), f);
+  g_signal_connect (f->sink, "client-removed",
+      G_CALLBACK (on_client_removed), f);
+
+  return f;
+}
+
+static void
+fixture_play (Fixture * f)
+{
+  fail_if (gst_element_set_state (f->pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+}
+
+static void
+fixture_push (Fixture * f)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, FRAME_SIZE, NULL);
+
+  gst_buffer_memset (buf, 0, f->frame & 0xff, FRAME_SIZE);
+  GST_BUFFER_PTS (buf) = f->frame * GST_SECOND / 30;
+  GST_BUFFER_DURATION (buf) = GST_SECOND / 30;
+  f->frame++;
+  fail_unless_equals_int (gst_app_src_push_buffer (GST_APP_SRC (f->src), buf),
+      GST_FLOW_OK);
+}
+
+static void
+fixture_free (Fixture * f)
+{
+  fail_unless_equals_int (gst_element_set_state (f->pipeline,
+          GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+  gst_object_unref (f->src);
+  gst_object_unref (f->sink);
+  gst_object_unref (f->pipeline);
+  g_unlink (f->path);
+  g_rmdir (f->dir);
+  g_free (f->path);
+  g_free (f->dir);
+  g_ptr_array_unref (f->removed);
+  g_mutex_clear (&f->lock);
+  g_free (f);
+}
+
+/* stats */
+
+static guint64
+stat_u64 (GstElement * sink, const gchar * field)
+{
+  GstStructure *s;
+  guint64 v = 0;
+  guint u;
+
+  g_object_get (sink, "stats", &s, NULL);
+  if (!gst_structure_get_uint64 (s, field, &v) &&
+      gst_structure_get_uint (s, field, &u))
+    v = u;
+  gst_structure_free (s);
+
+  return v;
+}
+
+/* a field of the @idx-th client, or -1 when there is no such client */
+static gint64
+client_stat (GstElement * sink, guint idx, const gchar * field)
+{
+  const GValue *clients, *v;
+  const GstStructure *c;
+  GstStructure *s;
+  gint64 ret = -1;
+  guint64 u64;
+  guint u;
+  gboolean b;
+
+  g_object_get (sink, "stats", &s, NULL);
+  clients = gst_structure_get_value (s, "clients");
+  if (idx < gst_value_array_get_size (clients)) {
+    v = gst_value_array_get_value (clients, idx);
+    c = gst_value_get_structure (v);
+    if (gst_structure_get_uint64 (c, field, &u64))
+      ret = u64;
+    else if (gst_structure_get_uint (c, field, &u))
+      ret = u;
+    else if (gst_structure_get_boolean (c, field, &b))
+      ret = b;
+  }
+  gst_structure_free (s);
+
+  return ret;
+}
+
+/* clients */
+
+static void
+make_address (const gchar * path, struct sockaddr_un *addr, socklen_t * len)
+{
+  memset (addr, 0, sizeof (*addr));
+  addr->sun_family = AF_UNIX;
+  if (path[0] == '@') {
+    memcpy (addr->sun_path + 1, path + 1, strlen (path + 1));
+    *len = offsetof (struct sockaddr_un, sun_path) + strlen (path);
+  } else {
+    fail_unless (strlen (path) < sizeof (addr->sun_path));
+    strcpy (addr->sun_path, path);
+    *len = sizeof (*addr);
+  }
+}
+
+static gint
+client_connect (const gchar * path)
+{
+  struct sockaddr_un addr;
+  socklen_t len;
+  gint fd;
+
+  make_address (path, &addr, &len);
+  fd = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  fail_unless (fd >= 0);
+  fail_unless (connect (fd, (struct sockaddr *) &addr, len) == 0,
+      "connect: %s", g_strerror (errno));
+
+  return fd;
+}
+
+static void
+client_send (gint fd, GstBuffer * msg)
+{
+  GstMapInfo map;
+
+  gst_buffer_map (msg, &map, GST_MAP_READ);
+  fail_unless_equals_int (send (fd, map.data, map.size, MSG_NOSIGNAL),
+      map.size);
+  gst_buffer_unmap (msg, &map);
+  gst_buffer_unref (msg);
+}
+
+static void
+client_send_hello (gint fd)
+{
+  GstFdPassHello hello = { GST_FDPASS_VERSION_MAJOR,
+    GST_FDPASS_VERSION_MINOR, GST_FDPASS_FEATURE_RELEASE
+  };
+
+  client_send (fd, gst_fdpass_message_new_hello (&hello));
+}
+
+static void
+client_send_release (gint fd, guint64 id)
+{
+  client_send (fd, gst_fdpass_message_new_release (&id, 1));
+}
+
+typedef struct
+{
+  GstFdPassHeader header;
+  guint8 data[GST_FDPASS_HEADER_SIZE + GST_FDPASS_MAX_PAYLOAD];
+  gsize size;
+  gint fds[GST_FDPASS_MAX_FDS];
+  guint n_fds;
+} Message;
+
+static void
+message_close_fds (Message * m)
+{
+  guint i;
+
+  for (i = 0; i < m->n_fds; i++)
+    close (m->fds[i]);
+  m->n_fds = 0;
+}
+
+/* Receives one message; FALSE on end of file. */
+static gboolean
+client_recv (gint fd, Message * m)
+{
+  union
+  {
+    struct cmsghdr hdr;
+    gchar buf[CMSG_SPACE (GST_FDPASS_MAX_FDS * sizeof (gint))];
+  }
+  control;
+  struct pollfd pfd = { fd, POLLIN, 0 };
+  struct cmsghdr *cmsg;
+  struct msghdr msg;
+  struct iovec iov;
+  gssize n;
+
+  fail_unless (poll (&pfd, 1, WAIT_MS) == 1, "nothing to read");
+
+  iov.iov_base = m->data;
+  iov.iov_len = sizeof (m->data);
+  memset (&msg, 0, sizeof (msg));
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = &control;
+  msg.msg_controllen = sizeof (control);
+  n = recvmsg (fd, &msg, MSG_CMSG_CLOEXEC);
+  fail_unless (n >= 0, "recvmsg: %s", g_strerror (errno));
+  if (n == 0)
+    return FALSE;
+  fail_if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC));
+
+  m->size = n;
+  m->n_fds = 0;
+  for (cmsg = CMSG_FIRSTHDR (&msg); cmsg; cmsg = CMSG_NXTHDR (&msg, cmsg)) {
+    if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS) {
+      guint k = (cmsg->cmsg_len - CMSG_LEN (0)) / sizeof (gint);
+
+      memcpy (m->fds + m->n_fds, CMSG_DATA (cmsg), k * sizeof (gint));
+      m->n_fds += k;
+    }
+  }
+
+  fail_unless (gst_fdpass_header_parse (m->data, n, &m->header, NULL));
+  fail_unless_equals_int (n, GST_FDPASS_HEADER_SIZE + m->header.payload_size);
+  fail_unless_equals_int (m->n_fds, m->header.n_fds);
+
+  return TRUE;
+}
+
+static void
+client_expect_type (gint fd, guint type)
+{
+  Message *m = g_new (Message, 1);
+
+  fail_unless (client_recv (fd, m));
+  fail_unless_equals_int (m->header.type, type);
+  if (type == GST_FDPASS_MESSAGE_HELLO) {
+    GstFdPassHello hello;
+
+    fail_unless (gst_fdpass_hello_parse (m->data + GST_FDPASS_HEADER_SIZE,
+            m->header.payload_size, &hello, NULL));
+    fail_unless (hello.features & GST_FDPASS_FEATURE_RELEASE);
+  } else if (type == GST_FDPASS_MESSAGE_CAPS) {
+    GstCaps *caps, *expected = gst_caps_from_string (TEST_CAPS);
+
+    caps = gst_fdpass_caps_parse (m->data + GST_FDPASS_HEADER_SIZE,
+        m->header.payload_size, NULL);
+    fail_unless (caps != NULL);
+    fail_unless (gst_caps_is_equal (caps, expected));
+    gst_caps_unref (caps);
+    gst_caps_unref (expected);
+  }
+  message_close_fds (m);
+  g_free (m);
+}
+
+static void
+client_expect_headers (gint fd)
+{
+  client_expect_type (fd, GST_FDPASS_MESSAGE_HELLO);
+  client_expect_type (fd, GST_FDPASS_MESSAGE_CAPS);
+}
+
+/* Receives a frame, checks its bytes are all @value and returns its id. */
+static guint64
+client_expect_frame (gint fd, guint8 value)
+{
+  Message *m = g_new (Message, 1);
+  GstFdPassBufferInfo *info = g_new0 (GstFdPassBufferInfo, 1);
+  GstFdPassMemInfo *mem;
+  struct stat st;
+  guint8 *data;
+  guint64 id;
+  gsize i;
+
+  fail_unless (client_recv (fd, m));
+  fail_unless_equals_int (m->header.type, GST_FDPASS_MESSAGE_BUFFER);
+  fail_unless (gst_fdpass_buffer_parse (&m->header,
+          m->data + GST_FDPASS_HEADER_SIZE, m->header.payload_size, info,
+          NULL));
+  fail_unless_equals_int (info->n_memories, 1);
+  mem = &info->memories[0];
+  fail_unless_equals_int (mem->size, FRAME_SIZE);
+  fail_unless (fstat (m->fds[mem->fd_index], &st) == 0);
+  fail_unless (S_ISREG (st.st_mode));
+  fail_unless (st.st_size >= mem->offset + mem->size);
+
+  data = mmap (NULL, mem->offset + mem->size, PROT_READ, MAP_SHARED,
+      m->fds[mem->fd_index], 0);
+  fail_unless (data != MAP_FAILED);
+  for (i = 0; i < FRAME_SIZE; i++) {
+    if (data[mem->offset + i] != value)
+      fail ("byte %" G_GSIZE_FORMAT " is %u, not %u", i,
+          data[mem->offset + i], value);
+  }
+  munmap (data, mem->offset + mem->size);
+
+  id = info->id;
+  message_close_fds (m);
+  g_free (info);
+  g_free (m);
+
+  return id;
+}
+
+/* tests */
+
+GST_START_TEST (test_one_client)
+{
+  Fixture *f = fixture_new (NULL);
+  guint64 ids[3];
+  gint fd, i;
+
+  fixture_play (f);
+  WAIT_FOR (g_file_test (f->path, G_FILE_TEST_EXISTS));
+
+  fd = client_connect (f->path);
+  client_send_hello (fd);
+  WAIT_FOR (client_stat (f->sink, 0, "releases") == 1);
+
+  for (i = 0; i < 3; i++)
+    fixture_push (f);
+
+  client_expect_headers (fd);
+  for (i = 0; i < 3; i++)
+    ids[i] = client_expect_frame (fd, i);
+  fail_unless (ids[0] < ids[1] && ids[1] < ids[2]);
+
+  WAIT_FOR (client_stat (f->sink, 0, "sent") == 3);
+  fail_unless_equals_int (client_stat (f->sink, 0, "pending"), 3);
+  for (i = 0; i < 3; i++)
+    client_send_release (fd, ids[i]);
+  WAIT_FOR (client_stat (f->sink, 0, "pending") == 0);
+  fail_unless_equals_int (stat_u64 (f->sink, "released"), 3);
+
+  /* the EOS message reaches the client */
+  gst_app_src_end_of_stream (GST_APP_SRC (f->src));
+  client_expect_type (fd, GST_FDPASS_MESSAGE_EOS);
+
+  close (fd);
+  WAIT_FOR (fixture_removed_with (f, "closed"));
+  fail_unless_equals_int (f->n_added, 1);
+  fixture_free (f);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_two_clients)
+{
+  Fixture *f = fixture_new (NULL);
+  gint a, b, i;
+
+  fixture_play (f);
+  WAIT_FOR (g_file_test (f->path, G_FILE_TEST_EXISTS));
+  a = client_connect (f->path);
+  b = client_connect (f->path);
+  client_send_hello (a);
+  client_send_hello (b);
+  WAIT_FOR (client_stat (f->sink, 0, "releases") == 1 &&
+      client_stat (f->sink, 1, "releases") == 1);
+
+  client_expect_headers (a);
+  client_expect_headers (b);
+  for (i = 0; i < 20; i++) {
+    fixture_push (f);
+    client_send_release (a, client_expect_frame (a, i));
+    client_send_release (b, client_expect_frame (b, i));
+  }
+  WAIT_FOR (stat_u64 (f->sink, "released") == 40);
+  fail_unless_equals_int (stat_u64 (f->sink, "sent"), 40);
+  fail_unless_equals_int (stat_u64 (f->sink, "dropped"), 0);
+
+  close (a);
+  close (b);
+  fixture_free (f);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_join_midstream)
+{
+  Fixture *f = fixture_new ("max-pending=100");
+  gint a, b, i;
+
+  fixture_play (f);
+  WAIT_FOR (g_file_test (f->path, G_FILE_TEST_EXISTS));
+  a = client_connect (f->path);
+  client_expect_headers (a);
+  for (i = 0; i < 5; i++) {
+    fixture_push (f);
+    client_expect_frame (a, i);
+  }
+
+  b = client_connect (f->path);
+  WAIT_FOR (stat_u64 (f->sink, "n-clients") == 2);
+  /* caps first, then only the frames from now on */
+  client_expect_headers (b);
+  for (i = 5; i < 8; i++) {
+    fixture_push (f);
+    client_expect_frame (a, i);
+    client_expect_frame (b, i);
+  }
+
+  close (a);
+  close (b);
+  fixture_free (f);
+}
+
+GST_END_TEST;
+
+/* counts the frame messages alive downstream of fdpay */
+static gint n_alive;
+
+static void
+message_freed (gpointer data, GstMiniObject * obj)
+{
+  g_atomic_int_add (&n_alive, -1);
+}
+
+static GstPadProbeReturn
+track_messages (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  guint8 data[GST_FDPASS_HEADER_SIZE];
+  GstFdPassHeader header;
+
+  gst_buffer_extract (buf, 0, data, sizeof (data));
+  if (gst_fdpass_header_parse (data, sizeof (data), &header, NULL) &&
+      header.type == GST_FDPASS_MESSAGE_BUFFER) {
+    g_atomic_int_inc (&n_alive);
+    gst_mini_object_weak_ref (GST_MINI_OBJECT (buf), message_freed, NULL);
+  }
+
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+track_sink_messages (Fixture * f)
+{
+  GstPad *pad = gst_element_get_static_pad (f->sink, "sink");
+
+  n_alive = 0;
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, track_messages, NULL,
+      NULL);
+  gst_object_unref (pad);
+}
+
+GST_START_TEST (test_release_by_all)
+{
+  Fixture *f = fixture_new (NULL);
+  guint64 ids[4];
+  gint a, b, i;
+
+  track_sink_messages (f);
+  fixture_play (f);
+  WAIT_FOR (g_file_test (f->path, G_FILE_TEST_EXISTS));
+  a = client_connect (f->path);
+  b = client_connect (f->path);
+  client_send_hello (a);
+  client_send_hello (b);
+  WAIT_FOR (client_stat (f->sink, 0, "releases") == 1 &&
+      client_stat (f->sink, 1, "releases") == 1);
+
+  client_expect_headers (a);
+  client_expect_headers (b);
+  for (i = 0; i < 4; i++)
+    fixture_push (f);
+  for (i = 0; i < 4; i++) {
+    ids[i] = client_expect_frame (a, i);
+    fail_unless_equals_int (client_expect_frame (b, i), ids[i]);
+  }
+  WAIT_FOR (stat_u64 (f->sink, "sent") == 8);
+  fail_unless_equals_int (g_atomic_int_get (&n_alive), 4);
+
+  /* one client is done: the other one still holds every frame */
+  for (i = 0; i < 4; i++)
+    client_send_release (a, ids[i]);
+  WAIT_FOR (stat_u64 (f->sink, "released") == 4);
+  fail_unless_equals_int (g_atomic_int_get (&n_alive), 4);
+
+  /* now the frames both released go */
+  client_send_release (b, ids[0]);
+  client_send_release (b, ids[1]);
+  WAIT_FOR (stat_u64 (f->sink, "released") == 6);
+  fail_unless_equals_int (g_atomic_int_get (&n_alive), 2);
+
+  /* releasing twice or an unknown id changes nothing */
+  client_send_release (b, ids[0]);
+  client_send_release (b, 12345);
+  client_send_release (a, ids[3]);
+
+  /* a client that goes away abruptly releases everything */
+  close (b);
+  WAIT_FOR (g_atomic_int_get (&n_alive) == 0);
+  WAIT_FOR (fixture_removed_with (f, "closed"));
+  fail_unless_equals_int (stat_u64 (f->sink, "released"), 6);
+
+  close (a);
+  fixture_free (f);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_policy_drop)
+{
+  Fixture *f = fixture_new ("max-pending=3");
+  gint stuck, good, i;
+
+  track_sink_messages (f);
+  fixture_play (f);
+  WAIT_FOR (g_file_test (f->path, G_FILE_TEST_EXISTS));
+  stuck = client_connect (f->path);
+  client_send_hello (stuck);
+  WAIT_FOR (client_stat (f->sink, 0, "releases") == 1);
+  good = client_connect (f->path);
+  client_send_hello (good);
+  WAIT_FOR (client_stat (f->sink, 1, "releases") == 1);
+
+  client_expect_headers (good);
+  for (i = 0; i < 10; i++) {
+    fixture_push (f);
+    client_send_release (good, client_expect_frame (good, i));
+    WAIT_FOR (client_stat (f->sink, 1, "released") == i + 1);
+  }
+
+  /* the stuck client got 3 frames and holds them, the rest was dropped */
+  fail_unless_equals_int (client_stat (f->sink, 0, "pending"), 3);
+  fail_unless_equals_int (client_stat (f->sink, 0, "sent"), 3);
+  fail_unless_equals_int (client_stat (f->sink, 0, "dropped"), 7);
+  fail_unless_equals_int (client_stat (f->sink, 1, "dropped"), 0);
+  /* the streaming thread may still hold the last message for a moment */
+  WAIT_FOR (g_atomic_int_get (&n_alive) == 3);
+  fail_unless_equals_int (stat_u64 (f->sink, "n-clients"), 2);
+
+  close (stuck);
+  close (good);
+  fixture_free (f);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_policy_disconnect)
+{
+  Fixture *f = fixture_new ("max-pending=2 slow-client-policy=disconnect");
+  gint stuck, good, i;
+
+  track_sink_messages (f);
+  fixture_play (f);
+  WAIT_FOR (g_file_test (f->path, G_FILE_TEST_EXISTS));
+  stuck = client_connect (f->path);
+  client_send_hello (stuck);
+  WAIT_FOR (client_stat (f->sink, 0, "releases") == 1);
+  good = client_connect (f->path);
+  client_expect_headers (good);
+
+  for (i = 0; i < 4; i++) {
+    fixture_push (f);
+    client_expect_frame (good, i);
+  }
+  WAIT_FOR (fixture_removed_with (f, "slow"));
+  WAIT_FOR (stat_u64 (f->sink, "n-clients") == 1);
+  /* the disconnected client may still read and map what is in its
+   * socket: its two frames stay until it closes its end. For the client
+   * without releases the sink keeps the last max-pending frames written to
+   * it. */
+  WAIT_FOR (g_atomic_int_get (&n_alive) == 4);
+  fail_unless_equals_int (client_stat (f->sink, 0, "pending"), 0);
+  fail_unless_equals_int (client_stat (f->sink, 0, "sent"), 4);
+
+  client_expect_headers (stuck);
+  client_expect_frame (stuck, 0);
+  client_expect_frame (stuck, 1);
+  {
+    Message *m = g_new (Message, 1);
+
+    fail_if (client_recv (stuck, m));
+    g_free (m);
+  }
+  fail_unless_equals_int (g_atomic_int_get (&n_alive), 4);
+  close (stuck);
+  WAIT_FOR (g_atomic_int_get (&n_alive) == 2);
+
+  close (good);
+  fixture_free (f);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_policy_block)
+{
+  Fixture *f = fixture_new ("max-pending=2 slow-client-policy=block");
+  guint64 id;
+  gint a, b, i;
+
+  fixture_play (f);
+  WAIT_FOR (g_file_test (f->path, G_FILE_TEST_EXISTS));
+  a = client_connect (f->path);
+  client_send_hello (a);
+  WAIT_FOR (client_stat (f->sink, 0, "releases") == 1);
+
+  for (i = 0; i < 5; i++)
+    fixture_push (f);
+  client_expect_headers (a);
+  id = client_expect_frame (a, 0);
+  client_expect_frame (a, 1);
+  WAIT_FOR (stat_u64 (f->sink, "frames") == 2);
+  /* nothing moves while the client holds two frames */
+  g_usleep (50 * 1000);
+  fail_unless_equals_int (stat_u64 (f->sink, "frames"), 2);
+
+  /* a release lets one more frame through */
+  client_send_release (a, id);
+  WAIT_FOR (stat_u64 (f->sink, "frames") == 3);
+  client_expect_frame (a, 2);
+
+  /* the client leaving unblocks the rest */
+  close (a);
+  WAIT_FOR (stat_u64 (f->sink, "frames") == 5);
+
+  /* blocked again, then stopped */
+  b = client_connect (f->path);
+  client_send_hello (b);
+  WAIT_FOR (client_stat (f->sink, 0, "releases") == 1);
+  for (i = 0; i < 4; i++)
+    fixture_push (f);
+  WAIT_FOR (stat_u64 (f->sink, "frames") == 7);
+  fixture_free (f);
+  close (b);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_block_flush)
+{
+  Fixture *f = fixture_new ("max-pending=1 slow-client-policy=block");
+  GstPad *pad;
+  gint a, i;
+
+  fixture_play (f);
+  WAIT_FOR (g_file_test (f->path, G_FILE_TEST_EXISTS));
+  a = client_connect (f->path);
+  client_send_hello (a);
+  WAIT_FOR (client_stat (f->sink, 0, "releases") == 1);
+
+  for (i = 0; i < 3; i++)
+    fixture_push (f);
+  WAIT_FOR (stat_u64 (f->sink, "frames") == 1);
+
+  /* a flush gets render() out of its wait: flush-stop takes the stream
+   * lock, which a blocked render() would hold forever */
+  pad = gst_element_get_static_pad (f->sink, "sink");
+  fail_unless (gst_pad_send_event (pad, gst_event_new_flush_start ()));
+  fail_unless (gst_pad_send_event (pad, gst_event_new_flush_stop (TRUE)));
+  gst_object_unref (pad);
+
+  close (a);
+  fixture_free (f);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_timeout)
+{
+  Fixture *f = fixture_new ("timeout=100000000");
+  gint silent, good;
+
+  fixture_play (f);
+  WAIT_FOR (g_file_test (f->path, G_FILE_TEST_EXISTS));
+  silent = client_connect (f->path);
+  client_send_hello (silent);
+  WAIT_FOR (client_stat (f->sink, 0, "releases") == 1);
+  good = client_connect (f->path);
+  client_send_hello (good);
+  WAIT_FOR (client_stat (f->sink, 1, "releases") == 1);
+  client_expect_headers (good);
+
+  fixture_push (f);
+  client_send_release (good, client_expect_frame (good, 0));
+
+  WAIT_FOR (fixture_removed_with (f, "timeout"));
+  WAIT_FOR (stat_u64 (f->sink, "n-clients") == 1);
+  fail_unless_equals_int (client_stat (f->sink, 0, "pending"), 0);
+
+  close (silent);
+  close (good);
+  fixture_free (f);
+}
+
+GST_END_TEST;
+
+static gint
+bind_socket (const gchar * path, gboolean do_listen)
+{
+  struct sockaddr_un addr;
+  socklen_t len;
+  gint fd;
+
+  make_address (path, &addr, &len);
+  fd = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  fail_unless (fd >= 0);
+  fail_unless (bind (fd, (struct sockaddr *) &addr, len) == 0);
+  if (do_listen)
+    fail_unless (listen (fd, 4) == 0);
+
+  return fd;
+}
+
+GST_START_TEST (test_stale_socket)
+{
+  Fixture *f = fixture_new (NULL);
+  gint fd;
+
+  /* a socket file whose process is gone */
+  close (bind_socket (f->path, FALSE));
+  fail_unless (g_file_test (f->path, G_FILE_TEST_EXISTS));
+
+  fixture_play (f);
+  WAIT_FOR (stat_u64 (f->sink, "n-clients") == 0);
+  fd = client_connect (f->path);
+  client_expect_type (fd, GST_FDPASS_MESSAGE_HELLO);
+  close (fd);
+
+  /* and removed on stop */
+  gst_element_set_state (f->pipeline, GST_STATE_NULL);
+  fail_if (g_file_test (f->path, G_FILE_TEST_EXISTS));
+  fixture_free (f);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_live_socket_error)
+{
+  Fixture *f = fixture_new (NULL);
+  GstBus *bus = gst_element_get_bus (f->pipeline);
+  GstMessage *msg;
+  GError *err = NULL;
+  gint fd;
+
+  fd = bind_socket (f->path, TRUE);
+  fail_unless_equals_int (gst_element_set_state (f->pipeline,
+          GST_STATE_PAUSED), GST_STATE_CHANGE_FAILURE);
+  msg = gst_bus_poll (bus, GST_MESSAGE_ERROR, 0);
+  fail_unless (msg != NULL);
+  gst_message_parse_error (msg, &err, NULL);
+  fail_unless (strstr (err->message, "Another process") != NULL, "%s",
+      err->message);
+  g_error_free (err);
+  gst_message_unref (msg);
+  gst_object_unref (bus);
+
+  /* the other process's socket is left alone */
+  fail_unless (g_file_test (f->path, G_FILE_TEST_EXISTS));
+  fixture_free (f);
+  close (fd);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_abstract)
+{
+  gchar *name = g_strdup_printf ("@gst-fdpass-sink-test-%d", (gint) getpid ());
+  gchar *props = g_strdup_printf ("path=%s", name);
+  Fixture *f = fixture_new (props);
+  gint fd, fd2;
+
+  fixture_play (f);
+  /* connect as soon as it listens */
+  for (;;) {
+    struct sockaddr_un addr;
+    socklen_t len;
+
+    make_address (name, &addr, &len);
+    fd = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (connect (fd, (struct sockaddr *) &addr, len) == 0)
+      break;
+    close (fd);
+    g_usleep (1000);
+  }
+  /* connected is not accepted yet */
+  WAIT_FOR (stat_u64 (f->sink, "n-clients") == 1);
+  fixture_push (f);
+  client_expect_headers (fd);
+  client_expect_frame (fd, 0);
+
+  /* the name is taken */
+  fd2 = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  {
+    struct sockaddr_un addr;
+    socklen_t len;
+
+    make_address (name, &addr, &len);
+    fail_unless (bind (fd2, (struct sockaddr *) &addr, len) < 0);
+  }
+  close (fd2);
+
+  close (fd);
+  fixture_free (f);
+  g_free (props);
+  g_free (name);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_fd_connected)
+{
+  Fixture *f;
+  gchar *props;
+  gint sv[2];
+
+  fail_unless (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
+  props = g_strdup_printf ("fd=%d", sv[0]);
+  f = fixture_new (props);
+  g_free (props);
+
+  fixture_play (f);
+  fixture_push (f);
+  fixture_push (f);
+  client_expect_headers (sv[1]);
+  client_expect_frame (sv[1], 0);
+  client_expect_frame (sv[1], 1);
+  fail_unless_equals_int (f->n_added, 1);
+
+  fixture_free (f);
+  /* the sink owned and closed its end */
+  {
+    Message *m = g_new (Message, 1);
+
+    fail_if (client_recv (sv[1], m));
+    g_free (m);
+  }
+  close (sv[1]);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_fd_listening)
+{
+  gchar *dir = g_dir_make_tmp ("unixsocketsink-XXXXXX", NULL);
+  gchar *path = g_build_filename (dir, "l.sock", NULL);
+  Fixture *f;
+  gchar *props;
+  gint lfd, fd;
+
+  lfd = bind_socket (path, TRUE);
+  props = g_strdup_printf ("fd=%d", lfd);
+  f = fixture_new (props);
+  g_free (props);
+
+  fixture_play (f);
+  fd = client_connect (path);
+  WAIT_FOR (stat_u64 (f->sink, "n-clients") == 1);
+  fixture_push (f);
+  client_expect_headers (fd);
+  client_expect_frame (fd, 0);
+
+  close (fd);
+  fixture_free (f);
+  g_unlink (path);
+  g_rmdir (dir);
+  g_free (path);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_max_clients)
+{
+  Fixture *f = fixture_new ("max-clients=1");
+  Message *m = g_new (Message, 1);
+  gint a, b;
+
+  fixture_play (f);
+  WAIT_FOR (g_file_test (f->path, G_FILE_TEST_EXISTS));
+  a = client_connect (f->path);
+  WAIT_FOR (stat_u64 (f->sink, "n-clients") == 1);
+
+  /* the second one is accepted and closed at once */
+  b = client_connect (f->path);
+  fail_if (client_recv (b, m));
+  close (b);
+  fail_unless_equals_int (stat_u64 (f->sink, "n-clients"), 1);
+
+  /* there is room again once the first one left */
+  close (a);
+  WAIT_FOR (stat_u64 (f->sink, "n-clients") == 0);
+  b = client_connect (f->path);
+  client_expect_type (b, GST_FDPASS_MESSAGE_HELLO);
+  WAIT_FOR (stat_u64 (f->sink, "n-clients") == 1);
+
+  close (b);
+  g_free (m);
+  fixture_free (f);
+}
+
+GST_END_TEST;
+
+/* reads and releases every frame until the EOS message */
+static gpointer
+releasing_client (gpointer data)
+{
+  gint fd = GPOINTER_TO_INT (data);
+  Message *m = g_new (Message, 1);
+  guint n = 0;
+
+  while (client_recv (fd, m)) {
+    if (m->header.type == GST_FDPASS_MESSAGE_BUFFER) {
+      client_send_release (fd, GST_READ_UINT64_LE (m->data +
+              GST_FDPASS_HEADER_SIZE));
+      n++;
+    }
+    message_close_fds (m);
+    if (m->header.type == GST_FDPASS_MESSAGE_EOS)
+      break;
+  }
+  g_free (m);
+
+  return GUINT_TO_POINTER (n);
+}
+
+static void
+run_leak_pipeline (guint n_frames, guint n_cycles)
+{
+  Fixture *f = fixture_new ("max-pending=64");
+  GThread *thread;
+  guint i, received;
+  gint fd;
+
+  fixture_play (f);
+  WAIT_FOR (g_file_test (f->path, G_FILE_TEST_EXISTS));
+  fd = client_connect (f->path);
+  client_send_hello (fd);
+  WAIT_FOR (client_stat (f->sink, 0, "releases") == 1);
+  thread = g_thread_new ("client", releasing_client, GINT_TO_POINTER (fd));
+
+  for (i = 0; i < n_frames; i++)
+    fixture_push (f);
+  gst_app_src_end_of_stream (GST_APP_SRC (f->src));
+  received = GPOINTER_TO_UINT (g_thread_join (thread));
+  fail_unless (received > 0);
+  fail_unless_equals_int (received + stat_u64 (f->sink, "dropped"), n_frames);
+  close (fd);
+
+  for (i = 0; i < n_cycles; i++) {
+    fd = client_connect (f->path);
+    if (i % 2)
+      client_expect_type (fd, GST_FDPASS_MESSAGE_HELLO);
+    close (fd);
+  }
+  WAIT_FOR (stat_u64 (f->sink, "clients-removed") == n_cycles + 1);
+
+  fixture_free (f);
+}
+
+GST_START_TEST (test_fd_leak)
+{
+  guint before;
+
+  /* once to set up whatever GLib and GStreamer keep open for good */
+  run_leak_pipeline (10, 2);
+
+  before = fdpass_check_count_open_fds ();
+  run_leak_pipeline (1000, 100);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), before);
+}
+
+GST_END_TEST;
+
+static Suite *
+unixsocketsink_suite (void)
+{
+  Suite *s = suite_create ("unixsocketsink");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_one_client);
+  tcase_add_test (tc, test_two_clients);
+  tcase_add_test (tc, test_join_midstream);
+  tcase_add_test (tc, test_release_by_all);
+  tcase_add_test (tc, test_policy_drop);
+  tcase_add_test (tc, test_policy_disconnect);
+  tcase_add_test (tc, test_policy_block);
+  tcase_add_test (tc, test_block_flush);
+  tcase_add_test (tc, test_timeout);
+  tcase_add_test (tc, test_stale_socket);
+  tcase_add_test (tc, test_live_socket_error);
+  tcase_add_test (tc, test_abstract);
+  tcase_add_test (tc, test_fd_connected);
+  tcase_add_test (tc, test_fd_listening);
+  tcase_add_test (tc, test_max_clients);
+  tcase_add_test (tc, test_fd_leak);
+
+  return s;
+}
+
+GST_CHECK_MAIN (unixsocketsink);
