@@ -132,6 +132,9 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_ALWAYS,
     GST_STATIC_CAPS ("application/x-fdpass"));
 
+static GstStaticCaps preferred_caps =
+GST_STATIC_CAPS ("video/x-raw, format = (string) { NV12, I420 }");
+
 #define gst_fd_pay_parent_class parent_class
 G_DEFINE_TYPE (GstFdPay, gst_fd_pay, GST_TYPE_ELEMENT);
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (fdpay, "fdpay", GST_RANK_NONE,
@@ -651,9 +654,20 @@ gst_fd_pay_sink_query (GstPad * pad, GstObject * parent, GstQuery * query)
     case GST_QUERY_CAPS:{
       GstCaps *filter, *caps;
 
-      /* we take anything, whatever is downstream */
+      /* we take anything, whatever is downstream; among raw video, 8 bit
+       * 4:2:0 first, so that an unconstrained upstream (videotestsrc)
+       * does not pick its first, heaviest format */
       gst_query_parse_caps (query, &filter);
-      caps = filter ? gst_caps_ref (filter) : gst_caps_new_any ();
+      if (filter) {
+        GstCaps *preferred = gst_static_caps_get (&preferred_caps);
+
+        caps = gst_caps_intersect_full (filter, preferred,
+            GST_CAPS_INTERSECT_FIRST);
+        caps = gst_caps_merge (caps, gst_caps_ref (filter));
+        gst_caps_unref (preferred);
+      } else {
+        caps = gst_caps_new_any ();
+      }
       gst_query_set_caps_result (query, caps);
       gst_caps_unref (caps);
       return TRUE;
