@@ -1058,6 +1058,22 @@ gst_unix_socket_sink_shutdown (gpointer user_data)
   GArray *removed = g_array_new (FALSE, FALSE, sizeof (ClientEvent));
   GList *l;
 
+  /* take the socket away first: a receiver that reconnects at once then
+   * finds nothing instead of a listener about to drop it */
+  if (self->listen_source) {
+    g_source_destroy (self->listen_source);
+    g_clear_pointer (&self->listen_source, g_source_unref);
+  }
+  if (self->listen_fd >= 0) {
+    close (self->listen_fd);
+    self->listen_fd = -1;
+  }
+  if (self->created_path) {
+    GST_DEBUG_OBJECT (self, "removing %s", self->created_path);
+    unlink (self->created_path);
+    g_clear_pointer (&self->created_path, g_free);
+  }
+
   g_mutex_lock (&self->lock);
   for (l = self->clients; l; l = l->next) {
     Client *c = l->data;
