@@ -44,6 +44,11 @@
  * contents are read instead of mapped, unless #GstFdDepay:allow-unsealed
  * is set.
  *
+ * Buffers keep the sender's timestamps, which are its stream time. The
+ * segment starts at the first frame of each connection and puts that frame
+ * at the current running time, so a receiver that joins a stream the sender
+ * has been running for an hour plays at once.
+ *
  * On a SOCK_SEQPACKET socket every message is one packet and a read shorter
  * than the packet loses the rest of it: give #socketsrc a `blocksize` of at
  * least 65552 bytes (the largest message) there. Buffer messages are about
@@ -740,6 +745,46 @@ gst_fd_depay_handle_caps (GstFdDepay * self, const guint8 * payload,
   return GST_FLOW_OK;
 }
 
+/* The sender's timestamps are its stream time, which started whenever the
+ * sender started. The segment starts at the first frame we get (of each
+ * connection) and puts it at our current running time, so a receiver that
+ * joins a running stream plays at once instead of waiting for the time the
+ * sender has been running, while buffers keep the sender's timestamps (and
+ * stream time). */
+static void
+gst_fd_depay_push_segment (GstFdDepay * self, const GstFdPassBufferInfo * info)
+{
+  GstClockTime start = info->pts, base = 0;
+  GstSegment segment;
+  GstClock *clock;
+
+  if (GST_CLOCK_TIME_IS_VALID (info->dts) &&
+      (!GST_CLOCK_TIME_IS_VALID (start) || info->dts < start))
+    start = info->dts;
+  if (!GST_CLOCK_TIME_IS_VALID (start))
+    start = 0;
+
+  clock = gst_element_get_clock (GST_ELEMENT (self));
+  if (clock) {
+    GstClockTime now = gst_clock_get_time (clock);
+    GstClockTime base_time = gst_element_get_base_time (GST_ELEMENT (self));
+
+    if (now > base_time)
+      base = now - base_time;
+    gst_object_unref (clock);
+  }
+
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  segment.start = start;
+  segment.time = start;
+  segment.position = start;
+  segment.base = base;
+
+  GST_DEBUG_OBJECT (self, "segment from %" GST_TIME_FORMAT " at running time %"
+      GST_TIME_FORMAT, GST_TIME_ARGS (start), GST_TIME_ARGS (base));
+  gst_pad_push_event (self->srcpad, gst_event_new_segment (&segment));
+}
+
 static GstFlowReturn
 gst_fd_depay_handle_buffer (GstFdDepay * self, const GstFdPassHeader * header,
     const guint8 * payload, gsize size)
@@ -767,10 +812,7 @@ gst_fd_depay_handle_buffer (GstFdDepay * self, const GstFdPassHeader * header,
     return GST_FLOW_ERROR;
 
   if (self->need_segment) {
-    GstSegment segment;
-
-    gst_segment_init (&segment, GST_FORMAT_TIME);
-    gst_pad_push_event (self->srcpad, gst_event_new_segment (&segment));
+    gst_fd_depay_push_segment (self, &info);
     self->need_segment = FALSE;
   }
 

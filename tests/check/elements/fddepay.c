@@ -27,6 +27,7 @@
 
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
+#include <gst/check/gsttestclock.h>
 #include <gst/fdpass/fdpass.h>
 #include <gst/allocators/allocators.h>
 #include <gst/net/net.h>
@@ -1014,6 +1015,61 @@ GST_START_TEST (test_unsealed_file_is_copied)
 
 GST_END_TEST;
 
+/* The segment starts at the sender's first timestamp and puts it at the
+ * current running time: a receiver joining a stream that has been running
+ * for a while plays at once, and buffers keep the sender's timestamps. */
+GST_START_TEST (test_segment_starts_at_first_frame)
+{
+  Hostile t;
+  GstTestClock *clock;
+  const GstSegment *segment = NULL;
+  GstEvent *event, *seg_event = NULL;
+  GstBuffer *buf, *out;
+  gint fd;
+
+  hostile_begin (&t);
+  gst_harness_use_testclock (t.h);
+  clock = gst_harness_get_testclock (t.h);
+  gst_element_set_base_time (t.h->element, 2 * GST_SECOND);
+  gst_test_clock_set_time (clock, 7 * GST_SECOND);
+  hostile_push_headers (&t);
+
+  fd = make_memfd (FRAME_SIZE, 1);
+  buf = make_buffer_msg (fd, 0, FRAME_SIZE, 60 * GST_SECOND);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_OK);
+  out = gst_harness_pull (t.h);
+  fail_unless_equals_uint64 (GST_BUFFER_PTS (out), 60 * GST_SECOND);
+
+  while ((event = gst_harness_try_pull_event (t.h))) {
+    if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT) {
+      gst_clear_event (&seg_event);
+      seg_event = event;
+    } else {
+      gst_event_unref (event);
+    }
+  }
+  fail_unless (seg_event != NULL);
+  gst_event_parse_segment (seg_event, &segment);
+  fail_unless_equals_int (segment->format, GST_FORMAT_TIME);
+  fail_unless_equals_uint64 (segment->start, 60 * GST_SECOND);
+  fail_unless_equals_uint64 (segment->time, 60 * GST_SECOND);
+  /* the first frame plays now: at running time 7 s - 2 s */
+  fail_unless_equals_uint64 (gst_segment_to_running_time (segment,
+          GST_FORMAT_TIME, GST_BUFFER_PTS (out)), 5 * GST_SECOND);
+  /* and stream time is the sender's */
+  fail_unless_equals_uint64 (gst_segment_to_stream_time (segment,
+          GST_FORMAT_TIME, GST_BUFFER_PTS (out)), 60 * GST_SECOND);
+
+  gst_event_unref (seg_event);
+  gst_buffer_unref (out);
+  gst_object_unref (clock);
+  close (fd);
+  hostile_end (&t);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_hostile_truncated_memfd)
 {
   Hostile t;
@@ -1471,6 +1527,7 @@ fddepay_suite (void)
 
   suite_add_tcase (s, tc_chain);
   tcase_add_test (tc_chain, test_roundtrip_copy);
+  tcase_add_test (tc_chain, test_segment_starts_at_first_frame);
   tcase_add_test (tc_chain, test_unsealed_file_is_copied);
   tcase_add_test (tc_chain, test_roundtrip_zero_copy);
   tcase_add_test (tc_chain, test_event_order);
