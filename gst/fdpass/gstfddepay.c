@@ -47,7 +47,9 @@
  * Buffers keep the sender's timestamps, which are its stream time. The
  * segment starts at the first frame of each connection and puts that frame
  * at the current running time, so a receiver that joins a stream the sender
- * has been running for an hour plays at once.
+ * has been running for an hour plays at once. With a source that timestamps
+ * what it receives (`unixsocketsrc do-timestamp=true`), frames take their
+ * arrival time instead.
  *
  * On a SOCK_SEQPACKET socket every message is one packet and a read shorter
  * than the packet loses the rest of it: give #socketsrc a `blocksize` of at
@@ -787,7 +789,7 @@ gst_fd_depay_push_segment (GstFdDepay * self, const GstFdPassBufferInfo * info)
 
 static GstFlowReturn
 gst_fd_depay_handle_buffer (GstFdDepay * self, const GstFdPassHeader * header,
-    const guint8 * payload, gsize size)
+    const guint8 * payload, gsize size, GstClockTime arrival)
 {
   GstFdPassBufferInfo info;
   GError *err = NULL;
@@ -805,6 +807,15 @@ gst_fd_depay_handle_buffer (GstFdDepay * self, const GstFdPassHeader * header,
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
         ("received buffer %" G_GUINT64_FORMAT " before any caps", info.id));
     return GST_FLOW_NOT_NEGOTIATED;
+  }
+
+  /* a source that timestamps what it receives (do-timestamp) gives the
+   * arrival time, which then replaces the sender's timestamps. fdpay in the
+   * same process puts the sender's own timestamp on its messages: that one
+   * changes nothing. */
+  if (GST_CLOCK_TIME_IS_VALID (arrival) && arrival != info.pts) {
+    info.pts = arrival;
+    info.dts = GST_CLOCK_TIME_NONE;
   }
 
   buf = gst_fd_depay_make_buffer (self, &info);
@@ -831,7 +842,7 @@ gst_fd_depay_handle_buffer (GstFdDepay * self, const GstFdPassHeader * header,
 
 static GstFlowReturn
 gst_fd_depay_handle_message (GstFdDepay * self, const GstFdPassHeader * header,
-    const guint8 * payload, gsize size)
+    const guint8 * payload, gsize size, GstClockTime arrival)
 {
   GError *err = NULL;
 
@@ -857,7 +868,8 @@ gst_fd_depay_handle_message (GstFdDepay * self, const GstFdPassHeader * header,
     case GST_FDPASS_MESSAGE_CAPS:
       return gst_fd_depay_handle_caps (self, payload, size);
     case GST_FDPASS_MESSAGE_BUFFER:
-      return gst_fd_depay_handle_buffer (self, header, payload, size);
+      return gst_fd_depay_handle_buffer (self, header, payload, size,
+          arrival);
     case GST_FDPASS_MESSAGE_EOS:
       GST_DEBUG_OBJECT (self, "sender ended the stream");
       gst_fd_depay_close_pending_fds (self);
@@ -893,6 +905,7 @@ gst_fd_depay_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     GError *err = NULL;
     gsize avail = gst_adapter_available (self->adapter);
     gsize total;
+    GstClockTime arrival;
     const guint8 *data;
 
     if (avail < GST_FDPASS_HEADER_SIZE)
@@ -915,9 +928,11 @@ gst_fd_depay_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     if (avail < total)
       break;
 
+    /* the timestamp upstream put on the bytes where the message starts */
+    arrival = gst_adapter_prev_pts (self->adapter, NULL);
     data = gst_adapter_map (self->adapter, total);
     ret = gst_fd_depay_handle_message (self, &header,
-        data + GST_FDPASS_HEADER_SIZE, header.payload_size);
+        data + GST_FDPASS_HEADER_SIZE, header.payload_size, arrival);
     gst_adapter_unmap (self->adapter);
     gst_adapter_flush (self->adapter, total);
   }

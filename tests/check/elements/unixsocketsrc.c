@@ -589,6 +589,60 @@ GST_START_TEST (test_recycled_memfds_mapped_once)
 
 GST_END_TEST;
 
+/* do-timestamp: the frames take their arrival time instead of the
+ * sender's timestamps */
+GST_START_TEST (test_do_timestamp)
+{
+  guint n_open = fdpass_check_count_open_fds ();
+  GstElement *pipeline, *appsink;
+  GAsyncQueue *queue;
+  GstClockTime last = 0;
+  GstMessage *msg;
+  Listener l;
+  gchar *props;
+  gint conn, file;
+  guint64 id;
+
+  file = make_frame (0);
+  listener_init (&l);
+  listener_listen (&l, SOCK_SEQPACKET);
+  props = g_strdup_printf ("path=%s is-live=true do-timestamp=true", l.path);
+  pipeline = make_pipeline (props, &appsink);
+  g_free (props);
+  queue = g_object_get_data (G_OBJECT (appsink), "frames");
+
+  conn = listener_accept (&l);
+  expect_hello (conn, TRUE);
+  send_hello (conn);
+  send_caps (conn);
+  for (id = 1; id <= 3; id++) {
+    GstBuffer *frame;
+
+    /* the sender says one hour and more */
+    send_frame_in (conn, file, id * 3600 * 1000);
+    frame = g_async_queue_timeout_pop (queue, (guint64) WAIT_MS * 1000);
+    fail_unless (frame != NULL);
+    fail_unless (GST_CLOCK_TIME_IS_VALID (GST_BUFFER_PTS (frame)));
+    /* arrival times of a pipeline that has run for less than that */
+    fail_unless (GST_BUFFER_PTS (frame) < 3600 * GST_SECOND);
+    fail_unless (GST_BUFFER_PTS (frame) >= last);
+    last = GST_BUFFER_PTS (frame);
+    gst_buffer_unref (frame);
+  }
+
+  send_eos (conn);
+  msg = wait_bus (pipeline, GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  stop_pipeline (pipeline, appsink);
+
+  close (conn);
+  close (file);
+  listener_clear (&l);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), n_open);
+}
+
+GST_END_TEST;
+
 /* a connected socket given with fd=, stream and seqpacket */
 static void
 run_socketpair (gint type)
@@ -980,6 +1034,7 @@ unixsocketsrc_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_frames_and_releases);
   tcase_add_test (tc, test_recycled_memfds_mapped_once);
+  tcase_add_test (tc, test_do_timestamp);
   tcase_add_test (tc, test_fd_seqpacket);
   tcase_add_test (tc, test_fd_stream);
   tcase_add_test (tc, test_retry);
