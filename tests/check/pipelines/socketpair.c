@@ -54,53 +54,6 @@
 
 #define WAIT_TIMEOUT (60 * GST_SECOND)
 
-/* CRC-32 (IEEE 802.3, reflected) of the bytes of a frame */
-
-static guint32 crc_table[256];
-
-static gpointer
-crc_table_init (gpointer data)
-{
-  guint32 i, j, c;
-
-  for (i = 0; i < 256; i++) {
-    c = i;
-    for (j = 0; j < 8; j++)
-      c = (c & 1) ? (0xedb88320 ^ (c >> 1)) : (c >> 1);
-    crc_table[i] = c;
-  }
-
-  return NULL;
-}
-
-static guint32
-crc32_of_data (const guint8 * data, gsize size)
-{
-  static GOnce once = G_ONCE_INIT;
-  guint32 crc = 0xffffffff;
-
-  g_once (&once, crc_table_init, NULL);
-
-  while (size--)
-    crc = crc_table[(crc ^ *data++) & 0xff] ^ (crc >> 8);
-
-  return crc ^ 0xffffffff;
-}
-
-static guint32
-crc32_of_buffer (GstBuffer * buf)
-{
-  GstMapInfo map;
-  guint32 crc;
-
-  if (!gst_buffer_map (buf, &map, GST_MAP_READ))
-    return 0;
-  crc = crc32_of_data (map.data, map.size);
-  gst_buffer_unmap (buf, &map);
-
-  return crc;
-}
-
 static gboolean
 stat_fd (gint fd, guint64 * dev, guint64 * ino)
 {
@@ -230,7 +183,7 @@ pay_sink_probe (GstPad * pad, GstPadProbeInfo * info, Transfer * t)
   Frame f = { 0, };
 
   f.pts = GST_BUFFER_PTS (buf);
-  f.crc = crc32_of_buffer (buf);
+  f.crc = fdpass_check_crc32_buffer (buf);
   f.size = gst_buffer_get_size (buf);
   f.has_video_meta = gst_buffer_get_video_meta (buf) != NULL;
   f.n_memory = gst_buffer_n_memory (buf);
@@ -399,7 +352,7 @@ new_sample (GstAppSink * appsink, gpointer user_data)
 
   buf = gst_sample_get_buffer (sample);
   f.pts = GST_BUFFER_PTS (buf);
-  f.crc = crc32_of_buffer (buf);
+  f.crc = fdpass_check_crc32_buffer (buf);
   f.size = gst_buffer_get_size (buf);
   f.has_video_meta = gst_buffer_get_video_meta (buf) != NULL;
   f.n_memory = gst_buffer_n_memory (buf);
@@ -930,7 +883,7 @@ run_cycle (Transfer * t, GstElement * sink, guint cycle)
             &crc), "cycle %u: inode %" G_GUINT64_FORMAT " was never sent",
         cycle, ino);
     g_mutex_unlock (&t->lock);
-    fail_unless (GPOINTER_TO_UINT (crc) == crc32_of_buffer (buf));
+    fail_unless (GPOINTER_TO_UINT (crc) == fdpass_check_crc32_buffer (buf));
     gst_sample_unref (sample);
   }
 

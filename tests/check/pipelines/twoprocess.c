@@ -65,44 +65,6 @@
 
 #define WAIT_TIMEOUT_SECONDS 60
 
-/* CRC-32 (IEEE 802.3, reflected) of the bytes of a frame */
-
-static guint32 crc_table[256];
-
-static gpointer
-crc_table_init (gpointer data)
-{
-  guint32 i, j, c;
-
-  for (i = 0; i < 256; i++) {
-    c = i;
-    for (j = 0; j < 8; j++)
-      c = (c & 1) ? (0xedb88320 ^ (c >> 1)) : (c >> 1);
-    crc_table[i] = c;
-  }
-
-  return NULL;
-}
-
-static guint32
-crc32_of_buffer (GstBuffer * buf)
-{
-  static GOnce once = G_ONCE_INIT;
-  guint32 crc = 0xffffffff;
-  GstMapInfo map;
-  gsize i;
-
-  g_once (&once, crc_table_init, NULL);
-
-  if (!gst_buffer_map (buf, &map, GST_MAP_READ))
-    return 0;
-  for (i = 0; i < map.size; i++)
-    crc = crc_table[(crc ^ map.data[i]) & 0xff] ^ (crc >> 8);
-  gst_buffer_unmap (buf, &map);
-
-  return crc ^ 0xffffffff;
-}
-
 static gboolean
 stat_fd (gint fd, guint64 * dev, guint64 * ino)
 {
@@ -175,7 +137,7 @@ child_new_sample (GstAppSink * appsink, gpointer user_data)
 
   line = g_strdup_printf ("frame %u %" G_GUINT64_FORMAT " %08x %"
       G_GSIZE_FORMAT " %d %d %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT "\n",
-      state->n_frames, (guint64) GST_BUFFER_PTS (buf), crc32_of_buffer (buf),
+      state->n_frames, (guint64) GST_BUFFER_PTS (buf), fdpass_check_crc32_buffer (buf),
       gst_buffer_get_size (buf), is_fd, GST_MEMORY_IS_READONLY (mem) ? 1 : 0,
       dev, ino);
   child_write (line);
@@ -322,7 +284,7 @@ pay_sink_probe (GstPad * pad, GstPadProbeInfo * info, Transfer * t)
   Frame f = { 0, };
 
   f.pts = GST_BUFFER_PTS (buf);
-  f.crc = crc32_of_buffer (buf);
+  f.crc = fdpass_check_crc32_buffer (buf);
   f.size = gst_buffer_get_size (buf);
 
   g_mutex_lock (&t->lock);

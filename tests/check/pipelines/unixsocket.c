@@ -82,77 +82,6 @@
 
 #define LIVE_CAPS "video/x-raw,format=I420,width=320,height=240"
 
-/* CRC-32 (IEEE 802.3, reflected), eight bytes per step so that 4K frames
- * do not take seconds */
-
-static guint32 crc_tables[8][256];
-
-static gpointer
-crc_tables_init (gpointer data)
-{
-  guint32 i, j, c;
-
-  for (i = 0; i < 256; i++) {
-    c = i;
-    for (j = 0; j < 8; j++)
-      c = (c & 1) ? (0xedb88320 ^ (c >> 1)) : (c >> 1);
-    crc_tables[0][i] = c;
-  }
-  for (i = 0; i < 256; i++) {
-    for (j = 1; j < 8; j++) {
-      c = crc_tables[j - 1][i];
-      crc_tables[j][i] = (c >> 8) ^ crc_tables[0][c & 0xff];
-    }
-  }
-
-  return NULL;
-}
-
-static guint32
-crc32_of_data (const guint8 * p, gsize len)
-{
-  static GOnce once = G_ONCE_INIT;
-  guint32 crc = 0xffffffff;
-
-  g_once (&once, crc_tables_init, NULL);
-
-  while (len >= 8) {
-    guint32 lo, hi;
-
-    memcpy (&lo, p, 4);
-    memcpy (&hi, p + 4, 4);
-    lo = GUINT32_FROM_LE (lo) ^ crc;
-    hi = GUINT32_FROM_LE (hi);
-    crc = crc_tables[7][lo & 0xff] ^ crc_tables[6][(lo >> 8) & 0xff] ^
-        crc_tables[5][(lo >> 16) & 0xff] ^ crc_tables[4][lo >> 24] ^
-        crc_tables[3][hi & 0xff] ^ crc_tables[2][(hi >> 8) & 0xff] ^
-        crc_tables[1][(hi >> 16) & 0xff] ^ crc_tables[0][hi >> 24];
-    p += 8;
-    len -= 8;
-  }
-  while (len > 0) {
-    crc = crc_tables[0][(crc ^ *p) & 0xff] ^ (crc >> 8);
-    p++;
-    len--;
-  }
-
-  return crc ^ 0xffffffff;
-}
-
-static guint32
-crc32_of_buffer (GstBuffer * buf)
-{
-  GstMapInfo map;
-  guint32 crc;
-
-  if (!gst_buffer_map (buf, &map, GST_MAP_READ))
-    return 0;
-  crc = crc32_of_data (map.data, map.size);
-  gst_buffer_unmap (buf, &map);
-
-  return crc;
-}
-
 static GstElement *
 find_element (GstElement * bin, const gchar * factory_name)
 {
@@ -212,7 +141,7 @@ consumer_probe (GstPad * pad, GstPadProbeInfo * info, ConsumerState * state)
 
   line = g_strdup_printf ("frame %" G_GUINT64_FORMAT " %08x %"
       G_GUINT64_FORMAT "\n", (guint64) GST_BUFFER_PTS (buf),
-      crc32_of_buffer (buf), ino);
+      fdpass_check_crc32_buffer (buf), ino);
   consumer_write (line);
   g_free (line);
 
@@ -359,7 +288,7 @@ pay_sink_probe (GstPad * pad, GstPadProbeInfo * info, Producer * p)
   Frame *f = g_new0 (Frame, 1);
 
   f->pts = GST_BUFFER_PTS (buf);
-  f->crc = crc32_of_buffer (buf);
+  f->crc = fdpass_check_crc32_buffer (buf);
 
   g_mutex_lock (&p->lock);
   f->index = p->order->len;
@@ -1141,7 +1070,7 @@ GST_START_TEST (test_checksums_4k)
   guint i;
 
   /* the CRC itself, against the standard check value */
-  fail_unless_equals_int (crc32_of_data (check, 9), 0xcbf43926);
+  fail_unless_equals_int (fdpass_check_crc32 (check, 9), 0xcbf43926);
 
   test_dir_init (&d);
 
