@@ -82,6 +82,7 @@
 #endif
 
 #include "gstunixsocketsink.h"
+#include "gstfdpasssocket.h"
 #include "gstfdpasselements.h"
 #include "gstfdpassquery.h"
 
@@ -1109,32 +1110,6 @@ gst_unix_socket_sink_thread (gpointer user_data)
 
 /* socket setup */
 
-static gboolean
-make_address (const gchar * path, struct sockaddr_un *addr, socklen_t * len)
-{
-  gsize n;
-
-  memset (addr, 0, sizeof (*addr));
-  addr->sun_family = AF_UNIX;
-
-  if (path[0] == '@') {
-    /* abstract namespace: a NUL, then the name, not NUL terminated */
-    n = strlen (path + 1);
-    if (n + 1 > sizeof (addr->sun_path))
-      return FALSE;
-    memcpy (addr->sun_path + 1, path + 1, n);
-    *len = offsetof (struct sockaddr_un, sun_path) + 1 + n;
-  } else {
-    n = strlen (path);
-    if (n + 1 > sizeof (addr->sun_path))
-      return FALSE;
-    memcpy (addr->sun_path, path, n);
-    *len = offsetof (struct sockaddr_un, sun_path) + n + 1;
-  }
-
-  return TRUE;
-}
-
 /* Does a process accept connections on @addr? */
 static gboolean
 address_is_served (const struct sockaddr_un *addr, socklen_t len)
@@ -1169,7 +1144,7 @@ gst_unix_socket_sink_listen (GstUnixSocketSink * self, const gchar * path)
   gboolean abstract = path[0] == '@';
   gint fd;
 
-  if (!make_address (path, &addr, &len)) {
+  if (!gst_fdpass_socket_address (path, &addr, &len)) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("The socket path \"%s\" is too long.", path), (NULL));
     return FALSE;

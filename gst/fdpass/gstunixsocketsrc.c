@@ -62,6 +62,7 @@
 #endif
 
 #include "gstunixsocketsrc.h"
+#include "gstfdpasssocket.h"
 #include "gstfdpasselements.h"
 #include "gstfdpassrelease.h"
 
@@ -290,29 +291,11 @@ connect_to_path (const gchar * path, gboolean * seqpacket, gint * err)
   static const gint types[] = { SOCK_SEQPACKET, SOCK_STREAM };
   struct sockaddr_un addr;
   socklen_t addr_len;
-  gsize len;
   guint i;
 
-  memset (&addr, 0, sizeof (addr));
-  addr.sun_family = AF_UNIX;
-
-  if (path[0] == '@') {
-    /* abstract namespace: a NUL, then the name, not NUL terminated */
-    len = strlen (path + 1);
-    if (len + 1 > sizeof (addr.sun_path)) {
-      *err = ENAMETOOLONG;
-      return -1;
-    }
-    memcpy (addr.sun_path + 1, path + 1, len);
-    addr_len = offsetof (struct sockaddr_un, sun_path) + 1 + len;
-  } else {
-    len = strlen (path);
-    if (len + 1 > sizeof (addr.sun_path)) {
-      *err = ENAMETOOLONG;
-      return -1;
-    }
-    memcpy (addr.sun_path, path, len);
-    addr_len = offsetof (struct sockaddr_un, sun_path) + len + 1;
+  if (!gst_fdpass_socket_address (path, &addr, &addr_len)) {
+    *err = ENAMETOOLONG;
+    return -1;
   }
 
   for (i = 0; i < G_N_ELEMENTS (types); i++) {

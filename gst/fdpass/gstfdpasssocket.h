@@ -1,0 +1,36 @@
+/* GStreamer fd passing plugin
+ * Copyright (C) 2026 gst-fdpass contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Library General Public License for more details.
+ *
+ * You should have received a copy of the GNU Library General Public
+ * License along with this library; if not, write to the
+ * Free Software Foundation, Inc., 51 Franklin St, Fifth Floor,
+ * Boston, MA 02110-1301, USA.
+ */
+
+#ifndef __GST_FDPASS_SOCKET_H__
+#define __GST_FDPASS_SOCKET_H__
+
+#include <glib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+G_BEGIN_DECLS
+
+G_GNUC_INTERNAL
+gboolean gst_fdpass_socket_address (const gchar * path,
+                                    struct sockaddr_un * addr,
+                                    socklen_t * len);
+
+G_END_DECLS
+
+#endif /* __GST_FDPASS_SOCKET_H__ */
