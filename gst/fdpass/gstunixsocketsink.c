@@ -270,6 +270,9 @@ gst_unix_socket_sink_slow_client_policy_get_type (void)
   return (GType) id;
 }
 
+/* how long EOS waits for the clients to be sent what is queued for them */
+#define EOS_DRAIN_TIMEOUT (2 * G_TIME_SPAN_SECOND)
+
 #define gst_unix_socket_sink_parent_class parent_class
 G_DEFINE_TYPE (GstUnixSocketSink, gst_unix_socket_sink, GST_TYPE_BASE_SINK);
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (unixsocketsink, "unixsocketsink",
@@ -1486,6 +1489,53 @@ gst_unix_socket_sink_is_full (GstUnixSocketSink * self, guint max_pending)
   return FALSE;
 }
 
+/* Has every connected client been sent everything queued for it? */
+static gboolean
+gst_unix_socket_sink_all_sent (GstUnixSocketSink * self)
+{
+  GList *l;
+
+  for (l = self->clients; l; l = l->next) {
+    Client *c = l->data;
+
+    if (!c->remove_reason && !g_queue_is_empty (&c->queue))
+      return FALSE;
+  }
+
+  return TRUE;
+}
+
+/* At the end of the stream the last frames and the EOS message may still
+ * be queued: give the clients a moment to get them before the pipeline
+ * shuts down and closes their connections. */
+static gboolean
+gst_unix_socket_sink_event (GstBaseSink * bsink, GstEvent * event)
+{
+  GstUnixSocketSink *self = GST_UNIX_SOCKET_SINK (bsink);
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
+    gint64 end = g_get_monotonic_time () + EOS_DRAIN_TIMEOUT;
+
+    g_mutex_lock (&self->lock);
+    gst_unix_socket_sink_wake (self);
+    while (!self->flushing && !gst_unix_socket_sink_all_sent (self)) {
+      gint64 now = g_get_monotonic_time ();
+
+      if (now >= end) {
+        GST_WARNING_OBJECT (self, "clients did not take everything before "
+            "the end of the stream");
+        break;
+      }
+      /* writes signal the condition; poll too, for the last one */
+      g_cond_wait_until (&self->cond, &self->lock,
+          MIN (end, now + 20 * G_TIME_SPAN_MILLISECOND));
+    }
+    g_mutex_unlock (&self->lock);
+  }
+
+  return GST_BASE_SINK_CLASS (parent_class)->event (bsink, event);
+}
+
 static GstFlowReturn
 gst_unix_socket_sink_render (GstBaseSink * bsink, GstBuffer * buf)
 {
@@ -1900,6 +1950,7 @@ gst_unix_socket_sink_class_init (GstUnixSocketSinkClass * klass)
   basesink_class->start = GST_DEBUG_FUNCPTR (gst_unix_socket_sink_start);
   basesink_class->stop = GST_DEBUG_FUNCPTR (gst_unix_socket_sink_stop);
   basesink_class->render = GST_DEBUG_FUNCPTR (gst_unix_socket_sink_render);
+  basesink_class->event = GST_DEBUG_FUNCPTR (gst_unix_socket_sink_event);
   basesink_class->set_caps = GST_DEBUG_FUNCPTR (gst_unix_socket_sink_set_caps);
   basesink_class->query = GST_DEBUG_FUNCPTR (gst_unix_socket_sink_query);
   basesink_class->unlock = GST_DEBUG_FUNCPTR (gst_unix_socket_sink_unlock);

@@ -472,6 +472,72 @@ GST_START_TEST (test_one_client)
 
 GST_END_TEST;
 
+/* EOS waits until the clients got what is queued for them, so that a
+ * pipeline that shuts down at EOS does not cut the end of the stream */
+typedef struct
+{
+  gint fd;
+  guint n_frames;
+  gboolean got_eos;
+} Reader;
+
+static gpointer
+read_all (gpointer data)
+{
+  Reader *r = data;
+  guint i;
+
+  /* a receiver that is a little late */
+  g_usleep (300 * 1000);
+  client_expect_headers (r->fd);
+  for (i = 0; i < r->n_frames; i++)
+    client_expect_frame (r->fd, i);
+  client_expect_type (r->fd, GST_FDPASS_MESSAGE_EOS);
+  r->got_eos = TRUE;
+
+  return NULL;
+}
+
+GST_START_TEST (test_eos_drains_clients)
+{
+  Fixture *f = fixture_new ("max-pending=400");
+  Reader r = { -1, 300, FALSE };
+  gint rcvbuf = 1;
+  GThread *thread;
+  GstMessage *msg;
+  GstBus *bus;
+  guint i;
+
+  fixture_play (f);
+  WAIT_FOR (g_file_test (f->path, G_FILE_TEST_EXISTS));
+  r.fd = client_connect (f->path);
+  /* the smallest receive buffer: most messages stay queued in the sink */
+  fail_unless (setsockopt (r.fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+          sizeof (rcvbuf)) == 0);
+  WAIT_FOR (f->n_added == 1);
+
+  for (i = 0; i < r.n_frames; i++)
+    fixture_push (f);
+  gst_app_src_end_of_stream (GST_APP_SRC (f->src));
+  thread = g_thread_new ("reader", read_all, &r);
+
+  /* as gst-launch does: shut down as soon as EOS is posted */
+  bus = gst_element_get_bus (f->pipeline);
+  msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND, GST_MESSAGE_EOS);
+  fail_unless (msg != NULL);
+  gst_message_unref (msg);
+  gst_object_unref (bus);
+  fail_unless_equals_int (gst_element_set_state (f->pipeline,
+          GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+
+  g_thread_join (thread);
+  fail_unless (r.got_eos);
+  close (r.fd);
+  fixture_free (f);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_two_clients)
 {
   Fixture *f = fixture_new (NULL);
@@ -1047,7 +1113,7 @@ releasing_client (gpointer data)
 static void
 run_leak_pipeline (guint n_frames, guint n_cycles)
 {
-  Fixture *f = fixture_new ("max-pending=64");
+  Fixture *f = fixture_new ("max-pending=400");
   GThread *thread;
   guint i, received;
   gint fd;
@@ -1100,6 +1166,7 @@ unixsocketsink_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_one_client);
+  tcase_add_test (tc, test_eos_drains_clients);
   tcase_add_test (tc, test_two_clients);
   tcase_add_test (tc, test_join_midstream);
   tcase_add_test (tc, test_release_by_all);
