@@ -125,6 +125,9 @@ struct _GstFdDepay
   gboolean need_segment;
   gboolean eos;
   gboolean got_hello;
+  /* sender's stream time minus its pts, for the current segment */
+  gint64 stream_offset;
+  gboolean stream_offset_valid;
   /* release channel of the current connection, from the source upstream,
    * and the features the sender announced on it */
   GstFdPassReleaseChannel *release_channel;
@@ -756,7 +759,7 @@ gst_fd_depay_handle_caps (GstFdDepay * self, const guint8 * payload,
 static void
 gst_fd_depay_push_segment (GstFdDepay * self, const GstFdPassBufferInfo * info)
 {
-  GstClockTime start = info->pts, base = 0;
+  GstClockTime start = info->pts, time, base = 0;
   GstSegment segment;
   GstClock *clock;
 
@@ -765,6 +768,17 @@ gst_fd_depay_push_segment (GstFdDepay * self, const GstFdPassBufferInfo * info)
     start = info->dts;
   if (!GST_CLOCK_TIME_IS_VALID (start))
     start = 0;
+
+  /* the sender's position in its stream (from the start of a file or a
+   * playlist), whatever offset its timestamps have */
+  time = start;
+  self->stream_offset_valid = info->has_stream_time &&
+      GST_CLOCK_TIME_IS_VALID (info->pts);
+  if (self->stream_offset_valid) {
+    self->stream_offset = (gint64) info->stream_time - (gint64) info->pts;
+    if ((gint64) start + self->stream_offset >= 0)
+      time = start + self->stream_offset;
+  }
 
   clock = gst_element_get_clock (GST_ELEMENT (self));
   if (clock) {
@@ -778,7 +792,7 @@ gst_fd_depay_push_segment (GstFdDepay * self, const GstFdPassBufferInfo * info)
 
   gst_segment_init (&segment, GST_FORMAT_TIME);
   segment.start = start;
-  segment.time = start;
+  segment.time = time;
   segment.position = start;
   segment.base = base;
 
@@ -807,6 +821,19 @@ gst_fd_depay_handle_buffer (GstFdDepay * self, const GstFdPassHeader * header,
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
         ("received buffer %" G_GUINT64_FORMAT " before any caps", info.id));
     return GST_FLOW_NOT_NEGOTIATED;
+  }
+
+  /* the sender's stream time moved against its timestamps (a new segment
+   * upstream of it): a new segment here too */
+  if (!self->need_segment && info.has_stream_time &&
+      GST_CLOCK_TIME_IS_VALID (info.pts) && self->stream_offset_valid) {
+    gint64 offset = (gint64) info.stream_time - (gint64) info.pts;
+
+    if (ABS (offset - self->stream_offset) > GST_MSECOND) {
+      GST_DEBUG_OBJECT (self, "stream time jumped by %" G_GINT64_FORMAT
+          " ns", offset - self->stream_offset);
+      self->need_segment = TRUE;
+    }
   }
 
   /* a source that timestamps what it receives (do-timestamp) gives the

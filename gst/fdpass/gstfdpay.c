@@ -99,6 +99,8 @@ struct _GstFdPay
   guint64 next_id;
   /* downstream keeps each message until every receiver released it */
   gboolean downstream_releases;
+  /* of the input, to send the stream time of each buffer */
+  GstSegment segment;
 
   /* protected by the object lock */
   gboolean zero_copy_foreign_pools;
@@ -148,6 +150,7 @@ gst_fd_pay_reset (GstFdPay * self)
   gst_clear_buffer (&self->caps_msg);
   self->headers_pending = FALSE;
   self->downstream_releases = FALSE;
+  gst_segment_init (&self->segment, GST_FORMAT_UNDEFINED);
   /* cached memories keep the allocator alive, and nobody releases them
    * any more */
   g_object_set (self->allocator, "max-cached", 0, NULL);
@@ -469,6 +472,11 @@ gst_fd_pay_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   info.offset = GST_BUFFER_OFFSET (buf);
   info.offset_end = GST_BUFFER_OFFSET_END (buf);
   info.flags = GST_BUFFER_FLAGS (buf);
+  if (self->segment.format == GST_FORMAT_TIME) {
+    info.stream_time = gst_segment_to_stream_time (&self->segment,
+        GST_FORMAT_TIME, info.pts);
+    info.has_stream_time = GST_CLOCK_TIME_IS_VALID (info.stream_time);
+  }
 
   vmeta = gst_buffer_get_video_meta (buf);
   if (vmeta && !gst_fdpass_buffer_info_set_video_meta (&info, vmeta))
@@ -583,6 +591,9 @@ gst_fd_pay_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       gst_event_unref (event);
       return ret;
     }
+    case GST_EVENT_SEGMENT:
+      gst_event_copy_segment (event, &self->segment);
+      break;
     case GST_EVENT_EOS:
       if (self->caps) {
         GstFlowReturn ret = GST_FLOW_OK;

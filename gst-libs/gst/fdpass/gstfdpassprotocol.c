@@ -55,6 +55,8 @@
 
 /* extension blocks at the end of a buffer message */
 #define EXT_VIDEO_META 1
+#define EXT_STREAM_TIME 2
+#define STREAM_TIME_EXT_SIZE 8
 
 G_STATIC_ASSERT (BUFFER_FIXED_SIZE == 6 * 8 + 4 + 2 + 2);
 G_STATIC_ASSERT (VIDEO_META_EXT_SIZE == 6 * 4 + 4 * 8 + 4 * 4);
@@ -172,7 +174,8 @@ gst_fdpass_message_new_buffer (const GstFdPassBufferInfo * info)
   gst_byte_writer_init_with_size (&bw, GST_FDPASS_HEADER_SIZE +
       BUFFER_FIXED_SIZE + info->n_fds * FD_ENTRY_SIZE +
       info->n_memories * MEM_ENTRY_SIZE +
-      (info->has_video_meta ? EXT_HEADER_SIZE + VIDEO_META_EXT_SIZE : 0),
+      (info->has_video_meta ? EXT_HEADER_SIZE + VIDEO_META_EXT_SIZE : 0) +
+      (info->has_stream_time ? EXT_HEADER_SIZE + STREAM_TIME_EXT_SIZE : 0),
       FALSE);
   write_header (&bw, GST_FDPASS_MESSAGE_BUFFER, info->n_fds);
 
@@ -221,6 +224,13 @@ gst_fdpass_message_new_buffer (const GstFdPassBufferInfo * info)
       gst_byte_writer_put_uint64_le (&bw, v->offset[i]);
     for (i = 0; i < GST_VIDEO_MAX_PLANES; i++)
       gst_byte_writer_put_int32_le (&bw, v->stride[i]);
+  }
+
+  if (info->has_stream_time) {
+    gst_byte_writer_put_uint16_le (&bw, EXT_STREAM_TIME);
+    gst_byte_writer_put_uint16_le (&bw, 0);
+    gst_byte_writer_put_uint32_le (&bw, STREAM_TIME_EXT_SIZE);
+    gst_byte_writer_put_uint64_le (&bw, info->stream_time);
   }
 
   return finish_message (&bw);
@@ -644,6 +654,13 @@ gst_fdpass_buffer_parse (const GstFdPassHeader * header,
         if (!parse_video_meta (&ext, &info->video, error))
           return FALSE;
         info->has_video_meta = TRUE;
+        break;
+      case EXT_STREAM_TIME:
+        if (info->has_stream_time)
+          FAIL (INVALID, "Two stream times in one buffer message");
+        if (!gst_byte_reader_get_uint64_le (&ext, &info->stream_time))
+          FAIL (INVALID, "Truncated stream time (%u bytes)", ext_size);
+        info->has_stream_time = TRUE;
         break;
       default:
         /* added by a later minor version: skip */

@@ -261,6 +261,10 @@ typedef struct
  * @memories: the memories, in buffer order
  * @has_video_meta: whether @video is valid
  * @video: the video meta, when @has_video_meta
+ * @has_stream_time: whether @stream_time is valid
+ * @stream_time: the sender's stream time of @pts (its position in the
+ *     stream, e.g. from the start of a file or playlist), or
+ *     %GST_CLOCK_TIME_NONE
  *
  * Everything a buffer message says about a buffer.
  */
@@ -282,6 +286,9 @@ typedef struct
 
   gboolean has_video_meta;
   GstFdPassVideoInfo video;
+
+  gboolean has_stream_time;
+  GstClockTime stream_time;
 } GstFdPassBufferInfo;
 
 /* encoding */

@@ -1070,6 +1070,104 @@ GST_START_TEST (test_segment_starts_at_first_frame)
 
 GST_END_TEST;
 
+/* With the sender's stream time, the segment maps timestamps to it (an
+ * encoder's 1000 hour offset does not show in stream time), and a jump of
+ * the sender's stream time starts a new segment. */
+static GstBuffer *
+make_buffer_msg_stream_time (gint fd, GstClockTime pts,
+    GstClockTime stream_time)
+{
+  GstFdPassBufferInfo info;
+
+  memset (&info, 0, sizeof (info));
+  info.id = stream_time / GST_MSECOND + 1;
+  info.pts = pts;
+  info.dts = GST_CLOCK_TIME_NONE;
+  info.duration = 40 * GST_MSECOND;
+  info.offset = GST_BUFFER_OFFSET_NONE;
+  info.offset_end = GST_BUFFER_OFFSET_NONE;
+  info.n_fds = 1;
+  fail_unless (gst_fdpass_fd_info_from_fd (fd, GST_FDPASS_FD_KIND_FILE,
+          &info.fds[0]));
+  info.n_memories = 1;
+  info.memories[0].size = FRAME_SIZE;
+  info.has_stream_time = TRUE;
+  info.stream_time = stream_time;
+
+  return gst_fdpass_message_new_buffer (&info);
+}
+
+static GstEvent *
+pull_last_segment (GstHarness * h)
+{
+  GstEvent *event, *seg = NULL;
+
+  while ((event = gst_harness_try_pull_event (h))) {
+    if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT) {
+      gst_clear_event (&seg);
+      seg = event;
+    } else {
+      gst_event_unref (event);
+    }
+  }
+  return seg;
+}
+
+GST_START_TEST (test_segment_stream_time)
+{
+  const GstClockTime hours = 1000 * 3600 * GST_SECOND;
+  const GstSegment *segment;
+  GstEvent *seg;
+  GstBuffer *buf, *out;
+  Hostile t;
+  gint fd;
+
+  hostile_begin (&t);
+  hostile_push_headers (&t);
+  fd = make_memfd (FRAME_SIZE, 1);
+
+  /* pts with an encoder's offset, stream time 2 s */
+  buf = make_buffer_msg_stream_time (fd, hours + 2 * GST_SECOND,
+      2 * GST_SECOND);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_OK);
+  out = gst_harness_pull (t.h);
+  seg = pull_last_segment (t.h);
+  fail_unless (seg != NULL);
+  gst_event_parse_segment (seg, &segment);
+  fail_unless_equals_uint64 (gst_segment_to_stream_time (segment,
+          GST_FORMAT_TIME, GST_BUFFER_PTS (out)), 2 * GST_SECOND);
+  gst_event_unref (seg);
+  gst_buffer_unref (out);
+
+  /* the next frame continues: no new segment */
+  buf = make_buffer_msg_stream_time (fd, hours + 2 * GST_SECOND +
+      40 * GST_MSECOND, 2 * GST_SECOND + 40 * GST_MSECOND);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_OK);
+  gst_buffer_unref (gst_harness_pull (t.h));
+  fail_unless (pull_last_segment (t.h) == NULL);
+
+  /* the sender's stream time jumps (a new segment there): a new one here */
+  buf = make_buffer_msg_stream_time (fd, hours + 3 * GST_SECOND,
+      30 * GST_SECOND);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_OK);
+  out = gst_harness_pull (t.h);
+  seg = pull_last_segment (t.h);
+  fail_unless (seg != NULL);
+  gst_event_parse_segment (seg, &segment);
+  fail_unless_equals_uint64 (gst_segment_to_stream_time (segment,
+          GST_FORMAT_TIME, GST_BUFFER_PTS (out)), 30 * GST_SECOND);
+  gst_event_unref (seg);
+  gst_buffer_unref (out);
+
+  close (fd);
+  hostile_end (&t);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_hostile_truncated_memfd)
 {
   Hostile t;
@@ -1528,6 +1626,7 @@ fddepay_suite (void)
   suite_add_tcase (s, tc_chain);
   tcase_add_test (tc_chain, test_roundtrip_copy);
   tcase_add_test (tc_chain, test_segment_starts_at_first_frame);
+  tcase_add_test (tc_chain, test_segment_stream_time);
   tcase_add_test (tc_chain, test_unsealed_file_is_copied);
   tcase_add_test (tc_chain, test_roundtrip_zero_copy);
   tcase_add_test (tc_chain, test_event_order);

@@ -1375,6 +1375,37 @@ GST_START_TEST (test_release_foreign_pool_zero_copy)
 
 GST_END_TEST;
 
+/* each buffer message carries the stream time of its buffer */
+GST_START_TEST (test_stream_time_sent)
+{
+  const GstClockTime hours = 1000 * 3600 * GST_SECOND;
+  GstHarness *h = new_video_harness ();
+  GstFdPassBufferInfo info;
+  GstFdPassHeader header;
+  GstSegment segment;
+  GstBuffer *buf, *msg;
+
+  /* an encoder's offset: timestamps from 1000 h, stream time from 0 */
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  segment.start = hours;
+  segment.time = 0;
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
+
+  buf = new_pattern_buffer (FRAME_SIZE, 1);
+  GST_BUFFER_PTS (buf) = hours + 3 * GST_SECOND;
+  fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+  msg = pull_buffer_message (h);
+  parse_message (msg, &header, &info, NULL);
+  fail_unless_equals_uint64 (info.pts, hours + 3 * GST_SECOND);
+  fail_unless (info.has_stream_time);
+  fail_unless_equals_uint64 (info.stream_time, 3 * GST_SECOND);
+  gst_buffer_unref (msg);
+
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 static Suite *
 fdpay_suite (void)
 {
@@ -1396,6 +1427,7 @@ fdpay_suite (void)
   tcase_add_test (tc_chain, test_not_negotiated);
   tcase_add_test (tc_chain, test_empty_buffer);
   tcase_add_test (tc_chain, test_fd_leak);
+  tcase_add_test (tc_chain, test_stream_time_sent);
   tcase_add_test (tc_chain, test_release_copy_path_reuses_memfds);
   tcase_add_test (tc_chain, test_release_held_frames_not_reused);
   tcase_add_test (tc_chain, test_release_foreign_pool_zero_copy);

@@ -1520,6 +1520,68 @@ GST_START_TEST (test_fuzz)
 
 GST_END_TEST;
 
+/* the stream time extension (type 2): round trip, and malformed blocks */
+GST_START_TEST (test_buffer_stream_time)
+{
+  GstFdPassBufferInfo info, parsed;
+  GstFdPassHeader header;
+  GError *err = NULL;
+  GstMapInfo map;
+  GstBuffer *msg;
+  guint8 *copy;
+
+  memset (&info, 0, sizeof (info));
+  info.id = 7;
+  info.pts = 3600 * GST_SECOND + 5;
+  info.dts = GST_CLOCK_TIME_NONE;
+  info.duration = GST_CLOCK_TIME_NONE;
+  info.has_stream_time = TRUE;
+  info.stream_time = 12 * GST_SECOND;
+
+  msg = gst_fdpass_message_new_buffer (&info);
+  fail_unless (gst_buffer_map (msg, &map, GST_MAP_READ));
+  fail_unless (gst_fdpass_header_parse (map.data, map.size, &header, NULL));
+  /* fixed part, then one 8 byte block */
+  fail_unless_equals_int (header.payload_size, 56 + 8 + 8);
+  fail_unless_equals_int (GST_READ_UINT16_LE (map.data + 16 + 56), 2);
+  fail_unless_equals_int (GST_READ_UINT32_LE (map.data + 16 + 56 + 4), 8);
+  fail_unless_equals_uint64 (GST_READ_UINT64_LE (map.data + 16 + 56 + 8),
+      12 * GST_SECOND);
+  fail_unless (gst_fdpass_buffer_parse (&header, map.data + 16,
+          header.payload_size, &parsed, NULL));
+  fail_unless (parsed.has_stream_time);
+  fail_unless_equals_uint64 (parsed.stream_time, 12 * GST_SECOND);
+  fail_unless_equals_uint64 (parsed.pts, info.pts);
+
+  /* a block too short for its value */
+  copy = g_memdup2 (map.data, map.size);
+  GST_WRITE_UINT32_LE (copy + 16 + 56 + 4, 4);
+  GST_WRITE_UINT32_LE (copy + 12, 56 + 8 + 4);
+  header.payload_size = 56 + 8 + 4;
+  fail_if (gst_fdpass_buffer_parse (&header, copy + 16, 56 + 8 + 4, &parsed,
+          &err));
+  fail_unless (g_error_matches (err, GST_FDPASS_ERROR,
+          GST_FDPASS_ERROR_INVALID));
+  g_clear_error (&err);
+  g_free (copy);
+
+  /* two of them */
+  copy = g_malloc (map.size + 16);
+  memcpy (copy, map.data, map.size);
+  memcpy (copy + map.size, map.data + 16 + 56, 16);
+  header.payload_size = 56 + 32;
+  fail_if (gst_fdpass_buffer_parse (&header, copy + 16, 56 + 32, &parsed,
+          &err));
+  fail_unless (err != NULL);
+  g_clear_error (&err);
+  g_free (copy);
+
+  gst_buffer_unmap (msg, &map);
+  gst_buffer_unref (msg);
+}
+
+GST_END_TEST;
+
 static Suite *
 protocol_suite (void)
 {
@@ -1543,6 +1605,7 @@ protocol_suite (void)
   tcase_add_test (tc_chain, test_buffer_payload_size_mismatch);
   tcase_add_test (tc_chain, test_buffer_rejects);
   tcase_add_test (tc_chain, test_buffer_unknown_extensions_skipped);
+  tcase_add_test (tc_chain, test_buffer_stream_time);
   tcase_add_test (tc_chain, test_hello_rejects);
   tcase_add_test (tc_chain, test_caps_rejects);
   tcase_add_test (tc_chain, test_release_rejects);
