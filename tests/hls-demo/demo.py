@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+# The whole main job on the generated stream: fdpass-hls-demo generates
+# black 4 s, bars 4 s, moving 4 s, black 4 s, serves it over HTTP, decodes
+# it and passes the frames to fdpass-analyze. The detected timeline must
+# match the known one (boundaries within 1 s), with PNG snapshots.
+#
+# The stream is VOD and multisocketsink runs with sync=false, so the run
+# takes as long as decoding and analysing (about a second), not 16 s.
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+from hlsdemo_common import (EXPECTED, args_or_skip, check_png, describe,
+                            find_in_order, load_summary)
+
+
+def main():
+    demo, analyzer = args_or_skip()
+    with tempfile.TemporaryDirectory(prefix="hls-demo-test-") as tmp:
+        snapdir = os.path.join(tmp, "snapshots")
+        t0 = time.monotonic()
+        proc = subprocess.run([demo, "--quiet", "--analyzer", analyzer,
+                               "--snapshot-dir", snapdir],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              universal_newlines=True, timeout=90)
+        elapsed = time.monotonic() - t0
+        sys.stdout.write(proc.stdout)
+        sys.stderr.write(proc.stderr)
+        failures = []
+        if proc.returncode != 0:
+            failures.append("exit status %d" % proc.returncode)
+        if "Detected timeline" not in proc.stdout:
+            failures.append("no timeline on stdout")
+        summary = load_summary(snapdir)
+        timeline = summary["timeline"]
+        print("timeline: %s; run time %.1f s; %d frames decoded, %d sent"
+              % (describe(timeline), elapsed, summary["frames_decoded"],
+                 summary["frames_sent"]))
+        if not summary["eos"]:
+            failures.append("the stream did not reach EOS")
+        failures += find_in_order(timeline, EXPECTED)
+        if len(timeline) != len(EXPECTED):
+            failures.append("expected %d state changes, got %d"
+                            % (len(EXPECTED), len(timeline)))
+        for e in timeline:
+            if not e["snapshot"] or not os.path.exists(e["snapshot"]):
+                failures.append("missing snapshot for %s@%.3f"
+                                % (e["state"], e["start"]))
+            elif not check_png(e["snapshot"]):
+                failures.append("%s is not a PNG" % e["snapshot"])
+        if summary["frames_decoded"] != 400:
+            failures.append("expected 400 frames, decoded %d"
+                            % summary["frames_decoded"])
+        if failures:
+            print("FAIL: " + "; ".join(failures))
+            return 1
+        print("PASS")
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
