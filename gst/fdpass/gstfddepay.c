@@ -550,6 +550,7 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
   for (i = 0; i < info->n_memories; i++) {
     const GstFdPassMemInfo *meminfo = &info->memories[i];
     guint idx = meminfo->fd_index;
+    gboolean keep_mapped = FALSE;
     GstMemory *mem;
 
     if (parents[idx] == NULL && recycling && sealed[idx]) {
@@ -559,29 +560,14 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
         /* the same file as before: our fd of it will do */
         close (fds[idx]);
         fds[idx] = -1;
+        /* shared with other frames: hand out sub-memories only */
+        used[idx] = TRUE;
         GST_OBJECT_LOCK (self);
         self->n_mappings_reused++;
         GST_OBJECT_UNLOCK (self);
       } else {
-        /* the whole file, mapped once and kept mapped */
-        parents[idx] = gst_fd_allocator_alloc (self->fd_allocator, fds[idx],
-            sizes[idx], GST_FD_MEMORY_FLAG_KEEP_MAPPED);
-        fds[idx] = -1;
-        if (parents[idx] == NULL) {
-          gst_buffer_unref (buf);
-          GST_ELEMENT_ERROR (self, RESOURCE, FAILED, (NULL),
-              ("could not wrap fd %u of buffer %" G_GUINT64_FORMAT, idx,
-                  info->id));
-          goto error;
-        }
-        GST_MINI_OBJECT_FLAG_SET (parents[idx], GST_MEMORY_FLAG_READONLY);
-        gst_fd_depay_add_mapping (self, &stats[idx], parents[idx]);
-        GST_OBJECT_LOCK (self);
-        self->n_mappings_created++;
-        GST_OBJECT_UNLOCK (self);
+        keep_mapped = TRUE;
       }
-      /* shared with later frames: hand out sub-memories only */
-      used[idx] = TRUE;
     }
 
     if (parents[idx] == NULL) {
@@ -612,8 +598,11 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
         GST_LOG_OBJECT (self, "copied unsealed file of buffer %"
             G_GUINT64_FORMAT, info->id);
       } else {
+        /* a recycled file is mapped whole, once, and stays mapped */
         parents[idx] = gst_fd_allocator_alloc (self->fd_allocator, fds[idx],
-            needed[idx], GST_FD_MEMORY_FLAG_NONE);
+            keep_mapped ? sizes[idx] : needed[idx],
+            keep_mapped ? GST_FD_MEMORY_FLAG_KEEP_MAPPED :
+            GST_FD_MEMORY_FLAG_NONE);
         GST_OBJECT_LOCK (self);
         self->n_mappings_created++;
         GST_OBJECT_UNLOCK (self);
@@ -628,6 +617,10 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
         goto error;
       }
       GST_MINI_OBJECT_FLAG_SET (parents[idx], GST_MEMORY_FLAG_READONLY);
+      if (keep_mapped) {
+        gst_fd_depay_add_mapping (self, &stats[idx], parents[idx]);
+        used[idx] = TRUE;
+      }
     }
 
     if (!used[idx] && meminfo->offset + meminfo->size == needed[idx]) {
