@@ -5,8 +5,14 @@
 
 #include <glib.h>
 #include <gst/gst.h>
+#include <gst/net/net.h>
+#include <gst/fdpass/fdpass.h>
+#include <gio/gunixfdmessage.h>
 #include <dirent.h>
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 /* Number of file descriptors open in this process right now. */
 static inline guint
@@ -97,6 +103,81 @@ fdpass_check_crc32_buffer (GstBuffer * buf)
   gst_buffer_unmap (buf, &map);
 
   return crc;
+}
+
+/* The identity of the file behind @fd. */
+static inline gboolean
+fdpass_check_stat_fd (gint fd, guint64 * dev, guint64 * ino)
+{
+  struct stat st;
+
+  if (fd < 0 || fstat (fd, &st) < 0)
+    return FALSE;
+
+  *dev = st.st_dev;
+  *ino = st.st_ino;
+  return TRUE;
+}
+
+/* Writes all of @line to @fd. */
+static inline gboolean
+fdpass_check_write_all (gint fd, const gchar * line)
+{
+  gsize len = strlen (line);
+
+  while (len > 0) {
+    gssize ret = write (fd, line, len);
+
+    if (ret < 0 && errno == EINTR)
+      continue;
+    if (ret <= 0)
+      return FALSE;
+    line += ret;
+    len -= ret;
+  }
+
+  return TRUE;
+}
+
+/* Parses a message buffer fdpay pushed. Returns -1 when it is a valid
+ * message of another type than BUFFER, 1 for a BUFFER message whose one
+ * attached fd is the file its fd table names (@info, @dev and @ino filled),
+ * and 0 for anything else. */
+static inline gint
+fdpass_check_parse_frame_message (GstBuffer * buf, GstFdPassBufferInfo * info,
+    guint64 * dev, guint64 * ino)
+{
+  GstNetControlMessageMeta *meta;
+  GstFdPassHeader header;
+  GstMapInfo map;
+  const gint *fds = NULL;
+  gint n_fds = 0;
+  gboolean ok;
+
+  if (!gst_buffer_map (buf, &map, GST_MAP_READ))
+    return 0;
+  ok = gst_fdpass_header_parse (map.data, map.size, &header, NULL);
+  if (ok && header.type != GST_FDPASS_MESSAGE_BUFFER) {
+    gst_buffer_unmap (buf, &map);
+    return -1;
+  }
+  ok = ok && map.size == GST_FDPASS_HEADER_SIZE + header.payload_size;
+  ok = ok && gst_fdpass_buffer_parse (&header,
+      map.data + GST_FDPASS_HEADER_SIZE, header.payload_size, info, NULL);
+  gst_buffer_unmap (buf, &map);
+
+  meta = gst_buffer_get_net_control_message_meta (buf);
+  if (ok && meta && G_IS_UNIX_FD_MESSAGE (meta->message)) {
+    GUnixFDList *list =
+        g_unix_fd_message_get_fd_list (G_UNIX_FD_MESSAGE (meta->message));
+
+    fds = g_unix_fd_list_peek_fds (list, &n_fds);
+  }
+  ok = ok && n_fds == 1 && info->n_fds == 1;
+  ok = ok && fdpass_check_stat_fd (fds[0], dev, ino);
+  ok = ok && info->fds[0].dev == *dev && info->fds[0].ino == *ino;
+
+  return ok ? 1 : 0;
 }
 
 #endif /* __FDPASS_CHECK_H__ */

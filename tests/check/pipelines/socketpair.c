@@ -54,19 +54,6 @@
 
 #define WAIT_TIMEOUT (60 * GST_SECOND)
 
-static gboolean
-stat_fd (gint fd, guint64 * dev, guint64 * ino)
-{
-  struct stat st;
-
-  if (fd < 0 || fstat (fd, &st) < 0)
-    return FALSE;
-
-  *dev = st.st_dev;
-  *ino = st.st_ino;
-  return TRUE;
-}
-
 static guint64
 read_vm_rss_kb (void)
 {
@@ -190,7 +177,7 @@ pay_sink_probe (GstPad * pad, GstPadProbeInfo * info, Transfer * t)
   mem = gst_buffer_peek_memory (buf, 0);
   f.is_fd = gst_is_fd_memory (mem);
   if (f.is_fd)
-    stat_fd (gst_fd_memory_get_fd (mem), &f.dev, &f.ino);
+    fdpass_check_stat_fd (gst_fd_memory_get_fd (mem), &f.dev, &f.ino);
 
   g_mutex_lock (&t->lock);
   if (t->sent_caps == NULL)
@@ -268,36 +255,15 @@ static GstPadProbeReturn
 pay_src_probe (GstPad * pad, GstPadProbeInfo * info, Transfer * t)
 {
   GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
-  GstNetControlMessageMeta *meta;
   GstFdPassBufferInfo binfo;
-  GstFdPassHeader header;
-  GstMapInfo map;
   gboolean ok;
+  gint ret;
   guint64 dev = 0, ino = 0;
-  gint n_fds = 0;
-  const gint *fds = NULL;
 
-  gst_buffer_map (buf, &map, GST_MAP_READ);
-  ok = gst_fdpass_header_parse (map.data, map.size, &header, NULL);
-  if (ok && header.type != GST_FDPASS_MESSAGE_BUFFER) {
-    gst_buffer_unmap (buf, &map);
+  ret = fdpass_check_parse_frame_message (buf, &binfo, &dev, &ino);
+  if (ret < 0)
     return GST_PAD_PROBE_OK;
-  }
-  ok = ok && map.size == GST_FDPASS_HEADER_SIZE + header.payload_size;
-  ok = ok && gst_fdpass_buffer_parse (&header,
-      map.data + GST_FDPASS_HEADER_SIZE, header.payload_size, &binfo, NULL);
-  gst_buffer_unmap (buf, &map);
-
-  meta = gst_buffer_get_net_control_message_meta (buf);
-  if (ok && meta && G_IS_UNIX_FD_MESSAGE (meta->message)) {
-    GUnixFDList *list =
-        g_unix_fd_message_get_fd_list (G_UNIX_FD_MESSAGE (meta->message));
-
-    fds = g_unix_fd_list_peek_fds (list, &n_fds);
-  }
-  ok = ok && n_fds == 1 && binfo.n_fds == 1;
-  ok = ok && stat_fd (fds[0], &dev, &ino);
-  ok = ok && binfo.fds[0].dev == dev && binfo.fds[0].ino == ino;
+  ok = ret > 0;
 
   g_mutex_lock (&t->lock);
   if (ok && t->n_messages < t->sent->len) {
@@ -360,7 +326,7 @@ new_sample (GstAppSink * appsink, gpointer user_data)
   f.is_fd = gst_is_fd_memory (mem);
   f.readonly = GST_MEMORY_IS_READONLY (mem);
   if (f.is_fd)
-    stat_fd (gst_fd_memory_get_fd (mem), &f.dev, &f.ino);
+    fdpass_check_stat_fd (gst_fd_memory_get_fd (mem), &f.dev, &f.ino);
 
   g_mutex_lock (&t->lock);
   if (t->received_caps == NULL)
@@ -876,7 +842,7 @@ run_cycle (Transfer * t, GstElement * sink, guint cycle)
     buf = gst_sample_get_buffer (sample);
     mem = gst_buffer_peek_memory (buf, 0);
     fail_unless (gst_is_fd_memory (mem));
-    fail_unless (stat_fd (gst_fd_memory_get_fd (mem), &dev, &ino));
+    fail_unless (fdpass_check_stat_fd (gst_fd_memory_get_fd (mem), &dev, &ino));
 
     g_mutex_lock (&t->lock);
     fail_unless (g_hash_table_lookup_extended (t->crc_by_ino, &ino, NULL,

@@ -65,19 +65,6 @@
 
 #define WAIT_TIMEOUT_SECONDS 60
 
-static gboolean
-stat_fd (gint fd, guint64 * dev, guint64 * ino)
-{
-  struct stat st;
-
-  if (fd < 0 || fstat (fd, &st) < 0)
-    return FALSE;
-
-  *dev = st.st_dev;
-  *ino = st.st_ino;
-  return TRUE;
-}
-
 /* the child */
 
 typedef struct
@@ -90,18 +77,8 @@ typedef struct
 static void
 child_write (const gchar * line)
 {
-  gsize len = strlen (line);
-
-  while (len > 0) {
-    gssize ret = write (CHILD_RESULT_FD, line, len);
-
-    if (ret < 0 && errno == EINTR)
-      continue;
-    if (ret <= 0)
-      _exit (5);
-    line += ret;
-    len -= ret;
-  }
+  if (!fdpass_check_write_all (CHILD_RESULT_FD, line))
+    _exit (5);
 }
 
 static GstFlowReturn
@@ -133,7 +110,7 @@ child_new_sample (GstAppSink * appsink, gpointer user_data)
   mem = gst_buffer_peek_memory (buf, 0);
   is_fd = gst_is_fd_memory (mem);
   if (is_fd)
-    stat_fd (gst_fd_memory_get_fd (mem), &dev, &ino);
+    fdpass_check_stat_fd (gst_fd_memory_get_fd (mem), &dev, &ino);
 
   line = g_strdup_printf ("frame %u %" G_GUINT64_FORMAT " %08x %"
       G_GSIZE_FORMAT " %d %d %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT "\n",
@@ -302,36 +279,15 @@ static GstPadProbeReturn
 pay_src_probe (GstPad * pad, GstPadProbeInfo * info, Transfer * t)
 {
   GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
-  GstNetControlMessageMeta *meta;
   GstFdPassBufferInfo binfo;
-  GstFdPassHeader header;
-  GstMapInfo map;
-  const gint *fds = NULL;
-  gint n_fds = 0;
   guint64 dev = 0, ino = 0;
   gboolean ok;
+  gint ret;
 
-  gst_buffer_map (buf, &map, GST_MAP_READ);
-  ok = gst_fdpass_header_parse (map.data, map.size, &header, NULL);
-  if (ok && header.type != GST_FDPASS_MESSAGE_BUFFER) {
-    gst_buffer_unmap (buf, &map);
+  ret = fdpass_check_parse_frame_message (buf, &binfo, &dev, &ino);
+  if (ret < 0)
     return GST_PAD_PROBE_OK;
-  }
-  ok = ok && map.size == GST_FDPASS_HEADER_SIZE + header.payload_size;
-  ok = ok && gst_fdpass_buffer_parse (&header,
-      map.data + GST_FDPASS_HEADER_SIZE, header.payload_size, &binfo, NULL);
-  gst_buffer_unmap (buf, &map);
-
-  meta = gst_buffer_get_net_control_message_meta (buf);
-  if (ok && meta && G_IS_UNIX_FD_MESSAGE (meta->message)) {
-    GUnixFDList *list =
-        g_unix_fd_message_get_fd_list (G_UNIX_FD_MESSAGE (meta->message));
-
-    fds = g_unix_fd_list_peek_fds (list, &n_fds);
-  }
-  ok = ok && n_fds == 1 && binfo.n_fds == 1;
-  ok = ok && stat_fd (fds[0], &dev, &ino);
-  ok = ok && binfo.fds[0].dev == dev && binfo.fds[0].ino == ino;
+  ok = ret > 0;
 
   g_mutex_lock (&t->lock);
   if (ok && t->n_messages < t->sent->len) {

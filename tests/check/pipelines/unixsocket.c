@@ -110,18 +110,8 @@ typedef struct
 static void
 consumer_write (const gchar * line)
 {
-  gsize len = strlen (line);
-
-  while (len > 0) {
-    gssize ret = write (CONSUMER_RESULT_FD, line, len);
-
-    if (ret < 0 && errno == EINTR)
-      continue;
-    if (ret <= 0)
-      _exit (5);
-    line += ret;
-    len -= ret;
-  }
+  if (!fdpass_check_write_all (CONSUMER_RESULT_FD, line))
+    _exit (5);
 }
 
 static GstPadProbeReturn
