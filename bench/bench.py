@@ -1,0 +1,745 @@
+#!/usr/bin/python3
+"""Benchmark of ways to move raw video between two processes.
+
+Runs every transport back to back, interleaved, --reps times, each with a
+producer process and a consumer process (bench/node.py), and writes
+DIR/results.json, DIR/plot.png and DIR/logs/. See bench/README.md.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import select
+import shlex
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+PYTHON = "/usr/bin/python3"
+NODE = os.path.join(HERE, "node.py")
+
+# in the order of the issue; "limit-*" run in one process
+ALL_TRANSPORTS = ["unixsocket", "multisocket", "shm", "shm-copy", "tcp",
+                  "pipe", "unixfd-1.26", "shm-1.26", "limit-memcpy",
+                  "limit-videotestsrc"]
+PEER_TRANSPORTS = {"unixfd-1.26", "shm-1.26"}
+LIMITS = {"limit-memcpy", "limit-videotestsrc"}
+# receive: touches no frame data; checksum: CRC-32 of every byte; paced: a
+# live 30 fps producer and a receive consumer, for latency without queueing
+KINDS = ["receive", "checksum", "paced"]
+
+DESCRIPTIONS = {
+    "unixsocket": "fdpay ! unixsocketsink -> unixsocketsrc ! fddepay",
+    "multisocket": "fdpay ! multisocketsink -> socketsrc ! fddepay "
+                   "(socketpair)",
+    "shm": "shmsink -> shmsrc, producer writes into shmsink's memory",
+    "shm-copy": "shmsink -> shmsrc, shmsink copies each frame in "
+                "(identity drop-allocation=true)",
+    "tcp": "tcpserversink -> tcpclientsrc ! rawvideoparse, 127.0.0.1",
+    "pipe": "fdsink -> fdsrc ! rawvideoparse over a pipe (1 MiB)",
+    "unixfd-1.26": "unixfdsink -> unixfdsrc (GStreamer 1.26)",
+    "shm-1.26": "shmsink -> shmsrc (GStreamer 1.26)",
+    "limit-memcpy": "one memcpy of a frame (one process)",
+    "limit-videotestsrc": "videotestsrc ! fakesink (one process)",
+}
+
+
+def log(msg):
+    sys.stderr.write("bench: %s\n" % msg)
+    sys.stderr.flush()
+
+
+def frame_size(w, h, fmt):
+    # NV12 and I420: a full-size luma plane and two quarter-size chroma planes
+    return w * h + 2 * (((w + 1) // 2) * ((h + 1) // 2))
+
+
+def frames_for(size, args):
+    if args.smoke:
+        return args.smoke_frames
+    # about the same number of bytes per run: ~2-4 s on a slow transport
+    return max(60, min(6000, int(args.mbytes * 1e6 / size)))
+
+
+# --- environments -------------------------------------------------------------
+
+def free_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def env_122(args):
+    env = dict(os.environ)
+    env["GST_PLUGIN_PATH"] = args.plugin_path
+    env["GST_REGISTRY"] = os.path.join(args.out, "registry-1.22.bin")
+    return env
+
+
+def env_126(args):
+    """The 1.26 build in the peers dir, or None when it is unusable.
+
+    Its shared-library symlinks may have been copied as small text files
+    holding the target's name; a private directory of real symlinks fixes
+    that without touching the peers dir."""
+    root = os.path.join(args.peers, "gstreamer-1.26")
+    libdir = os.path.join(root, "lib", "x86_64-linux-gnu")
+    if not os.path.isdir(libdir):
+        return None
+    shadow = os.path.join(args.out, "peer-libs")
+    if not os.path.isdir(shadow):
+        os.makedirs(shadow)
+        for name in os.listdir(libdir):
+            path = os.path.join(libdir, name)
+            if not os.path.isfile(path) or ".so" not in name:
+                continue
+            target = path
+            if os.path.getsize(path) < 256:
+                with open(path, "rb") as f:
+                    head = f.read()
+                if not head.startswith(b"\x7fELF"):
+                    cand = os.path.join(libdir, head.decode().strip())
+                    if os.path.isfile(cand):
+                        target = cand
+            os.symlink(target, os.path.join(shadow, name))
+    env = dict(os.environ)
+    env["PATH"] = os.path.join(root, "bin") + ":" + env.get("PATH", "")
+    env["LD_LIBRARY_PATH"] = shadow
+    env["GST_PLUGIN_SYSTEM_PATH"] = os.path.join(libdir, "gstreamer-1.0")
+    env["GST_PLUGIN_PATH"] = ""
+    env["GST_PLUGIN_SCANNER"] = os.path.join(
+        root, "libexec", "gstreamer-1.0", "gst-plugin-scanner")
+    env["GST_REGISTRY"] = os.path.join(args.out, "registry-1.26.bin")
+    return env
+
+
+def check_env(env, elements):
+    code = ("import gi,sys; gi.require_version('Gst','1.0');"
+            "from gi.repository import Gst; Gst.init(None);"
+            "m=[e for e in sys.argv[1:] if not Gst.ElementFactory.find(e)];"
+            "print(Gst.version_string()); sys.exit(1 if m else 0)")
+    try:
+        r = subprocess.run([PYTHON, "-c", code] + elements, env=env,
+                           capture_output=True, text=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        return None
+    return r.stdout.strip() if r.returncode == 0 else None
+
+
+# --- one run -----------------------------------------------------------------
+
+class Proc:
+    def __init__(self, argv, env, log_path, pass_fds=(), stdin=False):
+        self.log = open(log_path, "ab")
+        self.log.write(("$ %s\n" % " ".join(shlex.quote(a) for a in argv))
+                       .encode())
+        self.log.flush()
+        self.p = subprocess.Popen(
+            argv, env=env, stdout=subprocess.PIPE, stderr=self.log,
+            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+            pass_fds=pass_fds, start_new_session=True)
+        self.rusage = None
+        self.status = None
+
+    def wait_line(self, want, timeout):
+        deadline = time.monotonic() + timeout
+        fd = self.p.stdout.fileno()
+        buf = b""
+        while time.monotonic() < deadline:
+            r, _, _ = select.select([fd], [], [], 0.05)
+            if r:
+                chunk = os.read(fd, 4096)
+                if not chunk:
+                    return False
+                buf += chunk
+                if want.encode() in buf:
+                    return True
+        return False
+
+    def wait(self, timeout):
+        """wait4() with a timeout; kills the process group at the end of it.
+        Returns True when the process exited by itself."""
+        deadline = time.monotonic() + timeout
+        while True:
+            pid, status, ru = os.wait4(self.p.pid, os.WNOHANG)
+            if pid == self.p.pid:
+                self.status, self.rusage = status, ru
+                self.p.returncode = os.waitstatus_to_exitcode(status)
+                self.log.close()
+                return True
+            if time.monotonic() > deadline:
+                self.kill()
+                pid, status, ru = os.wait4(self.p.pid, 0)
+                self.status, self.rusage = status, ru
+                self.p.returncode = os.waitstatus_to_exitcode(status)
+                self.log.close()
+                return False
+            time.sleep(0.01)
+
+    def kill(self):
+        try:
+            os.killpg(self.p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def close_stdin(self):
+        try:
+            self.p.stdin.close()
+        except (BrokenPipeError, OSError):
+            pass
+
+
+def transport_plan(t, w, h, fmt, n, d, args):
+    """Producer and consumer node.py arguments for one transport."""
+    caps = ("video/x-raw,format=%s,width=%d,height=%d,framerate=30/1"
+            % (fmt, w, h))
+    head = ("videotestsrc num-buffers=%d pattern=smpte ! capsfilter "
+            "name=stamp caps=%s" % (n, caps))
+    tail = "fakesink name=sink sync=false enable-last-sample=false"
+    parse = ("rawvideoparse width=%d height=%d format=%s framerate=30/1"
+             % (w, h, fmt.lower()))
+    path = os.path.join(d, "sock")
+    size = frame_size(w, h, fmt)
+    # shmsink stalls unless its area holds enough frames (see README.md)
+    shm_size = args.shm_frames * (size + 4096) + (1 << 20)
+    plan = {"prod": None, "cons": None, "prod_args": [], "cons_args": [],
+            "prod_fds": [], "cons_fds": [], "close": []}
+    if t == "unixsocket":
+        plan["prod"] = (head + " ! fdpay ! unixsocketsink name=sink path=%s "
+                        "slow-client-policy=block sync=false" % path)
+        plan["prod_args"] = ["--wait-clients", "sink:stats.n-clients"]
+        plan["cons"] = "unixsocketsrc path=%s ! fddepay ! %s" % (path, tail)
+    elif t == "multisocket":
+        a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        fa, fb = a.detach(), b.detach()
+        plan["close"] = [fa, fb]
+        plan["prod"] = head + " ! fdpay ! multisocketsink name=sink sync=false"
+        plan["prod_args"] = ["--add-socket-fd", str(fa)]
+        plan["prod_fds"] = [fa]
+        plan["cons"] = "socketsrc name=src ! fddepay ! %s" % tail
+        plan["cons_args"] = ["--socket-fd", str(fb)]
+        plan["cons_fds"] = [fb]
+    elif t in ("shm", "shm-copy", "shm-1.26"):
+        mid = " ! identity drop-allocation=true" if t == "shm-copy" else ""
+        plan["prod"] = (head + mid + " ! shmsink name=sink socket-path=%s "
+                        "shm-size=%d wait-for-connection=true sync=false"
+                        % (path, shm_size))
+        plan["cons"] = ("shmsrc socket-path=%s is-live=true ! %s"
+                        % (path, tail))
+    elif t == "tcp":
+        port = free_port()
+        plan["prod"] = (head + " ! tcpserversink name=sink host=127.0.0.1 "
+                        "port=%d sync=false" % port)
+        plan["prod_args"] = ["--wait-clients", "sink:num-handles"]
+        plan["cons"] = ("tcpclientsrc host=127.0.0.1 port=%d ! %s ! %s"
+                        % (port, parse, tail))
+    elif t == "pipe":
+        r, wfd = os.pipe()
+        try:
+            import fcntl
+            fcntl.fcntl(wfd, 1031, 1 << 20)  # F_SETPIPE_SZ
+        except OSError:
+            pass
+        plan["close"] = [r, wfd]
+        plan["prod"] = head + " ! fdsink fd=%d sync=false" % wfd
+        plan["prod_fds"] = [wfd]
+        plan["cons"] = ("fdsrc fd=%d blocksize=1048576 ! %s ! %s"
+                        % (r, parse, tail))
+        plan["cons_fds"] = [r]
+    elif t == "unixfd-1.26":
+        plan["prod"] = (head + " ! unixfdsink name=sink socket-path=%s "
+                        "wait-for-connection=true sync=false" % path)
+        plan["cons"] = "unixfdsrc socket-path=%s ! %s" % (path, tail)
+    elif t == "limit-videotestsrc":
+        plan["single"] = head + " ! " + tail
+    elif t == "limit-memcpy":
+        plan["memcpy"] = size
+    else:
+        raise ValueError(t)
+    return plan
+
+
+def cpu(ru):
+    return ru["utime"] + ru["stime"]
+
+
+def side_stats(rec):
+    """CPU seconds and minor faults between the first and the last frame."""
+    if not rec or rec.get("ru_first") is None or rec.get("ru_last") is None:
+        return None, None
+    return (cpu(rec["ru_last"]) - cpu(rec["ru_first"]),
+            rec["ru_last"]["minflt"] - rec["ru_first"]["minflt"])
+
+
+def percentile(sorted_vals, q):
+    if not sorted_vals:
+        return None
+    k = max(0, min(len(sorted_vals) - 1,
+                   int(round(q / 100.0 * len(sorted_vals) + 0.5)) - 1))
+    return sorted_vals[k]
+
+
+def compute(row, pres, cres, frames):
+    prod = pres.get("producer") if pres else None
+    cons = cres.get("consumer") if cres else None
+    pt = prod["times_ns"] if prod else []
+    ct = cons["times_ns"] if cons else []
+    row["frames"] = len(ct)
+    row["frames_sent"] = len(pt)
+    row["complete"] = len(ct) == frames
+    if len(ct) >= 2:
+        row["fps"] = (len(ct) - 1) / ((ct[-1] - ct[0]) / 1e9)
+    else:
+        row["fps"] = 0.0
+    if ct and len(pt) >= len(ct):
+        lat = sorted((c - p) / 1000.0 for p, c in zip(pt, ct))
+        row["lat_median_us"] = statistics.median(lat)
+        row["lat_p99_us"] = percentile(lat, 99)
+    else:
+        row["lat_median_us"] = row["lat_p99_us"] = None
+    intervals = max(1, len(ct) - 1)
+    pc, pf = side_stats(prod)
+    cc, cf = side_stats(cons)
+    if pres is cres:  # one process: count it once
+        cc = 0.0
+    if pc is not None and cc is not None:
+        row["cpu_s_per_frame"] = (pc + cc) / intervals
+    else:
+        row["cpu_s_per_frame"] = None
+    row["minflt_per_frame_producer"] = (pf / intervals
+                                        if pf is not None else None)
+    row["minflt_per_frame_consumer"] = (cf / intervals
+                                        if cf is not None else None)
+
+
+def rss_kb(proc):
+    return proc.rusage.ru_maxrss if proc and proc.rusage else None
+
+
+def total_cpu(proc):
+    if not proc or not proc.rusage:
+        return None
+    return proc.rusage.ru_utime + proc.rusage.ru_stime
+
+
+def read_json(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def run_one(t, res, kind, rep, args, envs):
+    w, h = res
+    fmt = args.format
+    size = frame_size(w, h, fmt)
+    n = frames_for(size, args)
+    if kind == "paced":
+        n = args.smoke_frames if args.smoke else args.paced_frames
+    d = tempfile.mkdtemp(prefix="run-", dir=args.tmp)
+    env = envs["1.26"] if t in PEER_TRANSPORTS else envs["1.22"]
+    logp = os.path.join(args.out, "logs", "%s-%dx%d-%s-%d.log"
+                        % (t, w, h, kind, rep))
+    row = {"transport": t, "resolution": "%dx%d" % (w, h), "format": fmt,
+           "consumer": kind, "rep": rep, "frames_asked": n,
+           "frame_bytes": size, "error": None}
+    plan = transport_plan(t, w, h, fmt, n, d, args)
+    if kind == "paced":
+        for k in ("prod", "single"):
+            if plan.get(k):
+                plan[k] = plan[k].replace("videotestsrc ",
+                                          "videotestsrc is-live=true ", 1)
+    pjson = os.path.join(d, "producer.json")
+    cjson = os.path.join(d, "consumer.json")
+    common = ["--frames", str(n), "--frame-size", str(size),
+              "--timeout", str(args.run_timeout)]
+    prod = cons = None
+    try:
+        if "memcpy" in plan or "single" in plan:
+            if "memcpy" in plan:
+                argv = [PYTHON, NODE, "memcpy", "--size", str(size),
+                        "--frames", str(n), "--out", pjson]
+            else:
+                argv = [PYTHON, NODE, "single", "--pipeline", plan["single"],
+                        "--out", pjson] + common
+                if kind == "checksum":
+                    argv.append("--checksum")
+            prod = Proc(argv, env, logp)
+            if not prod.wait(args.run_timeout + 30):
+                row["error"] = "timed out"
+            pres = read_json(pjson)
+            compute(row, pres, pres, n)
+            row["rss_peak_kb_producer"] = rss_kb(prod)
+            row["rss_peak_kb_consumer"] = None
+            row["cpu_total_s"] = total_cpu(prod)
+            return row
+
+        pargv = ([PYTHON, NODE, "producer", "--pipeline", plan["prod"],
+                  "--out", pjson] + common + plan["prod_args"])
+        prod = Proc(pargv, env, logp, pass_fds=plan["prod_fds"], stdin=True)
+        if not prod.wait_line("READY", 60):
+            row["error"] = "producer did not start"
+            return row
+        cargv = ([PYTHON, NODE, "consumer", "--pipeline", plan["cons"],
+                  "--out", cjson] + common + plan["cons_args"])
+        if kind == "checksum":
+            cargv.append("--checksum")
+        cons = Proc(cargv, env, logp, pass_fds=plan["cons_fds"])
+        for fd in plan["close"]:
+            os.close(fd)
+        plan["close"] = []
+        if not cons.wait_line("READY", 60):
+            row["error"] = "consumer did not start"
+        else:
+            prod.p.stdin.write(b"go\n")
+            prod.p.stdin.flush()
+            if not cons.wait(args.run_timeout + 10):
+                row["error"] = "consumer timed out"
+        prod.close_stdin()
+        if not prod.wait(15):
+            row["error"] = row["error"] or "producer did not stop"
+        if cons.rusage is None:
+            cons.wait(5)
+        pres, cres = read_json(pjson), read_json(cjson)
+        compute(row, pres, cres, n)
+        for side, res_ in (("producer", pres), ("consumer", cres)):
+            if res_ and res_.get("error") and not row["error"]:
+                row["error"] = "%s: %s" % (side, res_["error"])
+        if cres and cres.get("bad_sizes"):
+            row["error"] = row["error"] or (
+                "%d frames of the wrong size" % cres["bad_sizes"])
+        if not row["complete"] and not row["error"]:
+            row["error"] = "got %d of %d frames" % (row["frames"], n)
+        row["rss_peak_kb_producer"] = rss_kb(prod)
+        row["rss_peak_kb_consumer"] = rss_kb(cons)
+        pc, cc = total_cpu(prod), total_cpu(cons)
+        row["cpu_total_s"] = (pc + cc) if pc is not None and cc is not None \
+            else None
+        return row
+    finally:
+        for fd in plan["close"]:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        for p in (prod, cons):
+            if p and p.p.returncode is None:
+                p.kill()
+                p.wait(5)
+        shutil.rmtree(d, ignore_errors=True)
+
+
+# --- slow consumer ---------------------------------------------------------------
+
+def vmrss_kb(pid):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def shmem_kb():
+    """System-wide Shmem: memfd and shm pages that no process maps any
+    more (queued in a socket, say) are not in anyone's VmRSS."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("Shmem:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def run_slow(t, res, args, envs):
+    """Producer at 30 fps; the consumer is stopped (SIGSTOP) for
+    --stall seconds in the middle; the producer's RSS is sampled."""
+    w, h = res
+    fmt = args.format
+    before, after = 2.0, 2.0
+    n = int((before + args.stall + after) * 30)
+    d = tempfile.mkdtemp(prefix="slow-", dir=args.tmp)
+    env = envs["1.26"] if t in PEER_TRANSPORTS else envs["1.22"]
+    logp = os.path.join(args.out, "logs", "slow-%s-%dx%d.log" % (t, w, h))
+    plan = transport_plan(t, w, h, fmt, n, d, args)
+    # paced like a camera
+    plan["prod"] = plan["prod"].replace("videotestsrc ",
+                                        "videotestsrc is-live=true ", 1)
+    if t == "unixsocket":
+        # the default policy: a stopped client costs at most max-pending
+        plan["prod"] = plan["prod"].replace(" slow-client-policy=block", "")
+    pjson = os.path.join(d, "producer.json")
+    cjson = os.path.join(d, "consumer.json")
+    timeout = before + args.stall + after + 30
+    common = ["--frames", str(n), "--timeout", str(timeout)]
+    out = {"transport": t, "resolution": "%dx%d" % (w, h), "format": fmt,
+           "stall_s": args.stall, "samples": [], "error": None}
+    prod = cons = None
+    try:
+        prod = Proc([PYTHON, NODE, "producer", "--pipeline", plan["prod"],
+                     "--out", pjson] + common + plan["prod_args"], env, logp,
+                    pass_fds=plan["prod_fds"], stdin=True)
+        if not prod.wait_line("READY", 60):
+            out["error"] = "producer did not start"
+            return out
+        cons = Proc([PYTHON, NODE, "consumer", "--pipeline", plan["cons"],
+                     "--out", cjson] + common + plan["cons_args"], env, logp,
+                    pass_fds=plan["cons_fds"])
+        for fd in plan["close"]:
+            os.close(fd)
+        plan["close"] = []
+        if not cons.wait_line("READY", 60):
+            out["error"] = "consumer did not start"
+            return out
+        prod.p.stdin.write(b"go\n")
+        prod.p.stdin.flush()
+        t0 = time.monotonic()
+        stopped = resumed = False
+        while time.monotonic() - t0 < before + args.stall + after + 20:
+            el = time.monotonic() - t0
+            if not stopped and el >= before:
+                os.kill(cons.p.pid, signal.SIGSTOP)
+                stopped = True
+                out["stop_at_s"] = el
+            if stopped and not resumed and el >= before + args.stall:
+                os.kill(cons.p.pid, signal.SIGCONT)
+                resumed = True
+                out["resume_at_s"] = el
+            rss = vmrss_kb(prod.p.pid)
+            if rss is None:
+                break
+            out["samples"].append([round(el, 3), rss, shmem_kb()])
+            pid, status, ru = os.wait4(cons.p.pid, os.WNOHANG)
+            if pid == cons.p.pid:
+                cons.status, cons.rusage = status, ru
+                cons.p.returncode = os.waitstatus_to_exitcode(status)
+                break
+            time.sleep(0.1)
+        if cons.p.returncode is None:
+            os.kill(cons.p.pid, signal.SIGCONT)
+            cons.wait(10)
+        prod.close_stdin()
+        prod.wait(15)
+        cres = read_json(cjson)
+        out["frames_received"] = (len(cres["consumer"]["times_ns"])
+                                  if cres and cres.get("consumer") else 0)
+        out["frames_sent"] = n
+        rss = [s[1] for s in out["samples"]]
+        out["rss_before_kb"] = rss[0] if rss else None
+        out["rss_peak_kb"] = max(rss) if rss else None
+        shm = [s[2] for s in out["samples"] if s[2] is not None]
+        out["shmem_growth_kb"] = max(shm) - shm[0] if shm else None
+        return out
+    finally:
+        for fd in plan["close"]:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        for p in (prod, cons):
+            if p and p.p.returncode is None:
+                try:
+                    os.kill(p.p.pid, signal.SIGCONT)
+                except OSError:
+                    pass
+                p.kill()
+                p.wait(5)
+        shutil.rmtree(d, ignore_errors=True)
+
+
+# --- main ------------------------------------------------------------------------
+
+def machine_info():
+    info = {"uname": " ".join(platform.uname()), "cpus": os.cpu_count()}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    info["cpu_model"] = line.split(":", 1)[1].strip()
+                    break
+        with open("/proc/meminfo") as f:
+            info["mem_total"] = f.readline().split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return info
+
+
+def parse_res(s):
+    out = []
+    for item in s.split(","):
+        w, h = item.lower().split("x")
+        out.append((int(w), int(h)))
+    return out
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--smoke", action="store_true",
+                   help="a few frames per transport, 640x360, one rep, "
+                        "no slow-consumer run")
+    p.add_argument("--reps", type=int, default=3)
+    p.add_argument("--resolutions", default="640x360,1920x1080,3840x2160")
+    p.add_argument("--transports", default=",".join(ALL_TRANSPORTS))
+    p.add_argument("--consumers", default=",".join(KINDS))
+    p.add_argument("--format", default="NV12", choices=["NV12", "I420"])
+    p.add_argument("--mbytes", type=float, default=3000,
+                   help="megabytes of frames per run (sets the frame count: "
+                        "60 to 6000 frames)")
+    p.add_argument("--smoke-frames", type=int, default=10)
+    p.add_argument("--paced-frames", type=int, default=60,
+                   help="frames of a paced (30 fps) run")
+    p.add_argument("--shm-frames", type=int, default=32,
+                   help="shmsink shm-size in frames")
+    p.add_argument("--stall", type=float, default=10.0,
+                   help="seconds the consumer is stopped in the slow-consumer "
+                        "run (0 = no slow-consumer run)")
+    p.add_argument("--slow-resolution", default="1920x1080")
+    p.add_argument("--run-timeout", type=float, default=60.0)
+    p.add_argument("--out", default=None, help="result directory")
+    p.add_argument("--build", default=os.path.join(REPO, "build"),
+                   help="meson build directory (for gst/fdpass)")
+    p.add_argument("--peers", default=os.path.join(REPO, "..", "shared",
+                                                   "peers"))
+    p.add_argument("--no-plot", action="store_true")
+    args = p.parse_args()
+    # run the finally blocks (they kill the children) on SIGTERM too
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))
+
+    if args.smoke:
+        args.reps = 1
+        args.resolutions = "640x360"
+        args.stall = 0
+    if args.out is None:
+        args.out = os.path.join(REPO, "bench", "results",
+                                datetime.datetime.now().strftime(
+                                    "%Y%m%d-%H%M%S"))
+    args.out = os.path.abspath(args.out)
+    os.makedirs(os.path.join(args.out, "logs"), exist_ok=True)
+    args.tmp = tempfile.mkdtemp(prefix="gst-fdpass-bench-")
+    args.peers = os.path.abspath(args.peers)
+    args.plugin_path = os.environ.get("GST_PLUGIN_PATH") or os.path.join(
+        os.path.abspath(args.build), "gst", "fdpass")
+
+    resolutions = parse_res(args.resolutions)
+    transports = [t for t in args.transports.split(",") if t]
+    kinds = [k for k in args.consumers.split(",") if k]
+    for t in transports:
+        if t not in ALL_TRANSPORTS:
+            p.error("unknown transport %s (known: %s)"
+                    % (t, ", ".join(ALL_TRANSPORTS)))
+
+    envs = {"1.22": env_122(args), "1.26": None}
+    results = {"command": " ".join(shlex.quote(a) for a in
+                                   [os.environ.get("BENCH_COMMAND",
+                                                   sys.argv[0])]
+                                   + sys.argv[1:]),
+               "started": datetime.datetime.now().isoformat(timespec="seconds"),
+               "machine": machine_info(), "format": args.format,
+               "reps": args.reps, "transports": {}, "skipped": {},
+               "runs": [], "slow_consumer": []}
+    v = check_env(envs["1.22"], ["fdpay", "fddepay", "unixsocketsink",
+                                 "shmsink", "tcpserversink", "rawvideoparse"])
+    if v is None:
+        log("GStreamer or the fdpass plugin is missing (GST_PLUGIN_PATH=%s)"
+            % args.plugin_path)
+        return 1
+    results["gstreamer"] = {"1.22": v}
+    if any(t in PEER_TRANSPORTS for t in transports):
+        envs["1.26"] = env_126(args)
+        v = check_env(envs["1.26"], ["unixfdsink", "shmsink"]) \
+            if envs["1.26"] else None
+        if v is None:
+            for t in PEER_TRANSPORTS:
+                if t in transports:
+                    transports.remove(t)
+                    results["skipped"][t] = ("no usable GStreamer 1.26 build "
+                                             "in %s" % args.peers)
+                    log("skipping %s: %s" % (t, results["skipped"][t]))
+        else:
+            results["gstreamer"]["1.26"] = v
+    for t in transports:
+        results["transports"][t] = DESCRIPTIONS[t]
+
+    out_json = os.path.join(args.out, "results.json")
+
+    def save():
+        tmp = out_json + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(results, f, indent=1)
+        os.rename(tmp, out_json)
+
+    def kinds_for(t):
+        # a memcpy reads every byte already: one kind
+        return ["copy"] if t == "limit-memcpy" else kinds
+
+    total = args.reps * len(resolutions) * sum(len(kinds_for(t))
+                                               for t in transports)
+    done = 0
+    started = time.monotonic()
+    try:
+        for rep in range(args.reps):
+            # rotate the order each repetition, so that no transport always
+            # runs right after the same one
+            order = transports[rep % len(transports):] + \
+                transports[:rep % len(transports)]
+            for res in resolutions:
+                for t in order:
+                    for kind in kinds_for(t):
+                        done += 1
+                        row = run_one(t, res, kind, rep, args, envs)
+                        results["runs"].append(row)
+                        save()
+                        log("[%d/%d %.0fs] %-18s %-9s %-8s rep %d: %s"
+                            % (done, total, time.monotonic() - started, t,
+                               row["resolution"], kind, rep,
+                               row["error"] or "%.1f fps, %s us median"
+                               % (row["fps"], "%.0f" % row["lat_median_us"]
+                                  if row["lat_median_us"] is not None
+                                  else "-")))
+        if args.stall > 0:
+            res = parse_res(args.slow_resolution)[0]
+            for t in transports:
+                if t in LIMITS:
+                    continue
+                log("slow consumer: %s" % t)
+                results["slow_consumer"].append(run_slow(t, res, args, envs))
+                save()
+    finally:
+        results["finished"] = datetime.datetime.now().isoformat(
+            timespec="seconds")
+        save()
+        shutil.rmtree(args.tmp, ignore_errors=True)
+
+    if not args.no_plot:
+        r = subprocess.run([PYTHON, os.path.join(HERE, "plot.py"), out_json,
+                            os.path.join(args.out, "plot.png")],
+                           timeout=300)
+        if r.returncode != 0:
+            log("no plot (is python3-matplotlib installed?)")
+    log("results in %s" % out_json)
+    failed = [r for r in results["runs"] if r["error"]]
+    for r in failed:
+        log("FAILED %s %s %s rep %d: %s" % (r["transport"], r["resolution"],
+                                            r["consumer"], r["rep"],
+                                            r["error"]))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
