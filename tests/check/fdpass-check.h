@@ -180,4 +180,30 @@ fdpass_check_parse_frame_message (GstBuffer * buf, GstFdPassBufferInfo * info,
   return ok ? 1 : 0;
 }
 
+/* The first error message on the bus of @pipeline, described in a newly
+ * allocated string, or NULL when there is none. */
+static inline gchar *
+fdpass_check_pop_bus_error (GstElement * pipeline)
+{
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GstMessage *msg;
+  gchar *ret = NULL;
+
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  if (msg) {
+    GError *err = NULL;
+    gchar *dbg = NULL;
+
+    gst_message_parse_error (msg, &err, &dbg);
+    ret = g_strdup_printf ("error from %s: %s (%s)",
+        GST_MESSAGE_SRC_NAME (msg), err->message, GST_STR_NULL (dbg));
+    g_error_free (err);
+    g_free (dbg);
+    gst_message_unref (msg);
+  }
+  gst_object_unref (bus);
+
+  return ret;
+}
+
 #endif /* __FDPASS_CHECK_H__ */

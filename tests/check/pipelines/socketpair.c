@@ -438,19 +438,9 @@ close_socket (GSocket * socket)
 static void
 assert_no_error (GstElement * pipeline)
 {
-  GstBus *bus = gst_element_get_bus (pipeline);
-  GstMessage *msg;
+  gchar *err = fdpass_check_pop_bus_error (pipeline);
 
-  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  if (msg) {
-    GError *err = NULL;
-    gchar *dbg = NULL;
-
-    gst_message_parse_error (msg, &err, &dbg);
-    fail ("error from %s: %s (%s)", GST_MESSAGE_SRC_NAME (msg), err->message,
-        GST_STR_NULL (dbg));
-  }
-  gst_object_unref (bus);
+  fail_if (err != NULL, "%s", err);
 }
 
 static void

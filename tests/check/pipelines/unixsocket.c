@@ -394,19 +394,9 @@ producer_play (Producer * p)
 static void
 producer_assert_no_error (Producer * p)
 {
-  GstBus *bus = gst_element_get_bus (p->pipeline);
-  GstMessage *msg;
+  gchar *err = fdpass_check_pop_bus_error (p->pipeline);
 
-  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  if (msg) {
-    GError *err = NULL;
-    gchar *dbg = NULL;
-
-    gst_message_parse_error (msg, &err, &dbg);
-    fail ("error from %s: %s (%s)", GST_MESSAGE_SRC_NAME (msg), err->message,
-        GST_STR_NULL (dbg));
-  }
-  gst_object_unref (bus);
+  fail_if (err != NULL, "%s", err);
 }
 
 /* Takes the producer to NULL: the sink closes every connection. */
