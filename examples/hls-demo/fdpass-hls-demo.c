@@ -169,6 +169,25 @@ count_open_fds (void)
   return n - 1;
 }
 
+/* The open fd count once GLib's helper threads have closed what they were
+ * closing (the pipe of a child that just exited, say): the same count twice
+ * in a row, 20 ms apart. */
+static gint
+count_settled_fds (void)
+{
+  gint prev = count_open_fds (), n = prev, i;
+
+  for (i = 0; i < 50; i++) {
+    g_usleep (20 * 1000);
+    n = count_open_fds ();
+    if (n == prev)
+      break;
+    prev = n;
+  }
+
+  return n;
+}
+
 static void
 json_append_string (GString * s, const gchar * str)
 {
@@ -2180,13 +2199,13 @@ main (int argc, char *argv[])
 
   if (opt_report_fds)
     warm_up ();
-  fds_start = count_open_fds ();
+  fds_start = opt_report_fds ? count_settled_fds () : count_open_fds ();
   if (opt_report_fds)
     g_printerr (PROGRAM_NAME ": open fds at start: %d\n", fds_start);
 
   ret = run (argc > 1 ? argv[1] : NULL);
 
-  fds_end = count_open_fds ();
+  fds_end = opt_report_fds ? count_settled_fds () : count_open_fds ();
   if (opt_report_fds)
     g_printerr (PROGRAM_NAME ": open fds at end: %d\n", fds_end);
 
