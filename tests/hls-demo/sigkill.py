@@ -44,8 +44,17 @@ def main():
                     pids.append(int(m.group(1)))
                     (restarted if len(pids) > 1 else started).set()
 
+        out_chunks = []
+
+        def read_stdout():
+            out_chunks.append(proc.stdout.read())
+
+        # one reader per pipe: communicate() would read stderr too and take
+        # lines from under read_stderr()
         reader = threading.Thread(target=read_stderr)
         reader.start()
+        out_reader = threading.Thread(target=read_stdout)
+        out_reader.start()
         failures = []
         killed = None
         if not started.wait(30):
@@ -58,12 +67,14 @@ def main():
             if not restarted.wait(15):
                 failures.append("the analyzer was not restarted")
         try:
-            out, _ = proc.communicate(timeout=80)
+            proc.wait(timeout=80)
         except subprocess.TimeoutExpired:
             proc.kill()
-            out, _ = proc.communicate()
+            proc.wait()
             failures.append("the demo did not finish")
         reader.join()
+        out_reader.join()
+        out = "".join(out_chunks)
         sys.stdout.write(out)
         err = "".join(err_lines)
 
