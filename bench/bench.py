@@ -63,6 +63,11 @@ def frame_size(w, h, fmt):
     return w * h + 2 * (((w + 1) // 2) * ((h + 1) // 2))
 
 
+def warm_frames(n):
+    """Frames (from 0) before the steady state: a quarter of the run."""
+    return max(1, n // 4)
+
+
 def frames_for(size, args):
     if args.smoke:
         return args.smoke_frames
@@ -216,18 +221,21 @@ def transport_plan(t, w, h, fmt, n, d, args):
     plan = {"prod": None, "cons": None, "prod_args": [], "cons_args": [],
             "prod_fds": [], "cons_fds": [], "close": []}
     if t == "unixsocket":
-        plan["prod"] = (head + " ! fdpay ! unixsocketsink name=sink path=%s "
+        plan["prod"] = (head + " ! fdpay name=pay ! unixsocketsink name=sink "
+                        "path=%s "
                         "slow-client-policy=block sync=false" % path)
         plan["prod_args"] = ["--wait-clients", "sink:stats.n-clients"]
-        plan["cons"] = "unixsocketsrc path=%s ! fddepay ! %s" % (path, tail)
+        plan["cons"] = ("unixsocketsrc path=%s ! fddepay name=depay ! %s"
+                        % (path, tail))
     elif t == "multisocket":
         a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         fa, fb = a.detach(), b.detach()
         plan["close"] = [fa, fb]
-        plan["prod"] = head + " ! fdpay ! multisocketsink name=sink sync=false"
+        plan["prod"] = (head + " ! fdpay name=pay ! multisocketsink name=sink "
+                        "sync=false")
         plan["prod_args"] = ["--add-socket-fd", str(fa)]
         plan["prod_fds"] = [fa]
-        plan["cons"] = "socketsrc name=src ! fddepay ! %s" % tail
+        plan["cons"] = "socketsrc name=src ! fddepay name=depay ! %s" % tail
         plan["cons_args"] = ["--socket-fd", str(fb)]
         plan["cons_fds"] = [fb]
     elif t in ("shm", "shm-copy", "shm-1.26"):
@@ -275,11 +283,12 @@ def cpu(ru):
 
 
 def side_stats(rec):
-    """CPU seconds and minor faults between the first and the last frame."""
-    if not rec or rec.get("ru_first") is None or rec.get("ru_last") is None:
+    """CPU seconds and minor faults of one process in the steady state:
+    from its warm-th frame to its last."""
+    if not rec or rec.get("ru_warm") is None or rec.get("ru_last") is None:
         return None, None
-    return (cpu(rec["ru_last"]) - cpu(rec["ru_first"]),
-            rec["ru_last"]["minflt"] - rec["ru_first"]["minflt"])
+    return (cpu(rec["ru_last"]) - cpu(rec["ru_warm"]),
+            rec["ru_last"]["minflt"] - rec["ru_warm"]["minflt"])
 
 
 def percentile(sorted_vals, q):
@@ -290,25 +299,42 @@ def percentile(sorted_vals, q):
     return sorted_vals[k]
 
 
+def stat_growth(res, key, frames):
+    """How much an element statistic grew per frame in the steady state."""
+    if not res or not res.get("stats_warm") or not res.get("stats_end"):
+        return None
+    a, b = res["stats_warm"].get(key), res["stats_end"].get(key)
+    if a is None or b is None or frames <= 0:
+        return None
+    return (b - a) / frames
+
+
 def compute(row, pres, cres, frames):
+    """Everything per frame is taken over the steady state: the frames
+    after the warm-th one (a quarter of the run), so that pools and caches
+    filling up at the start do not count as per-frame costs."""
     prod = pres.get("producer") if pres else None
     cons = cres.get("consumer") if cres else None
     pt = prod["times_ns"] if prod else []
     ct = cons["times_ns"] if cons else []
+    warm = cons.get("warm", 0) if cons else 0
     row["frames"] = len(ct)
     row["frames_sent"] = len(pt)
+    row["warm_frames"] = warm
     row["complete"] = len(ct) == frames
-    if len(ct) >= 2:
-        row["fps"] = (len(ct) - 1) / ((ct[-1] - ct[0]) / 1e9)
+    st = ct[warm:]
+    if len(st) >= 2:
+        row["fps"] = (len(st) - 1) / ((st[-1] - st[0]) / 1e9)
     else:
         row["fps"] = 0.0
     if ct and len(pt) >= len(ct):
-        lat = sorted((c - p) / 1000.0 for p, c in zip(pt, ct))
-        row["lat_median_us"] = statistics.median(lat)
+        lat = sorted((c - p) / 1000.0 for p, c in
+                     list(zip(pt, ct))[warm:])
+        row["lat_median_us"] = statistics.median(lat) if lat else None
         row["lat_p99_us"] = percentile(lat, 99)
     else:
         row["lat_median_us"] = row["lat_p99_us"] = None
-    intervals = max(1, len(ct) - 1)
+    intervals = max(1, len(st) - 1)
     pc, pf = side_stats(prod)
     cc, cf = side_stats(cons)
     if pres is cres:  # one process: count it once
@@ -321,6 +347,13 @@ def compute(row, pres, cres, frames):
                                         if pf is not None else None)
     row["minflt_per_frame_consumer"] = (cf / intervals
                                         if cf is not None else None)
+    # new memfds (sender) and new mappings (receiver) per frame, where the
+    # elements count them (fdpay, fddepay)
+    steady = max(0, frames - warm - 1)
+    row["memfds_per_frame"] = stat_growth(pres, "pay.memfds-created", steady)
+    row["mappings_per_frame"] = stat_growth(cres, "depay.mappings-created",
+                                            steady)
+    row["copies_per_frame"] = stat_growth(pres, "pay.copies", steady)
 
 
 def rss_kb(proc):
@@ -364,13 +397,15 @@ def run_one(t, res, kind, rep, args, envs):
     pjson = os.path.join(d, "producer.json")
     cjson = os.path.join(d, "consumer.json")
     common = ["--frames", str(n), "--frame-size", str(size),
+              "--warm", str(warm_frames(n)), "--probe-lib", args.probe_lib,
               "--timeout", str(args.run_timeout)]
     prod = cons = None
     try:
         if "memcpy" in plan or "single" in plan:
             if "memcpy" in plan:
                 argv = [PYTHON, NODE, "memcpy", "--size", str(size),
-                        "--frames", str(n), "--out", pjson]
+                        "--frames", str(n), "--warm", str(warm_frames(n)),
+                        "--out", pjson]
             else:
                 argv = [PYTHON, NODE, "single", "--pipeline", plan["single"],
                         "--out", pjson] + common
@@ -487,7 +522,8 @@ def run_slow(t, res, args, envs):
     pjson = os.path.join(d, "producer.json")
     cjson = os.path.join(d, "consumer.json")
     timeout = before + args.stall + after + 30
-    common = ["--frames", str(n), "--timeout", str(timeout)]
+    common = ["--frames", str(n), "--timeout", str(timeout),
+              "--probe-lib", args.probe_lib]
     out = {"transport": t, "resolution": "%dx%d" % (w, h), "format": fmt,
            "stall_s": args.stall, "samples": [], "error": None}
     prod = cons = None
@@ -635,6 +671,12 @@ def main():
     args.peers = os.path.abspath(args.peers)
     args.plugin_path = os.environ.get("GST_PLUGIN_PATH") or os.path.join(
         os.path.abspath(args.build), "gst", "fdpass")
+    args.probe_lib = os.path.join(os.path.abspath(args.build), "bench",
+                                  "libfdpassbench.so")
+    if not os.path.exists(args.probe_lib):
+        log("%s is missing: build the project with meson first "
+            "(bench/run does)" % args.probe_lib)
+        return 1
 
     resolutions = parse_res(args.resolutions)
     transports = [t for t in args.transports.split(",") if t]

@@ -13,9 +13,15 @@
 #   single    producer and consumer probes in one pipeline, one process.
 #   memcpy    no GStreamer: copies a frame --frames times (the copy limit).
 #
-# Each role writes a JSON file (--out) with the per-frame CLOCK_MONOTONIC
-# times and getrusage(RUSAGE_SELF) taken at its first and at its last frame,
-# so that start-up and tear-down are not counted against the frames.
+# The probes are C (bench/probe.c, libfdpassbench.so in the build directory,
+# --probe-lib): no Python runs on the path of a frame. Each role writes a
+# JSON file (--out) with the per-frame CLOCK_MONOTONIC times and
+# getrusage(RUSAGE_SELF) taken at its first frame, at its --warm-th frame
+# (the start of the steady state) and at its last frame, so that start-up,
+# warm-up and tear-down can be kept apart from the steady state. Element
+# statistics that tell whether a transport makes new files or mappings per
+# frame (fdpay's memfds-created, fddepay's mappings-created) are read when
+# the warm-th frame passes and at the end.
 #
 # Needs /usr/bin/python3 with PyGObject (python3-gi) and the Gst typelib.
 
@@ -27,7 +33,6 @@ import resource
 import sys
 import threading
 import time
-import zlib
 
 
 def now_ns():
@@ -38,72 +43,100 @@ def rusage():
     ru = resource.getrusage(resource.RUSAGE_SELF)
     return {"utime": ru.ru_utime, "stime": ru.ru_stime,
             "minflt": ru.ru_minflt, "majflt": ru.ru_majflt,
-            "maxrss_kb": ru.ru_maxrss}
+            "nvcsw": ru.ru_nvcsw, "nivcsw": ru.ru_nivcsw}
+
+
+def usage_dict(vals):
+    keys = ("utime", "stime", "minflt", "majflt", "nvcsw", "nivcsw")
+    return dict(zip(keys, vals))
 
 
 class Recorder:
-    """Per-frame times plus rusage at the first and the last frame."""
+    """Per-frame times plus rusage at the first, the warm-th and the last
+    frame, timed in Python (the memcpy limit only)."""
 
-    def __init__(self, frames):
+    def __init__(self, frames, warm):
         self.frames = frames
+        self.warm = warm
         self.times = []
-        self.first = None
-        self.last = None
+        self.ru = {}
 
     def mark(self):
-        t = now_ns()
-        self.times.append(t)
+        self.times.append(now_ns())
         n = len(self.times)
         if n == 1:
-            self.first = rusage()
+            self.ru["ru_first"] = rusage()
+        if n == self.warm + 1:
+            self.ru["ru_warm"] = rusage()
         if n == self.frames:
-            self.last = rusage()
-        return n
+            self.ru["ru_last"] = rusage()
 
     def result(self):
-        if self.last is None and self.times:
-            self.last = rusage()
-        return {"times_ns": self.times, "ru_first": self.first,
-                "ru_last": self.last}
+        out = {"times_ns": self.times, "warm": self.warm}
+        out.update(self.ru)
+        return out
 
 
-# --- reading every byte without a copy ------------------------------------
-# Without gst-python's overrides (not in Debian 12's python3-gi), gi's
-# Gst.Buffer.map() returns the data as a bytes copy, which would add a memcpy
-# to the consumer. Map through libgstreamer with ctypes instead: hash() of a
-# gi boxed wrapper is the address of the GstBuffer.
+class Probe:
+    """A probe of bench/probe.c on a pad. hash() of a PyGObject wrapper is
+    the address of its GObject."""
 
-class GstMapInfo(ctypes.Structure):
-    _fields_ = [("memory", ctypes.c_void_p), ("flags", ctypes.c_int),
-                ("data", ctypes.c_void_p), ("size", ctypes.c_size_t),
-                ("maxsize", ctypes.c_size_t),
-                ("user_data", ctypes.c_void_p * 4),
-                ("_gst_reserved", ctypes.c_void_p * 4)]
+    lib = None
 
+    @classmethod
+    def load(cls, path):
+        lib = ctypes.CDLL(path)
+        vp, u, i = ctypes.c_void_p, ctypes.c_uint, ctypes.c_int
+        lib.fdpass_bench_probe_new.argtypes = [vp, vp, u, u, i,
+                                               ctypes.c_uint64, i]
+        lib.fdpass_bench_probe_new.restype = vp
+        lib.fdpass_bench_probe_open.argtypes = [vp]
+        lib.fdpass_bench_probe_open.restype = None
+        lib.fdpass_bench_probe_count.argtypes = [vp]
+        lib.fdpass_bench_probe_count.restype = u
+        lib.fdpass_bench_probe_times.argtypes = [
+            vp, ctypes.POINTER(ctypes.c_uint64)]
+        lib.fdpass_bench_probe_times.restype = u
+        lib.fdpass_bench_probe_usage.argtypes = [
+            vp, i, ctypes.POINTER(ctypes.c_double)]
+        lib.fdpass_bench_probe_usage.restype = i
+        lib.fdpass_bench_probe_crc.argtypes = [vp]
+        lib.fdpass_bench_probe_crc.restype = ctypes.c_uint32
+        lib.fdpass_bench_probe_bad_sizes.argtypes = [vp]
+        lib.fdpass_bench_probe_bad_sizes.restype = u
+        cls.lib = lib
 
-_libgst = None
+    def __init__(self, element, pad, frames, warm, checksum=False,
+                 frame_size=0, gated=False):
+        self.frames = frames
+        self.warm = warm
+        self.ptr = self.lib.fdpass_bench_probe_new(
+            hash(element), hash(pad), frames, warm, int(checksum),
+            frame_size, int(gated))
 
+    def open(self):
+        self.lib.fdpass_bench_probe_open(self.ptr)
 
-def crc32_buffer(buf, crc):
-    global _libgst
-    if _libgst is None:
-        _libgst = ctypes.CDLL("libgstreamer-1.0.so.0")
-        _libgst.gst_buffer_map.argtypes = [ctypes.c_void_p,
-                                           ctypes.POINTER(GstMapInfo),
-                                           ctypes.c_int]
-        _libgst.gst_buffer_map.restype = ctypes.c_int
-        _libgst.gst_buffer_unmap.argtypes = [ctypes.c_void_p,
-                                             ctypes.POINTER(GstMapInfo)]
-    info = GstMapInfo()
-    ptr = hash(buf)
-    if not _libgst.gst_buffer_map(ptr, ctypes.byref(info), 1):  # GST_MAP_READ
-        raise RuntimeError("cannot map a buffer")
-    try:
-        data = (ctypes.c_char * info.size).from_address(info.data)
-        crc = zlib.crc32(memoryview(data), crc)
-    finally:
-        _libgst.gst_buffer_unmap(ptr, ctypes.byref(info))
-    return crc
+    def count(self):
+        return self.lib.fdpass_bench_probe_count(self.ptr)
+
+    def crc(self):
+        return self.lib.fdpass_bench_probe_crc(self.ptr)
+
+    def bad_sizes(self):
+        return self.lib.fdpass_bench_probe_bad_sizes(self.ptr)
+
+    def result(self):
+        arr = (ctypes.c_uint64 * self.frames)()
+        n = self.lib.fdpass_bench_probe_times(self.ptr, arr)
+        out = {"times_ns": list(arr[:n]), "warm": self.warm}
+        vals = (ctypes.c_double * 6)()
+        for which, key in ((0, "ru_first"), (1, "ru_warm"), (2, "ru_last")):
+            if self.lib.fdpass_bench_probe_usage(self.ptr, which, vals):
+                out[key] = usage_dict(vals)
+        if "ru_last" not in out and n:
+            out["ru_last"] = rusage()
+        return out
 
 
 def write_json(path, obj):
@@ -130,8 +163,8 @@ def run_memcpy(args):
     dst = [bytearray(args.size) for _ in range(ring)]
     for d in dst:
         d[:] = src[0]  # fault the pages in before measuring
-    push = Recorder(args.frames)
-    arrive = Recorder(args.frames)
+    push = Recorder(args.frames, args.warm)
+    arrive = Recorder(args.frames, args.warm)
     for i in range(args.frames):
         push.mark()
         dst[i % ring][:] = src[i % ring]
@@ -143,6 +176,26 @@ def run_memcpy(args):
 
 # --- GStreamer roles -------------------------------------------------------
 
+# element name -> statistics fields worth recording at the warm-th frame
+# and at the end (whether files or mappings are made per frame)
+STATS = {"pay": ("memfds-created", "memfds-reused", "copies"),
+         "depay": ("mappings-created", "mappings-reused")}
+
+
+def read_stats(pipeline):
+    out = {}
+    for name, fields in STATS.items():
+        elem = pipeline.get_by_name(name)
+        if elem is None:
+            continue
+        st = elem.get_property("stats")
+        for field in fields:
+            ok, val = st.get_uint64(field)
+            if ok:
+                out["%s.%s" % (name, field)] = val
+    return out
+
+
 def run_pipeline(args):
     import gi
     gi.require_version("Gst", "1.0")
@@ -150,15 +203,14 @@ def run_pipeline(args):
     from gi.repository import Gio, GLib, Gst
 
     Gst.init(None)
+    Probe.load(args.probe_lib)
     pipeline = Gst.parse_launch(args.pipeline)
     loop = GLib.MainLoop()
-    state = {"rc": 0, "error": None, "eos": False, "bad_sizes": 0,
-             "crc": 0, "done": False}
-    go = threading.Event()
+    state = {"rc": 0, "error": None, "eos": False, "done": False,
+             "stats_warm": None}
     producing = args.role in ("producer", "single")
     consuming = args.role in ("consumer", "single")
-    push = Recorder(args.frames)
-    arrive = Recorder(args.frames)
+    push = arrive = None
 
     # sockets handed over by bench.py (multisocketsink / socketsrc)
     if args.add_socket_fd is not None:
@@ -169,34 +221,15 @@ def run_pipeline(args):
         src = pipeline.get_by_name("src")
         src.set_property("socket", Gio.Socket.new_from_fd(args.socket_fd))
 
-    def on_push(pad, info):
-        if not go.is_set():
-            go.wait(args.timeout)
-        push.mark()
-        return Gst.PadProbeReturn.OK
-
-    def on_arrive(pad, info):
-        if state["done"]:
-            return Gst.PadProbeReturn.DROP
-        n = arrive.mark()
-        buf = info.get_buffer()
-        if args.frame_size and buf.get_size() != args.frame_size:
-            state["bad_sizes"] += 1
-        if args.checksum:
-            state["crc"] = crc32_buffer(buf, state["crc"])
-        if n >= args.frames and args.role == "consumer":
-            state["done"] = True
-            GLib.idle_add(loop.quit)
-        return Gst.PadProbeReturn.OK
-
     if producing:
         stamp = pipeline.get_by_name("stamp")
-        stamp.get_static_pad("src").add_probe(Gst.PadProbeType.BUFFER,
-                                              on_push)
+        push = Probe(stamp, stamp.get_static_pad("src"), args.frames,
+                     args.warm, gated=args.role == "producer")
     if consuming:
         sink = pipeline.get_by_name("sink")
-        sink.get_static_pad("sink").add_probe(Gst.PadProbeType.BUFFER,
-                                              on_arrive)
+        arrive = Probe(sink, sink.get_static_pad("sink"), args.frames,
+                       args.warm, checksum=args.checksum,
+                       frame_size=args.frame_size)
 
     def on_message(bus, msg):
         if msg.type == Gst.MessageType.ERROR:
@@ -210,6 +243,15 @@ def run_pipeline(args):
         elif msg.type == Gst.MessageType.EOS:
             state["eos"] = True
             if args.role != "producer":
+                loop.quit()
+        elif msg.type == Gst.MessageType.APPLICATION:
+            name = msg.get_structure().get_name()
+            if name == "fdpass-bench-warm" and state["stats_warm"] is None:
+                state["stats_warm"] = read_stats(pipeline)
+            elif (name == "fdpass-bench-done" and consuming
+                  and msg.src == pipeline.get_by_name("sink")
+                  and args.role == "consumer"):
+                state["done"] = True
                 loop.quit()
         return True
 
@@ -238,14 +280,12 @@ def run_pipeline(args):
                 deadline = time.monotonic() + args.timeout
                 while not clients_ready() and time.monotonic() < deadline:
                     time.sleep(0.01)
-                go.set()
-        go.set()
+                push.open()
+        push.open()
         GLib.idle_add(loop.quit)
 
     if args.role == "producer":
         threading.Thread(target=read_stdin, daemon=True).start()
-    else:
-        go.set()
 
     if args.role == "consumer":
         # a consumer that got fewer frames than asked for ends here
@@ -256,14 +296,14 @@ def run_pipeline(args):
         idle = {"checks": 0, "seen": 0}
 
         def check_stall():
-            t = arrive.times
-            if len(t) != idle["seen"]:
-                idle["seen"], idle["checks"] = len(t), 0
-            elif t:
+            n = arrive.count()
+            if n != idle["seen"]:
+                idle["seen"], idle["checks"] = n, 0
+            elif n:
                 idle["checks"] += 1
             if idle["checks"] * 0.25 > args.stall_timeout:
                 state["error"] = ("stalled: no frame for %.0f s after %d"
-                                  % (args.stall_timeout, len(t)))
+                                  % (args.stall_timeout, n))
                 sys.stderr.write("node consumer: %s\n" % state["error"])
                 state["done"] = True
                 loop.quit()
@@ -279,15 +319,18 @@ def run_pipeline(args):
         say("READY")
         loop.run()
 
+    stats_end = read_stats(pipeline)
     pipeline.set_state(Gst.State.NULL)
     out = {"role": args.role, "error": state["error"], "eos": state["eos"],
-           "bad_sizes": state["bad_sizes"], "ru_end": rusage()}
+           "ru_end": rusage(), "stats_warm": state["stats_warm"],
+           "stats_end": stats_end}
     if producing:
         out["producer"] = push.result()
     if consuming:
         out["consumer"] = arrive.result()
+        out["bad_sizes"] = arrive.bad_sizes()
         if args.checksum:
-            out["crc32"] = "%08x" % state["crc"]
+            out["crc32"] = "%08x" % arrive.crc()
     write_json(args.out, out)
     return state["rc"]
 
@@ -298,11 +341,14 @@ def main():
                                     "memcpy"])
     p.add_argument("--pipeline", help="gst-launch description")
     p.add_argument("--frames", type=int, required=True)
+    p.add_argument("--warm", type=int, default=0,
+                   help="frames (counted from 0) before the steady state")
     p.add_argument("--frame-size", type=int, default=0,
                    help="expected bytes per frame (counted if different)")
     p.add_argument("--size", type=int, default=0, help="memcpy: bytes")
     p.add_argument("--checksum", action="store_true",
                    help="consumer: CRC-32 every byte of every frame")
+    p.add_argument("--probe-lib", help="path of libfdpassbench.so")
     p.add_argument("--add-socket-fd", type=int,
                    help="emit 'add' on the element 'sink' with this fd")
     p.add_argument("--socket-fd", type=int,
@@ -316,6 +362,8 @@ def main():
     args = p.parse_args()
     if args.role == "memcpy":
         return run_memcpy(args)
+    if not args.probe_lib:
+        p.error("--probe-lib is needed for the pipeline roles")
     return run_pipeline(args)
 
 

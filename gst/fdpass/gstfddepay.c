@@ -266,6 +266,26 @@ gst_fd_depay_lookup_mapping (GstFdDepay * self, const struct stat *st,
   return NULL;
 }
 
+/* Whether we keep a mapping of the file @st describes. Such a file was
+ * sealed against shrinking when we mapped it, and seals cannot be removed:
+ * it need not be checked again. The mapping keeps the file, so its inode
+ * number cannot have been reused for another one. */
+static gboolean
+gst_fd_depay_has_mapping (GstFdDepay * self, const struct stat *st)
+{
+  GList *l;
+
+  for (l = self->mappings.head; l; l = l->next) {
+    GstFdDepayMapping *mapping = l->data;
+
+    if (mapping->dev == (guint64) st->st_dev &&
+        mapping->ino == (guint64) st->st_ino)
+      return TRUE;
+  }
+
+  return FALSE;
+}
+
 static void
 gst_fd_depay_add_mapping (GstFdDepay * self, const struct stat *st,
     GstMemory * mem)
@@ -473,6 +493,10 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
   for (i = 0; i < info->n_fds; i++)
     fds[i] = -1;
 
+  /* a sender that reads releases reuses its memfds: keep their mappings */
+  recycling = self->release_channel &&
+      (self->sender_features & GST_FDPASS_FEATURE_RELEASE);
+
   for (i = 0; i < info->n_memories; i++) {
     const GstFdPassMemInfo *mem = &info->memories[i];
 
@@ -517,7 +541,8 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
         goto error;
       }
       size = st->st_size;
-      sealed[i] = file_is_sealed (fds[i]);
+      sealed[i] = (recycling && gst_fd_depay_has_mapping (self, st)) ||
+          file_is_sealed (fds[i]);
     }
 
     if (size < needed[i]) {
@@ -531,10 +556,6 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
     }
     sizes[i] = size;
   }
-
-  /* a sender that reads releases reuses its memfds: keep their mappings */
-  recycling = self->release_channel &&
-      (self->sender_features & GST_FDPASS_FEATURE_RELEASE);
 
   /* when the sender reads releases, tell it once every memory of this
    * message is freed, by whoever frees it last */

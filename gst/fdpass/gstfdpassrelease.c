@@ -47,6 +47,11 @@ struct _GstFdPassReleaseChannel
   GArray *ids;
   gboolean closed;
   gint event_fd;
+  /* the event fd was written and not yet read */
+  gboolean signalled;
+  /* the owner may be waiting for the event fd: between _take() and
+   * _woke() */
+  gboolean waiting;
 };
 
 G_DEFINE_TYPE (GstFdPassReleaseChannel, gst_fdpass_release_channel,
@@ -122,15 +127,36 @@ gst_fdpass_release_channel_release (GstFdPassReleaseChannel * channel,
   g_mutex_lock (&channel->lock);
   if (!channel->closed) {
     g_array_append_val (channel->ids, id);
-    /* the first pending id wakes the owner; it takes them all at once */
-    if (channel->ids->len == 1 && channel->event_fd >= 0) {
+    /* the owner takes all pending ids at once: one wakeup is enough, and
+     * none while it is busy, since it takes them before it waits again */
+    if (channel->waiting && !channel->signalled && channel->event_fd >= 0) {
       guint64 one = 1;
 
       if (write (channel->event_fd, &one, sizeof (one)) < 0 && errno != EAGAIN)
         g_warning ("could not signal the release channel: %s",
             g_strerror (errno));
+      channel->signalled = TRUE;
     }
   }
+  g_mutex_unlock (&channel->lock);
+}
+
+/**
+ * gst_fdpass_release_channel_woke:
+ *
+ * The owner stopped waiting for the fd. It calls
+ * gst_fdpass_release_channel_take() again before it waits next, so until
+ * then releases need not write to the fd: the common case of a sink that
+ * frees each buffer in the source's own streaming thread costs no
+ * syscall.
+ */
+void
+gst_fdpass_release_channel_woke (GstFdPassReleaseChannel * channel)
+{
+  g_return_if_fail (GST_IS_FDPASS_RELEASE_CHANNEL (channel));
+
+  g_mutex_lock (&channel->lock);
+  channel->waiting = FALSE;
   g_mutex_unlock (&channel->lock);
 }
 
@@ -140,7 +166,9 @@ gst_fdpass_release_channel_release (GstFdPassReleaseChannel * channel,
  *     with g_free()
  * @n_ids: (out): number of ids
  *
- * Takes every queued id and acknowledges the wakeup.
+ * Takes every queued id and acknowledges the wakeup. The owner calls this
+ * right before it waits for the fd, and gst_fdpass_release_channel_woke()
+ * once it stopped waiting.
  *
  * Returns: %TRUE when there was at least one id
  */
@@ -154,10 +182,12 @@ gst_fdpass_release_channel_take (GstFdPassReleaseChannel * channel,
   g_return_val_if_fail (ids != NULL && n_ids != NULL, FALSE);
 
   g_mutex_lock (&channel->lock);
-  if (channel->event_fd >= 0) {
+  if (channel->signalled) {
     while (read (channel->event_fd, &value, sizeof (value)) < 0 &&
         errno == EINTR);
+    channel->signalled = FALSE;
   }
+  channel->waiting = TRUE;
   *n_ids = channel->ids->len;
   if (*n_ids > 0) {
     *ids = g_new (guint64, *n_ids);

@@ -49,6 +49,9 @@ void     gst_fdpass_release_channel_release (GstFdPassReleaseChannel * channel,
                                              guint64 id);
 
 G_GNUC_INTERNAL
+void     gst_fdpass_release_channel_woke    (GstFdPassReleaseChannel * channel);
+
+G_GNUC_INTERNAL
 gboolean gst_fdpass_release_channel_take    (GstFdPassReleaseChannel * channel,
                                              guint64 ** ids,
                                              guint * n_ids);

@@ -263,9 +263,9 @@ gst_fd_pay_push_headers (GstFdPay * self)
  * receiver can map, and nobody may write it again after it was sent. */
 static gboolean
 gst_fd_pay_memory_is_sendable (GstFdPay * self, GstBuffer * buf,
-    GstMemory * mem, gboolean foreign_pools_ok, GstFdPassFdKind * kind)
+    GstMemory * mem, gboolean foreign_pools_ok, GstFdPassFdKind * kind,
+    struct stat *st)
 {
-  struct stat st;
   gint fd;
 
   if (!gst_is_fd_memory (mem)) {
@@ -293,12 +293,12 @@ gst_fd_pay_memory_is_sendable (GstFdPay * self, GstBuffer * buf,
   }
 
   fd = gst_fd_memory_get_fd (mem);
-  if (fd < 0 || fstat (fd, &st) < 0)
+  if (fd < 0 || fstat (fd, st) < 0)
     return FALSE;
 
   if (gst_is_dmabuf_memory (mem))
     *kind = GST_FDPASS_FD_KIND_DMABUF;
-  else if (S_ISREG (st.st_mode))
+  else if (S_ISREG (st->st_mode))
     *kind = GST_FDPASS_FD_KIND_FILE;
   else
     return FALSE;
@@ -306,9 +306,10 @@ gst_fd_pay_memory_is_sendable (GstFdPay * self, GstBuffer * buf,
   return TRUE;
 }
 
+/* @st: what fstat() said of @fd, or %NULL to ask it */
 static gint
 find_or_add_fd (GstFdPassBufferInfo * info, gint * fds, gint fd,
-    GstFdPassFdKind kind)
+    GstFdPassFdKind kind, const struct stat *st)
 {
   guint i;
 
@@ -320,8 +321,14 @@ find_or_add_fd (GstFdPassBufferInfo * info, gint * fds, gint fd,
   if (info->n_fds >= GST_FDPASS_MAX_FDS)
     return -1;
 
-  if (!gst_fdpass_fd_info_from_fd (fd, kind, &info->fds[i]))
+  if (st) {
+    info->fds[i].kind = kind;
+    info->fds[i].dev = st->st_dev;
+    info->fds[i].ino = st->st_ino;
+    info->fds[i].size = st->st_size;
+  } else if (!gst_fdpass_fd_info_from_fd (fd, kind, &info->fds[i])) {
     return -1;
+  }
 
   fds[i] = fd;
   info->n_fds++;
@@ -353,16 +360,17 @@ gst_fd_pay_describe_zero_copy (GstFdPay * self, GstBuffer * buf,
   for (i = 0; i < n; i++) {
     GstMemory *mem = gst_buffer_peek_memory (buf, i);
     GstFdPassFdKind kind;
+    struct stat st;
     gint idx;
 
     if (mem->size == 0)
       continue;
 
     if (!gst_fd_pay_memory_is_sendable (self, buf, mem, foreign_pools_ok,
-            &kind))
+            &kind, &st))
       return FALSE;
 
-    idx = find_or_add_fd (info, fds, gst_fd_memory_get_fd (mem), kind);
+    idx = find_or_add_fd (info, fds, gst_fd_memory_get_fd (mem), kind, &st);
     if (idx < 0)
       return FALSE;
 
@@ -401,7 +409,7 @@ gst_fd_pay_copy_into_memfd (GstFdPay * self, GstBuffer * buf,
   info->n_fds = 0;
   info->n_memories = 0;
   if (find_or_add_fd (info, fds, gst_fd_memory_get_fd (mem),
-          GST_FDPASS_FD_KIND_FILE) != 0) {
+          GST_FDPASS_FD_KIND_FILE, NULL) != 0) {
     gst_memory_unref (mem);
     return NULL;
   }

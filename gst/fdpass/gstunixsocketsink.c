@@ -54,8 +54,11 @@
  * writing, and the frames it holds are kept (and its releases honoured)
  * until it closes its end.
  *
- * All socket I/O happens in a thread of the element that runs its own
- * #GMainContext; the streaming thread only queues messages for it. Without
+ * Socket I/O happens in a thread of the element that runs its own
+ * #GMainContext. The streaming thread writes a frame itself only to a
+ * client that has nothing else queued, with a non-blocking sendmsg(), so
+ * that a client that keeps up costs no thread switch per frame; anything
+ * that does not fit into the socket is left to the I/O thread. Without
  * clients, frames are simply dropped, so the sink prerolls and plays
  * without anybody connected. Like #multisocketsink, the sink keeps
  * #GstBaseSink:sync at %TRUE, so that a file or a non-live test source is
@@ -229,6 +232,8 @@ struct _GstUnixSocketSink
   guint n_clients;
   guint next_client_id;
   gboolean flushing;
+  /* the I/O thread will wake up for the next client timeout by itself */
+  gboolean timeout_armed;
   GstBuffer *default_hello;
   GstBuffer *hello_msg;
   GstBuffer *caps_msg;
@@ -862,6 +867,23 @@ client_write_one (GstUnixSocketSink * self, Client * c)
   return TRUE;
 }
 
+/* Streaming thread, lock held: @c had nothing queued before the message
+ * that render() just queued for it, so that message may be written right
+ * away instead of waking up the I/O thread for it. A client that keeps up
+ * thus costs one sendmsg() per frame and no thread switch. Returns TRUE
+ * when the I/O thread has to take over: the socket was full, or the client
+ * failed and must be reaped. */
+static gboolean
+client_write_direct (GstUnixSocketSink * self, Client * c)
+{
+  while (!c->remove_reason && !g_queue_is_empty (&c->queue)) {
+    if (!client_write_one (self, c))
+      break;
+  }
+
+  return c->remove_reason != NULL || !g_queue_is_empty (&c->queue);
+}
+
 /* I/O thread: writes what is queued for @c until the socket is full. */
 static void
 client_write (GstUnixSocketSink * self, Client * c)
@@ -1027,6 +1049,7 @@ gst_unix_socket_sink_wakeup (gpointer user_data)
   gst_unix_socket_sink_reap (self, removed);
   /* under the lock, so that a wakeup from render() is never lost */
   g_source_set_ready_time (self->wakeup_source, next);
+  self->timeout_armed = next >= 0;
   g_mutex_unlock (&self->lock);
 
   gst_unix_socket_sink_emit (self, NULL, removed);
@@ -1541,6 +1564,8 @@ gst_unix_socket_sink_render (GstBaseSink * bsink, GstBuffer * buf)
 {
   GstUnixSocketSink *self = GST_UNIX_SOCKET_SINK (bsink);
   GstUnixSocketSinkSlowClientPolicy policy;
+  GstClockTime timeout;
+  gboolean need_wake;
   guint max_pending;
   guint16 type;
   guint64 id;
@@ -1552,6 +1577,7 @@ gst_unix_socket_sink_render (GstBaseSink * bsink, GstBuffer * buf)
   GST_OBJECT_LOCK (self);
   policy = self->policy;
   max_pending = MAX (self->max_pending, 1);
+  timeout = self->timeout;
   GST_OBJECT_UNLOCK (self);
 
   g_mutex_lock (&self->lock);
@@ -1586,8 +1612,12 @@ gst_unix_socket_sink_render (GstBaseSink * bsink, GstBuffer * buf)
   }
 
   self->n_frames++;
+  /* a client that gets its first pending frame needs a timeout deadline,
+   * which the I/O thread computes */
+  need_wake = timeout > 0 && !self->timeout_armed;
   for (l = self->clients; l; l = l->next) {
     Client *c = l->data;
+    gboolean idle;
 
     if (c->remove_reason)
       continue;
@@ -1597,6 +1627,8 @@ gst_unix_socket_sink_render (GstBaseSink * bsink, GstBuffer * buf)
         GST_INFO_OBJECT (self, "client %u holds %u frames, disconnecting it",
             c->id, client_pending (c));
         client_mark_remove_full (self, c, "slow", TRUE);
+        /* the I/O thread reaps it */
+        need_wake = TRUE;
       } else {
         GST_LOG_OBJECT (self, "client %u holds %u frames, not sending frame %"
             G_GUINT64_FORMAT, c->id, client_pending (c), id);
@@ -1606,9 +1638,13 @@ gst_unix_socket_sink_render (GstBaseSink * bsink, GstBuffer * buf)
       continue;
     }
 
+    idle = g_queue_is_empty (&c->queue);
     client_queue (c, buf, type, id);
+    if (!idle || client_write_direct (self, c))
+      need_wake = TRUE;
   }
-  gst_unix_socket_sink_wake (self);
+  if (need_wake)
+    gst_unix_socket_sink_wake (self);
   g_mutex_unlock (&self->lock);
 
   return GST_FLOW_OK;

@@ -620,6 +620,9 @@ gst_unix_socket_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
       return GST_FLOW_ERROR;
     }
 
+    /* releases from now on are taken before the next poll() */
+    gst_fdpass_release_channel_woke (self->channel);
+
     if (g_cancellable_is_cancelled (self->cancellable))
       return GST_FLOW_FLUSHING;
 

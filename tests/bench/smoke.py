@@ -3,7 +3,9 @@
 # per transport, 640x360, one repetition) must give a row per transport and
 # consumer with frames and fps above zero. It asserts nothing about speed.
 #
-# usage: smoke.py [BENCH_PY]   (GST_PLUGIN_PATH must hold the fdpass plugin)
+# usage: smoke.py [BENCH_PY [BUILD_DIR]]
+#        (GST_PLUGIN_PATH must hold the fdpass plugin; BUILD_DIR, the meson
+#        build directory, holds the benchmark's probes)
 
 import json
 import os
@@ -14,12 +16,15 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 BENCH = (sys.argv[1] if len(sys.argv) > 1 else
          os.path.join(HERE, "..", "..", "bench", "bench.py"))
+BUILD = sys.argv[2] if len(sys.argv) > 2 else None
 
 
 def main():
     with tempfile.TemporaryDirectory(prefix="bench-smoke-") as out:
-        r = subprocess.run(["/usr/bin/python3", BENCH, "--smoke", "--no-plot",
-                            "--out", out], timeout=240)
+        cmd = ["/usr/bin/python3", BENCH, "--smoke", "--no-plot", "--out", out]
+        if BUILD:
+            cmd += ["--build", BUILD]
+        r = subprocess.run(cmd, timeout=240)
         with open(os.path.join(out, "results.json")) as f:
             results = json.load(f)
         failures = []

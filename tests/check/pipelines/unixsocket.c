@@ -70,6 +70,16 @@
 #define CONSUMER_SLEEP_ENV "FDPASS_TEST_CONSUMER_SLEEP_MS"
 #define CONSUMER_RECONNECT_ENV "FDPASS_TEST_CONSUMER_RECONNECT"
 #define CONSUMER_CONVERT_ENV "FDPASS_TEST_CONSUMER_CONVERT"
+#define CONSUMER_QUEUE_ENV "FDPASS_TEST_CONSUMER_QUEUE"
+
+/* what the consumer runs after fddepay */
+typedef enum
+{
+  CONSUMER_FAKESINK,            /* fakesink, in the source's thread */
+  CONSUMER_CONVERT,             /* videoconvert ! fakesink */
+  CONSUMER_QUEUE,               /* queue ! fakesink: frames are freed in
+                                 * another thread than the source's */
+} ConsumerKind;
 #define CONSUMER_RESULT_FD 3
 
 /* generous: a shared machine may be slow, but never this slow */
@@ -181,8 +191,9 @@ consumer_main (void)
         "! fakesink", path);
   } else {
     desc = g_strdup_printf ("unixsocketsrc path=%s reconnect=%s ! fddepay ! "
-        "fakesink sync=false enable-last-sample=false", path,
-        g_getenv (CONSUMER_RECONNECT_ENV) ? "true" : "false");
+        "%s fakesink sync=false enable-last-sample=false", path,
+        g_getenv (CONSUMER_RECONNECT_ENV) ? "true" : "false",
+        g_getenv (CONSUMER_QUEUE_ENV) ? "queue max-size-buffers=1 !" : "");
   }
   pipeline = gst_parse_launch (desc, &err);
   g_free (desc);
@@ -624,7 +635,7 @@ consumer_child_setup (gpointer user_data)
 
 static void
 consumer_start (Consumer * c, const gchar * path, guint sleep_ms,
-    gboolean reconnect, gboolean convert)
+    gboolean reconnect, ConsumerKind kind)
 {
   gint source_fds[1], target_fds[1] = { CONSUMER_RESULT_FD };
   gchar *argv[2] = { NULL, NULL };
@@ -644,6 +655,7 @@ consumer_start (Consumer * c, const gchar * path, guint sleep_ms,
   envp = g_environ_unsetenv (envp, CONSUMER_SLEEP_ENV);
   envp = g_environ_unsetenv (envp, CONSUMER_RECONNECT_ENV);
   envp = g_environ_unsetenv (envp, CONSUMER_CONVERT_ENV);
+  envp = g_environ_unsetenv (envp, CONSUMER_QUEUE_ENV);
   if (sleep_ms > 0) {
     gchar *val = g_strdup_printf ("%u", sleep_ms);
 
@@ -652,8 +664,10 @@ consumer_start (Consumer * c, const gchar * path, guint sleep_ms,
   }
   if (reconnect)
     envp = g_environ_setenv (envp, CONSUMER_RECONNECT_ENV, "1", TRUE);
-  if (convert)
+  if (kind == CONSUMER_CONVERT)
     envp = g_environ_setenv (envp, CONSUMER_CONVERT_ENV, "1", TRUE);
+  else if (kind == CONSUMER_QUEUE)
+    envp = g_environ_setenv (envp, CONSUMER_QUEUE_ENV, "1", TRUE);
 
   fail_unless (g_spawn_async_with_pipes_and_fds (NULL,
           (const gchar * const *) argv, (const gchar * const *) envp,
@@ -1055,7 +1069,7 @@ GST_START_TEST (test_checksums_4k)
   test_dir_init (&d);
 
   /* the consumer waits for the producer */
-  consumer_start (&c, d.path, 0, FALSE, TRUE);
+  consumer_start (&c, d.path, 0, FALSE, CONSUMER_CONVERT);
 
   desc = g_strdup_printf ("videotestsrc num-buffers=20 ! "
       "video/x-raw,width=3840,height=2160 ! fdpay ! unixsocketsink path=%s",
@@ -1132,14 +1146,14 @@ check_stopped_consumer (gboolean disconnect)
   g_free (desc);
   producer_play (p);
 
-  consumer_start (&fast, d.path, 0, FALSE, FALSE);
+  consumer_start (&fast, d.path, 0, FALSE, CONSUMER_FAKESINK);
   consumer_wait_frames (&fast, 10);
   clients = sink_wait_clients (p, 1);
   id_fast = g_array_index (clients, ClientStats, 0).id;
   g_array_unref (clients);
 
   /* slower, but it keeps up with 30 frames per second */
-  consumer_start (&slow, d.path, 10, FALSE, FALSE);
+  consumer_start (&slow, d.path, 10, FALSE, CONSUMER_FAKESINK);
   consumer_wait_frames (&slow, 10);
   clients = sink_wait_clients (p, 2);
   id_slow = g_array_index (clients, ClientStats, 0).id == id_fast ?
@@ -1336,7 +1350,7 @@ GST_START_TEST (test_consumer_killed)
   g_free (desc);
   producer_play (p);
 
-  consumer_start (&fast, d.path, 0, FALSE, FALSE);
+  consumer_start (&fast, d.path, 0, FALSE, CONSUMER_FAKESINK);
   consumer_wait_frames (&fast, 10);
   clients = sink_wait_clients (p, 1);
   id_fast = g_array_index (clients, ClientStats, 0).id;
@@ -1344,7 +1358,7 @@ GST_START_TEST (test_consumer_killed)
 
   count_fds (&other_before, &memfd_before);
 
-  consumer_start (&victim, d.path, 0, FALSE, FALSE);
+  consumer_start (&victim, d.path, 0, FALSE, CONSUMER_FAKESINK);
   consumer_wait_frames (&victim, 10);
   clients = sink_wait_clients (p, 2);
   id_victim = g_array_index (clients, ClientStats, 0).id == id_fast ?
@@ -1445,7 +1459,7 @@ GST_START_TEST (test_consumer_first_and_producer_restart)
   test_dir_init (&d);
   desc = g_strdup_printf (LIVE_PRODUCER, d.path, MAX_PENDING, "drop");
 
-  consumer_start (&c, d.path, 0, TRUE, FALSE);
+  consumer_start (&c, d.path, 0, TRUE, CONSUMER_FAKESINK);
   /* nobody listens yet: it keeps trying */
   g_usleep (300 * G_TIME_SPAN_MILLISECOND);
   fail_if (consumer_poll_exit (&c), "the consumer gave up, status 0x%x",
@@ -1740,7 +1754,8 @@ GST_END_TEST;
  * an exact check. With a live source and the drop policy, a consumer that
  * is late once needs a frame more, once. */
 static void
-check_steady_state (const gchar * upstream, gboolean copied)
+check_steady_state (const gchar * upstream, gboolean copied,
+    ConsumerKind consumer)
 {
   TestDir d;
   Producer *p;
@@ -1752,7 +1767,7 @@ check_steady_state (const gchar * upstream, gboolean copied)
   gchar *desc;
 
   test_dir_init (&d);
-  consumer_start (&c, d.path, 0, FALSE, FALSE);
+  consumer_start (&c, d.path, 0, FALSE, consumer);
 
   desc = g_strdup_printf ("%s ! fdpay name=pay ! unixsocketsink name=sink "
       "path=%s max-pending=1 slow-client-policy=block", upstream, d.path);
@@ -1813,7 +1828,18 @@ check_steady_state (const gchar * upstream, gboolean copied)
 /* videotestsrc draws into the pool fdpay proposes */
 GST_START_TEST (test_steady_state_pool)
 {
-  check_steady_state (STEADY_SOURCE, FALSE);
+  check_steady_state (STEADY_SOURCE, FALSE, CONSUMER_FAKESINK);
+}
+
+GST_END_TEST;
+
+/* The consumer frees each frame in a queue's thread, not in the thread of
+ * unixsocketsrc, which may be waiting for the next message: the release
+ * must wake it. With max-pending=1 and the block policy a release that is
+ * not sent stalls the stream (the producer waits for it). */
+GST_START_TEST (test_steady_state_queue)
+{
+  check_steady_state (STEADY_SOURCE, FALSE, CONSUMER_QUEUE);
 }
 
 GST_END_TEST;
@@ -1823,7 +1849,8 @@ GST_START_TEST (test_steady_state_copy)
 {
   check_steady_state ("videotestsrc pattern=ball ! "
       "video/x-raw,format=YUY2,width=320,height=240,framerate=60/1 ! "
-      "videoconvert ! " LIVE_CAPS " ! identity drop-allocation=true", TRUE);
+      "videoconvert ! " LIVE_CAPS " ! identity drop-allocation=true", TRUE,
+      CONSUMER_FAKESINK);
 }
 
 GST_END_TEST;
@@ -1837,7 +1864,8 @@ GST_START_TEST (test_steady_state_decoder)
   }
 
   check_steady_state (STEADY_SOURCE " ! x264enc tune=zerolatency "
-      "speed-preset=ultrafast ! h264parse ! avdec_h264", FALSE);
+      "speed-preset=ultrafast ! h264parse ! avdec_h264", FALSE,
+      CONSUMER_FAKESINK);
 }
 
 GST_END_TEST;
@@ -1856,6 +1884,7 @@ unixsocket_suite (void)
   tcase_add_test (tc_chain, test_consumer_first_and_producer_restart);
   tcase_add_test (tc_chain, test_connect_disconnect_cycles);
   tcase_add_test (tc_chain, test_steady_state_pool);
+  tcase_add_test (tc_chain, test_steady_state_queue);
   tcase_add_test (tc_chain, test_steady_state_copy);
   tcase_add_test (tc_chain, test_steady_state_decoder);
 
