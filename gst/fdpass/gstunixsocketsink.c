@@ -867,14 +867,11 @@ client_write_one (GstUnixSocketSink * self, Client * c)
   return TRUE;
 }
 
-/* Streaming thread, lock held: @c had nothing queued before the message
- * that render() just queued for it, so that message may be written right
- * away instead of waking up the I/O thread for it. A client that keeps up
- * thus costs one sendmsg() per frame and no thread switch. Returns TRUE
- * when the I/O thread has to take over: the socket was full, or the client
- * failed and must be reaped. */
+/* Lock held: writes what is queued for @c until the socket is full.
+ * Returns TRUE when something is left or the client failed, which is the
+ * I/O thread's business. */
 static gboolean
-client_write_direct (GstUnixSocketSink * self, Client * c)
+client_flush (GstUnixSocketSink * self, Client * c)
 {
   while (!c->remove_reason && !g_queue_is_empty (&c->queue)) {
     if (!client_write_one (self, c))
@@ -884,14 +881,11 @@ client_write_direct (GstUnixSocketSink * self, Client * c)
   return c->remove_reason != NULL || !g_queue_is_empty (&c->queue);
 }
 
-/* I/O thread: writes what is queued for @c until the socket is full. */
+/* I/O thread */
 static void
 client_write (GstUnixSocketSink * self, Client * c)
 {
-  while (!c->remove_reason && !g_queue_is_empty (&c->queue)) {
-    if (!client_write_one (self, c))
-      break;
-  }
+  client_flush (self, c);
   if (!c->remove_reason)
     client_update_events (c);
 }
@@ -1638,9 +1632,12 @@ gst_unix_socket_sink_render (GstBaseSink * bsink, GstBuffer * buf)
       continue;
     }
 
+    /* a client with nothing else queued gets the frame right away, from
+     * this thread: one that keeps up then costs one sendmsg() per frame
+     * and no wakeup of the I/O thread. The rest is left to that thread. */
     idle = g_queue_is_empty (&c->queue);
     client_queue (c, buf, type, id);
-    if (!idle || client_write_direct (self, c))
+    if (!idle || client_flush (self, c))
       need_wake = TRUE;
   }
   if (need_wake)
