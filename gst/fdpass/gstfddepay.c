@@ -241,11 +241,9 @@ gst_fd_depay_clear_mappings (GstFdDepay * self)
       (GDestroyNotify) gst_fd_depay_mapping_free);
 }
 
-/* A cached mapping of the file @st refers to, covering at least @needed
- * bytes, or NULL. */
-static GstMemory *
-gst_fd_depay_lookup_mapping (GstFdDepay * self, const struct stat *st,
-    guint64 needed)
+/* The link of the mapping of the file @st describes, or %NULL. */
+static GList *
+gst_fd_depay_find_mapping (GstFdDepay * self, const struct stat *st)
 {
   GList *l;
 
@@ -253,17 +251,32 @@ gst_fd_depay_lookup_mapping (GstFdDepay * self, const struct stat *st,
     GstFdDepayMapping *mapping = l->data;
 
     if (mapping->dev == (guint64) st->st_dev &&
-        mapping->ino == (guint64) st->st_ino) {
-      if (mapping->mem->maxsize < needed)
-        return NULL;
-      /* most recently used first */
-      g_queue_unlink (&self->mappings, l);
-      g_queue_push_head_link (&self->mappings, l);
-      return gst_memory_ref (mapping->mem);
-    }
+        mapping->ino == (guint64) st->st_ino)
+      return l;
   }
 
   return NULL;
+}
+
+/* A cached mapping of the file @st refers to, covering at least @needed
+ * bytes, or NULL. */
+static GstMemory *
+gst_fd_depay_lookup_mapping (GstFdDepay * self, const struct stat *st,
+    guint64 needed)
+{
+  GList *l = gst_fd_depay_find_mapping (self, st);
+  GstFdDepayMapping *mapping;
+
+  if (l == NULL)
+    return NULL;
+
+  mapping = l->data;
+  if (mapping->mem->maxsize < needed)
+    return NULL;
+  /* most recently used first */
+  g_queue_unlink (&self->mappings, l);
+  g_queue_push_head_link (&self->mappings, l);
+  return gst_memory_ref (mapping->mem);
 }
 
 /* Whether we keep a mapping of the file @st describes. Such a file was
@@ -273,17 +286,7 @@ gst_fd_depay_lookup_mapping (GstFdDepay * self, const struct stat *st,
 static gboolean
 gst_fd_depay_has_mapping (GstFdDepay * self, const struct stat *st)
 {
-  GList *l;
-
-  for (l = self->mappings.head; l; l = l->next) {
-    GstFdDepayMapping *mapping = l->data;
-
-    if (mapping->dev == (guint64) st->st_dev &&
-        mapping->ino == (guint64) st->st_ino)
-      return TRUE;
-  }
-
-  return FALSE;
+  return gst_fd_depay_find_mapping (self, st) != NULL;
 }
 
 static void
