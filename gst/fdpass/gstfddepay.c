@@ -79,6 +79,7 @@
 #include "gstfddepay.h"
 #include "gstfdpasselements.h"
 #include "gstfdpassrelease.h"
+#include "gstfdpassquery.h"
 
 #include <gst/fdpass/fdpass.h>
 #include <gst/allocators/allocators.h>
@@ -133,8 +134,11 @@ struct _GstFdDepay
   GstFdPassReleaseChannel *release_channel;
   guint32 sender_features;
   /* mappings of the memfds of a recycling sender, most recently used
-   * first: a memfd that comes again is not mapped again */
+   * first: a memfd that comes again is not mapped again. The files the
+   * sender asked us to keep (FILES feature) are here too, until it forgets
+   * them. */
   GQueue mappings;
+  guint n_kept;
 
   /* protected by the object lock */
   gboolean allow_unsealed;
@@ -144,17 +148,29 @@ struct _GstFdDepay
   guint64 n_dropped_fds;
   guint64 n_mappings_created;
   guint64 n_mappings_reused;
+  guint64 n_kept_refs;
 };
 
 /* at most this many files of one sender stay mapped for reuse: a recycling
  * sender goes round a small set (its pool, or frames pending release) */
 #define MAX_CACHED_MAPPINGS 32
+/* how many files we offer to keep for a sender, on top of those */
+#define MAX_KEPT_FILES 32
 
 typedef struct
 {
   guint64 dev;
   guint64 ino;
+  /* size of the file when it came */
+  guint64 size;
+  gboolean sealed;
+  /* the sender asked us to keep it, and names it without its fd until it
+   * forgets it */
+  gboolean kept;
+  /* a mapping of the whole file; NULL for an unsealed kept file, which is
+   * read from @fd */
   GstMemory *mem;
+  gint fd;
 } GstFdDepayMapping;
 
 enum
@@ -227,51 +243,84 @@ gst_fd_depay_close_pending_fds (GstFdDepay * self)
 static void
 gst_fd_depay_mapping_free (GstFdDepayMapping * mapping)
 {
-  gst_memory_unref (mapping->mem);
+  if (mapping->mem)
+    gst_memory_unref (mapping->mem);
+  if (mapping->fd >= 0)
+    close (mapping->fd);
   g_free (mapping);
 }
 
 static void
-gst_fd_depay_clear_mappings (GstFdDepay * self)
+gst_fd_depay_remove_mapping (GstFdDepay * self, GList * l)
 {
-  if (self->mappings.length > 0)
-    GST_DEBUG_OBJECT (self, "dropping %u cached mappings",
-        self->mappings.length);
-  g_queue_clear_full (&self->mappings,
-      (GDestroyNotify) gst_fd_depay_mapping_free);
+  GstFdDepayMapping *mapping = l->data;
+
+  if (mapping->kept)
+    self->n_kept--;
+  g_queue_delete_link (&self->mappings, l);
+  gst_fd_depay_mapping_free (mapping);
 }
 
-/* The link of the mapping of the file @st describes, or %NULL. */
+/* @kept_too: also the files the sender asked us to keep, which it will not
+ * name any more */
+static void
+gst_fd_depay_clear_mappings (GstFdDepay * self, gboolean kept_too)
+{
+  GList *l = self->mappings.head;
+
+  if (self->mappings.length > 0)
+    GST_DEBUG_OBJECT (self, "dropping cached mappings%s",
+        kept_too ? " and kept files" : "");
+  while (l) {
+    GList *next = l->next;
+
+    if (kept_too || !((GstFdDepayMapping *) l->data)->kept)
+      gst_fd_depay_remove_mapping (self, l);
+    l = next;
+  }
+}
+
+/* The link of the cached file (@dev, @ino), or %NULL. */
 static GList *
-gst_fd_depay_find_mapping (GstFdDepay * self, const struct stat *st)
+gst_fd_depay_find_mapping (GstFdDepay * self, guint64 dev, guint64 ino)
 {
   GList *l;
 
   for (l = self->mappings.head; l; l = l->next) {
     GstFdDepayMapping *mapping = l->data;
 
-    if (mapping->dev == (guint64) st->st_dev &&
-        mapping->ino == (guint64) st->st_ino)
+    if (mapping->dev == dev && mapping->ino == ino)
       return l;
   }
 
   return NULL;
 }
 
-/* A cached mapping of the file @st refers to, covering at least @needed
+/* The file the sender asked us to keep, or %NULL. */
+static GstFdDepayMapping *
+gst_fd_depay_find_kept (GstFdDepay * self, guint64 dev, guint64 ino)
+{
+  GList *l = gst_fd_depay_find_mapping (self, dev, ino);
+
+  if (l == NULL || !((GstFdDepayMapping *) l->data)->kept)
+    return NULL;
+  return l->data;
+}
+
+/* A cached mapping of the file (@dev, @ino), covering at least @needed
  * bytes, or NULL. */
 static GstMemory *
-gst_fd_depay_lookup_mapping (GstFdDepay * self, const struct stat *st,
+gst_fd_depay_lookup_mapping (GstFdDepay * self, guint64 dev, guint64 ino,
     guint64 needed)
 {
-  GList *l = gst_fd_depay_find_mapping (self, st);
+  GList *l = gst_fd_depay_find_mapping (self, dev, ino);
   GstFdDepayMapping *mapping;
 
   if (l == NULL)
     return NULL;
 
   mapping = l->data;
-  if (mapping->mem->maxsize < needed)
+  if (mapping->mem == NULL || mapping->mem->maxsize < needed)
     return NULL;
   /* most recently used first */
   g_queue_unlink (&self->mappings, l);
@@ -286,22 +335,72 @@ gst_fd_depay_lookup_mapping (GstFdDepay * self, const struct stat *st,
 static gboolean
 gst_fd_depay_has_mapping (GstFdDepay * self, const struct stat *st)
 {
-  return gst_fd_depay_find_mapping (self, st) != NULL;
+  GList *l = gst_fd_depay_find_mapping (self, st->st_dev, st->st_ino);
+
+  return l != NULL && ((GstFdDepayMapping *) l->data)->mem != NULL;
 }
 
+/* Caches the file @st describes: its mapping @mem, or, without one, @fd
+ * (ours from now on). */
 static void
 gst_fd_depay_add_mapping (GstFdDepay * self, const struct stat *st,
-    GstMemory * mem)
+    gboolean sealed, GstMemory * mem, gint fd, gboolean kept)
 {
-  GstFdDepayMapping *mapping = g_new (GstFdDepayMapping, 1);
+  GstFdDepayMapping *mapping = g_new0 (GstFdDepayMapping, 1);
+  GList *l;
 
   mapping->dev = st->st_dev;
   mapping->ino = st->st_ino;
-  mapping->mem = gst_memory_ref (mem);
+  mapping->size = st->st_size;
+  mapping->sealed = sealed;
+  mapping->kept = kept;
+  mapping->mem = mem ? gst_memory_ref (mem) : NULL;
+  mapping->fd = fd;
   g_queue_push_head (&self->mappings, mapping);
+  if (kept)
+    self->n_kept++;
 
-  while (self->mappings.length > MAX_CACHED_MAPPINGS)
-    gst_fd_depay_mapping_free (g_queue_pop_tail (&self->mappings));
+  /* the least recently used of the files we need not keep go first */
+  l = self->mappings.tail;
+  while (l && self->mappings.length - self->n_kept > MAX_CACHED_MAPPINGS) {
+    GList *prev = l->prev;
+
+    if (!((GstFdDepayMapping *) l->data)->kept)
+      gst_fd_depay_remove_mapping (self, l);
+    l = prev;
+  }
+}
+
+/* The sender asked us to keep the file we have a mapping of. */
+static void
+gst_fd_depay_keep_mapping (GstFdDepay * self, guint64 dev, guint64 ino)
+{
+  GList *l = gst_fd_depay_find_mapping (self, dev, ino);
+
+  if (l && !((GstFdDepayMapping *) l->data)->kept) {
+    ((GstFdDepayMapping *) l->data)->kept = TRUE;
+    self->n_kept++;
+  }
+}
+
+static void
+gst_fd_depay_forget (GstFdDepay * self, const GstFdPassFdInfo * files,
+    guint n_files)
+{
+  guint i;
+
+  for (i = 0; i < n_files; i++) {
+    GList *l = gst_fd_depay_find_mapping (self, files[i].dev, files[i].ino);
+
+    if (l == NULL || !((GstFdDepayMapping *) l->data)->kept) {
+      GST_DEBUG_OBJECT (self, "sender forgot a file we do not keep (dev %"
+          G_GUINT64_FORMAT ", inode %" G_GUINT64_FORMAT ")", files[i].dev,
+          files[i].ino);
+      continue;
+    }
+    /* buffers still using its mapping keep it until they are freed */
+    gst_fd_depay_remove_mapping (self, l);
+  }
 }
 
 static void
@@ -317,7 +416,7 @@ gst_fd_depay_reset (GstFdDepay * self, gboolean full)
     self->got_hello = FALSE;
     g_clear_object (&self->release_channel);
     self->sender_features = 0;
-    gst_fd_depay_clear_mappings (self);
+    gst_fd_depay_clear_mappings (self, TRUE);
   }
 }
 
@@ -484,10 +583,12 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
   gboolean sealed[GST_FDPASS_MAX_FDS] = { FALSE, };
   struct stat stats[GST_FDPASS_MAX_FDS];
   guint64 sizes[GST_FDPASS_MAX_FDS] = { 0, };
+  /* the files the sender named without their fd */
+  GstFdDepayMapping *kept[GST_FDPASS_MAX_FDS] = { NULL, };
   gboolean allow_unsealed, recycling;
   GstFdDepayReleaseToken *token = NULL;
   GstBuffer *buf;
-  guint i;
+  guint i, n_new_kept = 0;
 
   GST_OBJECT_LOCK (self);
   allow_unsealed = self->allow_unsealed;
@@ -512,6 +613,43 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
     const GstFdPassFdInfo *fdinfo = &info->fds[i];
     struct stat *st = &stats[i];
     guint64 size;
+
+    if (fdinfo->flags & GST_FDPASS_FD_FLAG_KEPT) {
+      kept[i] = gst_fd_depay_find_kept (self, fdinfo->dev, fdinfo->ino);
+      if (kept[i] == NULL) {
+        GST_ELEMENT_ERROR (self, STREAM, DECODE,
+            ("The sender named a file it never asked this receiver to "
+                "keep."), ("buffer %" G_GUINT64_FORMAT ": fd %u (dev %"
+                G_GUINT64_FORMAT ", inode %" G_GUINT64_FORMAT ") is not "
+                "kept", info->id, i, fdinfo->dev, fdinfo->ino));
+        goto error;
+      }
+      memset (st, 0, sizeof (*st));
+      st->st_dev = kept[i]->dev;
+      st->st_ino = kept[i]->ino;
+      st->st_size = kept[i]->size;
+      /* an unsealed file may have shrunk since */
+      if (!kept[i]->sealed && fstat (kept[i]->mem ?
+              gst_fd_memory_get_fd (kept[i]->mem) : kept[i]->fd, st) < 0)
+        st->st_size = 0;
+      sealed[i] = kept[i]->sealed;
+      size = st->st_size;
+      GST_OBJECT_LOCK (self);
+      self->n_kept_refs++;
+      GST_OBJECT_UNLOCK (self);
+      goto check_size;
+    }
+
+    if ((fdinfo->flags & GST_FDPASS_FD_FLAG_KEEP) &&
+        gst_fd_depay_find_kept (self, fdinfo->dev, fdinfo->ino) == NULL &&
+        self->n_kept + ++n_new_kept > MAX_KEPT_FILES) {
+      GST_ELEMENT_ERROR (self, STREAM, DECODE,
+          ("The sender asked this receiver to keep more files than it "
+              "offered."), ("buffer %" G_GUINT64_FORMAT ": already keeping "
+              "%u files, the limit is %u", info->id, self->n_kept,
+              MAX_KEPT_FILES));
+      goto error;
+    }
 
     fds[i] = gst_fd_depay_claim_fd (self, fdinfo, st);
     if (fds[i] < 0) {
@@ -544,10 +682,11 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
         goto error;
       }
       size = st->st_size;
-      sealed[i] = (recycling && gst_fd_depay_has_mapping (self, st)) ||
-          file_is_sealed (fds[i]);
+      sealed[i] = ((recycling || fdinfo->flags) &&
+          gst_fd_depay_has_mapping (self, st)) || file_is_sealed (fds[i]);
     }
 
+  check_size:
     if (size < needed[i]) {
       GST_ELEMENT_ERROR (self, STREAM, DECODE,
           ("The sender passed a file that is smaller than the frame it "
@@ -574,16 +713,45 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
   for (i = 0; i < info->n_memories; i++) {
     const GstFdPassMemInfo *meminfo = &info->memories[i];
     guint idx = meminfo->fd_index;
+    guint32 fd_flags = info->fds[idx].flags;
+    gboolean keep = (fd_flags & GST_FDPASS_FD_FLAG_KEEP) != 0;
     gboolean keep_mapped = FALSE;
     GstMemory *mem;
 
-    if (parents[idx] == NULL && recycling && sealed[idx]) {
-      parents[idx] = gst_fd_depay_lookup_mapping (self, &stats[idx],
-          needed[idx]);
+    if (parents[idx] == NULL && kept[idx] && kept[idx]->mem == NULL) {
+      GError *err = NULL;
+
+      /* a kept file we could not map safely: read it again */
+      parents[idx] = read_unsealed_file (kept[idx]->fd, needed[idx], &err);
+      if (parents[idx] == NULL) {
+        gst_buffer_unref (buf);
+        GST_ELEMENT_ERROR (self, STREAM, DECODE,
+            ("Could not read a frame from a file the sender passed."),
+            ("buffer %" G_GUINT64_FORMAT ", fd %u: %s", info->id, idx,
+                err->message));
+        g_clear_error (&err);
+        goto error;
+      }
+      GST_OBJECT_LOCK (self);
+      self->n_unsealed_copies++;
+      GST_OBJECT_UNLOCK (self);
+    }
+
+    /* files we keep, and the sealed files of a recycling sender, stay
+     * mapped */
+    if (parents[idx] == NULL && (recycling || keep || kept[idx]) &&
+        (sealed[idx] || ((keep || kept[idx]) && allow_unsealed))) {
+      parents[idx] = gst_fd_depay_lookup_mapping (self, stats[idx].st_dev,
+          stats[idx].st_ino, needed[idx]);
       if (parents[idx]) {
         /* the same file as before: our fd of it will do */
-        close (fds[idx]);
+        if (fds[idx] >= 0)
+          close (fds[idx]);
         fds[idx] = -1;
+        if (keep)
+          gst_fd_depay_keep_mapping (self, stats[idx].st_dev,
+              stats[idx].st_ino);
+
         /* shared with other frames: hand out sub-memories only */
         used[idx] = TRUE;
         GST_OBJECT_LOCK (self);
@@ -605,7 +773,11 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
         /* the sender could shrink this file under our mapping: read it
          * instead, a short read is an error and not a SIGBUS */
         parents[idx] = read_unsealed_file (fds[idx], needed[idx], &err);
-        close (fds[idx]);
+        if (keep && parents[idx])
+          gst_fd_depay_add_mapping (self, &stats[idx], FALSE, NULL, fds[idx],
+              TRUE);
+        else
+          close (fds[idx]);
         fds[idx] = -1;
         if (parents[idx] == NULL) {
           gst_buffer_unref (buf);
@@ -642,7 +814,8 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
       }
       GST_MINI_OBJECT_FLAG_SET (parents[idx], GST_MEMORY_FLAG_READONLY);
       if (keep_mapped) {
-        gst_fd_depay_add_mapping (self, &stats[idx], parents[idx]);
+        gst_fd_depay_add_mapping (self, &stats[idx], sealed[idx],
+            parents[idx], -1, keep);
         used[idx] = TRUE;
       }
     }
@@ -904,9 +1077,27 @@ gst_fd_depay_handle_message (GstFdDepay * self, const GstFdPassHeader * header,
       GST_DEBUG_OBJECT (self, "sender speaks version %u.%u, features 0x%x",
           hello.version_major, hello.version_minor, hello.features);
       self->got_hello = TRUE;
-      if (!(hello.features & GST_FDPASS_FEATURE_RELEASE))
-        gst_fd_depay_clear_mappings (self);
+      if (!(hello.features & GST_FDPASS_FEATURE_RELEASE) ||
+          !(hello.features & GST_FDPASS_FEATURE_FILES))
+        gst_fd_depay_clear_mappings (self,
+            !(hello.features & GST_FDPASS_FEATURE_FILES));
       self->sender_features = hello.features;
+      return GST_FLOW_OK;
+    }
+    case GST_FDPASS_MESSAGE_FORGET:{
+      GstFdPassFdInfo *files;
+      guint n_files;
+
+      if (!gst_fdpass_forget_parse (payload, size, &files, &n_files, &err)) {
+        GST_ELEMENT_ERROR (self, STREAM, DECODE,
+            ("The sender sent an invalid forget message."), ("%s",
+                err->message));
+        g_clear_error (&err);
+        return GST_FLOW_ERROR;
+      }
+      GST_LOG_OBJECT (self, "sender forgets %u files", n_files);
+      gst_fd_depay_forget (self, files, n_files);
+      g_free (files);
       return GST_FLOW_OK;
     }
     case GST_FDPASS_MESSAGE_CAPS:
@@ -1016,7 +1207,7 @@ gst_fd_depay_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
         self->eos = FALSE;
         self->got_hello = FALSE;
         self->sender_features = 0;
-        gst_fd_depay_clear_mappings (self);
+        gst_fd_depay_clear_mappings (self, TRUE);
         g_clear_object (&self->release_channel);
         self->release_channel = g_steal_pointer (&channel);
       }
@@ -1047,6 +1238,17 @@ gst_fd_depay_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
   }
 
   return gst_pad_event_default (pad, parent, event);
+}
+
+static gboolean
+gst_fd_depay_sink_query (GstPad * pad, GstObject * parent, GstQuery * query)
+{
+  if (gst_fdpass_query_is_files (query)) {
+    gst_fdpass_files_query_set_max_files (query, MAX_KEPT_FILES);
+    return TRUE;
+  }
+
+  return gst_pad_query_default (pad, parent, query);
 }
 
 static GstStateChangeReturn
@@ -1092,6 +1294,7 @@ gst_fd_depay_get_property (GObject * object, guint prop_id, GValue * value,
               "unsealed-copies", G_TYPE_UINT64, self->n_unsealed_copies,
               "mappings-created", G_TYPE_UINT64, self->n_mappings_created,
               "mappings-reused", G_TYPE_UINT64, self->n_mappings_reused,
+              "kept-file-references", G_TYPE_UINT64, self->n_kept_refs,
               NULL));
       GST_OBJECT_UNLOCK (self);
       break;
@@ -1171,14 +1374,17 @@ gst_fd_depay_class_init (GstFdDepayClass * klass)
    * `unsealed-copies`, frames read from files that could not be mapped
    * safely, and `mappings-created` / `mappings-reused`: the memfds of a
    * sender that recycles them (it reads releases) stay mapped, so a memfd
-   * that comes again is not mapped again.
+   * that comes again is not mapped again. `kept-file-references` counts
+   * the files a sender named without passing their descriptor again,
+   * because it had asked us to keep them (behind #unixsocketsrc).
    */
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
           "Counters: buffers, bytes, dropped-fds (received file descriptors "
           "that no message claimed, closed), unsealed-copies (frames read "
           "from unsealed files instead of mapped), mappings-created and "
-          "mappings-reused (memfds of a recycling sender stay mapped)",
+          "mappings-reused (memfds of a recycling sender stay mapped), "
+          "kept-file-references (files named without their fd)",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
@@ -1204,6 +1410,8 @@ gst_fd_depay_init (GstFdDepay * self)
       GST_DEBUG_FUNCPTR (gst_fd_depay_chain));
   gst_pad_set_event_function (self->sinkpad,
       GST_DEBUG_FUNCPTR (gst_fd_depay_sink_event));
+  gst_pad_set_query_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_fd_depay_sink_query));
   gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
 
   self->srcpad = gst_pad_new_from_static_template (&src_template, "src");

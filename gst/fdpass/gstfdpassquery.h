@@ -74,6 +74,53 @@ gst_fdpass_release_query_get_supported (GstQuery * query)
   return gst_structure_get_boolean (s, "supported", &supported) && supported;
 }
 
+/*
+ * The files query: a source that talks to the sender (unixsocketsrc) asks
+ * downstream how many files the depayloader keeps for the sender, to
+ * announce that in its HELLO (the FILES feature). fddepay answers it: it
+ * keeps the files a sender asks it to keep, names of them in later messages
+ * need no descriptor, until a FORGET message or the end of the connection.
+ */
+#define GST_FDPASS_FILES_QUERY_NAME "fdpass-files"
+
+static inline GstQuery *
+gst_fdpass_files_query_new (void)
+{
+  return gst_query_new_custom (GST_QUERY_CUSTOM,
+      gst_structure_new (GST_FDPASS_FILES_QUERY_NAME,
+          "max-files", G_TYPE_UINT, 0, NULL));
+}
+
+static inline gboolean
+gst_fdpass_query_is_files (GstQuery * query)
+{
+  const GstStructure *s;
+
+  if (GST_QUERY_TYPE (query) != GST_QUERY_CUSTOM)
+    return FALSE;
+
+  s = gst_query_get_structure (query);
+  return s != NULL && gst_structure_has_name (s, GST_FDPASS_FILES_QUERY_NAME);
+}
+
+static inline void
+gst_fdpass_files_query_set_max_files (GstQuery * query, guint max_files)
+{
+  GstStructure *s = gst_query_writable_structure (query);
+
+  gst_structure_set (s, "max-files", G_TYPE_UINT, max_files, NULL);
+}
+
+static inline guint
+gst_fdpass_files_query_get_max_files (GstQuery * query)
+{
+  const GstStructure *s = gst_query_get_structure (query);
+  guint max_files = 0;
+
+  gst_structure_get_uint (s, "max-files", &max_files);
+  return max_files;
+}
+
 G_END_DECLS
 
 #endif /* __GST_FDPASS_QUERY_H__ */

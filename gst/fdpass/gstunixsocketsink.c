@@ -106,6 +106,7 @@
 #include <sys/un.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_unix_socket_sink_debug);
+#define SINK_FEATURES (GST_FDPASS_FEATURE_RELEASE | GST_FDPASS_FEATURE_FILES)
 #define GST_CAT_DEFAULT gst_unix_socket_sink_debug
 
 #define DEFAULT_PATH NULL
@@ -122,6 +123,13 @@ GST_DEBUG_CATEGORY_STATIC (gst_unix_socket_sink_debug);
 /* reads per client and wakeup, so that one chatty client cannot starve
  * the others */
 #define MAX_READS_PER_DISPATCH 16
+/* files we ask one client to keep at most, whatever it offers */
+#define MAX_KEPT_FILES 64
+
+/* layout of a buffer message, see docs/wire-protocol.md */
+#define BUFFER_N_FDS_OFFSET (GST_FDPASS_HEADER_SIZE + 52)
+#define BUFFER_FD_TABLE_OFFSET (GST_FDPASS_HEADER_SIZE + 56)
+#define FD_ENTRY_SIZE 32
 
 enum
 {
@@ -158,7 +166,19 @@ typedef struct
   GstBuffer *buf;
   guint16 type;
   guint64 id;
+  /* what goes on the wire when it differs from @buf, for a client that
+   * keeps files: forget messages, then @buf with its fd table flagged */
+  guint8 *wire;
+  gsize wire_size;
+  /* the fd table entries whose descriptors are attached, when @wire */
+  guint32 attach;
 } QueuedMessage;
+
+typedef struct
+{
+  guint64 dev;
+  guint64 ino;
+} KeptFile;
 
 struct _Client
 {
@@ -183,11 +203,18 @@ struct _Client
    * map those frames: its frames are kept until it closes its end */
   gboolean lingering;
   gboolean announced;
+  gboolean got_hello;
+  /* files the client keeps for us (FILES feature), least recently used
+   * first, at most max_files */
+  guint max_files;
+  GArray *kept;
 
   guint64 sent;
   guint64 released;
   guint64 dropped;
   guint64 bytes;
+  guint64 fds;
+  guint64 kept_refs;
   /* monotonic time of the last release (or write, for clients that do not
    * release), or of when the client got its first pending frame */
   gint64 last_progress;
@@ -243,6 +270,8 @@ struct _GstUnixSocketSink
   guint64 n_released;
   guint64 n_dropped;
   guint64 n_bytes;
+  guint64 n_fds;
+  guint64 n_kept_refs;
   guint64 n_accepted;
   guint64 n_removed;
 };
@@ -311,10 +340,11 @@ message_get_info (GstBuffer * buf, guint16 * type, guint64 * id)
   return TRUE;
 }
 
-/* Clients only send releases to a sender that announces them: returns
- * @hello with the release feature added, or a ref to @hello. */
+/* Clients only send releases to a sender that announces them, and we keep
+ * track of the files clients keep: returns @hello with the release and
+ * files features added, or a ref to @hello. */
 static GstBuffer *
-hello_with_release (GstBuffer * hello)
+hello_with_features (GstBuffer * hello)
 {
   GstFdPassHeader header;
   GstFdPassHello h;
@@ -327,8 +357,9 @@ hello_with_release (GstBuffer * hello)
   if (gst_fdpass_header_parse (map.data, map.size, &header, NULL) &&
       gst_fdpass_hello_parse (map.data + GST_FDPASS_HEADER_SIZE,
           map.size - GST_FDPASS_HEADER_SIZE, &h, NULL) &&
-      !(h.features & GST_FDPASS_FEATURE_RELEASE)) {
-    h.features |= GST_FDPASS_FEATURE_RELEASE;
+      (h.features & SINK_FEATURES) != SINK_FEATURES) {
+    h.features |= SINK_FEATURES;
+    h.max_files = 0;
     ret = gst_fdpass_message_new_hello (&h);
     GST_BUFFER_FLAGS (ret) = GST_BUFFER_FLAGS (hello);
   }
@@ -367,13 +398,14 @@ static void
 queued_message_free (QueuedMessage * m)
 {
   gst_buffer_unref (m->buf);
+  g_free (m->wire);
   g_free (m);
 }
 
 static void
 client_queue (Client * c, GstBuffer * buf, guint16 type, guint64 id)
 {
-  QueuedMessage *m = g_new (QueuedMessage, 1);
+  QueuedMessage *m = g_new0 (QueuedMessage, 1);
 
   m->buf = gst_buffer_ref (buf);
   m->type = type;
@@ -481,6 +513,7 @@ client_new (GstUnixSocketSink * self, gint fd, gboolean seqpacket)
   c->unreleased = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
       (GDestroyNotify) gst_buffer_unref);
   c->input = g_byte_array_new ();
+  c->kept = g_array_new (FALSE, FALSE, sizeof (KeptFile));
   c->last_progress = g_get_monotonic_time ();
 
   c->source = (ClientSource *) g_source_new (&client_source_funcs,
@@ -507,6 +540,7 @@ client_free (Client * c)
   client_drop_all (c);
   g_hash_table_unref (c->unreleased);
   g_byte_array_unref (c->input);
+  g_array_unref (c->kept);
   g_free (c);
 }
 
@@ -618,9 +652,14 @@ client_parse_input (GstUnixSocketSink * self, Client * c)
                 &err))
           goto malformed;
         c->can_release = (hello.features & GST_FDPASS_FEATURE_RELEASE) != 0;
-        GST_DEBUG_OBJECT (self, "client %u speaks %u.%u, %s releases", c->id,
-            hello.version_major, hello.version_minor,
-            c->can_release ? "sends" : "does not send");
+        /* what the client keeps depends on what we asked it to keep since
+         * the first hello, which later ones do not change */
+        if (!c->got_hello && (hello.features & GST_FDPASS_FEATURE_FILES))
+          c->max_files = MIN (hello.max_files, MAX_KEPT_FILES);
+        c->got_hello = TRUE;
+        GST_DEBUG_OBJECT (self, "client %u speaks %u.%u, %s releases, keeps "
+            "%u files", c->id, hello.version_major, hello.version_minor,
+            c->can_release ? "sends" : "does not send", c->max_files);
         break;
       }
       case GST_FDPASS_MESSAGE_RELEASE:{
@@ -751,6 +790,127 @@ client_update_events (Client * c)
   }
 }
 
+static gint
+client_find_kept (Client * c, guint64 dev, guint64 ino)
+{
+  guint i;
+
+  for (i = 0; i < c->kept->len; i++) {
+    KeptFile *k = &g_array_index (c->kept, KeptFile, i);
+
+    if (k->dev == dev && k->ino == ino)
+      return i;
+  }
+
+  return -1;
+}
+
+/* Lock held: when @c keeps files, decides before the first byte of buffer
+ * message @m is written which of its files go as descriptors (and are to be
+ * kept) and which the client keeps already, and prepares the bytes to send
+ * in m->wire. The decision is final: the client learns it with those bytes. */
+static void
+client_prepare_wire (GstUnixSocketSink * self, Client * c, QueuedMessage * m,
+    const guint8 * data, gsize size)
+{
+  guint32 flags[GST_FDPASS_MAX_FDS];
+  GstFdPassFdInfo forget[GST_FDPASS_MAX_FDS];
+  GstBuffer *forget_msg = NULL;
+  gsize forget_size = 0;
+  guint i, n_fds, n_forget = 0, n_attached = 0, n_ref = 0, n_new = 0;
+  gboolean changed = FALSE;
+
+  if (size < BUFFER_FD_TABLE_OFFSET)
+    return;
+  n_fds = GST_READ_UINT16_LE (data + BUFFER_N_FDS_OFFSET);
+  /* what fdpay made: one descriptor per entry, none kept */
+  if (n_fds == 0 || n_fds > GST_FDPASS_MAX_FDS ||
+      GST_READ_UINT16_LE (data + 6) != n_fds ||
+      size < BUFFER_FD_TABLE_OFFSET + n_fds * FD_ENTRY_SIZE)
+    return;
+
+  /* files this message needs that the client keeps are used most recently,
+   * and are not the ones to forget */
+  for (i = 0; i < n_fds; i++) {
+    const guint8 *e = data + BUFFER_FD_TABLE_OFFSET + i * FD_ENTRY_SIZE;
+    gint k;
+
+    flags[i] = GST_FDPASS_FD_FLAG_NONE;
+    if (GST_READ_UINT32_LE (e) != GST_FDPASS_FD_KIND_FILE)
+      continue;
+    k = client_find_kept (c, GST_READ_UINT64_LE (e + 8),
+        GST_READ_UINT64_LE (e + 16));
+    if (k >= 0) {
+      KeptFile kf = g_array_index (c->kept, KeptFile, k);
+
+      g_array_remove_index (c->kept, k);
+      g_array_append_val (c->kept, kf);
+      flags[i] = GST_FDPASS_FD_FLAG_KEPT;
+      n_ref++;
+    } else {
+      n_new++;
+    }
+  }
+
+  /* a message needing more files than the client keeps sends the new ones
+   * as before, without asking to keep them */
+  for (i = 0; i < n_fds && n_ref + n_new <= c->max_files; i++) {
+    const guint8 *e = data + BUFFER_FD_TABLE_OFFSET + i * FD_ENTRY_SIZE;
+    KeptFile kf;
+
+    if (flags[i] != GST_FDPASS_FD_FLAG_NONE ||
+        GST_READ_UINT32_LE (e) != GST_FDPASS_FD_KIND_FILE)
+      continue;
+
+    if (c->kept->len >= c->max_files) {
+      KeptFile *old = &g_array_index (c->kept, KeptFile, 0);
+
+      memset (&forget[n_forget], 0, sizeof (forget[n_forget]));
+      forget[n_forget].dev = old->dev;
+      forget[n_forget].ino = old->ino;
+      n_forget++;
+      g_array_remove_index (c->kept, 0);
+    }
+    kf.dev = GST_READ_UINT64_LE (e + 8);
+    kf.ino = GST_READ_UINT64_LE (e + 16);
+    g_array_append_val (c->kept, kf);
+    flags[i] = GST_FDPASS_FD_FLAG_KEEP;
+  }
+
+  m->attach = 0;
+  for (i = 0; i < n_fds; i++) {
+    if (flags[i] != GST_FDPASS_FD_FLAG_NONE)
+      changed = TRUE;
+    if (flags[i] != GST_FDPASS_FD_FLAG_KEPT) {
+      m->attach |= 1u << i;
+      n_attached++;
+    }
+  }
+  if (!changed)
+    return;
+
+  if (n_forget > 0) {
+    forget_msg = gst_fdpass_message_new_forget (forget, n_forget);
+    forget_size = gst_buffer_get_size (forget_msg);
+    GST_LOG_OBJECT (self, "client %u: forgetting %u files", c->id, n_forget);
+  }
+
+  m->wire_size = forget_size + size;
+  m->wire = g_malloc (m->wire_size);
+  if (forget_msg) {
+    gst_buffer_extract (forget_msg, 0, m->wire, forget_size);
+    gst_buffer_unref (forget_msg);
+  }
+  memcpy (m->wire + forget_size, data, size);
+  GST_WRITE_UINT16_LE (m->wire + forget_size + 6, n_attached);
+  for (i = 0; i < n_fds; i++) {
+    GST_WRITE_UINT32_LE (m->wire + forget_size + BUFFER_FD_TABLE_OFFSET +
+        i * FD_ENTRY_SIZE + 4, flags[i]);
+  }
+  c->kept_refs += n_ref;
+  self->n_kept_refs += n_ref;
+}
+
 /* One sendmsg() of the head of the queue of @c. Returns FALSE when nothing
  * more can be written now. */
 static gboolean
@@ -764,6 +924,9 @@ client_write_one (GstUnixSocketSink * self, Client * c)
   control;
   QueuedMessage *m = g_queue_peek_head (&c->queue);
   GstNetControlMessageMeta *meta;
+  gint attached[GST_FDPASS_MAX_FDS];
+  guint n_attached = 0;
+  const guint8 *data;
   struct msghdr msg;
   struct iovec iov;
   GstMapInfo map;
@@ -779,8 +942,14 @@ client_write_one (GstUnixSocketSink * self, Client * c)
     return TRUE;
   }
 
-  iov.iov_base = map.data + c->send_offset;
-  iov.iov_len = map.size - c->send_offset;
+  if (c->send_offset == 0 && m->wire == NULL && c->max_files > 0 &&
+      m->type == GST_FDPASS_MESSAGE_BUFFER)
+    client_prepare_wire (self, c, m, map.data, map.size);
+
+  data = m->wire ? m->wire : map.data;
+  total = m->wire ? m->wire_size : map.size;
+  iov.iov_base = (guint8 *) data + c->send_offset;
+  iov.iov_len = total - c->send_offset;
   memset (&msg, 0, sizeof (msg));
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
@@ -790,27 +959,32 @@ client_write_one (GstUnixSocketSink * self, Client * c)
   if (c->send_offset == 0 && meta && G_IS_UNIX_FD_MESSAGE (meta->message)) {
     GUnixFDList *list =
         g_unix_fd_message_get_fd_list (G_UNIX_FD_MESSAGE (meta->message));
-    gint n_fds = 0;
+    gint i, n_fds = 0;
     const gint *fds = g_unix_fd_list_peek_fds (list, &n_fds);
 
-    if (n_fds > 0 && n_fds <= GST_FDPASS_MAX_FDS) {
-      struct cmsghdr *cmsg;
-
-      memset (&control, 0, sizeof (control));
-      msg.msg_control = &control;
-      msg.msg_controllen = CMSG_SPACE (n_fds * sizeof (gint));
-      cmsg = CMSG_FIRSTHDR (&msg);
-      cmsg->cmsg_level = SOL_SOCKET;
-      cmsg->cmsg_type = SCM_RIGHTS;
-      cmsg->cmsg_len = CMSG_LEN (n_fds * sizeof (gint));
-      memcpy (CMSG_DATA (cmsg), fds, n_fds * sizeof (gint));
+    if (n_fds > GST_FDPASS_MAX_FDS)
+      n_fds = 0;
+    for (i = 0; i < n_fds; i++) {
+      if (m->wire == NULL || (m->attach & (1u << i)))
+        attached[n_attached++] = fds[i];
     }
+  }
+  if (n_attached > 0) {
+    struct cmsghdr *cmsg;
+
+    memset (&control, 0, sizeof (control));
+    msg.msg_control = &control;
+    msg.msg_controllen = CMSG_SPACE (n_attached * sizeof (gint));
+    cmsg = CMSG_FIRSTHDR (&msg);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN (n_attached * sizeof (gint));
+    memcpy (CMSG_DATA (cmsg), attached, n_attached * sizeof (gint));
   }
 
   do {
     n = sendmsg (c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
   } while (n < 0 && errno == EINTR);
-  total = map.size;
   gst_buffer_unmap (m->buf, &map);
 
   if (n < 0) {
@@ -824,6 +998,10 @@ client_write_one (GstUnixSocketSink * self, Client * c)
 
   c->bytes += n;
   self->n_bytes += n;
+  if (c->send_offset == 0) {
+    c->fds += n_attached;
+    self->n_fds += n_attached;
+  }
   c->send_offset += n;
   if (c->send_offset < total)
     return TRUE;
@@ -862,6 +1040,7 @@ client_write_one (GstUnixSocketSink * self, Client * c)
   }
   if (m->buf)
     gst_buffer_unref (m->buf);
+  g_free (m->wire);
   g_free (m);
 
   return TRUE;
@@ -1434,7 +1613,7 @@ gst_unix_socket_sink_store_header (GstUnixSocketSink * self, GstBuffer * buf,
 
   if (type == GST_FDPASS_MESSAGE_HELLO) {
     slot = &self->hello_msg;
-    buf = hello_with_release (buf);
+    buf = hello_with_features (buf);
   } else {
     slot = &self->caps_msg;
     buf = gst_buffer_ref (buf);
@@ -1692,7 +1871,10 @@ gst_unix_socket_sink_get_stats (GstUnixSocketSink * self)
             "sent", G_TYPE_UINT64, c->sent,
             "released", G_TYPE_UINT64, c->released,
             "dropped", G_TYPE_UINT64, c->dropped,
-            "bytes", G_TYPE_UINT64, c->bytes, NULL));
+            "bytes", G_TYPE_UINT64, c->bytes,
+            "fds", G_TYPE_UINT64, c->fds,
+            "kept-files", G_TYPE_UINT, c->kept->len,
+            "kept-file-references", G_TYPE_UINT64, c->kept_refs, NULL));
     gst_value_array_append_and_take_value (&array, &value);
   }
 
@@ -1704,7 +1886,9 @@ gst_unix_socket_sink_get_stats (GstUnixSocketSink * self)
       "sent", G_TYPE_UINT64, self->n_sent,
       "released", G_TYPE_UINT64, self->n_released,
       "dropped", G_TYPE_UINT64, self->n_dropped,
-      "bytes", G_TYPE_UINT64, self->n_bytes, NULL);
+      "bytes", G_TYPE_UINT64, self->n_bytes,
+      "fds", G_TYPE_UINT64, self->n_fds,
+      "kept-file-references", G_TYPE_UINT64, self->n_kept_refs, NULL);
   g_mutex_unlock (&self->lock);
 
   gst_structure_take_value (s, "clients", &array);
@@ -1941,8 +2125,9 @@ gst_unix_socket_sink_class_init (GstUnixSocketSinkClass * klass)
    */
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
-          "Totals (n-clients, frames, sent, released, dropped, bytes) and one "
-          "structure per client in the clients array", GST_TYPE_STRUCTURE,
+          "Totals (n-clients, frames, sent, released, dropped, bytes, fds "
+          "passed, kept-file-references: files named without passing their "
+          "fd again) and one structure per client in the clients array", GST_TYPE_STRUCTURE,
           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   /**
@@ -2000,7 +2185,7 @@ static void
 gst_unix_socket_sink_init (GstUnixSocketSink * self)
 {
   GstFdPassHello hello = { GST_FDPASS_VERSION_MAJOR,
-    GST_FDPASS_VERSION_MINOR, GST_FDPASS_FEATURE_RELEASE
+    GST_FDPASS_VERSION_MINOR, SINK_FEATURES, 0
   };
 
   self->path = g_strdup (DEFAULT_PATH);

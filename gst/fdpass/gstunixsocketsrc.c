@@ -65,6 +65,7 @@
 #include "gstfdpasssocket.h"
 #include "gstfdpasselements.h"
 #include "gstfdpassrelease.h"
+#include "gstfdpassquery.h"
 
 #include <gst/fdpass/fdpass.h>
 #include <gst/net/net.h>
@@ -378,8 +379,9 @@ static GstFlowReturn
 gst_unix_socket_src_connect (GstUnixSocketSrc * self)
 {
   GstFdPassHello hello = { GST_FDPASS_VERSION_MAJOR,
-    GST_FDPASS_VERSION_MINOR, GST_FDPASS_FEATURE_RELEASE
+    GST_FDPASS_VERSION_MINOR, GST_FDPASS_FEATURE_RELEASE, 0
   };
+  GstQuery *query;
   gchar *path;
   gint fd, retry, attempts = 0;
   guint interval;
@@ -456,6 +458,16 @@ gst_unix_socket_src_connect (GstUnixSocketSrc * self)
   self->channel = gst_fdpass_release_channel_new ();
   gst_pad_push_event (GST_BASE_SRC_PAD (self),
       gst_fdpass_release_channel_event_new (self->channel));
+
+  /* the depayloader keeps files for the sender, so that it passes the
+   * descriptor of a recycled memfd only once */
+  query = gst_fdpass_files_query_new ();
+  if (gst_pad_peer_query (GST_BASE_SRC_PAD (self), query))
+    hello.max_files = gst_fdpass_files_query_get_max_files (query);
+  gst_query_unref (query);
+  if (hello.max_files > 0)
+    hello.features |= GST_FDPASS_FEATURE_FILES;
+  GST_DEBUG_OBJECT (self, "downstream keeps %u files", hello.max_files);
 
   gst_unix_socket_src_queue_message (self,
       gst_fdpass_message_new_hello (&hello), 0);

@@ -50,8 +50,12 @@
 #define MEM_ENTRY_SIZE 24
 #define EXT_HEADER_SIZE 8
 #define VIDEO_META_EXT_SIZE 72
-#define HELLO_SIZE 8
+#define HELLO_SIZE 12
 #define RELEASE_FIXED_SIZE 8
+#define FORGET_FIXED_SIZE 8
+#define FORGET_ENTRY_SIZE 16
+
+#define KNOWN_FD_FLAGS (GST_FDPASS_FD_FLAG_KEEP | GST_FDPASS_FD_FLAG_KEPT)
 
 /* extension blocks at the end of a buffer message */
 #define EXT_VIDEO_META 1
@@ -61,6 +65,8 @@
 G_STATIC_ASSERT (BUFFER_FIXED_SIZE == 6 * 8 + 4 + 2 + 2);
 G_STATIC_ASSERT (VIDEO_META_EXT_SIZE == 6 * 4 + 4 * 8 + 4 * 4);
 G_STATIC_ASSERT (GST_VIDEO_MAX_PLANES == 4);
+G_STATIC_ASSERT (FORGET_FIXED_SIZE +
+    GST_FDPASS_MAX_FORGET_FILES * FORGET_ENTRY_SIZE <= GST_FDPASS_MAX_PAYLOAD);
 G_STATIC_ASSERT (GST_FDPASS_HEADER_SIZE + BUFFER_FIXED_SIZE +
     GST_FDPASS_MAX_FDS * FD_ENTRY_SIZE +
     GST_FDPASS_MAX_MEMORIES * MEM_ENTRY_SIZE +
@@ -117,6 +123,7 @@ gst_fdpass_message_new_hello (const GstFdPassHello * hello)
   gst_byte_writer_put_uint16_le (&bw, hello->version_major);
   gst_byte_writer_put_uint16_le (&bw, hello->version_minor);
   gst_byte_writer_put_uint32_le (&bw, hello->features);
+  gst_byte_writer_put_uint32_le (&bw, hello->max_files);
 
   return finish_message (&bw);
 }
@@ -177,7 +184,8 @@ gst_fdpass_message_new_buffer (const GstFdPassBufferInfo * info)
       (info->has_video_meta ? EXT_HEADER_SIZE + VIDEO_META_EXT_SIZE : 0) +
       (info->has_stream_time ? EXT_HEADER_SIZE + STREAM_TIME_EXT_SIZE : 0),
       FALSE);
-  write_header (&bw, GST_FDPASS_MESSAGE_BUFFER, info->n_fds);
+  write_header (&bw, GST_FDPASS_MESSAGE_BUFFER,
+      gst_fdpass_buffer_info_n_attached (info));
 
   gst_byte_writer_put_uint64_le (&bw, info->id);
   gst_byte_writer_put_uint64_le (&bw, info->pts);
@@ -193,7 +201,7 @@ gst_fdpass_message_new_buffer (const GstFdPassBufferInfo * info)
     const GstFdPassFdInfo *fd = &info->fds[i];
 
     gst_byte_writer_put_uint32_le (&bw, fd->kind);
-    gst_byte_writer_put_uint32_le (&bw, 0);
+    gst_byte_writer_put_uint32_le (&bw, fd->flags);
     gst_byte_writer_put_uint64_le (&bw, fd->dev);
     gst_byte_writer_put_uint64_le (&bw, fd->ino);
     gst_byte_writer_put_uint64_le (&bw, fd->size);
@@ -279,6 +287,37 @@ gst_fdpass_message_new_release (const guint64 * ids, guint n_ids)
   return finish_message (&bw);
 }
 
+/**
+ * gst_fdpass_message_new_forget:
+ * @files: (array length=n_files): the files the receiver may close; only
+ *     their @dev and @ino are used
+ * @n_files: number of files, at most %GST_FDPASS_MAX_FORGET_FILES
+ *
+ * Returns: (transfer full): a forget message, sent to a receiver that keeps
+ *     files (%GST_FDPASS_FEATURE_FILES) when it may close them
+ */
+GstBuffer *
+gst_fdpass_message_new_forget (const GstFdPassFdInfo * files, guint n_files)
+{
+  GstByteWriter bw;
+  guint i;
+
+  g_return_val_if_fail (files != NULL || n_files == 0, NULL);
+  g_return_val_if_fail (n_files <= GST_FDPASS_MAX_FORGET_FILES, NULL);
+
+  gst_byte_writer_init_with_size (&bw, GST_FDPASS_HEADER_SIZE +
+      FORGET_FIXED_SIZE + n_files * FORGET_ENTRY_SIZE, FALSE);
+  write_header (&bw, GST_FDPASS_MESSAGE_FORGET, 0);
+  gst_byte_writer_put_uint32_le (&bw, n_files);
+  gst_byte_writer_put_uint32_le (&bw, 0);
+  for (i = 0; i < n_files; i++) {
+    gst_byte_writer_put_uint64_le (&bw, files[i].dev);
+    gst_byte_writer_put_uint64_le (&bw, files[i].ino);
+  }
+
+  return finish_message (&bw);
+}
+
 #define FAIL(code, ...) G_STMT_START { \
   g_set_error (error, GST_FDPASS_ERROR, GST_FDPASS_ERROR_ ## code, \
       __VA_ARGS__); \
@@ -337,6 +376,7 @@ gst_fdpass_header_parse (const guint8 * data, gsize size,
     case GST_FDPASS_MESSAGE_CAPS:
     case GST_FDPASS_MESSAGE_EOS:
     case GST_FDPASS_MESSAGE_RELEASE:
+    case GST_FDPASS_MESSAGE_FORGET:
       if (header->n_fds != 0)
         FAIL (INVALID, "Message of type %u carries %u file descriptors",
             header->type, header->n_fds);
@@ -376,6 +416,9 @@ gst_fdpass_hello_parse (const guint8 * payload, gsize size,
   ok &= gst_byte_reader_get_uint32_le (&br, &hello->features);
   if (!ok)
     TRUNCATED ("hello message");
+  /* added in 1.1: a 1.0 peer keeps no files */
+  if (!gst_byte_reader_get_uint32_le (&br, &hello->max_files))
+    hello->max_files = 0;
 
   if (hello->version_major != GST_FDPASS_VERSION_MAJOR)
     FAIL (VERSION, "Peer speaks protocol version %u.%u, this is %u.%u",
@@ -543,7 +586,8 @@ parse_video_meta (GstByteReader * br, GstFdPassVideoInfo * v, GError ** error)
  * @info: (out caller-allocates): the parsed buffer description
  * @error: return location for a #GError
  *
- * Parses and checks a buffer message: the fd count must match the header,
+ * Parses and checks a buffer message: the header must announce one file
+ * descriptor per fd table entry that does not name a kept file,
  * every memory must name an existing fd and lie within the 64 bit range,
  * and counts must be within the limits. Unknown extension blocks are
  * skipped.
@@ -584,9 +628,6 @@ gst_fdpass_buffer_parse (const GstFdPassHeader * header,
   if (!ok)
     TRUNCATED ("buffer message");
 
-  if (n_fds != header->n_fds)
-    FAIL (FD, "Buffer message describes %u file descriptors but %u were "
-        "announced", n_fds, header->n_fds);
   if (n_fds > GST_FDPASS_MAX_FDS)
     FAIL (TOO_LARGE, "%u file descriptors, the limit is %u", n_fds,
         GST_FDPASS_MAX_FDS);
@@ -597,10 +638,9 @@ gst_fdpass_buffer_parse (const GstFdPassHeader * header,
   info->n_fds = n_fds;
   for (i = 0; i < n_fds; i++) {
     GstFdPassFdInfo *fd = &info->fds[i];
-    guint32 reserved;
 
     ok &= gst_byte_reader_get_uint32_le (&br, &fd->kind);
-    ok &= gst_byte_reader_get_uint32_le (&br, &reserved);
+    ok &= gst_byte_reader_get_uint32_le (&br, &fd->flags);
     ok &= gst_byte_reader_get_uint64_le (&br, &fd->dev);
     ok &= gst_byte_reader_get_uint64_le (&br, &fd->ino);
     ok &= gst_byte_reader_get_uint64_le (&br, &fd->size);
@@ -609,7 +649,17 @@ gst_fdpass_buffer_parse (const GstFdPassHeader * header,
     if (fd->kind != GST_FDPASS_FD_KIND_FILE &&
         fd->kind != GST_FDPASS_FD_KIND_DMABUF)
       FAIL (INVALID, "File descriptor %u has unknown kind %u", i, fd->kind);
+    /* reserved in 1.0, where senders wrote 0 */
+    fd->flags &= KNOWN_FD_FLAGS;
+    if (fd->flags == KNOWN_FD_FLAGS)
+      FAIL (INVALID, "File %u is both attached and kept already", i);
+    if (fd->flags != 0 && fd->kind != GST_FDPASS_FD_KIND_FILE)
+      FAIL (INVALID, "File %u of kind %u cannot be kept", i, fd->kind);
   }
+
+  if (gst_fdpass_buffer_info_n_attached (info) != header->n_fds)
+    FAIL (FD, "Buffer message needs %u file descriptors but %u were "
+        "announced", gst_fdpass_buffer_info_n_attached (info), header->n_fds);
 
   info->n_memories = n_memories;
   for (i = 0; i < n_memories; i++) {
@@ -717,6 +767,75 @@ gst_fdpass_release_parse (const guint8 * payload, gsize size, guint64 ** ids,
 }
 
 /**
+ * gst_fdpass_forget_parse:
+ * @payload: (array length=size): the payload of a forget message
+ * @size: payload size
+ * @files: (out) (transfer full) (array length=n_files): the files named, with
+ *     only @dev and @ino set; free with g_free()
+ * @n_files: (out): number of files
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE when the message is valid
+ */
+gboolean
+gst_fdpass_forget_parse (const guint8 * payload, gsize size,
+    GstFdPassFdInfo ** files, guint * n_files, GError ** error)
+{
+  GstByteReader br;
+  guint32 count = 0, reserved = 0;
+  gboolean ok = TRUE;
+  GstFdPassFdInfo *out;
+  guint i;
+
+  g_return_val_if_fail (payload != NULL || size == 0, FALSE);
+  g_return_val_if_fail (files != NULL && n_files != NULL, FALSE);
+
+  gst_byte_reader_init (&br, payload, size);
+  ok &= gst_byte_reader_get_uint32_le (&br, &count);
+  ok &= gst_byte_reader_get_uint32_le (&br, &reserved);
+  if (!ok)
+    TRUNCATED ("forget message");
+
+  if (count > GST_FDPASS_MAX_FORGET_FILES)
+    FAIL (TOO_LARGE, "%u files in one forget message, the limit is %u", count,
+        GST_FDPASS_MAX_FORGET_FILES);
+  if (gst_byte_reader_get_remaining (&br) < (gsize) count * FORGET_ENTRY_SIZE)
+    TRUNCATED ("forget message");
+
+  out = g_new0 (GstFdPassFdInfo, MAX (count, 1));
+  for (i = 0; i < count; i++) {
+    gst_byte_reader_get_uint64_le (&br, &out[i].dev);
+    gst_byte_reader_get_uint64_le (&br, &out[i].ino);
+  }
+
+  *files = out;
+  *n_files = count;
+  return TRUE;
+}
+
+/**
+ * gst_fdpass_buffer_info_n_attached:
+ * @info: a buffer description
+ *
+ * Returns: how many file descriptors travel with the message of @info: one
+ *     per fd table entry, except the entries naming a kept file
+ */
+guint
+gst_fdpass_buffer_info_n_attached (const GstFdPassBufferInfo * info)
+{
+  guint i, n = 0;
+
+  g_return_val_if_fail (info != NULL, 0);
+
+  for (i = 0; i < info->n_fds && i < GST_FDPASS_MAX_FDS; i++) {
+    if (!(info->fds[i].flags & GST_FDPASS_FD_FLAG_KEPT))
+      n++;
+  }
+
+  return n;
+}
+
+/**
  * gst_fdpass_fd_info_from_fd:
  * @fd: a file descriptor
  * @kind: what @fd is
@@ -738,6 +857,7 @@ gst_fdpass_fd_info_from_fd (gint fd, GstFdPassFdKind kind,
     return FALSE;
 
   info->kind = kind;
+  info->flags = 0;
   info->dev = st.st_dev;
   info->ino = st.st_ino;
   info->size = st.st_size;

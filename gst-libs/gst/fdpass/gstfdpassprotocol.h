@@ -47,7 +47,7 @@ G_BEGIN_DECLS
  * Minor version of the wire protocol. Minor versions only add message
  * types, extension blocks and trailing fields that older peers skip.
  */
-#define GST_FDPASS_VERSION_MINOR 0
+#define GST_FDPASS_VERSION_MINOR 1
 
 /**
  * GST_FDPASS_HEADER_SIZE:
@@ -86,6 +86,13 @@ G_BEGIN_DECLS
 #define GST_FDPASS_MAX_RELEASE_IDS 4096
 
 /**
+ * GST_FDPASS_MAX_FORGET_FILES:
+ *
+ * Largest number of files one forget message may name.
+ */
+#define GST_FDPASS_MAX_FORGET_FILES 4000
+
+/**
  * GstFdPassMessageType:
  * @GST_FDPASS_MESSAGE_HELLO: protocol version and features; the first
  *     message in each direction
@@ -96,6 +103,8 @@ G_BEGIN_DECLS
  * @GST_FDPASS_MESSAGE_EOS: end of stream
  * @GST_FDPASS_MESSAGE_RELEASE: receiver to sender: the buffers with these
  *     ids are no longer used
+ * @GST_FDPASS_MESSAGE_FORGET: sender to receiver: the receiver may close
+ *     these kept files (protocol 1.1)
  *
  * Message types. Receivers skip types they do not know.
  */
@@ -106,6 +115,7 @@ typedef enum
   GST_FDPASS_MESSAGE_BUFFER = 3,
   GST_FDPASS_MESSAGE_EOS = 4,
   GST_FDPASS_MESSAGE_RELEASE = 5,
+  GST_FDPASS_MESSAGE_FORGET = 6,
 } GstFdPassMessageType;
 
 /**
@@ -114,6 +124,10 @@ typedef enum
  * @GST_FDPASS_FEATURE_RELEASE: in a sender's hello: the sender reads release
  *     messages and recycles memory; in a receiver's hello: the receiver sends
  *     them
+ * @GST_FDPASS_FEATURE_FILES: in a sender's hello: the sender may ask the
+ *     receiver to keep files and then refer to them without passing their
+ *     descriptor again; in a receiver's hello: the receiver keeps up to
+ *     #GstFdPassHello.max_files such files (protocol 1.1)
  *
  * Feature bits exchanged in hello messages.
  */
@@ -121,6 +135,7 @@ typedef enum
 {
   GST_FDPASS_FEATURE_NONE = 0,
   GST_FDPASS_FEATURE_RELEASE = (1 << 0),
+  GST_FDPASS_FEATURE_FILES = (1 << 1),
 } GstFdPassFeatures;
 
 /**
@@ -135,6 +150,26 @@ typedef enum
   GST_FDPASS_FD_KIND_FILE = 0,
   GST_FDPASS_FD_KIND_DMABUF = 1,
 } GstFdPassFdKind;
+
+/**
+ * GstFdPassFdFlags:
+ * @GST_FDPASS_FD_FLAG_NONE: the descriptor is attached, the receiver closes
+ *     it once it is done with the buffer
+ * @GST_FDPASS_FD_FLAG_KEEP: the descriptor is attached and the receiver keeps
+ *     the file until a forget message names it
+ * @GST_FDPASS_FD_FLAG_KEPT: no descriptor is attached: the entry names a file
+ *     the receiver keeps since an earlier %GST_FDPASS_FD_FLAG_KEEP entry
+ *
+ * Flags of an fd table entry. Both flags need the
+ * %GST_FDPASS_FEATURE_FILES feature on both sides and apply to files
+ * (%GST_FDPASS_FD_KIND_FILE) only. (protocol 1.1)
+ */
+typedef enum
+{
+  GST_FDPASS_FD_FLAG_NONE = 0,
+  GST_FDPASS_FD_FLAG_KEEP = (1 << 0),
+  GST_FDPASS_FD_FLAG_KEPT = (1 << 1),
+} GstFdPassFdFlags;
 
 /**
  * GST_FDPASS_ERROR:
@@ -184,17 +219,21 @@ typedef struct
  * @version_major: protocol major version
  * @version_minor: protocol minor version
  * @features: #GstFdPassFeatures
+ * @max_files: in a receiver's hello with %GST_FDPASS_FEATURE_FILES: how many
+ *     files the receiver keeps at most; 0 otherwise (protocol 1.1)
  */
 typedef struct
 {
   guint16 version_major;
   guint16 version_minor;
   guint32 features;
+  guint32 max_files;
 } GstFdPassHello;
 
 /**
  * GstFdPassFdInfo:
  * @kind: a #GstFdPassFdKind
+ * @flags: #GstFdPassFdFlags
  * @dev: st_dev of the file
  * @ino: st_ino of the file
  * @size: size of the file in bytes when it was sent
@@ -205,6 +244,7 @@ typedef struct
 typedef struct
 {
   guint32 kind;
+  guint32 flags;
   guint64 dev;
   guint64 ino;
   guint64 size;
@@ -255,8 +295,9 @@ typedef struct
  * @offset: buffer offset
  * @offset_end: buffer offset end
  * @flags: #GstBufferFlags
- * @n_fds: number of file descriptors
- * @fds: identity of each file descriptor, in the order they are attached
+ * @n_fds: number of entries in the fd table
+ * @fds: identity of each file, in table order; the descriptors of the entries
+ *     without %GST_FDPASS_FD_FLAG_KEPT are attached in this order
  * @n_memories: number of memories
  * @memories: the memories, in buffer order
  * @has_video_meta: whether @video is valid
@@ -309,6 +350,10 @@ GST_FDPASS_API
 GstBuffer * gst_fdpass_message_new_release (const guint64 * ids,
                                             guint n_ids);
 
+GST_FDPASS_API
+GstBuffer * gst_fdpass_message_new_forget  (const GstFdPassFdInfo * files,
+                                            guint n_files);
+
 /* decoding */
 
 GST_FDPASS_API
@@ -341,6 +386,16 @@ gboolean    gst_fdpass_release_parse       (const guint8 * payload,
                                             guint64 ** ids,
                                             guint * n_ids,
                                             GError ** error);
+
+GST_FDPASS_API
+gboolean    gst_fdpass_forget_parse        (const guint8 * payload,
+                                            gsize size,
+                                            GstFdPassFdInfo ** files,
+                                            guint * n_files,
+                                            GError ** error);
+
+GST_FDPASS_API
+guint       gst_fdpass_buffer_info_n_attached (const GstFdPassBufferInfo * info);
 
 /* helpers */
 

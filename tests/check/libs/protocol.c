@@ -192,6 +192,7 @@ assert_buffer_info_equal (const GstFdPassBufferInfo * a,
   fail_unless_equals_int (a->n_fds, b->n_fds);
   for (i = 0; i < a->n_fds; i++) {
     fail_unless_equals_int (a->fds[i].kind, b->fds[i].kind);
+    fail_unless_equals_int (a->fds[i].flags, b->fds[i].flags);
     fail_unless_equals_uint64 (a->fds[i].dev, b->fds[i].dev);
     fail_unless_equals_uint64 (a->fds[i].ino, b->fds[i].ino);
     fail_unless_equals_uint64 (a->fds[i].size, b->fds[i].size);
@@ -233,8 +234,8 @@ check_buffer_parses_to (const guint8 * data, gsize size,
   GstFdPassHeader header;
   GError *err = NULL;
 
-  parse_header (data, size, GST_FDPASS_MESSAGE_BUFFER, expected->n_fds,
-      &header);
+  parse_header (data, size, GST_FDPASS_MESSAGE_BUFFER,
+      gst_fdpass_buffer_info_n_attached (expected), &header);
   fail_unless (gst_fdpass_buffer_parse (&header, data + HDR,
           header.payload_size, &parsed, &err), "%s", err ? err->message : "");
   fail_unless (err == NULL);
@@ -264,7 +265,7 @@ check_buffer_fails (const guint8 * data, gsize size, gint code)
 GST_START_TEST (test_hello_round_trip)
 {
   GstFdPassHello hello = { GST_FDPASS_VERSION_MAJOR, 7,
-    GST_FDPASS_FEATURE_RELEASE | 0x80000000u
+    GST_FDPASS_FEATURE_RELEASE | GST_FDPASS_FEATURE_FILES | 0x80000000u, 33
   };
   GstFdPassHello parsed;
   GstFdPassHeader header;
@@ -273,7 +274,7 @@ GST_START_TEST (test_hello_round_trip)
   gsize size;
 
   data = message_bytes (gst_fdpass_message_new_hello (&hello), &size);
-  fail_unless_equals_int (size, HDR + 8);
+  fail_unless_equals_int (size, HDR + 12);
   parse_header (data, size, GST_FDPASS_MESSAGE_HELLO, 0, &header);
 
   memset (&parsed, 0xff, sizeof (parsed));
@@ -283,6 +284,13 @@ GST_START_TEST (test_hello_round_trip)
   fail_unless_equals_int (parsed.version_major, GST_FDPASS_VERSION_MAJOR);
   fail_unless_equals_int (parsed.version_minor, 7);
   fail_unless_equals_int (parsed.features, hello.features);
+  fail_unless_equals_int (parsed.max_files, 33);
+
+  /* a 1.0 hello ends after the features: such a peer keeps no files */
+  memset (&parsed, 0xff, sizeof (parsed));
+  fail_unless (gst_fdpass_hello_parse (data + HDR, 8, &parsed, &err));
+  fail_unless_equals_int (parsed.features, hello.features);
+  fail_unless_equals_int (parsed.max_files, 0);
   g_free (data);
 }
 
@@ -544,6 +552,149 @@ GST_START_TEST (test_release_round_trip)
 
 GST_END_TEST;
 
+/* files kept by the receiver: entries with a descriptor and the keep flag,
+ * entries naming a kept file without one */
+GST_START_TEST (test_buffer_kept_files_round_trip)
+{
+  GstFdPassBufferInfo info;
+  guint8 *data;
+  gsize size;
+
+  make_buffer_info (&info, 4, 4, 2);
+  info.fds[0].flags = GST_FDPASS_FD_FLAG_KEPT;
+  info.fds[1].flags = GST_FDPASS_FD_FLAG_NONE;
+  info.fds[2].flags = GST_FDPASS_FD_FLAG_KEEP;
+  info.fds[3].kind = GST_FDPASS_FD_KIND_FILE;
+  info.fds[3].flags = GST_FDPASS_FD_FLAG_KEPT;
+  fail_unless_equals_int (gst_fdpass_buffer_info_n_attached (&info), 2);
+
+  data = encode_buffer (&info, &size);
+  /* the header counts the attached descriptors, the body every entry */
+  fail_unless_equals_int (GST_READ_UINT16_LE (data + 6), 2);
+  fail_unless_equals_int (GST_READ_UINT16_LE (data + BUF_N_FDS_OFFSET), 4);
+  fail_unless_equals_int (GST_READ_UINT32_LE (data + FD_OFFSET (0) + 4),
+      GST_FDPASS_FD_FLAG_KEPT);
+  fail_unless_equals_int (GST_READ_UINT32_LE (data + FD_OFFSET (2) + 4),
+      GST_FDPASS_FD_FLAG_KEEP);
+  check_buffer_parses_to (data, size, &info);
+  g_free (data);
+
+  /* every file kept: no descriptor at all */
+  make_buffer_info (&info, 1, 1, 1);
+  info.fds[0].flags = GST_FDPASS_FD_FLAG_KEPT;
+  data = encode_buffer (&info, &size);
+  fail_unless_equals_int (GST_READ_UINT16_LE (data + 6), 0);
+  check_buffer_parses_to (data, size, &info);
+  g_free (data);
+}
+
+GST_END_TEST;
+
+static void
+check_forget_round_trip (guint n_files)
+{
+  GstFdPassFdInfo *files, *parsed = NULL;
+  GstFdPassHeader header;
+  GError *err = NULL;
+  guint8 *data;
+  gsize size;
+  guint i, n_parsed = G_MAXUINT;
+
+  files = g_new0 (GstFdPassFdInfo, MAX (n_files, 1));
+  for (i = 0; i < n_files; i++) {
+    files[i].dev = G_MAXUINT64 - i;
+    files[i].ino = G_GUINT64_CONSTANT (0x123456789) * (i + 1);
+    /* not on the wire */
+    files[i].size = 77;
+    files[i].kind = GST_FDPASS_FD_KIND_DMABUF;
+  }
+
+  data = message_bytes (gst_fdpass_message_new_forget (n_files ? files : NULL,
+          n_files), &size);
+  fail_unless_equals_uint64 (size, HDR + 8 + n_files * 16);
+  parse_header (data, size, GST_FDPASS_MESSAGE_FORGET, 0, &header);
+  fail_unless_equals_int (data[4], 6);
+  fail_unless_equals_int (GST_READ_UINT32_LE (data + HDR), n_files);
+  if (n_files > 0) {
+    fail_unless_equals_uint64 (GST_READ_UINT64_LE (data + HDR + 8),
+        files[0].dev);
+    fail_unless_equals_uint64 (GST_READ_UINT64_LE (data + HDR + 16),
+        files[0].ino);
+  }
+
+  fail_unless (gst_fdpass_forget_parse (data + HDR, header.payload_size,
+          &parsed, &n_parsed, &err));
+  fail_unless (err == NULL);
+  fail_unless_equals_int (n_parsed, n_files);
+  fail_unless (parsed != NULL);
+  for (i = 0; i < n_files; i++) {
+    fail_unless_equals_uint64 (parsed[i].dev, files[i].dev);
+    fail_unless_equals_uint64 (parsed[i].ino, files[i].ino);
+    fail_unless_equals_uint64 (parsed[i].size, 0);
+  }
+
+  g_free (parsed);
+  g_free (files);
+  g_free (data);
+}
+
+GST_START_TEST (test_forget_round_trip)
+{
+  check_forget_round_trip (0);
+  check_forget_round_trip (1);
+  check_forget_round_trip (3);
+  check_forget_round_trip (GST_FDPASS_MAX_FORGET_FILES);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_forget_rejects)
+{
+  GstFdPassFdInfo files[2] = { {0, 0, 1, 2, 0}, {0, 0, 3, 4, 0} };
+  GstFdPassFdInfo *parsed = NULL;
+  guint n_parsed = 12345;
+  GError *err = NULL;
+  guint8 *data;
+  gsize size, i;
+
+  data = message_bytes (gst_fdpass_message_new_forget (files, 2), &size);
+
+  /* truncated */
+  for (i = 0; i < size - HDR; i++) {
+    guint8 *prefix = g_memdup2 (data + HDR, i);
+
+    fail_if (gst_fdpass_forget_parse (prefix, i, &parsed, &n_parsed, &err));
+    check_error (&err, GST_FDPASS_ERROR_INVALID);
+    fail_unless (parsed == NULL);
+    fail_unless_equals_int (n_parsed, 12345);
+    g_free (prefix);
+  }
+
+  /* too many files */
+  GST_WRITE_UINT32_LE (data + HDR, GST_FDPASS_MAX_FORGET_FILES + 1);
+  fail_if (gst_fdpass_forget_parse (data + HDR, size - HDR, &parsed,
+          &n_parsed, &err));
+  check_error (&err, GST_FDPASS_ERROR_TOO_LARGE);
+  GST_WRITE_UINT32_LE (data + HDR, G_MAXUINT32);
+  fail_if (gst_fdpass_forget_parse (data + HDR, size - HDR, &parsed,
+          &n_parsed, NULL));
+  fail_unless (parsed == NULL);
+
+  /* a forget message carries no descriptors */
+  GST_WRITE_UINT32_LE (data + HDR, 2);
+  GST_WRITE_UINT16_LE (data + 6, 1);
+  {
+    GstFdPassHeader header;
+
+    fail_if (gst_fdpass_header_parse (data, size, &header, &err));
+    check_error (&err, GST_FDPASS_ERROR_INVALID);
+  }
+
+  g_free (data);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_fd_info_from_fd)
 {
   GstFdPassFdInfo info;
@@ -572,12 +723,12 @@ GST_END_TEST;
 
 GST_START_TEST (test_header_layout)
 {
-  GstFdPassHello hello = { 1, 2, 3 };
+  GstFdPassHello hello = { 1, 2, 3, 0x01020304 };
   guint8 *data;
   gsize size;
 
   data = message_bytes (gst_fdpass_message_new_hello (&hello), &size);
-  fail_unless_equals_int (size, 24);
+  fail_unless_equals_int (size, 28);
   fail_unless_equals_int (data[0], 'F');
   fail_unless_equals_int (data[1], 'D');
   fail_unless_equals_int (data[2], 'P');
@@ -588,13 +739,14 @@ GST_START_TEST (test_header_layout)
   fail_unless_equals_int (data[5], 0);
   fail_unless_equals_int (GST_READ_UINT16_LE (data + 6), 0);
   fail_unless_equals_int (GST_READ_UINT32_LE (data + 8), 0);
-  fail_unless_equals_int (data[12], 8);
+  fail_unless_equals_int (data[12], 12);
   fail_unless_equals_int (data[13], 0);
-  fail_unless_equals_int (GST_READ_UINT32_LE (data + 12), 8);
-  /* hello payload: u16 major, u16 minor, u32 features */
+  fail_unless_equals_int (GST_READ_UINT32_LE (data + 12), 12);
+  /* hello payload: u16 major, u16 minor, u32 features, u32 max files */
   fail_unless_equals_int (GST_READ_UINT16_LE (data + 16), 1);
   fail_unless_equals_int (GST_READ_UINT16_LE (data + 18), 2);
   fail_unless_equals_int (GST_READ_UINT32_LE (data + 20), 3);
+  fail_unless_equals_int (GST_READ_UINT32_LE (data + 24), 0x01020304);
   g_free (data);
 
   data = message_bytes (gst_fdpass_message_new_eos (), &size);
@@ -911,6 +1063,33 @@ GST_START_TEST (test_buffer_rejects)
 
 #define RESET() memcpy (data, orig, size)
 
+  /* a file cannot be both attached and kept already, and only files can
+   * be kept */
+  RESET ();
+  GST_WRITE_UINT32_LE (data + FD_OFFSET (0) + 4,
+      GST_FDPASS_FD_FLAG_KEEP | GST_FDPASS_FD_FLAG_KEPT);
+  check_buffer_fails (data, size, GST_FDPASS_ERROR_INVALID);
+  RESET ();
+  fail_unless_equals_int (info.fds[1].kind, GST_FDPASS_FD_KIND_DMABUF);
+  GST_WRITE_UINT32_LE (data + FD_OFFSET (1) + 4, GST_FDPASS_FD_FLAG_KEEP);
+  check_buffer_fails (data, size, GST_FDPASS_ERROR_INVALID);
+  /* a kept file comes without a descriptor: the header must not count it */
+  RESET ();
+  GST_WRITE_UINT32_LE (data + FD_OFFSET (0) + 4, GST_FDPASS_FD_FLAG_KEPT);
+  check_buffer_fails (data, size, GST_FDPASS_ERROR_FD);
+  GST_WRITE_UINT16_LE (data + 6, 1);
+  fail_unless (gst_fdpass_header_parse (data, size, &header, NULL));
+  fail_unless (gst_fdpass_buffer_parse (&header, data + HDR, size - HDR,
+          &parsed, NULL));
+  fail_unless_equals_int (parsed.fds[0].flags, GST_FDPASS_FD_FLAG_KEPT);
+  /* unknown flag bits are reserved and ignored */
+  RESET ();
+  GST_WRITE_UINT32_LE (data + FD_OFFSET (0) + 4, 0xfff0);
+  fail_unless (gst_fdpass_header_parse (data, size, &header, NULL));
+  fail_unless (gst_fdpass_buffer_parse (&header, data + HDR, size - HDR,
+          &parsed, NULL));
+  fail_unless_equals_int (parsed.fds[0].flags, 0);
+
   /* fd count in the payload differs from the header */
   RESET ();
   GST_WRITE_UINT16_LE (data + BUF_N_FDS_OFFSET, 1);
@@ -1129,8 +1308,8 @@ GST_START_TEST (test_hello_rejects)
 
   data = message_bytes (gst_fdpass_message_new_hello (&hello), &size);
 
-  /* truncated */
-  for (i = 0; i < size - HDR; i++) {
+  /* truncated; the max files field of 1.1 is optional */
+  for (i = 0; i < 8; i++) {
     guint8 *prefix = g_memdup2 (data + HDR, i);
 
     fail_if (gst_fdpass_hello_parse (prefix, i, &parsed, &err));
@@ -1596,6 +1775,9 @@ protocol_suite (void)
   tcase_add_test (tc_chain, test_buffer_video_meta_helpers);
   tcase_add_test (tc_chain, test_eos_round_trip);
   tcase_add_test (tc_chain, test_release_round_trip);
+  tcase_add_test (tc_chain, test_buffer_kept_files_round_trip);
+  tcase_add_test (tc_chain, test_forget_round_trip);
+  tcase_add_test (tc_chain, test_forget_rejects);
   tcase_add_test (tc_chain, test_fd_info_from_fd);
   tcase_add_test (tc_chain, test_header_layout);
   tcase_add_test (tc_chain, test_buffer_layout);
