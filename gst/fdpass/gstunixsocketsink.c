@@ -170,6 +170,9 @@ typedef struct
    * keeps files: forget messages, then @buf with its fd table flagged */
   guint8 *wire;
   gsize wire_size;
+  /* where @buf starts in @wire; forget messages before it go in writes of
+   * their own, so that each message is one packet on SOCK_SEQPACKET */
+  gsize wire_start;
   /* the fd table entries whose descriptors are attached, when @wire */
   guint32 attach;
 } QueuedMessage;
@@ -896,6 +899,7 @@ client_prepare_wire (GstUnixSocketSink * self, Client * c, QueuedMessage * m,
   }
 
   m->wire_size = forget_size + size;
+  m->wire_start = forget_size;
   m->wire = g_malloc (m->wire_size);
   if (forget_msg) {
     gst_buffer_extract (forget_msg, 0, m->wire, forget_size);
@@ -930,7 +934,7 @@ client_write_one (GstUnixSocketSink * self, Client * c)
   struct msghdr msg;
   struct iovec iov;
   GstMapInfo map;
-  gsize total;
+  gsize total, start;
   gssize n;
 
   if (!gst_buffer_map (m->buf, &map, GST_MAP_READ)) {
@@ -948,15 +952,17 @@ client_write_one (GstUnixSocketSink * self, Client * c)
 
   data = m->wire ? m->wire : map.data;
   total = m->wire ? m->wire_size : map.size;
+  start = m->wire ? m->wire_start : 0;
   iov.iov_base = (guint8 *) data + c->send_offset;
-  iov.iov_len = total - c->send_offset;
+  iov.iov_len = (c->send_offset < start ? start : total) - c->send_offset;
   memset (&msg, 0, sizeof (msg));
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
 
   /* the fds go with the first byte of the message */
   meta = gst_buffer_get_net_control_message_meta (m->buf);
-  if (c->send_offset == 0 && meta && G_IS_UNIX_FD_MESSAGE (meta->message)) {
+  if (c->send_offset == start && meta &&
+      G_IS_UNIX_FD_MESSAGE (meta->message)) {
     GUnixFDList *list =
         g_unix_fd_message_get_fd_list (G_UNIX_FD_MESSAGE (meta->message));
     gint i, n_fds = 0;
@@ -998,7 +1004,7 @@ client_write_one (GstUnixSocketSink * self, Client * c)
 
   c->bytes += n;
   self->n_bytes += n;
-  if (c->send_offset == 0) {
+  if (c->send_offset == start) {
     c->fds += n_attached;
     self->n_fds += n_attached;
   }

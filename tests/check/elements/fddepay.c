@@ -941,6 +941,231 @@ GST_START_TEST (test_hostile_pipe_fd)
 
 GST_END_TEST;
 
+/* kept files (protocol 1.1, FILES feature) */
+
+static GstBuffer *
+make_hello_features (guint32 features)
+{
+  GstFdPassHello hello = { GST_FDPASS_VERSION_MAJOR,
+    GST_FDPASS_VERSION_MINOR, features, 0
+  };
+
+  return gst_fdpass_message_new_hello (&hello);
+}
+
+/* A buffer message of the whole @fd whose fd entry has @flags; the fd is
+ * attached unless the file is named as kept. */
+static GstBuffer *
+make_kept_msg (gint fd, guint32 flags, guint64 id)
+{
+  GstFdPassBufferInfo info;
+  GstBuffer *msg;
+
+  memset (&info, 0, sizeof (info));
+  info.id = id;
+  info.pts = id * 40 * GST_MSECOND;
+  info.dts = info.duration = GST_CLOCK_TIME_NONE;
+  info.offset = info.offset_end = GST_BUFFER_OFFSET_NONE;
+  info.n_fds = 1;
+  fail_unless (gst_fdpass_fd_info_from_fd (fd, GST_FDPASS_FD_KIND_FILE,
+          &info.fds[0]));
+  info.fds[0].flags = flags;
+  info.n_memories = 1;
+  info.memories[0].size = FRAME_SIZE;
+
+  msg = gst_fdpass_message_new_buffer (&info);
+  if (!(flags & GST_FDPASS_FD_FLAG_KEPT))
+    attach_fds (msg, &fd, 1);
+  return msg;
+}
+
+static GstBuffer *
+make_forget_msg (gint fd)
+{
+  GstFdPassFdInfo file;
+
+  fail_unless (gst_fdpass_fd_info_from_fd (fd, GST_FDPASS_FD_KIND_FILE,
+          &file));
+  return gst_fdpass_message_new_forget (&file, 1);
+}
+
+static void
+rewrite_pattern (gint fd, guint seed)
+{
+  guint8 *data = mmap (NULL, FRAME_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+      fd, 0);
+
+  fail_unless (data != MAP_FAILED);
+  fill_pattern (data, FRAME_SIZE, seed);
+  munmap (data, FRAME_SIZE);
+}
+
+static guint
+query_max_files (GstHarness * h)
+{
+  GstQuery *query = gst_query_new_custom (GST_QUERY_CUSTOM,
+      gst_structure_new ("fdpass-files", "max-files", G_TYPE_UINT, 0, NULL));
+  guint max_files = 0;
+
+  fail_unless (gst_pad_peer_query (h->srcpad, query));
+  fail_unless (gst_structure_get_uint (gst_query_get_structure (query),
+          "max-files", &max_files));
+  gst_query_unref (query);
+  return max_files;
+}
+
+GST_START_TEST (test_kept_files)
+{
+  Hostile t;
+  GstBuffer *out;
+  gint fd, fd2;
+  guint64 dev, ino;
+  guint base;
+  struct stat st;
+
+  hostile_begin (&t);
+  /* what unixsocketsrc announces for us */
+  fail_unless_equals_int (query_max_files (t.h), 32);
+
+  fail_unless_equals_int (gst_harness_push (t.h,
+          make_hello_features (GST_FDPASS_FEATURE_FILES)), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (t.h, make_caps (VIDEO_CAPS_STR)),
+      GST_FLOW_OK);
+  base = fdpass_check_count_open_fds ();
+
+  /* the sender passes the file once and asks us to keep it */
+  fd = make_memfd (FRAME_SIZE, 1);
+  fd_get_identity (fd, &dev, &ino);
+  fail_unless_equals_int (gst_harness_push (t.h,
+          make_kept_msg (fd, GST_FDPASS_FD_FLAG_KEEP, 1)), GST_FLOW_OK);
+  out = gst_harness_pull (t.h);
+  fail_unless (buffer_has_pattern (out, 1));
+  gst_buffer_unref (out);
+
+  /* then names it without a descriptor: we map the very same file, which
+   * the sender has written again */
+  rewrite_pattern (fd, 2);
+  fail_unless_equals_int (gst_harness_push (t.h,
+          make_kept_msg (fd, GST_FDPASS_FD_FLAG_KEPT, 2)), GST_FLOW_OK);
+  out = gst_harness_pull (t.h);
+  fail_unless (buffer_has_pattern (out, 2));
+  fail_unless (gst_is_fd_memory (gst_buffer_peek_memory (out, 0)));
+  fail_unless (fstat (gst_fd_memory_get_fd (gst_buffer_peek_memory (out, 0)),
+          &st) == 0);
+  fail_unless_equals_uint64 (st.st_ino, ino);
+  fail_unless_equals_uint64 (st.st_dev, dev);
+  gst_buffer_unref (out);
+  fail_unless_equals_uint64 (get_stat (t.h->element, "kept-file-references"),
+      1);
+  fail_unless_equals_uint64 (get_stat (t.h->element, "mappings-created"), 1);
+  fail_unless_equals_uint64 (get_stat (t.h->element, "dropped-fds"), 0);
+
+  /* we hold the file: a message naming it works after the sender closed
+   * its own descriptor (we keep the identity to name it) */
+  fd2 = dup (fd);
+  close (fd);
+  rewrite_pattern (fd2, 3);
+  fail_unless_equals_int (gst_harness_push (t.h,
+          make_kept_msg (fd2, GST_FDPASS_FD_FLAG_KEPT, 3)), GST_FLOW_OK);
+  out = gst_harness_pull (t.h);
+  fail_unless (buffer_has_pattern (out, 3));
+  gst_buffer_unref (out);
+  close (fd2);
+  /* our descriptor of it: one more than before the test */
+  fail_unless_equals_int (fdpass_check_count_open_fds (), base + 1);
+
+  /* the sender forgets it: we close it, and may not be asked for it again */
+  fd = make_memfd (FRAME_SIZE, 4);
+  fail_unless_equals_int (gst_harness_push (t.h,
+          make_forget_msg (fd)), GST_FLOW_OK);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), base + 2);
+  close (fd);
+  {
+    /* forget the first file, by its identity */
+    GstFdPassFdInfo file = { 0, 0, dev, ino, 0 };
+
+    fail_unless_equals_int (gst_harness_push (t.h,
+            gst_fdpass_message_new_forget (&file, 1)), GST_FLOW_OK);
+  }
+  fail_unless_equals_int (fdpass_check_count_open_fds (), base);
+
+  fd = make_memfd (FRAME_SIZE, 5);
+  fail_unless_equals_int (gst_harness_push (t.h,
+          make_kept_msg (fd, GST_FDPASS_FD_FLAG_KEPT, 4)), GST_FLOW_ERROR);
+  expect_error (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE);
+  close (fd);
+
+  hostile_end (&t);
+}
+
+GST_END_TEST;
+
+/* A sender may not make us keep more files than we offered, nor name files
+ * it never passed. */
+GST_START_TEST (test_hostile_kept_files)
+{
+  Hostile t;
+  GstBuffer *out;
+  gint fds[33], fd;
+  guint i, base;
+
+  hostile_begin (&t);
+  fail_unless_equals_int (gst_harness_push (t.h,
+          make_hello_features (GST_FDPASS_FEATURE_FILES)), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (t.h, make_caps (VIDEO_CAPS_STR)),
+      GST_FLOW_OK);
+  base = fdpass_check_count_open_fds ();
+
+  /* a file it never passed */
+  fd = make_memfd (FRAME_SIZE, 0);
+  fail_unless_equals_int (gst_harness_push (t.h,
+          make_kept_msg (fd, GST_FDPASS_FD_FLAG_KEPT, 1)), GST_FLOW_ERROR);
+  expect_error (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE);
+  /* or passed without asking to keep it */
+  fail_unless_equals_int (gst_harness_push (t.h,
+          make_kept_msg (fd, GST_FDPASS_FD_FLAG_NONE, 2)), GST_FLOW_OK);
+  gst_buffer_unref (gst_harness_pull (t.h));
+  fail_unless_equals_int (gst_harness_push (t.h,
+          make_kept_msg (fd, GST_FDPASS_FD_FLAG_KEPT, 3)), GST_FLOW_ERROR);
+  expect_error (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE);
+  close (fd);
+
+  /* 32 files are fine, the 33rd is one too many */
+  for (i = 0; i < G_N_ELEMENTS (fds); i++) {
+    fds[i] = make_memfd (FRAME_SIZE, i);
+    if (i < 32) {
+      fail_unless_equals_int (gst_harness_push (t.h,
+              make_kept_msg (fds[i], GST_FDPASS_FD_FLAG_KEEP, 10 + i)),
+          GST_FLOW_OK);
+      out = gst_harness_pull (t.h);
+      fail_unless (buffer_has_pattern (out, i));
+      gst_buffer_unref (out);
+    } else {
+      fail_unless_equals_int (gst_harness_push (t.h,
+              make_kept_msg (fds[i], GST_FDPASS_FD_FLAG_KEEP, 10 + i)),
+          GST_FLOW_ERROR);
+      expect_error (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE);
+    }
+  }
+  /* asking again to keep a file we keep is no new file */
+  fail_unless_equals_int (gst_harness_push (t.h,
+          make_kept_msg (fds[0], GST_FDPASS_FD_FLAG_KEEP, 50)), GST_FLOW_OK);
+  gst_buffer_unref (gst_harness_pull (t.h));
+  fail_unless_equals_uint64 (get_stat (t.h->element, "mappings-created"), 33);
+  for (i = 0; i < G_N_ELEMENTS (fds); i++)
+    close (fds[i]);
+
+  /* a sender that no longer announces files: we close them all */
+  fail_unless_equals_int (fdpass_check_count_open_fds (), base + 32);
+  fail_unless_equals_int (gst_harness_push (t.h, make_hello_features (0)),
+      GST_FLOW_OK);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), base);
+
+  hostile_end (&t);
+}
+
+GST_END_TEST;
+
 /* A file that is not a memfd sealed against shrinking could be truncated by
  * the sender while we map it (SIGBUS): by default its contents are read
  * instead; allow-unsealed maps it. */
@@ -1628,6 +1853,8 @@ fddepay_suite (void)
   tcase_add_test (tc_chain, test_segment_starts_at_first_frame);
   tcase_add_test (tc_chain, test_segment_stream_time);
   tcase_add_test (tc_chain, test_unsealed_file_is_copied);
+  tcase_add_test (tc_chain, test_kept_files);
+  tcase_add_test (tc_chain, test_hostile_kept_files);
   tcase_add_test (tc_chain, test_roundtrip_zero_copy);
   tcase_add_test (tc_chain, test_event_order);
   tcase_add_test (tc_chain, test_framing_bytewise);

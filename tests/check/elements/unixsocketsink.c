@@ -472,6 +472,174 @@ GST_START_TEST (test_one_client)
 
 GST_END_TEST;
 
+/* A client that keeps files (FILES feature): the sink passes the fd of
+ * each memfd once, names it afterwards, and forgets the least recently used
+ * file when the client keeps as many as it offered. */
+typedef struct
+{
+  guint64 dev;
+  guint64 ino;
+  gint fd;
+} KeptFile;
+
+typedef struct
+{
+  GArray *kept;                 /* of KeptFile */
+  guint max_files;
+  guint n_forgotten;
+  guint n_named;
+  guint n_passed;
+} Keeper;
+
+static gint
+keeper_find (Keeper * k, guint64 dev, guint64 ino)
+{
+  guint i;
+
+  for (i = 0; i < k->kept->len; i++) {
+    KeptFile *f = &g_array_index (k->kept, KeptFile, i);
+
+    if (f->dev == dev && f->ino == ino)
+      return i;
+  }
+  return -1;
+}
+
+/* Receives the next frame as a receiver keeping files would, checks its
+ * bytes are all @value and returns its id. */
+static guint64
+keeper_expect_frame (Keeper * k, gint fd, guint8 value)
+{
+  Message *m = g_new (Message, 1);
+  GstFdPassBufferInfo *info = g_new0 (GstFdPassBufferInfo, 1);
+  GstFdPassFdInfo *file;
+  guint8 *data;
+  guint64 id;
+  gint file_fd, idx;
+  gsize i;
+
+  for (;;) {
+    GstFdPassFdInfo *files;
+    guint n, j;
+
+    fail_unless (client_recv (fd, m));
+    if (m->header.type != GST_FDPASS_MESSAGE_FORGET)
+      break;
+    fail_unless (gst_fdpass_forget_parse (m->data + GST_FDPASS_HEADER_SIZE,
+            m->header.payload_size, &files, &n, NULL));
+    for (j = 0; j < n; j++) {
+      idx = keeper_find (k, files[j].dev, files[j].ino);
+      fail_unless (idx >= 0, "the sink forgot a file we do not keep");
+      close (g_array_index (k->kept, KeptFile, idx).fd);
+      g_array_remove_index (k->kept, idx);
+      k->n_forgotten++;
+    }
+    g_free (files);
+  }
+
+  fail_unless_equals_int (m->header.type, GST_FDPASS_MESSAGE_BUFFER);
+  fail_unless (gst_fdpass_buffer_parse (&m->header,
+          m->data + GST_FDPASS_HEADER_SIZE, m->header.payload_size, info,
+          NULL));
+  fail_unless_equals_int (info->n_fds, 1);
+  file = &info->fds[0];
+  idx = keeper_find (k, file->dev, file->ino);
+  if (file->flags & GST_FDPASS_FD_FLAG_KEPT) {
+    fail_unless (idx >= 0, "the sink named a file we do not keep");
+    fail_unless_equals_int (m->n_fds, 0);
+    file_fd = g_array_index (k->kept, KeptFile, idx).fd;
+    k->n_named++;
+  } else {
+    fail_unless_equals_int (m->n_fds, 1);
+    file_fd = m->fds[0];
+    k->n_passed++;
+    if (file->flags & GST_FDPASS_FD_FLAG_KEEP) {
+      KeptFile f = { file->dev, file->ino, m->fds[0] };
+
+      fail_unless (idx < 0, "asked to keep a file we keep already");
+      g_array_append_val (k->kept, f);
+      fail_unless (k->kept->len <= k->max_files, "asked to keep %u files",
+          k->kept->len);
+      m->n_fds = 0;
+    }
+  }
+
+  fail_unless_equals_int (info->memories[0].size, FRAME_SIZE);
+  data = mmap (NULL, info->memories[0].offset + FRAME_SIZE, PROT_READ,
+      MAP_SHARED, file_fd, 0);
+  fail_unless (data != MAP_FAILED);
+  for (i = 0; i < FRAME_SIZE; i++) {
+    if (data[info->memories[0].offset + i] != value)
+      fail ("byte %" G_GSIZE_FORMAT " is %u, not %u", i,
+          data[info->memories[0].offset + i], value);
+  }
+  munmap (data, info->memories[0].offset + FRAME_SIZE);
+
+  id = info->id;
+  message_close_fds (m);
+  g_free (info);
+  g_free (m);
+  return id;
+}
+
+GST_START_TEST (test_kept_files)
+{
+  Fixture *f = fixture_new ("max-pending=8");
+  GstFdPassHello hello = { GST_FDPASS_VERSION_MAJOR,
+    GST_FDPASS_VERSION_MINOR,
+    GST_FDPASS_FEATURE_RELEASE | GST_FDPASS_FEATURE_FILES, 2
+  };
+  Keeper k = { g_array_new (FALSE, FALSE, sizeof (KeptFile)), 2, 0, 0, 0 };
+  guint64 held[4];
+  guint i, n_frames = 0;
+  gint fd;
+
+  fixture_play (f);
+  WAIT_FOR (g_file_test (f->path, G_FILE_TEST_EXISTS));
+  fd = client_connect (f->path);
+  client_send (fd, gst_fdpass_message_new_hello (&hello));
+  WAIT_FOR (client_stat (f->sink, 0, "releases") == 1);
+
+  /* frames released at once: their memfd comes back, and is named */
+  for (i = 0; i < 10; i++, n_frames++) {
+    fixture_push (f);
+    if (i == 0)
+      client_expect_headers (fd);
+    client_send_release (fd, keeper_expect_frame (&k, fd, n_frames));
+    WAIT_FOR (client_stat (f->sink, 0, "pending") == 0);
+  }
+  fail_unless (k.n_named >= 8, "only %u of 10 frames named a kept file",
+      k.n_named);
+  fail_unless_equals_int (k.n_named + k.n_passed, 10);
+  fail_unless_equals_int (stat_u64 (f->sink, "kept-file-references"),
+      k.n_named);
+  fail_unless_equals_int (stat_u64 (f->sink, "fds"), k.n_passed);
+
+  /* four frames held at a time need four memfds, of which we keep two:
+   * the sink forgets the oldest before it asks us to keep another */
+  for (i = 0; i < 20; i++, n_frames++) {
+    fixture_push (f);
+    held[i % 4] = keeper_expect_frame (&k, fd, n_frames);
+    if (i >= 3)
+      client_send_release (fd, held[(i + 1) % 4]);
+  }
+  fail_unless (k.n_forgotten > 0);
+  fail_unless (k.kept->len <= 2);
+  WAIT_FOR (client_stat (f->sink, 0, "sent") == n_frames);
+  fail_unless_equals_int (client_stat (f->sink, 0, "kept-files"),
+      k.kept->len);
+  fail_unless_equals_int (stat_u64 (f->sink, "fds"), k.n_passed);
+
+  close (fd);
+  WAIT_FOR (fixture_removed_with (f, "closed"));
+  for (i = 0; i < k.kept->len; i++)
+    close (g_array_index (k.kept, KeptFile, i).fd);
+  g_array_unref (k.kept);
+  fixture_free (f);
+}
+
+GST_END_TEST;
+
 /* EOS waits until the clients got what is queued for them, so that a
  * pipeline that shuts down at EOS does not cut the end of the stream */
 typedef struct
@@ -1166,6 +1334,7 @@ unixsocketsink_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_one_client);
+  tcase_add_test (tc, test_kept_files);
   tcase_add_test (tc, test_eos_drains_clients);
   tcase_add_test (tc, test_two_clients);
   tcase_add_test (tc, test_join_midstream);
