@@ -119,6 +119,26 @@ enum
 
 #define DEFAULT_ZERO_COPY_FOREIGN_POOLS FALSE
 
+/* What we know of the file of an fd memory, kept on the memory: pooled
+ * and recycled memories come back with every frame, their file does not
+ * change. */
+typedef struct
+{
+  GstFdPassFdInfo info;
+  /* a control message holding a duplicate of the fd, made once, for
+   * messages with this file only (see gst_fd_pay_memory_control_message) */
+  GSocketControlMessage *cmsg;
+} GstFdPayFile;
+
+static GQuark file_quark;
+
+static void
+gst_fd_pay_file_free (GstFdPayFile * file)
+{
+  g_clear_object (&file->cmsg);
+  g_free (file);
+}
+
 /* freed memfds kept for reuse when receivers release frames: a frame goes
  * back to the cache when released and out again with the next one, so the
  * cache rarely holds more than a few, this only bounds bursts */
@@ -261,13 +281,47 @@ gst_fd_pay_push_headers (GstFdPay * self)
 
 /* Can @mem be sent as it is? It must be backed by a file descriptor that a
  * receiver can map, and nobody may write it again after it was sent. */
-static gboolean
-gst_fd_pay_memory_is_sendable (GstFdPay * self, GstBuffer * buf,
-    GstMemory * mem, gboolean foreign_pools_ok, GstFdPassFdKind * kind,
-    struct stat *st)
+/* The identity of the file of fd memory @mem, from fstat() the first time
+ * only, or %NULL when it cannot be sent. */
+static const GstFdPayFile *
+gst_fd_pay_memory_get_file (GstFdPay * self, GstMemory * mem)
 {
+  GstFdPayFile *file = gst_mini_object_get_qdata (GST_MINI_OBJECT_CAST (mem),
+      file_quark);
+  struct stat st;
   gint fd;
 
+  if (file)
+    return file;
+
+  fd = gst_fd_memory_get_fd (mem);
+  if (fd < 0 || fstat (fd, &st) < 0)
+    return NULL;
+
+  file = g_new0 (GstFdPayFile, 1);
+  if (gst_is_dmabuf_memory (mem)) {
+    file->info.kind = GST_FDPASS_FD_KIND_DMABUF;
+  } else if (S_ISREG (st.st_mode)) {
+    file->info.kind = GST_FDPASS_FD_KIND_FILE;
+  } else {
+    GST_LOG_OBJECT (self, "fd %d of memory %p is not a regular file", fd, mem);
+    g_free (file);
+    return NULL;
+  }
+  file->info.dev = st.st_dev;
+  file->info.ino = st.st_ino;
+  /* informational: a memfd keeps its size, sealed or not */
+  file->info.size = st.st_size;
+  gst_mini_object_set_qdata (GST_MINI_OBJECT_CAST (mem), file_quark, file,
+      (GDestroyNotify) gst_fd_pay_file_free);
+
+  return file;
+}
+
+static gboolean
+gst_fd_pay_memory_is_sendable (GstFdPay * self, GstBuffer * buf,
+    GstMemory * mem, gboolean foreign_pools_ok)
+{
   if (!gst_is_fd_memory (mem)) {
     GST_LOG_OBJECT (self, "memory %p of allocator %s is not fd-backed", mem,
         mem->allocator ? mem->allocator->mem_type : "(none)");
@@ -292,25 +346,17 @@ gst_fd_pay_memory_is_sendable (GstFdPay * self, GstBuffer * buf,
     gst_memory_unlock (mem, GST_LOCK_FLAG_WRITE);
   }
 
-  fd = gst_fd_memory_get_fd (mem);
-  if (fd < 0 || fstat (fd, st) < 0)
-    return FALSE;
-
-  if (gst_is_dmabuf_memory (mem))
-    *kind = GST_FDPASS_FD_KIND_DMABUF;
-  else if (S_ISREG (st->st_mode))
-    *kind = GST_FDPASS_FD_KIND_FILE;
-  else
-    return FALSE;
-
   return TRUE;
 }
 
-/* @st: what fstat() said of @fd, or %NULL to ask it */
+/* The fd table index of the file of fd memory @mem, added when new, or -1.
+ * @mems gets the first memory of each file. */
 static gint
-find_or_add_fd (GstFdPassBufferInfo * info, gint * fds, gint fd,
-    GstFdPassFdKind kind, const struct stat *st)
+find_or_add_fd (GstFdPay * self, GstFdPassBufferInfo * info, gint * fds,
+    GstMemory ** mems, GstMemory * mem)
 {
+  const GstFdPayFile *file;
+  gint fd = gst_fd_memory_get_fd (mem);
   guint i;
 
   for (i = 0; i < info->n_fds; i++) {
@@ -321,16 +367,13 @@ find_or_add_fd (GstFdPassBufferInfo * info, gint * fds, gint fd,
   if (info->n_fds >= GST_FDPASS_MAX_FDS)
     return -1;
 
-  if (st) {
-    info->fds[i].kind = kind;
-    info->fds[i].dev = st->st_dev;
-    info->fds[i].ino = st->st_ino;
-    info->fds[i].size = st->st_size;
-  } else if (!gst_fdpass_fd_info_from_fd (fd, kind, &info->fds[i])) {
+  file = gst_fd_pay_memory_get_file (self, mem);
+  if (file == NULL)
     return -1;
-  }
 
+  info->fds[i] = file->info;
   fds[i] = fd;
+  mems[i] = mem;
   info->n_fds++;
   return i;
 }
@@ -339,7 +382,7 @@ find_or_add_fd (GstFdPassBufferInfo * info, gint * fds, gint fd,
  * cannot be sent without a copy. */
 static gboolean
 gst_fd_pay_describe_zero_copy (GstFdPay * self, GstBuffer * buf,
-    GstFdPassBufferInfo * info, gint * fds)
+    GstFdPassBufferInfo * info, gint * fds, GstMemory ** mems)
 {
   gboolean foreign_pools_ok;
   guint i, n;
@@ -359,18 +402,15 @@ gst_fd_pay_describe_zero_copy (GstFdPay * self, GstBuffer * buf,
   info->n_memories = 0;
   for (i = 0; i < n; i++) {
     GstMemory *mem = gst_buffer_peek_memory (buf, i);
-    GstFdPassFdKind kind;
-    struct stat st;
     gint idx;
 
     if (mem->size == 0)
       continue;
 
-    if (!gst_fd_pay_memory_is_sendable (self, buf, mem, foreign_pools_ok,
-            &kind, &st))
+    if (!gst_fd_pay_memory_is_sendable (self, buf, mem, foreign_pools_ok))
       return FALSE;
 
-    idx = find_or_add_fd (info, fds, gst_fd_memory_get_fd (mem), kind, &st);
+    idx = find_or_add_fd (self, info, fds, mems, mem);
     if (idx < 0)
       return FALSE;
 
@@ -389,7 +429,7 @@ gst_fd_pay_describe_zero_copy (GstFdPay * self, GstBuffer * buf,
  * one of the message. */
 static GstMemory *
 gst_fd_pay_copy_into_memfd (GstFdPay * self, GstBuffer * buf,
-    GstFdPassBufferInfo * info, gint * fds)
+    GstFdPassBufferInfo * info, gint * fds, GstMemory ** mems)
 {
   GstMemory *mem;
   GstMapInfo map;
@@ -408,8 +448,7 @@ gst_fd_pay_copy_into_memfd (GstFdPay * self, GstBuffer * buf,
 
   info->n_fds = 0;
   info->n_memories = 0;
-  if (find_or_add_fd (info, fds, gst_fd_memory_get_fd (mem),
-          GST_FDPASS_FD_KIND_FILE, NULL) != 0) {
+  if (find_or_add_fd (self, info, fds, mems, mem) != 0) {
     gst_memory_unref (mem);
     return NULL;
   }
@@ -421,16 +460,54 @@ gst_fd_pay_copy_into_memfd (GstFdPay * self, GstBuffer * buf,
   return mem;
 }
 
+/* A control message with a duplicate of each of the @n_fds @fds. */
+static GSocketControlMessage *
+control_message_new (const gint * fds, guint n_fds, GError ** err)
+{
+  GUnixFDList *fd_list = g_unix_fd_list_new ();
+  GSocketControlMessage *cmsg;
+  guint i;
+
+  for (i = 0; i < n_fds; i++) {
+    if (g_unix_fd_list_append (fd_list, fds[i], err) < 0) {
+      g_object_unref (fd_list);
+      return NULL;
+    }
+  }
+  cmsg = g_unix_fd_message_new_with_fd_list (fd_list);
+  g_object_unref (fd_list);
+
+  return cmsg;
+}
+
+/* The control message of a message whose only file is that of @mem, made
+ * once for the life of @mem. Only for a sink that answers the release
+ * query (unixsocketsink): it sends the fds of the message as they are,
+ * where a receiver in this process (fddepay) would take them out of the
+ * message, which is then shared with every later frame of @mem. */
+static GSocketControlMessage *
+gst_fd_pay_memory_control_message (GstMemory * mem, gint fd, GError ** err)
+{
+  GstFdPayFile *file = gst_mini_object_get_qdata (GST_MINI_OBJECT_CAST (mem),
+      file_quark);
+
+  g_assert (file != NULL);
+  if (file->cmsg == NULL)
+    file->cmsg = control_message_new (&fd, 1, err);
+
+  return file->cmsg ? g_object_ref (file->cmsg) : NULL;
+}
+
 static GstFlowReturn
 gst_fd_pay_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 {
   GstFdPay *self = GST_FD_PAY (parent);
   GstFdPassBufferInfo info;
   gint fds[GST_FDPASS_MAX_FDS];
+  GstMemory *mems[GST_FDPASS_MAX_FDS];
   GstMemory *copy = NULL;
   GstVideoMeta *vmeta;
-  GUnixFDList *fd_list;
-  GSocketControlMessage *cmsg;
+  GSocketControlMessage *cmsg = NULL;
   GstBuffer *msg;
   GError *err = NULL;
   gboolean zero_copy;
@@ -466,9 +543,9 @@ gst_fd_pay_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   GST_LOG_OBJECT (self, "input %" GST_PTR_FORMAT " pool %" GST_PTR_FORMAT,
       buf, buf->pool);
 
-  zero_copy = gst_fd_pay_describe_zero_copy (self, buf, &info, fds);
+  zero_copy = gst_fd_pay_describe_zero_copy (self, buf, &info, fds, mems);
   if (!zero_copy && size > 0) {
-    copy = gst_fd_pay_copy_into_memfd (self, buf, &info, fds);
+    copy = gst_fd_pay_copy_into_memfd (self, buf, &info, fds, mems);
     if (copy == NULL)
       goto copy_failed;
   }
@@ -490,14 +567,13 @@ gst_fd_pay_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   if (vmeta && !gst_fdpass_buffer_info_set_video_meta (&info, vmeta))
     GST_WARNING_OBJECT (self, "cannot describe video meta, dropping it");
 
-  fd_list = g_unix_fd_list_new ();
-  for (i = 0; i < info.n_fds; i++) {
-    /* the list holds its own duplicate of each fd */
-    if (g_unix_fd_list_append (fd_list, fds[i], &err) < 0) {
-      g_object_unref (fd_list);
-      goto append_failed;
-    }
+  if (info.n_fds == 1 && self->downstream_releases) {
+    cmsg = gst_fd_pay_memory_control_message (mems[0], fds[0], &err);
+  } else if (info.n_fds > 0) {
+    cmsg = control_message_new (fds, info.n_fds, &err);
   }
+  if (info.n_fds > 0 && cmsg == NULL)
+    goto append_failed;
 
   msg = gst_fdpass_message_new_buffer (&info);
   GST_BUFFER_PTS (msg) = info.pts;
@@ -506,12 +582,10 @@ gst_fd_pay_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DISCONT))
     GST_BUFFER_FLAG_SET (msg, GST_BUFFER_FLAG_DISCONT);
 
-  if (info.n_fds > 0) {
-    cmsg = g_unix_fd_message_new_with_fd_list (fd_list);
+  if (cmsg) {
     gst_buffer_add_net_control_message_meta (msg, cmsg);
     g_object_unref (cmsg);
   }
-  g_object_unref (fd_list);
 
   if (self->downstream_releases) {
     GstBuffer *holder;
@@ -823,6 +897,8 @@ gst_fd_pay_class_init (GstFdPayClass * klass)
 
   GST_DEBUG_CATEGORY_INIT (gst_fd_pay_debug, "fdpay", 0,
       "fd passing payloader");
+
+  file_quark = g_quark_from_static_string ("GstFdPayFile");
 }
 
 static void
