@@ -30,9 +30,9 @@ NODE = os.path.join(HERE, "node.py")
 # in the order of the issue; "limit-*" run in one process
 ALL_TRANSPORTS = ["unixsocket", "multisocket", "shm", "shm-copy", "tcp",
                   "pipe", "unixfd-1.26", "shm-1.26", "limit-memcpy",
-                  "limit-videotestsrc"]
+                  "limit-videotestsrc", "limit-wakeup"]
 PEER_TRANSPORTS = {"unixfd-1.26", "shm-1.26"}
-LIMITS = {"limit-memcpy", "limit-videotestsrc"}
+LIMITS = {"limit-memcpy", "limit-videotestsrc", "limit-wakeup"}
 # receive: touches no frame data; checksum: CRC-32 of every byte; paced: a
 # live 30 fps producer and a receive consumer, for latency without queueing
 KINDS = ["receive", "checksum", "paced"]
@@ -50,6 +50,10 @@ DESCRIPTIONS = {
     "shm-1.26": "shmsink -> shmsrc (GStreamer 1.26)",
     "limit-memcpy": "one memcpy of a frame (one process)",
     "limit-videotestsrc": "videotestsrc ! fakesink (one process)",
+    "limit-wakeup": "no GStreamer: a 224-byte message with one fd over a "
+                    "Unix socket to a process waiting in poll(), 30 per "
+                    "second (bench/wakeup.c): the latency floor of a paced "
+                    "socket transport",
 }
 
 
@@ -273,6 +277,8 @@ def transport_plan(t, w, h, fmt, n, d, args):
         plan["single"] = head + " ! " + tail
     elif t == "limit-memcpy":
         plan["memcpy"] = size
+    elif t == "limit-wakeup":
+        plan["wakeup"] = True
     else:
         raise ValueError(t)
     return plan
@@ -354,6 +360,8 @@ def compute(row, pres, cres, frames):
     row["mappings_per_frame"] = stat_growth(cres, "depay.mappings-created",
                                             steady)
     row["copies_per_frame"] = stat_growth(pres, "pay.copies", steady)
+    # descriptors unixsocketsink passed: a memfd's goes once per connection
+    row["fds_per_frame"] = stat_growth(pres, "sink.fds", steady)
 
 
 def rss_kb(proc):
@@ -401,6 +409,20 @@ def run_one(t, res, kind, rep, args, envs):
               "--timeout", str(args.run_timeout)]
     prod = cons = None
     try:
+        if "wakeup" in plan:
+            prod = Proc([args.wakeup_bin, str(n), "33333", pjson], env, logp)
+            if not prod.wait(args.run_timeout + 30):
+                row["error"] = "timed out"
+            pres = read_json(pjson)
+            if pres is None:
+                row["error"] = row["error"] or "no result"
+                return row
+            row.update(pres)
+            row["complete"] = True
+            row["rss_peak_kb_producer"] = rss_kb(prod)
+            row["rss_peak_kb_consumer"] = None
+            row["cpu_total_s"] = total_cpu(prod)
+            return row
         if "memcpy" in plan or "single" in plan:
             if "memcpy" in plan:
                 argv = [PYTHON, NODE, "memcpy", "--size", str(size),
@@ -677,6 +699,8 @@ def main():
         log("%s is missing: build the project with meson first "
             "(bench/run does)" % args.probe_lib)
         return 1
+    args.wakeup_bin = os.path.join(os.path.abspath(args.build), "bench",
+                                   "fdpass-bench-wakeup")
 
     resolutions = parse_res(args.resolutions)
     transports = [t for t in args.transports.split(",") if t]
@@ -685,6 +709,9 @@ def main():
         if t not in ALL_TRANSPORTS:
             p.error("unknown transport %s (known: %s)"
                     % (t, ", ".join(ALL_TRANSPORTS)))
+    if "limit-wakeup" in transports and not os.path.exists(args.wakeup_bin):
+        transports.remove("limit-wakeup")
+        log("skipping limit-wakeup: %s is missing" % args.wakeup_bin)
 
     envs = {"1.22": env_122(args), "1.26": None}
     results = {"command": " ".join(shlex.quote(a) for a in
@@ -727,8 +754,13 @@ def main():
         os.rename(tmp, out_json)
 
     def kinds_for(t):
-        # a memcpy reads every byte already: one kind
-        return ["copy"] if t == "limit-memcpy" else kinds
+        # a memcpy reads every byte already: one kind; the wake-up floor
+        # is about paced frames only
+        if t == "limit-memcpy":
+            return ["copy"]
+        if t == "limit-wakeup":
+            return ["paced"] if "paced" in kinds else []
+        return kinds
 
     total = args.reps * len(resolutions) * sum(len(kinds_for(t))
                                                for t in transports)

@@ -179,16 +179,20 @@ def run_memcpy(args):
 # element name -> statistics fields worth recording at the warm-th frame
 # and at the end (whether files or mappings are made per frame)
 STATS = {"pay": ("memfds-created", "memfds-reused", "copies"),
-         "depay": ("mappings-created", "mappings-reused")}
+         "depay": ("mappings-created", "mappings-reused"),
+         # unixsocketsink: descriptors passed
+         "sink": ("fds",)}
 
 
 def read_stats(pipeline):
     out = {}
     for name, fields in STATS.items():
         elem = pipeline.get_by_name(name)
-        if elem is None:
+        if elem is None or elem.find_property("stats") is None:
             continue
         st = elem.get_property("stats")
+        if not hasattr(st, "get_uint64"):
+            continue
         for field in fields:
             ok, val = st.get_uint64(field)
             if ok:

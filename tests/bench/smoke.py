@@ -32,8 +32,9 @@ def main():
             print("skipped %s: %s" % (t, why))
         expected = {}
         for t in results["transports"]:
-            kinds = (["copy"] if t == "limit-memcpy"
-                     else ["receive", "checksum", "paced"])
+            kinds = {"limit-memcpy": ["copy"],
+                     "limit-wakeup": ["paced"]}.get(
+                         t, ["receive", "checksum", "paced"])
             for k in kinds:
                 expected[(t, k)] = None
         for row in results["runs"]:
