@@ -300,6 +300,21 @@ def guide(groups, resolutions, slow):
           "(+%s MB Shmem): it holds at most `max-pending` frames per client "
           "and drops the rest for that client only." % (
               fmt(g_tcp, 0), fmt(s_ms, 0), fmt(g_us, 0), fmt(s_us, 0)))
+    small = resolutions[0]
+    lat = {t: m(t, "paced", "lat_median_us", res=small)
+           for t in ("unixsocket", "shm", "unixfd-1.26", "limit-wakeup")}
+    if lat["unixsocket"] is not None and lat["limit-wakeup"] is not None:
+        w("- **A paced source (a camera, 30 fps) on an idle machine**: each "
+          "frame wakes the receiver from sleep, and that alone takes %s µs "
+          "here (`limit-wakeup`, no GStreamer). At %s the median latency "
+          "is %s µs with shm, %s µs with unixsocket and %s µs with unixfd: "
+          "what comes on top of the wake-up is the elements' work on cold "
+          "caches (fdpay and fddepay are two more elements than shmsink and "
+          "shmsrc). At full speed, with the receiver awake, unixsocket takes "
+          "%s µs." % (
+              fmt(lat["limit-wakeup"], 0), small, fmt(lat["shm"], 0),
+              fmt(lat["unixsocket"], 0), fmt(lat["unixfd-1.26"], 0),
+              fmt(m("unixsocket", "receive", "lat_median_us", res=small), 0)))
     w("")
     return out
 

@@ -59,8 +59,12 @@
  * Behind #unixsocketsrc, fddepay also reports back: when the sender's
  * HELLO announced release messages, the memory of each output buffer
  * carries a token, and when the last buffer using that memory is freed the
- * source sends the sender a RELEASE message with the buffer's id. A new
- * connection of the source starts a new byte stream here.
+ * source sends the sender a RELEASE message with the buffer's id. fddepay
+ * also keeps up to 32 files a sender asks it to keep, so that later
+ * messages can name them without passing their descriptor again, until the
+ * sender forgets them; naming a file it does not keep is an error. A new
+ * connection of the source starts a new byte stream here, and closes the
+ * files kept for the previous one.
  *
  * ## Example launch line
  * |[
@@ -613,6 +617,14 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
     const GstFdPassFdInfo *fdinfo = &info->fds[i];
     struct stat *st = &stats[i];
     guint64 size;
+
+    if (fdinfo->flags && !(self->sender_features & GST_FDPASS_FEATURE_FILES)) {
+      GST_ELEMENT_ERROR (self, STREAM, DECODE,
+          ("The sender asked this receiver to keep files without announcing "
+              "that feature."), ("buffer %" G_GUINT64_FORMAT ": fd %u has "
+              "flags 0x%x", info->id, i, fdinfo->flags));
+      goto error;
+    }
 
     if (fdinfo->flags & GST_FDPASS_FD_FLAG_KEPT) {
       kept[i] = gst_fd_depay_find_kept (self, fdinfo->dev, fdinfo->ino);

@@ -54,6 +54,15 @@
  * writing, and the frames it holds are kept (and its releases honoured)
  * until it closes its end.
  *
+ * A client that offers to keep files (the FILES feature of protocol 1.1,
+ * which #unixsocketsrc offers when #fddepay is behind it) gets the file
+ * descriptor of each memfd once: later frames in the same memfd only name
+ * it, so a recycled frame costs no descriptor passing at all. The sink
+ * keeps track of the files each client keeps, and tells it to forget the
+ * least recently used one before it would keep more than it offered. The
+ * `fds` and `kept-file-references` counters of #GstUnixSocketSink:stats
+ * show how many descriptors were passed and how many were not needed.
+ *
  * Socket I/O happens in a thread of the element that runs its own
  * #GMainContext. The streaming thread writes a frame itself only to a
  * client that has nothing else queued, with a non-blocking sendmsg(), so
@@ -106,7 +115,6 @@
 #include <sys/un.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_unix_socket_sink_debug);
-#define SINK_FEATURES (GST_FDPASS_FEATURE_RELEASE | GST_FDPASS_FEATURE_FILES)
 #define GST_CAT_DEFAULT gst_unix_socket_sink_debug
 
 #define DEFAULT_PATH NULL
@@ -125,6 +133,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_unix_socket_sink_debug);
 #define MAX_READS_PER_DISPATCH 16
 /* files we ask one client to keep at most, whatever it offers */
 #define MAX_KEPT_FILES 64
+/* what we add to the producer's hello: we read releases, and keep track of
+ * the files each client keeps */
+#define SINK_FEATURES (GST_FDPASS_FEATURE_RELEASE | GST_FDPASS_FEATURE_FILES)
 
 /* layout of a buffer message, see docs/wire-protocol.md */
 #define BUFFER_N_FDS_OFFSET (GST_FDPASS_HEADER_SIZE + 52)

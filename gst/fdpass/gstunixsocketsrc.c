@@ -28,7 +28,10 @@
  * put #fddepay behind it.
  *
  * Unlike #socketsrc it also talks back. Right after connecting it sends a
- * HELLO that announces release messages, and while the stream runs it tells
+ * HELLO that announces release messages and, when the element downstream
+ * answers the query for it (#fddepay does), how many files that element
+ * keeps for the sender, so that the sender passes the file descriptor of
+ * each memfd only once per connection. While the stream runs it tells
  * the sender which frames the pipeline is done with: #fddepay marks the
  * memory of every frame it outputs, and when the last buffer using that
  * memory is freed, in whatever thread, the frame's id is queued and this

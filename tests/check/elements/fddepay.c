@@ -1110,11 +1110,21 @@ GST_START_TEST (test_hostile_kept_files)
   guint i, base;
 
   hostile_begin (&t);
-  fail_unless_equals_int (gst_harness_push (t.h,
-          make_hello_features (GST_FDPASS_FEATURE_FILES)), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (t.h, make_hello_features (0)),
+      GST_FLOW_OK);
   fail_unless_equals_int (gst_harness_push (t.h, make_caps (VIDEO_CAPS_STR)),
       GST_FLOW_OK);
   base = fdpass_check_count_open_fds ();
+
+  /* keeping files is a feature the sender must announce */
+  fd = make_memfd (FRAME_SIZE, 0);
+  fail_unless_equals_int (gst_harness_push (t.h,
+          make_kept_msg (fd, GST_FDPASS_FD_FLAG_KEEP, 1)), GST_FLOW_ERROR);
+  expect_error (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE);
+  close (fd);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), base);
+  fail_unless_equals_int (gst_harness_push (t.h,
+          make_hello_features (GST_FDPASS_FEATURE_FILES)), GST_FLOW_OK);
 
   /* a file it never passed */
   fd = make_memfd (FRAME_SIZE, 0);
