@@ -729,30 +729,17 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
     gboolean keep = (fd_flags & GST_FDPASS_FD_FLAG_KEEP) != 0;
     gboolean keep_mapped = FALSE;
     GstMemory *mem;
+    gint kept_fd;
 
-    if (parents[idx] == NULL && kept[idx] && kept[idx]->mem == NULL) {
-      GError *err = NULL;
-
-      /* a kept file we could not map safely: read it again */
-      parents[idx] = read_unsealed_file (kept[idx]->fd, needed[idx], &err);
-      if (parents[idx] == NULL) {
-        gst_buffer_unref (buf);
-        GST_ELEMENT_ERROR (self, STREAM, DECODE,
-            ("Could not read a frame from a file the sender passed."),
-            ("buffer %" G_GUINT64_FORMAT ", fd %u: %s", info->id, idx,
-                err->message));
-        g_clear_error (&err);
-        goto error;
-      }
-      GST_OBJECT_LOCK (self);
-      self->n_unsealed_copies++;
-      GST_OBJECT_UNLOCK (self);
-    }
+    /* a kept file we do not map, because it could shrink: its fd, to
+     * read it again */
+    kept_fd = kept[idx] && kept[idx]->mem == NULL ? kept[idx]->fd : -1;
 
     /* files we keep, and the sealed files of a recycling sender, stay
      * mapped */
-    if (parents[idx] == NULL && (recycling || keep || kept[idx]) &&
-        (sealed[idx] || ((keep || kept[idx]) && allow_unsealed))) {
+    if (parents[idx] == NULL && kept_fd < 0 && (recycling || keep ||
+            kept[idx]) && (sealed[idx] || ((keep || kept[idx]) &&
+                allow_unsealed))) {
       parents[idx] = gst_fd_depay_lookup_mapping (self, stats[idx].st_dev,
           stats[idx].st_ino, needed[idx]);
       if (parents[idx]) {
@@ -779,16 +766,18 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
       if (info->fds[idx].kind == GST_FDPASS_FD_KIND_DMABUF) {
         parents[idx] = gst_dmabuf_allocator_alloc (self->dmabuf_allocator,
             fds[idx], needed[idx]);
-      } else if (!sealed[idx] && !allow_unsealed) {
+      } else if (kept_fd >= 0 || (!sealed[idx] && !allow_unsealed)) {
         GError *err = NULL;
 
         /* the sender could shrink this file under our mapping: read it
          * instead, a short read is an error and not a SIGBUS */
-        parents[idx] = read_unsealed_file (fds[idx], needed[idx], &err);
-        if (keep && parents[idx])
+        parents[idx] = read_unsealed_file (kept_fd >= 0 ? kept_fd : fds[idx],
+            needed[idx], &err);
+        if (keep && parents[idx] && !gst_fd_depay_find_kept (self,
+                stats[idx].st_dev, stats[idx].st_ino))
           gst_fd_depay_add_mapping (self, &stats[idx], FALSE, NULL, fds[idx],
               TRUE);
-        else
+        else if (fds[idx] >= 0)
           close (fds[idx]);
         fds[idx] = -1;
         if (parents[idx] == NULL) {

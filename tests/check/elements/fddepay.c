@@ -943,6 +943,8 @@ GST_END_TEST;
 
 /* kept files (protocol 1.1, FILES feature) */
 
+static gint make_unsealed_memfd (gsize size, guint seed);
+
 static GstBuffer *
 make_hello_features (guint32 features)
 {
@@ -1095,6 +1097,59 @@ GST_START_TEST (test_kept_files)
   expect_error (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE);
   close (fd);
 
+  hostile_end (&t);
+}
+
+GST_END_TEST;
+
+/* A file we do not map because it could shrink is kept as a descriptor and
+ * read again each time the sender names it. */
+GST_START_TEST (test_kept_unsealed_file)
+{
+  Hostile t;
+  GstBuffer *out;
+  guint base;
+  gint fd;
+
+  hostile_begin (&t);
+  fail_unless_equals_int (gst_harness_push (t.h,
+          make_hello_features (GST_FDPASS_FEATURE_FILES)), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (t.h, make_caps (VIDEO_CAPS_STR)),
+      GST_FLOW_OK);
+  base = fdpass_check_count_open_fds ();
+
+  fd = make_unsealed_memfd (FRAME_SIZE, 1);
+  fail_unless_equals_int (gst_harness_push (t.h,
+          make_kept_msg (fd, GST_FDPASS_FD_FLAG_KEEP, 1)), GST_FLOW_OK);
+  out = gst_harness_pull (t.h);
+  fail_if (gst_is_fd_memory (gst_buffer_peek_memory (out, 0)));
+  fail_unless (buffer_has_pattern (out, 1));
+  gst_buffer_unref (out);
+  /* asked again to keep it: still one descriptor of it */
+  fail_unless_equals_int (gst_harness_push (t.h,
+          make_kept_msg (fd, GST_FDPASS_FD_FLAG_KEEP, 2)), GST_FLOW_OK);
+  gst_buffer_unref (gst_harness_pull (t.h));
+  fail_unless_equals_int (fdpass_check_count_open_fds (), base + 2);
+
+  rewrite_pattern (fd, 2);
+  fail_unless_equals_int (gst_harness_push (t.h,
+          make_kept_msg (fd, GST_FDPASS_FD_FLAG_KEPT, 3)), GST_FLOW_OK);
+  out = gst_harness_pull (t.h);
+  fail_unless (buffer_has_pattern (out, 2));
+  gst_buffer_unref (out);
+  fail_unless_equals_uint64 (get_stat (t.h->element, "unsealed-copies"), 3);
+  fail_unless_equals_uint64 (get_stat (t.h->element, "mappings-created"), 0);
+
+  /* the sender shrinks it: a clear error, not a SIGBUS */
+  fail_unless (ftruncate (fd, FRAME_SIZE / 2) == 0);
+  fail_unless_equals_int (gst_harness_push (t.h,
+          make_kept_msg (fd, GST_FDPASS_FD_FLAG_KEPT, 4)), GST_FLOW_ERROR);
+  expect_error (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE);
+
+  fail_unless_equals_int (gst_harness_push (t.h, make_forget_msg (fd)),
+      GST_FLOW_OK);
+  close (fd);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), base);
   hostile_end (&t);
 }
 
@@ -1864,6 +1919,7 @@ fddepay_suite (void)
   tcase_add_test (tc_chain, test_segment_stream_time);
   tcase_add_test (tc_chain, test_unsealed_file_is_copied);
   tcase_add_test (tc_chain, test_kept_files);
+  tcase_add_test (tc_chain, test_kept_unsealed_file);
   tcase_add_test (tc_chain, test_hostile_kept_files);
   tcase_add_test (tc_chain, test_roundtrip_zero_copy);
   tcase_add_test (tc_chain, test_event_order);
