@@ -159,9 +159,11 @@ make_caps (const gchar * caps_str)
   return msg;
 }
 
-/* A buffer message describing @size bytes at @offset of @fd. */
+/* A buffer message describing @size bytes at @offset of @fd, whose fd
+ * entry has @fd_flags. */
 static GstBuffer *
-make_buffer_msg (gint fd, guint64 offset, guint64 size, GstClockTime pts)
+make_buffer_msg_flags (gint fd, guint64 offset, guint64 size,
+    GstClockTime pts, guint32 fd_flags)
 {
   GstFdPassBufferInfo info;
 
@@ -176,12 +178,19 @@ make_buffer_msg (gint fd, guint64 offset, guint64 size, GstClockTime pts)
   info.n_fds = 1;
   fail_unless (gst_fdpass_fd_info_from_fd (fd, GST_FDPASS_FD_KIND_FILE,
           &info.fds[0]));
+  info.fds[0].flags = fd_flags;
   info.n_memories = 1;
   info.memories[0].fd_index = 0;
   info.memories[0].offset = offset;
   info.memories[0].size = size;
 
   return gst_fdpass_message_new_buffer (&info);
+}
+
+static GstBuffer *
+make_buffer_msg (gint fd, guint64 offset, guint64 size, GstClockTime pts)
+{
+  return make_buffer_msg_flags (fd, offset, size, pts, 0);
 }
 
 /* A buffer message of @size bytes of @fd with an I420 64x48 video meta. */
@@ -955,27 +964,14 @@ make_hello_features (guint32 features)
   return gst_fdpass_message_new_hello (&hello);
 }
 
-/* A buffer message of the whole @fd whose fd entry has @flags; the fd is
- * attached unless the file is named as kept. */
+/* The @n-th buffer message, of the whole @fd, whose fd entry has @flags;
+ * the fd is attached unless the file is named as kept. */
 static GstBuffer *
-make_kept_msg (gint fd, guint32 flags, guint64 id)
+make_kept_msg (gint fd, guint32 flags, guint64 n)
 {
-  GstFdPassBufferInfo info;
-  GstBuffer *msg;
+  GstBuffer *msg = make_buffer_msg_flags (fd, 0, FRAME_SIZE,
+      n * 40 * GST_MSECOND, flags);
 
-  memset (&info, 0, sizeof (info));
-  info.id = id;
-  info.pts = id * 40 * GST_MSECOND;
-  info.dts = info.duration = GST_CLOCK_TIME_NONE;
-  info.offset = info.offset_end = GST_BUFFER_OFFSET_NONE;
-  info.n_fds = 1;
-  fail_unless (gst_fdpass_fd_info_from_fd (fd, GST_FDPASS_FD_KIND_FILE,
-          &info.fds[0]));
-  info.fds[0].flags = flags;
-  info.n_memories = 1;
-  info.memories[0].size = FRAME_SIZE;
-
-  msg = gst_fdpass_message_new_buffer (&info);
   if (!(flags & GST_FDPASS_FD_FLAG_KEPT))
     attach_fds (msg, &fd, 1);
   return msg;

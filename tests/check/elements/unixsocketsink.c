@@ -388,32 +388,21 @@ client_expect_headers (gint fd)
   client_expect_type (fd, GST_FDPASS_MESSAGE_CAPS);
 }
 
-/* Receives a frame, checks its bytes are all @value and returns its id. */
-static guint64
-client_expect_frame (gint fd, guint8 value)
+/* Checks that memory @mem of file @file_fd is a frame of bytes @value. */
+static void
+check_frame_data (gint file_fd, const GstFdPassMemInfo * mem, guint8 value)
 {
-  Message *m = g_new (Message, 1);
-  GstFdPassBufferInfo *info = g_new0 (GstFdPassBufferInfo, 1);
-  GstFdPassMemInfo *mem;
   struct stat st;
   guint8 *data;
-  guint64 id;
   gsize i;
 
-  fail_unless (client_recv (fd, m));
-  fail_unless_equals_int (m->header.type, GST_FDPASS_MESSAGE_BUFFER);
-  fail_unless (gst_fdpass_buffer_parse (&m->header,
-          m->data + GST_FDPASS_HEADER_SIZE, m->header.payload_size, info,
-          NULL));
-  fail_unless_equals_int (info->n_memories, 1);
-  mem = &info->memories[0];
   fail_unless_equals_int (mem->size, FRAME_SIZE);
-  fail_unless (fstat (m->fds[mem->fd_index], &st) == 0);
+  fail_unless (fstat (file_fd, &st) == 0);
   fail_unless (S_ISREG (st.st_mode));
   fail_unless (st.st_size >= mem->offset + mem->size);
 
   data = mmap (NULL, mem->offset + mem->size, PROT_READ, MAP_SHARED,
-      m->fds[mem->fd_index], 0);
+      file_fd, 0);
   fail_unless (data != MAP_FAILED);
   for (i = 0; i < FRAME_SIZE; i++) {
     if (data[mem->offset + i] != value)
@@ -421,6 +410,24 @@ client_expect_frame (gint fd, guint8 value)
           data[mem->offset + i], value);
   }
   munmap (data, mem->offset + mem->size);
+}
+
+/* Receives a frame, checks its bytes are all @value and returns its id. */
+static guint64
+client_expect_frame (gint fd, guint8 value)
+{
+  Message *m = g_new (Message, 1);
+  GstFdPassBufferInfo *info = g_new0 (GstFdPassBufferInfo, 1);
+  guint64 id;
+
+  fail_unless (client_recv (fd, m));
+  fail_unless_equals_int (m->header.type, GST_FDPASS_MESSAGE_BUFFER);
+  fail_unless (gst_fdpass_buffer_parse (&m->header,
+          m->data + GST_FDPASS_HEADER_SIZE, m->header.payload_size, info,
+          NULL));
+  fail_unless_equals_int (info->n_memories, 1);
+  check_frame_data (m->fds[info->memories[0].fd_index], &info->memories[0],
+      value);
 
   id = info->id;
   message_close_fds (m);
@@ -513,10 +520,8 @@ keeper_expect_frame (Keeper * k, gint fd, guint8 value)
   Message *m = g_new (Message, 1);
   GstFdPassBufferInfo *info = g_new0 (GstFdPassBufferInfo, 1);
   GstFdPassFdInfo *file;
-  guint8 *data;
   guint64 id;
   gint file_fd, idx;
-  gsize i;
 
   for (;;) {
     GstFdPassFdInfo *files;
@@ -564,16 +569,8 @@ keeper_expect_frame (Keeper * k, gint fd, guint8 value)
     }
   }
 
-  fail_unless_equals_int (info->memories[0].size, FRAME_SIZE);
-  data = mmap (NULL, info->memories[0].offset + FRAME_SIZE, PROT_READ,
-      MAP_SHARED, file_fd, 0);
-  fail_unless (data != MAP_FAILED);
-  for (i = 0; i < FRAME_SIZE; i++) {
-    if (data[info->memories[0].offset + i] != value)
-      fail ("byte %" G_GSIZE_FORMAT " is %u, not %u", i,
-          data[info->memories[0].offset + i], value);
-  }
-  munmap (data, info->memories[0].offset + FRAME_SIZE);
+  fail_unless_equals_int (info->n_memories, 1);
+  check_frame_data (file_fd, &info->memories[0], value);
 
   id = info->id;
   message_close_fds (m);
