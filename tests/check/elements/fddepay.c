@@ -150,6 +150,16 @@ make_hello (guint16 major)
 }
 
 static GstBuffer *
+make_hello_features (guint32 features)
+{
+  GstFdPassHello hello = { GST_FDPASS_VERSION_MAJOR,
+    GST_FDPASS_VERSION_MINOR, features, 0
+  };
+
+  return gst_fdpass_message_new_hello (&hello);
+}
+
+static GstBuffer *
 make_caps (const gchar * caps_str)
 {
   GstCaps *caps = gst_caps_from_string (caps_str);
@@ -812,14 +822,20 @@ hostile_begin (Hostile * t)
   t->h = new_depay_harness (&t->bus);
 }
 
-/* pushes the hello and caps messages */
+/* pushes the hello, announcing @features, and caps messages */
+static void
+hostile_push_headers_with (Hostile * t, guint32 features)
+{
+  fail_unless_equals_int (gst_harness_push (t->h,
+          make_hello_features (features)), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (t->h, make_caps (VIDEO_CAPS_STR)),
+      GST_FLOW_OK);
+}
+
 static void
 hostile_push_headers (Hostile * t)
 {
-  fail_unless_equals_int (gst_harness_push (t->h,
-          make_hello (GST_FDPASS_VERSION_MAJOR)), GST_FLOW_OK);
-  fail_unless_equals_int (gst_harness_push (t->h, make_caps (VIDEO_CAPS_STR)),
-      GST_FLOW_OK);
+  hostile_push_headers_with (t, 0);
 }
 
 static void
@@ -954,16 +970,6 @@ GST_END_TEST;
 
 static gint make_unsealed_memfd (gsize size, guint seed);
 
-static GstBuffer *
-make_hello_features (guint32 features)
-{
-  GstFdPassHello hello = { GST_FDPASS_VERSION_MAJOR,
-    GST_FDPASS_VERSION_MINOR, features, 0
-  };
-
-  return gst_fdpass_message_new_hello (&hello);
-}
-
 /* The @n-th buffer message, of the whole @fd, whose fd entry has @flags;
  * the fd is attached unless the file is named as kept. */
 static GstBuffer *
@@ -1025,10 +1031,7 @@ GST_START_TEST (test_kept_files)
   /* what unixsocketsrc announces for us */
   fail_unless_equals_int (query_max_files (t.h), 32);
 
-  fail_unless_equals_int (gst_harness_push (t.h,
-          make_hello_features (GST_FDPASS_FEATURE_FILES)), GST_FLOW_OK);
-  fail_unless_equals_int (gst_harness_push (t.h, make_caps (VIDEO_CAPS_STR)),
-      GST_FLOW_OK);
+  hostile_push_headers_with (&t, GST_FDPASS_FEATURE_FILES);
   base = fdpass_check_count_open_fds ();
 
   /* the sender passes the file once and asks us to keep it */
@@ -1108,10 +1111,7 @@ GST_START_TEST (test_kept_unsealed_file)
   gint fd;
 
   hostile_begin (&t);
-  fail_unless_equals_int (gst_harness_push (t.h,
-          make_hello_features (GST_FDPASS_FEATURE_FILES)), GST_FLOW_OK);
-  fail_unless_equals_int (gst_harness_push (t.h, make_caps (VIDEO_CAPS_STR)),
-      GST_FLOW_OK);
+  hostile_push_headers_with (&t, GST_FDPASS_FEATURE_FILES);
   base = fdpass_check_count_open_fds ();
 
   fd = make_unsealed_memfd (FRAME_SIZE, 1);
@@ -1161,10 +1161,7 @@ GST_START_TEST (test_hostile_kept_files)
   guint i, base;
 
   hostile_begin (&t);
-  fail_unless_equals_int (gst_harness_push (t.h, make_hello_features (0)),
-      GST_FLOW_OK);
-  fail_unless_equals_int (gst_harness_push (t.h, make_caps (VIDEO_CAPS_STR)),
-      GST_FLOW_OK);
+  hostile_push_headers_with (&t, 0);
   base = fdpass_check_count_open_fds ();
 
   /* keeping files is a feature the sender must announce */
