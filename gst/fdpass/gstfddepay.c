@@ -1244,8 +1244,9 @@ gst_fd_depay_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
 static gboolean
 gst_fd_depay_sink_query (GstPad * pad, GstObject * parent, GstQuery * query)
 {
-  if (gst_fdpass_query_is_files (query)) {
-    gst_fdpass_files_query_set_max_files (query, MAX_KEPT_FILES);
+  if (gst_fdpass_query_is_receiver (query)) {
+    /* we mark every buffer for release and keep files for the sender */
+    gst_fdpass_receiver_query_set (query, TRUE, MAX_KEPT_FILES);
     return TRUE;
   }
 

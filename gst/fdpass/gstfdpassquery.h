@@ -75,24 +75,34 @@ gst_fdpass_release_query_get_supported (GstQuery * query)
 }
 
 /*
- * The files query: a source that talks to the sender (unixsocketsrc) asks
- * downstream how many files the depayloader keeps for the sender, to
- * announce that in its HELLO (the FILES feature). fddepay answers it: it
- * keeps the files a sender asks it to keep, names of them in later messages
- * need no descriptor, until a FORGET message or the end of the connection.
+ * The receiver query: a source that talks to the sender (unixsocketsrc)
+ * asks downstream what the element behind it honours, to announce only
+ * that in its HELLO:
+ *
+ * - "releases": the element marks the memory of every buffer it outputs,
+ *   so that the source can tell the sender when the last buffer using a
+ *   frame is freed (the RELEASE feature). Behind anything else (a filesink,
+ *   say) nobody would ever release a frame, and the sender must treat this
+ *   receiver as one that does not release.
+ * - "max-files": how many files the element keeps for the sender (the
+ *   FILES feature), so that a recycled memfd is passed only once per
+ *   connection; 0 when it keeps none.
+ *
+ * fddepay answers it. Unanswered, the source announces neither feature.
  */
-#define GST_FDPASS_FILES_QUERY_NAME "fdpass-files"
+#define GST_FDPASS_RECEIVER_QUERY_NAME "fdpass-receiver"
 
 static inline GstQuery *
-gst_fdpass_files_query_new (void)
+gst_fdpass_receiver_query_new (void)
 {
   return gst_query_new_custom (GST_QUERY_CUSTOM,
-      gst_structure_new (GST_FDPASS_FILES_QUERY_NAME,
+      gst_structure_new (GST_FDPASS_RECEIVER_QUERY_NAME,
+          "releases", G_TYPE_BOOLEAN, FALSE,
           "max-files", G_TYPE_UINT, 0, NULL));
 }
 
 static inline gboolean
-gst_fdpass_query_is_files (GstQuery * query)
+gst_fdpass_query_is_receiver (GstQuery * query)
 {
   const GstStructure *s;
 
@@ -100,25 +110,30 @@ gst_fdpass_query_is_files (GstQuery * query)
     return FALSE;
 
   s = gst_query_get_structure (query);
-  return s != NULL && gst_structure_has_name (s, GST_FDPASS_FILES_QUERY_NAME);
+  return s != NULL && gst_structure_has_name (s,
+      GST_FDPASS_RECEIVER_QUERY_NAME);
 }
 
 static inline void
-gst_fdpass_files_query_set_max_files (GstQuery * query, guint max_files)
+gst_fdpass_receiver_query_set (GstQuery * query, gboolean releases,
+    guint max_files)
 {
   GstStructure *s = gst_query_writable_structure (query);
 
-  gst_structure_set (s, "max-files", G_TYPE_UINT, max_files, NULL);
+  gst_structure_set (s, "releases", G_TYPE_BOOLEAN, releases,
+      "max-files", G_TYPE_UINT, max_files, NULL);
 }
 
-static inline guint
-gst_fdpass_files_query_get_max_files (GstQuery * query)
+static inline void
+gst_fdpass_receiver_query_parse (GstQuery * query, gboolean * releases,
+    guint * max_files)
 {
   const GstStructure *s = gst_query_get_structure (query);
-  guint max_files = 0;
 
-  gst_structure_get_uint (s, "max-files", &max_files);
-  return max_files;
+  *releases = FALSE;
+  *max_files = 0;
+  gst_structure_get_boolean (s, "releases", releases);
+  gst_structure_get_uint (s, "max-files", max_files);
 }
 
 G_END_DECLS

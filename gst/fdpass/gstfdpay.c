@@ -604,7 +604,7 @@ gst_fd_pay_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   } else if (zero_copy) {
     /* the receiver may map these at any time from now on */
     for (i = 0; i < gst_buffer_n_memory (buf); i++)
-      gst_fd_pay_pool_mark_sent (gst_buffer_peek_memory (buf, i));
+      gst_fdpass_memory_mark_exported (gst_buffer_peek_memory (buf, i));
   }
 
   GST_LOG_OBJECT (self, "buffer %" G_GUINT64_FORMAT ": %u memories in %u "

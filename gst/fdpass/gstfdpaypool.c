@@ -20,10 +20,10 @@
 /*
  * The video buffer pool fdpay proposes upstream. It is a plain
  * GstVideoBufferPool (whose memory comes from a GstTmpFileAllocator), with
- * one difference: a buffer whose memory was sent to another process is
- * never handed out again, because the receiver may map that memory at any
- * time. Such buffers are dropped when they come back and the pool allocates
- * fresh ones.
+ * one difference: a buffer whose memory was exported to a process that may
+ * map it at any time (gst_fdpass_memory_mark_exported()) is never handed
+ * out again. Such buffers are dropped when they come back and the pool
+ * allocates fresh ones.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -31,6 +31,8 @@
 #endif
 
 #include "gstfdpaypool.h"
+
+#include <gst/fdpass/fdpass.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_fd_pay_pool_debug);
 #define GST_CAT_DEFAULT gst_fd_pay_pool_debug
@@ -45,22 +47,6 @@ G_DEFINE_TYPE_WITH_CODE (GstFdPayPool, gst_fd_pay_pool,
     GST_TYPE_VIDEO_BUFFER_POOL,
     GST_DEBUG_CATEGORY_INIT (gst_fd_pay_pool_debug, "fdpaypool", 0,
         "fdpay buffer pool"));
-
-static G_DEFINE_QUARK (fdpass-sent, sent);
-
-void
-gst_fd_pay_pool_mark_sent (GstMemory * mem)
-{
-  gst_mini_object_set_qdata (GST_MINI_OBJECT_CAST (mem), sent_quark (),
-      GINT_TO_POINTER (TRUE), NULL);
-}
-
-gboolean
-gst_fd_pay_pool_is_sent (GstMemory * mem)
-{
-  return gst_mini_object_get_qdata (GST_MINI_OBJECT_CAST (mem),
-      sent_quark ()) != NULL;
-}
 
 static G_DEFINE_QUARK (fdpass-pool-owned, owned);
 
@@ -98,7 +84,7 @@ gst_fd_pay_pool_release_buffer (GstBufferPool * pool, GstBuffer * buffer)
   guint i, n = gst_buffer_n_memory (buffer);
 
   for (i = 0; i < n; i++) {
-    if (gst_fd_pay_pool_is_sent (gst_buffer_peek_memory (buffer, i))) {
+    if (gst_fdpass_memory_is_exported (gst_buffer_peek_memory (buffer, i))) {
       GST_LOG_OBJECT (pool, "buffer %p was sent, not reusing it", buffer);
       /* makes the default implementation free the buffer */
       GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_TAG_MEMORY);

@@ -33,12 +33,6 @@ G_GNUC_INTERNAL
 GstBufferPool * gst_fd_pay_pool_new (void);
 
 G_GNUC_INTERNAL
-void            gst_fd_pay_pool_mark_sent (GstMemory * mem);
-
-G_GNUC_INTERNAL
-gboolean        gst_fd_pay_pool_is_sent (GstMemory * mem);
-
-G_GNUC_INTERNAL
 gboolean        gst_fd_pay_pool_owns (GstMemory * mem);
 
 G_END_DECLS

@@ -28,15 +28,17 @@
  * put #fddepay behind it.
  *
  * Unlike #socketsrc it also talks back. Right after connecting it sends a
- * HELLO that announces release messages and, when the element downstream
- * answers the query for it (#fddepay does), how many files that element
- * keeps for the sender, so that the sender passes the file descriptor of
- * each memfd only once per connection. While the stream runs it tells
- * the sender which frames the pipeline is done with: #fddepay marks the
- * memory of every frame it outputs, and when the last buffer using that
- * memory is freed, in whatever thread, the frame's id is queued and this
- * element's streaming thread sends a RELEASE message. Releases are only
- * sent to a sender whose own HELLO announced them.
+ * HELLO that announces what the element downstream honours, which it asks
+ * with a query that #fddepay answers: release messages, and how many files
+ * that element keeps for the sender, so that the sender passes the file
+ * descriptor of each memfd only once per connection. While the stream runs
+ * it tells the sender which frames the pipeline is done with: #fddepay
+ * marks the memory of every frame it outputs, and when the last buffer
+ * using that memory is freed, in whatever thread, the frame's id is queued
+ * and this element's streaming thread sends a RELEASE message. Releases
+ * are only sent to a sender whose own HELLO announced them. Behind any
+ * other element (`unixsocketsrc ! filesink`, say) the HELLO announces
+ * nothing, and the sender gives every frame to this receiver for good.
  *
  * The socket is SOCK_SEQPACKET when the listener accepts that, SOCK_STREAM
  * otherwise. When nothing listens at #GstUnixSocketSrc:path yet, the
@@ -382,8 +384,9 @@ static GstFlowReturn
 gst_unix_socket_src_connect (GstUnixSocketSrc * self)
 {
   GstFdPassHello hello = { GST_FDPASS_VERSION_MAJOR,
-    GST_FDPASS_VERSION_MINOR, GST_FDPASS_FEATURE_RELEASE, 0
+    GST_FDPASS_VERSION_MINOR, GST_FDPASS_FEATURE_NONE, 0
   };
+  gboolean releases = FALSE;
   GstQuery *query;
   gchar *path;
   gint fd, retry, attempts = 0;
@@ -462,15 +465,20 @@ gst_unix_socket_src_connect (GstUnixSocketSrc * self)
   gst_pad_push_event (GST_BASE_SRC_PAD (self),
       gst_fdpass_release_channel_event_new (self->channel));
 
-  /* the depayloader keeps files for the sender, so that it passes the
-   * descriptor of a recycled memfd only once */
-  query = gst_fdpass_files_query_new ();
+  /* announce only what the element downstream honours: behind anything
+   * but a depayloader that marks its buffers, no frame would ever be
+   * released, and the sender must not wait for releases or recycle the
+   * frames it sends us */
+  query = gst_fdpass_receiver_query_new ();
   if (gst_pad_peer_query (GST_BASE_SRC_PAD (self), query))
-    hello.max_files = gst_fdpass_files_query_get_max_files (query);
+    gst_fdpass_receiver_query_parse (query, &releases, &hello.max_files);
   gst_query_unref (query);
+  if (releases)
+    hello.features |= GST_FDPASS_FEATURE_RELEASE;
   if (hello.max_files > 0)
     hello.features |= GST_FDPASS_FEATURE_FILES;
-  GST_DEBUG_OBJECT (self, "downstream keeps %u files", hello.max_files);
+  GST_DEBUG_OBJECT (self, "downstream %s releases and keeps %u files",
+      releases ? "sends" : "does not send", hello.max_files);
 
   gst_unix_socket_src_queue_message (self,
       gst_fdpass_message_new_hello (&hello), 0);

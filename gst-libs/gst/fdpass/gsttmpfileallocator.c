@@ -289,14 +289,76 @@ reserve_space (gint fd, gsize size)
   return ret == 0;
 }
 
+static G_DEFINE_QUARK (fdpass-exported, exported);
+
+/* the memory whose file @mem lives in: shares have their parent's */
+static GstMemory *
+root_memory (GstMemory * mem)
+{
+  while (mem->parent)
+    mem = mem->parent;
+
+  return mem;
+}
+
+/**
+ * gst_fdpass_memory_mark_exported:
+ * @mem: a #GstMemory
+ *
+ * Marks the file behind @mem as given to a process that may map it for as
+ * long as it likes, because it does not tell when it is done with it (or
+ * can no longer tell: it disconnected while holding it). From then on
+ * nobody may write the memory again: a #GstTmpFileAllocator closes its file
+ * when the memory is freed instead of handing it out again, and fdpay's
+ * buffer pool frees a buffer holding it instead of reusing it.
+ *
+ * The mark is on the memory that owns the file, so marking a sub-memory
+ * made by gst_memory_share() marks its parent. It cannot be undone.
+ *
+ * Since: 0.2
+ */
+void
+gst_fdpass_memory_mark_exported (GstMemory * mem)
+{
+  g_return_if_fail (mem != NULL);
+
+  gst_mini_object_set_qdata (GST_MINI_OBJECT_CAST (root_memory (mem)),
+      exported_quark (), GINT_TO_POINTER (TRUE), NULL);
+}
+
+/**
+ * gst_fdpass_memory_is_exported:
+ * @mem: a #GstMemory
+ *
+ * Returns: %TRUE when the file of @mem was marked with
+ *     gst_fdpass_memory_mark_exported(), and may never be written again
+ *
+ * Since: 0.2
+ */
+gboolean
+gst_fdpass_memory_is_exported (GstMemory * mem)
+{
+  g_return_val_if_fail (mem != NULL, FALSE);
+
+  return gst_mini_object_get_qdata (GST_MINI_OBJECT_CAST (root_memory (mem)),
+      exported_quark ()) != NULL;
+}
+
 /* Called when the last ref of one of our memories goes: keeps it for reuse
- * while the cache has room. Returns FALSE when the memory was kept. */
+ * while the cache has room and no other process may still map it. Returns
+ * FALSE when the memory was kept. */
 static gboolean
 gst_tmp_file_memory_dispose (GstMiniObject * obj)
 {
   GstMemory *mem = GST_MEMORY_CAST (obj);
   GstTmpFileAllocator *self = GST_TMP_FILE_ALLOCATOR (mem->allocator);
   gboolean keep;
+
+  if (gst_fdpass_memory_is_exported (mem)) {
+    GST_LOG_OBJECT (self, "memory %p (fd %d) was exported, closing it", mem,
+        gst_fd_memory_get_fd (mem));
+    return TRUE;
+  }
 
   GST_OBJECT_LOCK (self);
   keep = self->cache.length < self->max_cached;

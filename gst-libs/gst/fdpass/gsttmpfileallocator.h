@@ -74,6 +74,12 @@ GstAllocator *   gst_tmp_file_allocator_new_full (GstTmpFileMethod method,
 GST_FDPASS_API
 gboolean         gst_is_tmp_file_memory (GstMemory * mem);
 
+GST_FDPASS_API
+void             gst_fdpass_memory_mark_exported (GstMemory * mem);
+
+GST_FDPASS_API
+gboolean         gst_fdpass_memory_is_exported (GstMemory * mem);
+
 G_END_DECLS
 
 #endif /* __GST_TMP_FILE_ALLOCATOR_H__ */

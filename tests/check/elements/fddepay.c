@@ -1004,14 +1004,21 @@ rewrite_pattern (gint fd, guint seed)
   munmap (data, FRAME_SIZE);
 }
 
+/* what fddepay tells a source about itself: it releases, and how many
+ * files it keeps */
 static guint
 query_max_files (GstHarness * h)
 {
   GstQuery *query = gst_query_new_custom (GST_QUERY_CUSTOM,
-      gst_structure_new ("fdpass-files", "max-files", G_TYPE_UINT, 0, NULL));
+      gst_structure_new ("fdpass-receiver", "releases", G_TYPE_BOOLEAN, FALSE,
+          "max-files", G_TYPE_UINT, 0, NULL));
+  gboolean releases = FALSE;
   guint max_files = 0;
 
   fail_unless (gst_pad_peer_query (h->srcpad, query));
+  fail_unless (gst_structure_get_boolean (gst_query_get_structure (query),
+          "releases", &releases));
+  fail_unless (releases);
   fail_unless (gst_structure_get_uint (gst_query_get_structure (query),
           "max-files", &max_files));
   gst_query_unref (query);
