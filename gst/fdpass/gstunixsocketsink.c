@@ -30,29 +30,61 @@
  * at any time: each one first gets the current HELLO and CAPS messages,
  * then every frame from then on.
  *
+ * ## Who may connect
+ *
+ * Only processes of the sink's own user get frames: the credentials of
+ * every accepted client (SO_PEERCRED) are checked, for path and abstract
+ * sockets alike, and other users are refused unless their uid is listed in
+ * #GstUnixSocketSink:allowed-uids or their group in
+ * #GstUnixSocketSink:allowed-gids. A socket file gets the mode of
+ * #GstUnixSocketSink:perms (0600 by default) before anybody can connect.
+ * Refused connections are counted in #GstUnixSocketSink:stats and logged.
+ * A socket given in #GstUnixSocketSink:fd that is already connected is the
+ * application's choice and is not checked.
+ *
+ * ## Frames are never written while a receiver may read them
+ *
  * Unlike #multisocketsink it reads what clients write back. A client whose
- * HELLO announces the RELEASE feature (such as #unixsocketsrc) tells the
- * sink which frames it is done with; the sink keeps its reference to each
- * frame message until every client it was sent to released it or went
- * away. The sink answers fdpay's release query, so fdpay ties each frame to
- * its message and the frame's memory goes back to its pool exactly then.
- * Clients that never announced releases (a plain #socketsrc, say) cannot
- * release: once written to their socket, a frame no longer counts against
- * #GstUnixSocketSink:max-pending for them, and the sink keeps only the
- * last max-pending frames written to such a client alive, so its memory is
- * reused after that many newer frames. The same holds for frames written
- * to a client before its HELLO arrived.
+ * HELLO announces the RELEASE feature (such as #unixsocketsrc in front of
+ * #fddepay) tells the sink which frames it is done with; the sink keeps its
+ * reference to each frame until every client it was sent to released it.
+ * The sink answers fdpay's release query, so fdpay ties each frame to its
+ * message and the frame's memory goes back to its pool exactly then.
+ *
+ * Every other way a frame can leave makes it the receiver's for good: a
+ * frame written to a client that does not send releases (a plain
+ * #socketsrc, a client whose HELLO did not arrive yet or lacks RELEASE),
+ * and the frames a client still held when it was disconnected or went
+ * away, are marked exported (gst_fdpass_memory_mark_exported()): their
+ * memory is never written again, the client may map it as long as it
+ * likes, and the producer allocates fresh memory instead. The frames a
+ * client that does not release has not read from its socket yet still
+ * count against #GstUnixSocketSink:max-pending for it.
+ *
+ * Each connection has its own buffer ids (the sink rewrites them), so
+ * several fdpay elements feeding one sink never mix up their frames.
+ *
+ * ## Bounded memory
  *
  * One client never stalls the others or upstream: a client may hold at
- * most #GstUnixSocketSink:max-pending frames (queued for it or sent and
- * not released), after which #GstUnixSocketSink:slow-client-policy
- * applies: new frames are not sent to it (the default), or it is
- * disconnected, or, only when `block` is chosen explicitly, the sink waits
- * for it. #GstUnixSocketSink:timeout disconnects clients that stopped
- * releasing altogether. A client the sink disconnects may still be alive
- * and read the frames already in its socket: its socket is shut down for
- * writing, and the frames it holds are kept (and its releases honoured)
- * until it closes its end.
+ * most #GstUnixSocketSink:max-pending frames (queued for it, sent and not
+ * released, or not yet read), after which
+ * #GstUnixSocketSink:slow-client-policy applies: new frames are not sent to
+ * it (the default), or it is disconnected, or, only when `block` is chosen
+ * explicitly, the sink waits for it. All clients together may make the
+ * sink hold at most #GstUnixSocketSink:max-held-bytes of frames: beyond
+ * that, the client holding the oldest frame is disconnected (or, with
+ * `block`, the sink waits). #GstUnixSocketSink:timeout disconnects clients
+ * that stopped releasing or reading altogether, and
+ * #GstUnixSocketSink:max-clients bounds the connections. So the frames the
+ * sink holds for its clients take at most
+ * min (max-held-bytes + one frame, max-clients × max-pending frames) of
+ * memory, and the frames in flight to clients that do not release at most
+ * max-clients × max-pending frames more (held by the kernel until they are
+ * read). A client the sink disconnects can still read what is in its
+ * socket: the frames it held are exported, its socket is closed.
+ *
+ * ## Kept files
  *
  * A client that offers to keep files (the FILES feature of protocol 1.1,
  * which #unixsocketsrc offers when #fddepay is behind it) gets the file
@@ -63,18 +95,21 @@
  * `fds` and `kept-file-references` counters of #GstUnixSocketSink:stats
  * show how many descriptors were passed and how many were not needed.
  *
- * Socket I/O happens in a thread of the element that runs its own
- * #GMainContext. The streaming thread writes a frame itself only to a
- * client that has nothing else queued, with a non-blocking sendmsg(), so
- * that a client that keeps up costs no thread switch per frame; anything
- * that does not fit into the socket is left to the I/O thread. Without
- * clients, frames are simply dropped, so the sink prerolls and plays
- * without anybody connected. Like #multisocketsink, the sink keeps
- * #GstBaseSink:sync at %TRUE, so that a file or a non-live test source is
- * served at its real rate instead of as fast as the CPU allows; with a live
- * source, or to let the receivers do all the pacing, set `sync=false`.
- * #GstBaseSink:enable-last-sample is %FALSE by default, since the last
- * sample would keep a frame from being recycled.
+ * ## Threads
+ *
+ * The state of each connection lives in a socket-free #GstFdPassSession;
+ * this element owns the sockets. Socket I/O happens in a thread of the
+ * element that runs its own #GMainContext. The streaming thread writes a
+ * frame itself only to a client that has nothing else queued, with a
+ * non-blocking sendmsg(), so that a client that keeps up costs no thread
+ * switch per frame; anything that does not fit into the socket is left to
+ * the I/O thread. Without clients, frames are simply dropped, so the sink
+ * prerolls and plays without anybody connected. Like #multisocketsink, the
+ * sink keeps #GstBaseSink:sync at %TRUE, so that a file or a non-live test
+ * source is served at its real rate instead of as fast as the CPU allows;
+ * with a live source, or to let the receivers do all the pacing, set
+ * `sync=false`. #GstBaseSink:enable-last-sample is %FALSE by default, since
+ * the last sample would keep a frame from being recycled.
  *
  * ## Example launch lines
  * |[
@@ -99,10 +134,7 @@
 #include "gstfdpassquery.h"
 
 #include <gst/fdpass/fdpass.h>
-#include <gst/net/net.h>
 #include <gio/gio.h>
-#include <gio/gunixfdlist.h>
-#include <gio/gunixfdmessage.h>
 #include <glib-unix.h>
 
 #include <errno.h>
@@ -110,19 +142,23 @@
 #include <stddef.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <linux/sockios.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_unix_socket_sink_debug);
 #define GST_CAT_DEFAULT gst_unix_socket_sink_debug
 
 #define DEFAULT_PATH NULL
 #define DEFAULT_FD -1
-#define DEFAULT_MAX_CLIENTS 0
+#define DEFAULT_MAX_CLIENTS 16
 #define DEFAULT_MAX_PENDING 8
+#define DEFAULT_MAX_HELD_BYTES (256 * 1024 * 1024)
 #define DEFAULT_SLOW_CLIENT_POLICY GST_UNIX_SOCKET_SINK_SLOW_CLIENT_DROP
-#define DEFAULT_TIMEOUT 0
+#define DEFAULT_TIMEOUT (10 * GST_SECOND)
+#define DEFAULT_PERMS 0600
 
 #define LISTEN_BACKLOG 16
 
@@ -137,11 +173,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_unix_socket_sink_debug);
  * the files each client keeps */
 #define SINK_FEATURES (GST_FDPASS_FEATURE_RELEASE | GST_FDPASS_FEATURE_FILES)
 
-/* layout of a buffer message, see docs/wire-protocol.md */
-#define BUFFER_N_FDS_OFFSET (GST_FDPASS_HEADER_SIZE + 52)
-#define BUFFER_FD_TABLE_OFFSET (GST_FDPASS_HEADER_SIZE + 56)
-#define FD_ENTRY_SIZE 32
-
 enum
 {
   PROP_0,
@@ -149,8 +180,12 @@ enum
   PROP_FD,
   PROP_MAX_CLIENTS,
   PROP_MAX_PENDING,
+  PROP_MAX_HELD_BYTES,
   PROP_SLOW_CLIENT_POLICY,
   PROP_TIMEOUT,
+  PROP_PERMS,
+  PROP_ALLOWED_UIDS,
+  PROP_ALLOWED_GIDS,
   PROP_STATS,
 };
 
@@ -172,28 +207,6 @@ typedef struct
   gpointer tag;
 } ClientSource;
 
-typedef struct
-{
-  GstBuffer *buf;
-  guint16 type;
-  guint64 id;
-  /* what goes on the wire when it differs from @buf, for a client that
-   * keeps files: forget messages, then @buf with its fd table flagged */
-  guint8 *wire;
-  gsize wire_size;
-  /* where @buf starts in @wire; forget messages before it go in writes of
-   * their own, so that each message is one packet on SOCK_SEQPACKET */
-  gsize wire_start;
-  /* the fd table entries whose descriptors are attached, when @wire */
-  guint32 attach;
-} QueuedMessage;
-
-typedef struct
-{
-  guint64 dev;
-  guint64 ino;
-} KeptFile;
-
 struct _Client
 {
   GstUnixSocketSink *sink;
@@ -202,36 +215,15 @@ struct _Client
   gboolean seqpacket;
   ClientSource *source;
   GIOCondition events;
+  /* who is at the other end, when it was accepted */
+  gint pid;
+  gint uid;
 
-  /* everything below is protected by the sink's lock */
-  GQueue queue;                 /* of QueuedMessage */
-  guint n_queued_frames;
-  gsize send_offset;            /* bytes of the head written (SOCK_STREAM) */
-  GHashTable *unreleased;       /* id -> message buffer */
-  GQueue written;               /* last frames written to a client that
-                                 * does not release, newest last */
-  GByteArray *input;
-  gboolean can_release;
+  /* protected by the sink's lock */
+  GstFdPassSession *session;
   const gchar *remove_reason;   /* set when the client is going away */
-  /* we disconnected it while it may still read what is in its socket and
-   * map those frames: its frames are kept until it closes its end */
-  gboolean lingering;
   gboolean announced;
-  gboolean got_hello;
-  /* files the client keeps for us (FILES feature), least recently used
-   * first, at most max_files */
-  guint max_files;
-  GArray *kept;
-
-  guint64 sent;
-  guint64 released;
   guint64 dropped;
-  guint64 bytes;
-  guint64 fds;
-  guint64 kept_refs;
-  /* monotonic time of the last release (or write, for clients that do not
-   * release), or of when the client got its first pending frame */
-  gint64 last_progress;
 };
 
 typedef struct
@@ -249,8 +241,12 @@ struct _GstUnixSocketSink
   gint fd;
   guint max_clients;
   guint max_pending;
+  guint64 max_held_bytes;
   GstUnixSocketSinkSlowClientPolicy policy;
   GstClockTime timeout;
+  guint perms;
+  GArray *allowed_uids;
+  GArray *allowed_gids;
 
   /* set up in start(), torn down in stop() */
   GMainContext *context;
@@ -264,7 +260,7 @@ struct _GstUnixSocketSink
   gboolean adopt_seqpacket;
   guint adopted_id;
   gchar *created_path;
-  guint8 *scratch;              /* I/O thread only */
+  guint8 *scratch;              /* for reads, protected by lock */
 
   /* protected by lock; lock order: lock, then the object lock */
   GMutex lock;
@@ -278,16 +274,21 @@ struct _GstUnixSocketSink
   GstBuffer *default_hello;
   GstBuffer *hello_msg;
   GstBuffer *caps_msg;
+  /* the frames clients hold, and their memory */
+  guint held_frames;
+  guint64 held_bytes;
 
   guint64 n_frames;
-  guint64 n_sent;
-  guint64 n_released;
   guint64 n_dropped;
-  guint64 n_bytes;
-  guint64 n_fds;
-  guint64 n_kept_refs;
   guint64 n_accepted;
+  guint64 n_refused;
   guint64 n_removed;
+  /* totals of the clients that are gone */
+  guint64 n_sent_gone;
+  guint64 n_released_gone;
+  guint64 n_bytes_gone;
+  guint64 n_fds_gone;
+  guint64 n_kept_refs_gone;
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
@@ -328,11 +329,11 @@ GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (unixsocketsink, "unixsocketsink",
 
 /* message helpers */
 
-/* Reads the type and, for buffer messages, the id of message @buf. */
+/* Reads the type of message @buf. */
 static gboolean
-message_get_info (GstBuffer * buf, guint16 * type, guint64 * id)
+message_get_type (GstBuffer * buf, guint16 * type)
 {
-  guint8 data[GST_FDPASS_HEADER_SIZE + 8];
+  guint8 data[GST_FDPASS_HEADER_SIZE];
   GstFdPassHeader header;
   gsize size;
 
@@ -344,13 +345,6 @@ message_get_info (GstBuffer * buf, guint16 * type, guint64 * id)
     return FALSE;
 
   *type = header.type;
-  *id = 0;
-  if (header.type == GST_FDPASS_MESSAGE_BUFFER) {
-    if (size < GST_FDPASS_HEADER_SIZE + 8)
-      return FALSE;
-    *id = GST_READ_UINT64_LE (data + GST_FDPASS_HEADER_SIZE);
-  }
-
   return TRUE;
 }
 
@@ -400,109 +394,60 @@ buffers_equal (GstBuffer * a, GstBuffer * b)
   return ret;
 }
 
+/* frames held for clients; called with the lock held, since the clients'
+ * sessions drop their frames only then */
+static void
+frame_held_gone (gpointer user_data, GstMiniObject * obj)
+{
+  GstUnixSocketSink *self = user_data;
+
+  self->held_frames--;
+  self->held_bytes -= gst_fdpass_frame_get_size ((GstFdPassFrame *) obj);
+}
+
+static void
+gst_unix_socket_sink_hold_frame (GstUnixSocketSink * self,
+    GstFdPassFrame * frame)
+{
+  self->held_frames++;
+  self->held_bytes += gst_fdpass_frame_get_size (frame);
+  gst_mini_object_weak_ref (GST_MINI_OBJECT_CAST (frame), frame_held_gone,
+      self);
+}
+
 /* clients; everything here is called with the lock held */
-
-static guint
-client_pending (Client * c)
-{
-  return c->n_queued_frames + g_hash_table_size (c->unreleased);
-}
-
-static void
-queued_message_free (QueuedMessage * m)
-{
-  gst_buffer_unref (m->buf);
-  g_free (m->wire);
-  g_free (m);
-}
-
-static void
-client_queue (Client * c, GstBuffer * buf, guint16 type, guint64 id)
-{
-  QueuedMessage *m = g_new0 (QueuedMessage, 1);
-
-  m->buf = gst_buffer_ref (buf);
-  m->type = type;
-  m->id = id;
-  g_queue_push_tail (&c->queue, m);
-
-  if (type == GST_FDPASS_MESSAGE_BUFFER) {
-    if (client_pending (c) == 0)
-      c->last_progress = g_get_monotonic_time ();
-    c->n_queued_frames++;
-  }
-}
 
 static void
 client_queue_headers (GstUnixSocketSink * self, Client * c)
 {
-  client_queue (c, self->hello_msg, GST_FDPASS_MESSAGE_HELLO, 0);
+  gst_fdpass_session_queue_message (c->session, self->hello_msg);
   if (self->caps_msg)
-    client_queue (c, self->caps_msg, GST_FDPASS_MESSAGE_CAPS, 0);
+    gst_fdpass_session_queue_message (c->session, self->caps_msg);
 }
 
-/* Drops every message queued for @c and every frame it did not release:
- * those go back to the producer as far as this client is concerned. */
+/* lock held */
 static void
-client_drop_all (Client * c)
+gst_unix_socket_sink_wake (GstUnixSocketSink * self)
 {
-  QueuedMessage *m;
-  GstBuffer *buf;
-
-  while ((m = g_queue_pop_head (&c->queue)))
-    queued_message_free (m);
-  c->n_queued_frames = 0;
-  c->send_offset = 0;
-  g_hash_table_remove_all (c->unreleased);
-  while ((buf = g_queue_pop_head (&c->written)))
-    gst_buffer_unref (buf);
+  if (self->wakeup_source)
+    g_source_set_ready_time (self->wakeup_source, 0);
 }
 
-/* Drops only what was never written to @c. */
+/* We give up on @c: whatever it may still map becomes its own, the rest
+ * is dropped, and the I/O thread closes its socket. A client we
+ * disconnect can still read what is in its socket already. */
 static void
-client_drop_queue (Client * c)
-{
-  QueuedMessage *m;
-
-  while ((m = g_queue_pop_head (&c->queue)))
-    queued_message_free (m);
-  c->n_queued_frames = 0;
-  c->send_offset = 0;
-}
-
-/* @peer_alive: we disconnect a client that may still read the messages
- * already in its socket, and map their frames. */
-static void
-client_mark_remove_full (GstUnixSocketSink * self, Client * c,
-    const gchar * reason, gboolean peer_alive)
+client_remove (GstUnixSocketSink * self, Client * c, const gchar * reason)
 {
   if (c->remove_reason)
     return;
 
   GST_DEBUG_OBJECT (self, "removing client %u: %s", c->id, reason);
   c->remove_reason = reason;
-  if (peer_alive && (g_hash_table_size (c->unreleased) > 0 ||
-          !g_queue_is_empty (&c->written))) {
-    client_drop_queue (c);
-    c->lingering = TRUE;
-  } else {
-    client_drop_all (c);
-  }
+  gst_fdpass_session_close (c->session);
   g_cond_broadcast (&self->cond);
-}
-
-static void
-client_mark_remove (GstUnixSocketSink * self, Client * c, const gchar * reason)
-{
-  client_mark_remove_full (self, c, reason, FALSE);
-}
-
-/* the peer of a lingering client is gone: its frames are free */
-static void
-client_end_linger (Client * c)
-{
-  c->lingering = FALSE;
-  client_drop_all (c);
+  /* the I/O thread reaps it */
+  gst_unix_socket_sink_wake (self);
 }
 
 static gboolean
@@ -514,7 +459,8 @@ static GSourceFuncs client_source_funcs = {
 };
 
 static Client *
-client_new (GstUnixSocketSink * self, gint fd, gboolean seqpacket)
+client_new (GstUnixSocketSink * self, gint fd, gboolean seqpacket, gint pid,
+    gint uid)
 {
   Client *c = g_new0 (Client, 1);
 
@@ -522,13 +468,9 @@ client_new (GstUnixSocketSink * self, gint fd, gboolean seqpacket)
   c->id = ++self->next_client_id;
   c->fd = fd;
   c->seqpacket = seqpacket;
-  g_queue_init (&c->queue);
-  g_queue_init (&c->written);
-  c->unreleased = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
-      (GDestroyNotify) gst_buffer_unref);
-  c->input = g_byte_array_new ();
-  c->kept = g_array_new (FALSE, FALSE, sizeof (KeptFile));
-  c->last_progress = g_get_monotonic_time ();
+  c->pid = pid;
+  c->uid = uid;
+  c->session = gst_fdpass_session_new (MAX_KEPT_FILES);
 
   c->source = (ClientSource *) g_source_new (&client_source_funcs,
       sizeof (ClientSource));
@@ -545,16 +487,32 @@ client_new (GstUnixSocketSink * self, gint fd, gboolean seqpacket)
   return c;
 }
 
-static void
-client_free (Client * c)
+static guint64
+stats_u64 (const GstStructure * s, const gchar * field)
 {
+  guint64 v = 0;
+
+  gst_structure_get_uint64 (s, field, &v);
+  return v;
+}
+
+static void
+client_free (GstUnixSocketSink * self, Client * c)
+{
+  GstStructure *stats = gst_fdpass_session_get_stats (c->session);
+
+  /* the totals keep counting what it got */
+  self->n_sent_gone += stats_u64 (stats, "sent");
+  self->n_released_gone += stats_u64 (stats, "released");
+  self->n_bytes_gone += stats_u64 (stats, "bytes");
+  self->n_fds_gone += stats_u64 (stats, "fds");
+  self->n_kept_refs_gone += stats_u64 (stats, "kept-file-references");
+  gst_structure_free (stats);
+
   g_source_destroy ((GSource *) c->source);
   g_source_unref ((GSource *) c->source);
   close (c->fd);
-  client_drop_all (c);
-  g_hash_table_unref (c->unreleased);
-  g_byte_array_unref (c->input);
-  g_array_unref (c->kept);
+  gst_fdpass_session_unref (c->session);
   g_free (c);
 }
 
@@ -569,30 +527,14 @@ gst_unix_socket_sink_reap (GstUnixSocketSink * self, GArray * events)
     GList *next = l->next;
     Client *c = l->data;
 
-    if (c->remove_reason && !c->announced) {
+    if (c->remove_reason) {
       ClientEvent ev = { c->id, c->remove_reason };
 
       g_array_append_val (events, ev);
-      c->announced = TRUE;
       self->n_clients--;
       self->n_removed++;
-
-      if (c->lingering) {
-        /* it reads what is queued in its socket, then the end of the
-         * stream; we keep reading its releases until it closes */
-        GST_DEBUG_OBJECT (self, "client %u holds %u frames, keeping them "
-            "until it closes its socket", c->id,
-            g_hash_table_size (c->unreleased) +
-            g_queue_get_length (&c->written));
-        shutdown (c->fd, SHUT_WR);
-        c->events = G_IO_IN | G_IO_ERR | G_IO_HUP;
-        g_source_modify_unix_fd ((GSource *) c->source, c->source->tag,
-            c->events);
-      }
-    }
-    if (c->remove_reason && !c->lingering) {
       self->clients = g_list_delete_link (self->clients, l);
-      client_free (c);
+      client_free (self, c);
     }
     l = next;
   }
@@ -619,96 +561,6 @@ gst_unix_socket_sink_emit (GstUnixSocketSink * self, GArray * added,
 }
 
 static void
-client_handle_release (GstUnixSocketSink * self, Client * c,
-    const guint64 * ids, guint n_ids)
-{
-  guint i, n = 0;
-
-  for (i = 0; i < n_ids; i++) {
-    if (g_hash_table_remove (c->unreleased, &ids[i]))
-      n++;
-    else
-      GST_LOG_OBJECT (self, "client %u released unknown id %" G_GUINT64_FORMAT,
-          c->id, ids[i]);
-  }
-
-  if (n > 0) {
-    GST_LOG_OBJECT (self, "client %u released %u frames", c->id, n);
-    c->released += n;
-    self->n_released += n;
-    c->last_progress = g_get_monotonic_time ();
-    g_cond_broadcast (&self->cond);
-  }
-}
-
-/* Handles the complete messages in the input of @c. */
-static void
-client_parse_input (GstUnixSocketSink * self, Client * c)
-{
-  GError *err = NULL;
-  gsize pos = 0;
-
-  while (c->input->len - pos >= GST_FDPASS_HEADER_SIZE) {
-    const guint8 *data = c->input->data + pos;
-    const guint8 *payload = data + GST_FDPASS_HEADER_SIZE;
-    GstFdPassHeader header;
-
-    if (!gst_fdpass_header_parse (data, GST_FDPASS_HEADER_SIZE, &header, &err))
-      goto malformed;
-    if (c->input->len - pos < GST_FDPASS_HEADER_SIZE + header.payload_size)
-      break;
-
-    switch (header.type) {
-      case GST_FDPASS_MESSAGE_HELLO:{
-        GstFdPassHello hello;
-
-        if (!gst_fdpass_hello_parse (payload, header.payload_size, &hello,
-                &err))
-          goto malformed;
-        c->can_release = (hello.features & GST_FDPASS_FEATURE_RELEASE) != 0;
-        /* what the client keeps depends on what we asked it to keep since
-         * the first hello, which later ones do not change */
-        if (!c->got_hello && (hello.features & GST_FDPASS_FEATURE_FILES))
-          c->max_files = MIN (hello.max_files, MAX_KEPT_FILES);
-        c->got_hello = TRUE;
-        GST_DEBUG_OBJECT (self, "client %u speaks %u.%u, %s releases, keeps "
-            "%u files", c->id, hello.version_major, hello.version_minor,
-            c->can_release ? "sends" : "does not send", c->max_files);
-        break;
-      }
-      case GST_FDPASS_MESSAGE_RELEASE:{
-        guint64 *ids;
-        guint n_ids;
-
-        if (!gst_fdpass_release_parse (payload, header.payload_size, &ids,
-                &n_ids, &err))
-          goto malformed;
-        client_handle_release (self, c, ids, n_ids);
-        g_free (ids);
-        break;
-      }
-      default:
-        GST_LOG_OBJECT (self, "client %u: skipping message of type %u", c->id,
-            header.type);
-        break;
-    }
-    pos += GST_FDPASS_HEADER_SIZE + header.payload_size;
-  }
-
-  g_byte_array_remove_range (c->input, 0, pos);
-  return;
-
-malformed:
-  GST_ELEMENT_WARNING (self, STREAM, DECODE, (NULL),
-      ("client %u sent a malformed message: %s", c->id, err->message));
-  g_clear_error (&err);
-  if (c->lingering)
-    client_end_linger (c);
-  else
-    client_mark_remove_full (self, c, "malformed message", TRUE);
-}
-
-static void
 close_control_fds (struct msghdr *msg)
 {
   struct cmsghdr *cmsg;
@@ -731,8 +583,7 @@ client_read (GstUnixSocketSink * self, Client * c)
 {
   guint i;
 
-  for (i = 0; i < MAX_READS_PER_DISPATCH && (!c->remove_reason ||
-          c->lingering); i++) {
+  for (i = 0; i < MAX_READS_PER_DISPATCH && !c->remove_reason; i++) {
     union
     {
       struct cmsghdr hdr;
@@ -741,6 +592,7 @@ client_read (GstUnixSocketSink * self, Client * c)
     control;
     struct msghdr msg;
     struct iovec iov;
+    GError *err = NULL;
     gssize n;
 
     iov.iov_base = self->scratch;
@@ -758,10 +610,7 @@ client_read (GstUnixSocketSink * self, Client * c)
       if (errno != EAGAIN && errno != EWOULDBLOCK) {
         GST_DEBUG_OBJECT (self, "client %u: read failed: %s", c->id,
             g_strerror (errno));
-        if (c->lingering)
-          client_end_linger (c);
-        else
-          client_mark_remove (self, c, "error");
+        client_remove (self, c, "error");
       }
       return;
     }
@@ -769,24 +618,23 @@ client_read (GstUnixSocketSink * self, Client * c)
     close_control_fds (&msg);
 
     if (n == 0) {
-      if (c->lingering)
-        client_end_linger (c);
-      else
-        client_mark_remove (self, c, "closed");
+      client_remove (self, c, "closed");
       return;
     }
     if (c->seqpacket && (msg.msg_flags & MSG_TRUNC)) {
-      GST_ELEMENT_WARNING (self, STREAM, DECODE, (NULL),
-          ("client %u sent a packet larger than %u bytes", c->id, READ_SIZE));
-      if (c->lingering)
-        client_end_linger (c);
-      else
-        client_mark_remove_full (self, c, "malformed message", TRUE);
+      GST_WARNING_OBJECT (self, "client %u sent a packet larger than %u "
+          "bytes, disconnecting it", c->id, READ_SIZE);
+      client_remove (self, c, "malformed message");
       return;
     }
 
-    g_byte_array_append (c->input, self->scratch, n);
-    client_parse_input (self, c);
+    if (!gst_fdpass_session_receive (c->session, self->scratch, n, &err)) {
+      GST_WARNING_OBJECT (self, "client %u sent a malformed message, "
+          "disconnecting it: %s", c->id, err->message);
+      g_clear_error (&err);
+      client_remove (self, c, "malformed message");
+      return;
+    }
   }
 }
 
@@ -795,7 +643,7 @@ client_update_events (Client * c)
 {
   GIOCondition events = G_IO_IN | G_IO_ERR | G_IO_HUP;
 
-  if (!g_queue_is_empty (&c->queue))
+  if (gst_fdpass_session_get_queued (c->session) > 0)
     events |= G_IO_OUT;
 
   if (events != c->events) {
@@ -804,130 +652,8 @@ client_update_events (Client * c)
   }
 }
 
-static gint
-client_find_kept (Client * c, guint64 dev, guint64 ino)
-{
-  guint i;
-
-  for (i = 0; i < c->kept->len; i++) {
-    KeptFile *k = &g_array_index (c->kept, KeptFile, i);
-
-    if (k->dev == dev && k->ino == ino)
-      return i;
-  }
-
-  return -1;
-}
-
-/* Lock held: when @c keeps files, decides before the first byte of buffer
- * message @m is written which of its files go as descriptors (and are to be
- * kept) and which the client keeps already, and prepares the bytes to send
- * in m->wire. The decision is final: the client learns it with those bytes. */
-static void
-client_prepare_wire (GstUnixSocketSink * self, Client * c, QueuedMessage * m,
-    const guint8 * data, gsize size)
-{
-  guint32 flags[GST_FDPASS_MAX_FDS];
-  GstFdPassFdInfo forget[GST_FDPASS_MAX_FDS];
-  GstBuffer *forget_msg = NULL;
-  gsize forget_size = 0;
-  guint i, n_fds, n_forget = 0, n_attached = 0, n_ref = 0, n_new = 0;
-  gboolean changed = FALSE;
-
-  if (size < BUFFER_FD_TABLE_OFFSET)
-    return;
-  n_fds = GST_READ_UINT16_LE (data + BUFFER_N_FDS_OFFSET);
-  /* what fdpay made: one descriptor per entry, none kept */
-  if (n_fds == 0 || n_fds > GST_FDPASS_MAX_FDS ||
-      GST_READ_UINT16_LE (data + 6) != n_fds ||
-      size < BUFFER_FD_TABLE_OFFSET + n_fds * FD_ENTRY_SIZE)
-    return;
-
-  /* files this message needs that the client keeps are used most recently,
-   * and are not the ones to forget */
-  for (i = 0; i < n_fds; i++) {
-    const guint8 *e = data + BUFFER_FD_TABLE_OFFSET + i * FD_ENTRY_SIZE;
-    gint k;
-
-    flags[i] = GST_FDPASS_FD_FLAG_NONE;
-    if (GST_READ_UINT32_LE (e) != GST_FDPASS_FD_KIND_FILE)
-      continue;
-    k = client_find_kept (c, GST_READ_UINT64_LE (e + 8),
-        GST_READ_UINT64_LE (e + 16));
-    if (k >= 0) {
-      KeptFile kf = g_array_index (c->kept, KeptFile, k);
-
-      g_array_remove_index (c->kept, k);
-      g_array_append_val (c->kept, kf);
-      flags[i] = GST_FDPASS_FD_FLAG_KEPT;
-      n_ref++;
-    } else {
-      n_new++;
-    }
-  }
-
-  /* a message needing more files than the client keeps sends the new ones
-   * as before, without asking to keep them */
-  for (i = 0; i < n_fds && n_ref + n_new <= c->max_files; i++) {
-    const guint8 *e = data + BUFFER_FD_TABLE_OFFSET + i * FD_ENTRY_SIZE;
-    KeptFile kf;
-
-    if (flags[i] != GST_FDPASS_FD_FLAG_NONE ||
-        GST_READ_UINT32_LE (e) != GST_FDPASS_FD_KIND_FILE)
-      continue;
-
-    if (c->kept->len >= c->max_files) {
-      KeptFile *old = &g_array_index (c->kept, KeptFile, 0);
-
-      memset (&forget[n_forget], 0, sizeof (forget[n_forget]));
-      forget[n_forget].dev = old->dev;
-      forget[n_forget].ino = old->ino;
-      n_forget++;
-      g_array_remove_index (c->kept, 0);
-    }
-    kf.dev = GST_READ_UINT64_LE (e + 8);
-    kf.ino = GST_READ_UINT64_LE (e + 16);
-    g_array_append_val (c->kept, kf);
-    flags[i] = GST_FDPASS_FD_FLAG_KEEP;
-  }
-
-  m->attach = 0;
-  for (i = 0; i < n_fds; i++) {
-    if (flags[i] != GST_FDPASS_FD_FLAG_NONE)
-      changed = TRUE;
-    if (flags[i] != GST_FDPASS_FD_FLAG_KEPT) {
-      m->attach |= 1u << i;
-      n_attached++;
-    }
-  }
-  if (!changed)
-    return;
-
-  if (n_forget > 0) {
-    forget_msg = gst_fdpass_message_new_forget (forget, n_forget);
-    forget_size = gst_buffer_get_size (forget_msg);
-    GST_LOG_OBJECT (self, "client %u: forgetting %u files", c->id, n_forget);
-  }
-
-  m->wire_size = forget_size + size;
-  m->wire_start = forget_size;
-  m->wire = g_malloc (m->wire_size);
-  if (forget_msg) {
-    gst_buffer_extract (forget_msg, 0, m->wire, forget_size);
-    gst_buffer_unref (forget_msg);
-  }
-  memcpy (m->wire + forget_size, data, size);
-  GST_WRITE_UINT16_LE (m->wire + forget_size + 6, n_attached);
-  for (i = 0; i < n_fds; i++) {
-    GST_WRITE_UINT32_LE (m->wire + forget_size + BUFFER_FD_TABLE_OFFSET +
-        i * FD_ENTRY_SIZE + 4, flags[i]);
-  }
-  c->kept_refs += n_ref;
-  self->n_kept_refs += n_ref;
-}
-
-/* One sendmsg() of the head of the queue of @c. Returns FALSE when nothing
- * more can be written now. */
+/* One sendmsg() of what the session of @c has to write next. Returns
+ * FALSE when nothing more can be written now. */
 static gboolean
 client_write_one (GstUnixSocketSink * self, Client * c)
 {
@@ -937,128 +663,48 @@ client_write_one (GstUnixSocketSink * self, Client * c)
     gchar buf[CMSG_SPACE (GST_FDPASS_MAX_FDS * sizeof (gint))];
   }
   control;
-  QueuedMessage *m = g_queue_peek_head (&c->queue);
-  GstNetControlMessageMeta *meta;
-  gint attached[GST_FDPASS_MAX_FDS];
-  guint n_attached = 0;
-  const guint8 *data;
+  GstFdPassSessionOutput out;
   struct msghdr msg;
   struct iovec iov;
-  GstMapInfo map;
-  gsize total, start;
   gssize n;
 
-  if (!gst_buffer_map (m->buf, &map, GST_MAP_READ)) {
-    GST_WARNING_OBJECT (self, "cannot map message %" GST_PTR_FORMAT, m->buf);
-    g_queue_pop_head (&c->queue);
-    if (m->type == GST_FDPASS_MESSAGE_BUFFER)
-      c->n_queued_frames--;
-    queued_message_free (m);
-    return TRUE;
-  }
+  if (!gst_fdpass_session_get_output (c->session, &out))
+    return FALSE;
 
-  if (c->send_offset == 0 && m->wire == NULL && c->max_files > 0 &&
-      m->type == GST_FDPASS_MESSAGE_BUFFER)
-    client_prepare_wire (self, c, m, map.data, map.size);
-
-  data = m->wire ? m->wire : map.data;
-  total = m->wire ? m->wire_size : map.size;
-  start = m->wire ? m->wire_start : 0;
-  iov.iov_base = (guint8 *) data + c->send_offset;
-  iov.iov_len = (c->send_offset < start ? start : total) - c->send_offset;
+  iov.iov_base = (gpointer) out.data;
+  iov.iov_len = out.size;
   memset (&msg, 0, sizeof (msg));
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
-
-  /* the fds go with the first byte of the message */
-  meta = gst_buffer_get_net_control_message_meta (m->buf);
-  if (c->send_offset == start && meta &&
-      G_IS_UNIX_FD_MESSAGE (meta->message)) {
-    GUnixFDList *list =
-        g_unix_fd_message_get_fd_list (G_UNIX_FD_MESSAGE (meta->message));
-    gint i, n_fds = 0;
-    const gint *fds = g_unix_fd_list_peek_fds (list, &n_fds);
-
-    if (n_fds > GST_FDPASS_MAX_FDS)
-      n_fds = 0;
-    for (i = 0; i < n_fds; i++) {
-      if (m->wire == NULL || (m->attach & (1u << i)))
-        attached[n_attached++] = fds[i];
-    }
-  }
-  if (n_attached > 0) {
+  if (out.n_fds > 0) {
     struct cmsghdr *cmsg;
 
     memset (&control, 0, sizeof (control));
     msg.msg_control = &control;
-    msg.msg_controllen = CMSG_SPACE (n_attached * sizeof (gint));
+    msg.msg_controllen = CMSG_SPACE (out.n_fds * sizeof (gint));
     cmsg = CMSG_FIRSTHDR (&msg);
     cmsg->cmsg_level = SOL_SOCKET;
     cmsg->cmsg_type = SCM_RIGHTS;
-    cmsg->cmsg_len = CMSG_LEN (n_attached * sizeof (gint));
-    memcpy (CMSG_DATA (cmsg), attached, n_attached * sizeof (gint));
+    cmsg->cmsg_len = CMSG_LEN (out.n_fds * sizeof (gint));
+    memcpy (CMSG_DATA (cmsg), out.fds, out.n_fds * sizeof (gint));
   }
 
   do {
     n = sendmsg (c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
   } while (n < 0 && errno == EINTR);
-  gst_buffer_unmap (m->buf, &map);
 
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK)
       return FALSE;
     GST_DEBUG_OBJECT (self, "client %u: write failed: %s", c->id,
         g_strerror (errno));
-    client_mark_remove (self, c, errno == EPIPE ? "closed" : "error");
+    client_remove (self, c, errno == EPIPE ? "closed" : "error");
     return FALSE;
   }
 
-  c->bytes += n;
-  self->n_bytes += n;
-  if (c->send_offset == start) {
-    c->fds += n_attached;
-    self->n_fds += n_attached;
-  }
-  c->send_offset += n;
-  if (c->send_offset < total)
-    return TRUE;
-
-  /* the whole message is out */
-  c->send_offset = 0;
-  g_queue_pop_head (&c->queue);
-  if (m->type == GST_FDPASS_MESSAGE_BUFFER) {
-    c->n_queued_frames--;
-    c->sent++;
-    self->n_sent++;
-    if (c->can_release) {
-      guint64 *key = g_new (guint64, 1);
-
-      *key = m->id;
-      if (g_hash_table_size (c->unreleased) == 0)
-        c->last_progress = g_get_monotonic_time ();
-      g_hash_table_replace (c->unreleased, key, m->buf);
-      m->buf = NULL;
-    } else {
-      guint keep;
-
-      /* it cannot tell us when it is done: give it the time of
-       * max-pending newer frames before the memory may be reused */
-      GST_OBJECT_LOCK (self);
-      keep = self->max_pending;
-      GST_OBJECT_UNLOCK (self);
-      g_queue_push_tail (&c->written, m->buf);
-      m->buf = NULL;
-      while (g_queue_get_length (&c->written) > keep)
-        gst_buffer_unref (g_queue_pop_head (&c->written));
-
-      c->last_progress = g_get_monotonic_time ();
-      g_cond_broadcast (&self->cond);
-    }
-  }
-  if (m->buf)
-    gst_buffer_unref (m->buf);
-  g_free (m->wire);
-  g_free (m);
+  gst_fdpass_session_output_done (c->session, n);
+  /* EOS waits for the queues to drain */
+  g_cond_broadcast (&self->cond);
 
   return TRUE;
 }
@@ -1069,12 +715,10 @@ client_write_one (GstUnixSocketSink * self, Client * c)
 static gboolean
 client_flush (GstUnixSocketSink * self, Client * c)
 {
-  while (!c->remove_reason && !g_queue_is_empty (&c->queue)) {
-    if (!client_write_one (self, c))
-      break;
-  }
+  while (!c->remove_reason && client_write_one (self, c));
 
-  return c->remove_reason != NULL || !g_queue_is_empty (&c->queue);
+  return c->remove_reason != NULL ||
+      gst_fdpass_session_get_queued (c->session) > 0;
 }
 
 /* I/O thread */
@@ -1084,6 +728,38 @@ client_write (GstUnixSocketSink * self, Client * c)
   client_flush (self, c);
   if (!c->remove_reason)
     client_update_events (c);
+}
+
+/* Frames written to a client that does not release are pending until it
+ * read them: once its socket holds nothing unread, they are in its
+ * hands. */
+static void
+client_check_caught_up (Client * c)
+{
+  gint unread = 0;
+
+  if (gst_fdpass_session_get_in_flight (c->session) > 0 &&
+      ioctl (c->fd, SIOCOUTQ, &unread) == 0 && unread == 0)
+    gst_fdpass_session_peer_caught_up (c->session);
+}
+
+/* Lock held: the frames @c holds. At the limit, what it wrote back may
+ * already be waiting in its socket: read it first, whatever thread this
+ * is, rather than drop a frame for a client that released in time. */
+static guint
+client_get_pending (GstUnixSocketSink * self, Client * c, guint max_pending)
+{
+  guint pending;
+
+  client_check_caught_up (c);
+  pending = gst_fdpass_session_get_pending (c->session);
+  if (pending < max_pending)
+    return pending;
+
+  client_read (self, c);
+  client_check_caught_up (c);
+
+  return gst_fdpass_session_get_pending (c->session);
 }
 
 static gboolean
@@ -1101,7 +777,7 @@ client_source_dispatch (GSource * source, GSourceFunc callback,
    * accounted for */
   if (revents & (G_IO_IN | G_IO_ERR | G_IO_HUP))
     client_read (self, c);
-  if (revents & G_IO_OUT)
+  if ((revents & G_IO_OUT) && !c->remove_reason)
     client_write (self, c);
   gst_unix_socket_sink_reap (self, removed);
   g_mutex_unlock (&self->lock);
@@ -1112,24 +788,82 @@ client_source_dispatch (GSource * source, GSourceFunc callback,
   return G_SOURCE_CONTINUE;
 }
 
+/* Whether the process of uid @uid with group @gid may get frames. Lock
+ * held. */
+static gboolean
+gst_unix_socket_sink_peer_allowed (GstUnixSocketSink * self,
+    const struct ucred *cred)
+{
+  gboolean allowed;
+  guint i;
+
+  if (cred->uid == geteuid ())
+    return TRUE;
+
+  GST_OBJECT_LOCK (self);
+  allowed = FALSE;
+  for (i = 0; !allowed && i < self->allowed_uids->len; i++)
+    allowed = g_array_index (self->allowed_uids, guint, i) == cred->uid;
+  for (i = 0; !allowed && i < self->allowed_gids->len; i++)
+    allowed = g_array_index (self->allowed_gids, guint, i) == cred->gid;
+  GST_OBJECT_UNLOCK (self);
+
+  return allowed;
+}
+
 /* I/O thread, lock held: adds a connected client. */
 static void
 gst_unix_socket_sink_add_client (GstUnixSocketSink * self, gint fd,
-    gboolean seqpacket, GArray * added)
+    gboolean seqpacket, const struct ucred *cred, GArray * added)
 {
   ClientEvent ev;
   Client *c;
 
-  c = client_new (self, fd, seqpacket);
-  GST_DEBUG_OBJECT (self, "new client %u on socket %d (%s)", c->id, fd,
-      seqpacket ? "SOCK_SEQPACKET" : "SOCK_STREAM");
+  c = client_new (self, fd, seqpacket, cred->pid, cred->uid);
+  GST_DEBUG_OBJECT (self, "new client %u on socket %d (%s), pid %d uid %d",
+      c->id, fd, seqpacket ? "SOCK_SEQPACKET" : "SOCK_STREAM", c->pid, c->uid);
 
   ev.id = c->id;
   ev.reason = NULL;
   g_array_append_val (added, ev);
 
   client_read (self, c);
-  client_write (self, c);
+  if (!c->remove_reason)
+    client_write (self, c);
+}
+
+/* Lock held: whether a new connection on @fd may become a client. */
+static gboolean
+gst_unix_socket_sink_admit (GstUnixSocketSink * self, gint fd,
+    guint max_clients, struct ucred *cred)
+{
+  socklen_t len = sizeof (*cred);
+
+  if (getsockopt (fd, SOL_SOCKET, SO_PEERCRED, cred, &len) < 0) {
+    GST_WARNING_OBJECT (self, "cannot tell who connected, refusing: %s",
+        g_strerror (errno));
+    self->n_refused++;
+    return FALSE;
+  }
+
+  if (!gst_unix_socket_sink_peer_allowed (self, cred)) {
+    /* logged, and counted in the stats: another user could flood the bus
+     * with one message per attempt otherwise */
+    GST_WARNING_OBJECT (self, "refusing pid %d (uid %u, gid %u): only uid %u "
+        "and the allowed-uids and allowed-gids may connect", (gint) cred->pid,
+        (guint) cred->uid, (guint) cred->gid, (guint) geteuid ());
+    self->n_refused++;
+    return FALSE;
+  }
+
+  if (max_clients > 0 && self->n_clients >= max_clients) {
+    GST_INFO_OBJECT (self, "already %u clients, closing the connection of "
+        "pid %d", self->n_clients, (gint) cred->pid);
+    self->n_refused++;
+    return FALSE;
+  }
+
+  return TRUE;
 }
 
 static gboolean
@@ -1148,6 +882,7 @@ gst_unix_socket_sink_accept (gint fd, GIOCondition condition,
   g_mutex_lock (&self->lock);
   for (;;) {
     gint cfd = accept4 (fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    struct ucred cred;
 
     if (cfd < 0) {
       if (errno == EINTR || errno == ECONNABORTED)
@@ -1157,14 +892,19 @@ gst_unix_socket_sink_accept (gint fd, GIOCondition condition,
       break;
     }
 
-    if (max_clients > 0 && self->n_clients >= max_clients) {
-      GST_DEBUG_OBJECT (self, "already %u clients, closing the new "
-          "connection", self->n_clients);
+    /* clients that left do not count */
+    if (max_clients > 0 && self->n_clients >= max_clients)
+      gst_unix_socket_sink_reap (self, removed);
+
+    /* a refused peer sees the end of the stream at once, instead of
+     * hanging in the listen backlog */
+    if (!gst_unix_socket_sink_admit (self, cfd, max_clients, &cred)) {
       close (cfd);
       continue;
     }
 
-    gst_unix_socket_sink_add_client (self, cfd, self->listen_seqpacket, added);
+    gst_unix_socket_sink_add_client (self, cfd, self->listen_seqpacket, &cred,
+        added);
   }
   gst_unix_socket_sink_reap (self, removed);
   g_mutex_unlock (&self->lock);
@@ -1196,6 +936,30 @@ gst_unix_socket_sink_announce (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Lock held: disconnects @c if it made no progress (released or read
+ * nothing) for @timeout while holding frames. Returns its deadline
+ * otherwise, or -1. */
+static gint64
+client_check_timeout (GstUnixSocketSink * self, Client * c,
+    GstClockTime timeout, gint64 now)
+{
+  gint64 deadline;
+
+  client_check_caught_up (c);
+  if (timeout == 0 || gst_fdpass_session_get_pending (c->session) == 0)
+    return -1;
+
+  deadline = gst_fdpass_session_get_last_progress (c->session) +
+      GST_TIME_AS_USECONDS (timeout);
+  if (deadline > now)
+    return deadline;
+
+  GST_INFO_OBJECT (self, "client %u released or read nothing for %"
+      GST_TIME_FORMAT ", disconnecting it", c->id, GST_TIME_ARGS (timeout));
+  client_remove (self, c, "timeout");
+  return -1;
+}
+
 /* The wakeup source is ready when the streaming thread queued something
  * (ready time 0) or when the next client may time out. */
 static gboolean
@@ -1215,26 +979,22 @@ gst_unix_socket_sink_wakeup (gpointer user_data)
   now = g_get_monotonic_time ();
   for (l = self->clients; l; l = l->next) {
     Client *c = l->data;
+    gint64 deadline;
 
     if (c->remove_reason)
       continue;
 
-    if (!g_queue_is_empty (&c->queue)) {
+    if (gst_fdpass_session_get_queued (c->session) > 0) {
       client_read (self, c);
-      client_write (self, c);
+      if (!c->remove_reason)
+        client_write (self, c);
     }
+    if (c->remove_reason)
+      continue;
 
-    if (timeout > 0 && !c->remove_reason && client_pending (c) > 0) {
-      gint64 deadline = c->last_progress + GST_TIME_AS_USECONDS (timeout);
-
-      if (deadline <= now) {
-        GST_INFO_OBJECT (self, "client %u released nothing for %"
-            GST_TIME_FORMAT, c->id, GST_TIME_ARGS (timeout));
-        client_mark_remove_full (self, c, "timeout", TRUE);
-      } else if (next < 0 || deadline < next) {
-        next = deadline;
-      }
-    }
+    deadline = client_check_timeout (self, c, timeout, now);
+    if (deadline >= 0 && (next < 0 || deadline < next))
+      next = deadline;
   }
   gst_unix_socket_sink_reap (self, removed);
   /* under the lock, so that a wakeup from render() is never lost */
@@ -1258,14 +1018,6 @@ wakeup_source_dispatch (GSource * source, GSourceFunc callback,
 static GSourceFuncs wakeup_source_funcs = {
   NULL, NULL, wakeup_source_dispatch, NULL
 };
-
-/* lock held */
-static void
-gst_unix_socket_sink_wake (GstUnixSocketSink * self)
-{
-  if (self->wakeup_source)
-    g_source_set_ready_time (self->wakeup_source, 0);
-}
 
 /* I/O thread: the last thing it does. */
 static gboolean
@@ -1298,8 +1050,7 @@ gst_unix_socket_sink_shutdown (gpointer user_data)
     /* best effort: the EOS message, say, may still be queued */
     if (!c->remove_reason)
       client_write (self, c);
-    client_mark_remove (self, c, "stopped");
-    c->lingering = FALSE;
+    client_remove (self, c, "stopped");
   }
   gst_unix_socket_sink_reap (self, removed);
   g_mutex_unlock (&self->lock);
@@ -1353,7 +1104,8 @@ address_is_served (const struct sockaddr_un *addr, socklen_t len)
 }
 
 static gboolean
-gst_unix_socket_sink_listen (GstUnixSocketSink * self, const gchar * path)
+gst_unix_socket_sink_listen (GstUnixSocketSink * self, const gchar * path,
+    guint perms)
 {
   struct sockaddr_un addr;
   socklen_t len;
@@ -1392,6 +1144,15 @@ gst_unix_socket_sink_listen (GstUnixSocketSink * self, const gchar * path)
       goto bind_failed;
     if (bind (fd, (struct sockaddr *) &addr, len) < 0)
       goto bind_failed;
+  }
+
+  /* nobody can connect before listen(): the file has its mode by then */
+  if (!abstract && chmod (path, perms) < 0) {
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
+        ("Could not set the permissions of %s.", path), GST_ERROR_SYSTEM);
+    close (fd);
+    unlink (path);
+    return FALSE;
   }
 
   if (listen (fd, LISTEN_BACKLOG) < 0) {
@@ -1480,11 +1241,13 @@ gst_unix_socket_sink_start (GstBaseSink * bsink)
   GstUnixSocketSink *self = GST_UNIX_SOCKET_SINK (bsink);
   GSource *source;
   gchar *path;
+  guint perms;
   gint fd;
   gboolean ok;
 
   GST_OBJECT_LOCK (self);
   path = g_strdup (self->path);
+  perms = self->perms;
   /* we own the given socket; it is used once */
   fd = self->fd;
   self->fd = -1;
@@ -1493,7 +1256,7 @@ gst_unix_socket_sink_start (GstBaseSink * bsink)
   if (fd >= 0) {
     ok = gst_unix_socket_sink_use_fd (self, fd);
   } else if (path && path[0] != '\0') {
-    ok = gst_unix_socket_sink_listen (self, path);
+    ok = gst_unix_socket_sink_listen (self, path, perms);
   } else {
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
         ("No socket to serve: set the path or the fd property."), (NULL));
@@ -1526,10 +1289,16 @@ gst_unix_socket_sink_start (GstBaseSink * bsink)
     g_source_attach (self->listen_source, self->context);
   }
   if (self->adopt_fd >= 0) {
+    struct ucred cred = { 0, -1, -1 };
+    socklen_t len = sizeof (cred);
     Client *c;
 
+    /* the application chose this peer: who it is only goes in the stats */
+    getsockopt (self->adopt_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len);
+
     g_mutex_lock (&self->lock);
-    c = client_new (self, self->adopt_fd, self->adopt_seqpacket);
+    c = client_new (self, self->adopt_fd, self->adopt_seqpacket, cred.pid,
+        cred.uid);
     self->adopted_id = c->id;
     self->adopt_fd = -1;
     /* the I/O thread writes the headers as soon as it runs */
@@ -1648,7 +1417,7 @@ gst_unix_socket_sink_store_header (GstUnixSocketSink * self, GstBuffer * buf,
     Client *c = l->data;
 
     if (!c->remove_reason)
-      client_queue (c, buf, type, 0);
+      gst_fdpass_session_queue_message (c->session, buf);
   }
   gst_buffer_unref (buf);
   gst_unix_socket_sink_wake (self);
@@ -1671,12 +1440,11 @@ gst_unix_socket_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
     const GValue *v = gst_value_array_get_value (headers, i);
     GstBuffer *buf;
     guint16 type;
-    guint64 id;
 
     if (!GST_VALUE_HOLDS_BUFFER (v))
       continue;
     buf = gst_value_get_buffer (v);
-    if (!message_get_info (buf, &type, &id))
+    if (!message_get_type (buf, &type))
       continue;
     if (type == GST_FDPASS_MESSAGE_HELLO || type == GST_FDPASS_MESSAGE_CAPS)
       gst_unix_socket_sink_store_header (self, buf, type);
@@ -1695,11 +1463,23 @@ gst_unix_socket_sink_is_full (GstUnixSocketSink * self, guint max_pending)
   for (l = self->clients; l; l = l->next) {
     Client *c = l->data;
 
-    if (!c->remove_reason && client_pending (c) >= max_pending)
+    if (c->remove_reason)
+      continue;
+    if (client_get_pending (self, c, max_pending) >= max_pending &&
+        !c->remove_reason)
       return TRUE;
   }
 
   return FALSE;
+}
+
+/* Would the frames held for clients take more than @max_held bytes with
+ * @size more? One frame always fits. */
+static gboolean
+gst_unix_socket_sink_over_budget (GstUnixSocketSink * self, guint64 size,
+    guint64 max_held)
+{
+  return self->held_bytes > 0 && self->held_bytes + size > max_held;
 }
 
 /* Has every connected client been sent everything queued for it? */
@@ -1711,7 +1491,7 @@ gst_unix_socket_sink_all_sent (GstUnixSocketSink * self)
   for (l = self->clients; l; l = l->next) {
     Client *c = l->data;
 
-    if (!c->remove_reason && !g_queue_is_empty (&c->queue))
+    if (!c->remove_reason && gst_fdpass_session_get_queued (c->session) > 0)
       return FALSE;
   }
 
@@ -1749,79 +1529,106 @@ gst_unix_socket_sink_event (GstBaseSink * bsink, GstEvent * event)
   return GST_BASE_SINK_CLASS (parent_class)->event (bsink, event);
 }
 
-static GstFlowReturn
-gst_unix_socket_sink_render (GstBaseSink * bsink, GstBuffer * buf)
+/* The client holding the oldest frame, or NULL when none holds one. */
+static Client *
+gst_unix_socket_sink_oldest_holder (GstUnixSocketSink * self)
 {
-  GstUnixSocketSink *self = GST_UNIX_SOCKET_SINK (bsink);
-  GstUnixSocketSinkSlowClientPolicy policy;
-  GstClockTime timeout;
-  gboolean need_wake;
-  guint max_pending;
-  guint16 type;
-  guint64 id;
+  Client *oldest = NULL;
+  guint64 oldest_seqnum = 0;
   GList *l;
 
-  if (!message_get_info (buf, &type, &id))
-    goto invalid;
+  for (l = self->clients; l; l = l->next) {
+    Client *c = l->data;
+    guint64 seqnum;
 
-  GST_OBJECT_LOCK (self);
-  policy = self->policy;
-  max_pending = MAX (self->max_pending, 1);
-  timeout = self->timeout;
-  GST_OBJECT_UNLOCK (self);
-
-  g_mutex_lock (&self->lock);
-  if (type == GST_FDPASS_MESSAGE_HELLO || type == GST_FDPASS_MESSAGE_CAPS) {
-    gst_unix_socket_sink_store_header (self, buf, type);
-    g_mutex_unlock (&self->lock);
-    return GST_FLOW_OK;
-  }
-
-  if (type != GST_FDPASS_MESSAGE_BUFFER) {
-    /* EOS and anything else goes to everybody, whatever they hold */
-    for (l = self->clients; l; l = l->next) {
-      Client *c = l->data;
-
-      if (!c->remove_reason)
-        client_queue (c, buf, type, id);
+    if (c->remove_reason ||
+        !gst_fdpass_session_get_oldest_seqnum (c->session, &seqnum))
+      continue;
+    if (oldest == NULL || seqnum < oldest_seqnum) {
+      oldest = c;
+      oldest_seqnum = seqnum;
     }
-    gst_unix_socket_sink_wake (self);
-    g_mutex_unlock (&self->lock);
-    return GST_FLOW_OK;
   }
 
-  if (policy == GST_UNIX_SOCKET_SINK_SLOW_CLIENT_BLOCK) {
-    while (!self->flushing && gst_unix_socket_sink_is_full (self, max_pending)) {
+  return oldest;
+}
+
+/* Lock held: makes room for @size more bytes of frames within @max_held,
+ * disconnecting the clients that hold the oldest frames. */
+static void
+gst_unix_socket_sink_make_room (GstUnixSocketSink * self, guint64 size,
+    guint64 max_held)
+{
+  while (gst_unix_socket_sink_over_budget (self, size, max_held)) {
+    Client *c = gst_unix_socket_sink_oldest_holder (self);
+
+    if (c == NULL)
+      break;
+    GST_INFO_OBJECT (self, "clients hold %" G_GUINT64_FORMAT " bytes of "
+        "frames, more would exceed max-held-bytes (%" G_GUINT64_FORMAT
+        "): disconnecting client %u, which holds the oldest frame",
+        self->held_bytes, max_held, c->id);
+    client_remove (self, c, "memory");
+  }
+}
+
+typedef struct
+{
+  GstUnixSocketSinkSlowClientPolicy policy;
+  guint max_pending;
+  guint64 max_held;
+  GstClockTime timeout;
+} Limits;
+
+/* Lock held: queues @frame for every client that may take it, applying the
+ * slow client policy to the others, and writes it right away to the
+ * clients that have nothing else queued. */
+static GstFlowReturn
+gst_unix_socket_sink_send_frame (GstUnixSocketSink * self,
+    GstFdPassFrame * frame, const Limits * limits)
+{
+  guint64 size = gst_fdpass_frame_get_size (frame);
+  gboolean need_wake, queued = FALSE;
+  GList *l;
+
+  if (limits->policy == GST_UNIX_SOCKET_SINK_SLOW_CLIENT_BLOCK) {
+    while (!self->flushing &&
+        (gst_unix_socket_sink_is_full (self, limits->max_pending) ||
+            gst_unix_socket_sink_over_budget (self, size, limits->max_held))) {
       GST_LOG_OBJECT (self, "waiting for a client to release a frame");
-      g_cond_wait (&self->cond, &self->lock);
+      /* clients that do not release are polled for what they read */
+      g_cond_wait_until (&self->cond, &self->lock,
+          g_get_monotonic_time () + 20 * G_TIME_SPAN_MILLISECOND);
     }
-    if (self->flushing) {
-      g_mutex_unlock (&self->lock);
+    if (self->flushing)
       return GST_FLOW_FLUSHING;
-    }
   }
 
   self->n_frames++;
   /* a client that gets its first pending frame needs a timeout deadline,
-   * which the I/O thread computes */
-  need_wake = timeout > 0 && !self->timeout_armed;
+   * which the I/O thread computes; removed clients are reaped there */
+  need_wake = limits->timeout > 0 && !self->timeout_armed;
+  gst_unix_socket_sink_make_room (self, size, limits->max_held);
+
   for (l = self->clients; l; l = l->next) {
     Client *c = l->data;
+    guint pending;
     gboolean idle;
 
     if (c->remove_reason)
       continue;
 
-    if (client_pending (c) >= max_pending) {
-      if (policy == GST_UNIX_SOCKET_SINK_SLOW_CLIENT_DISCONNECT) {
+    pending = client_get_pending (self, c, limits->max_pending);
+    if (c->remove_reason)
+      continue;
+    if (pending >= limits->max_pending) {
+      if (limits->policy == GST_UNIX_SOCKET_SINK_SLOW_CLIENT_DISCONNECT) {
         GST_INFO_OBJECT (self, "client %u holds %u frames, disconnecting it",
-            c->id, client_pending (c));
-        client_mark_remove_full (self, c, "slow", TRUE);
-        /* the I/O thread reaps it */
-        need_wake = TRUE;
+            c->id, pending);
+        client_remove (self, c, "slow");
       } else {
-        GST_LOG_OBJECT (self, "client %u holds %u frames, not sending frame %"
-            G_GUINT64_FORMAT, c->id, client_pending (c), id);
+        GST_LOG_OBJECT (self, "client %u holds %u frames, not sending it "
+            "this one", c->id, pending);
         c->dropped++;
         self->n_dropped++;
       }
@@ -1831,13 +1638,68 @@ gst_unix_socket_sink_render (GstBaseSink * bsink, GstBuffer * buf)
     /* a client with nothing else queued gets the frame right away, from
      * this thread: one that keeps up then costs one sendmsg() per frame
      * and no wakeup of the I/O thread. The rest is left to that thread. */
-    idle = g_queue_is_empty (&c->queue);
-    client_queue (c, buf, type, id);
+    idle = gst_fdpass_session_get_queued (c->session) == 0;
+    gst_fdpass_session_queue_frame (c->session, frame);
+    queued = TRUE;
     if (!idle || client_flush (self, c))
       need_wake = TRUE;
   }
+
+  if (queued)
+    gst_unix_socket_sink_hold_frame (self, frame);
   if (need_wake)
     gst_unix_socket_sink_wake (self);
+
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+gst_unix_socket_sink_render (GstBaseSink * bsink, GstBuffer * buf)
+{
+  GstUnixSocketSink *self = GST_UNIX_SOCKET_SINK (bsink);
+  GstFdPassFrame *frame;
+  GstFlowReturn ret;
+  GError *err = NULL;
+  Limits limits;
+  guint16 type;
+  GList *l;
+
+  if (!message_get_type (buf, &type))
+    goto invalid;
+
+  GST_OBJECT_LOCK (self);
+  limits.policy = self->policy;
+  limits.max_pending = MAX (self->max_pending, 1);
+  limits.max_held = self->max_held_bytes;
+  limits.timeout = self->timeout;
+  GST_OBJECT_UNLOCK (self);
+
+  if (type == GST_FDPASS_MESSAGE_BUFFER) {
+    frame = gst_fdpass_frame_new (buf, &err);
+    if (frame == NULL)
+      goto invalid_frame;
+
+    g_mutex_lock (&self->lock);
+    ret = gst_unix_socket_sink_send_frame (self, frame, &limits);
+    /* under the lock: the last ref may be ours */
+    gst_fdpass_frame_unref (frame);
+    g_mutex_unlock (&self->lock);
+    return ret;
+  }
+
+  g_mutex_lock (&self->lock);
+  if (type == GST_FDPASS_MESSAGE_HELLO || type == GST_FDPASS_MESSAGE_CAPS) {
+    gst_unix_socket_sink_store_header (self, buf, type);
+  } else {
+    /* EOS and anything else goes to everybody, whatever they hold */
+    for (l = self->clients; l; l = l->next) {
+      Client *c = l->data;
+
+      if (!c->remove_reason)
+        gst_fdpass_session_queue_message (c->session, buf);
+    }
+    gst_unix_socket_sink_wake (self);
+  }
   g_mutex_unlock (&self->lock);
 
   return GST_FLOW_OK;
@@ -1848,13 +1710,22 @@ invalid:
         ("input buffer %" GST_PTR_FORMAT " is not an fdpass message", buf));
     return GST_FLOW_ERROR;
   }
+invalid_frame:
+  {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+        ("unixsocketsink can only send the buffer messages of fdpay."),
+        ("%s", err->message));
+    g_clear_error (&err);
+    return GST_FLOW_ERROR;
+  }
 }
 
 static gboolean
 gst_unix_socket_sink_query (GstBaseSink * bsink, GstQuery * query)
 {
   if (gst_fdpass_query_is_release (query)) {
-    /* we keep each message buffer until its frame was released */
+    /* we keep each message buffer until its frame was released, or make it
+     * the receiver's for good */
     gst_fdpass_release_query_set_supported (query, TRUE);
     return TRUE;
   }
@@ -1868,30 +1739,41 @@ gst_unix_socket_sink_get_stats (GstUnixSocketSink * self)
   GstStructure *s;
   GValue array = G_VALUE_INIT;
   GValue value = G_VALUE_INIT;
+  guint64 sent, released, bytes, fds, kept_refs;
   GList *l;
 
   g_value_init (&array, GST_TYPE_ARRAY);
 
   g_mutex_lock (&self->lock);
+  sent = self->n_sent_gone;
+  released = self->n_released_gone;
+  bytes = self->n_bytes_gone;
+  fds = self->n_fds_gone;
+  kept_refs = self->n_kept_refs_gone;
   for (l = self->clients; l; l = l->next) {
     Client *c = l->data;
+    GstStructure *cs;
 
-    if (c->remove_reason)
+    if (!c->remove_reason)
+      client_check_caught_up (c);
+    cs = gst_fdpass_session_get_stats (c->session);
+
+    sent += stats_u64 (cs, "sent");
+    released += stats_u64 (cs, "released");
+    bytes += stats_u64 (cs, "bytes");
+    fds += stats_u64 (cs, "fds");
+    kept_refs += stats_u64 (cs, "kept-file-references");
+    if (c->remove_reason) {
+      gst_structure_free (cs);
       continue;
+    }
 
+    gst_structure_set_name (cs, "client");
+    gst_structure_set (cs, "id", G_TYPE_UINT, c->id,
+        "pid", G_TYPE_INT, c->pid, "uid", G_TYPE_INT, c->uid,
+        "dropped", G_TYPE_UINT64, c->dropped, NULL);
     g_value_init (&value, GST_TYPE_STRUCTURE);
-    g_value_take_boxed (&value, gst_structure_new ("client",
-            "id", G_TYPE_UINT, c->id,
-            "releases", G_TYPE_BOOLEAN, c->can_release,
-            "pending", G_TYPE_UINT, client_pending (c),
-            "queued", G_TYPE_UINT, g_queue_get_length (&c->queue),
-            "sent", G_TYPE_UINT64, c->sent,
-            "released", G_TYPE_UINT64, c->released,
-            "dropped", G_TYPE_UINT64, c->dropped,
-            "bytes", G_TYPE_UINT64, c->bytes,
-            "fds", G_TYPE_UINT64, c->fds,
-            "kept-files", G_TYPE_UINT, c->kept->len,
-            "kept-file-references", G_TYPE_UINT64, c->kept_refs, NULL));
+    g_value_take_boxed (&value, cs);
     gst_value_array_append_and_take_value (&array, &value);
   }
 
@@ -1899,13 +1781,16 @@ gst_unix_socket_sink_get_stats (GstUnixSocketSink * self)
       "n-clients", G_TYPE_UINT, self->n_clients,
       "clients-added", G_TYPE_UINT64, self->n_accepted,
       "clients-removed", G_TYPE_UINT64, self->n_removed,
+      "clients-refused", G_TYPE_UINT64, self->n_refused,
       "frames", G_TYPE_UINT64, self->n_frames,
-      "sent", G_TYPE_UINT64, self->n_sent,
-      "released", G_TYPE_UINT64, self->n_released,
+      "sent", G_TYPE_UINT64, sent,
+      "released", G_TYPE_UINT64, released,
       "dropped", G_TYPE_UINT64, self->n_dropped,
-      "bytes", G_TYPE_UINT64, self->n_bytes,
-      "fds", G_TYPE_UINT64, self->n_fds,
-      "kept-file-references", G_TYPE_UINT64, self->n_kept_refs, NULL);
+      "bytes", G_TYPE_UINT64, bytes,
+      "fds", G_TYPE_UINT64, fds,
+      "kept-file-references", G_TYPE_UINT64, kept_refs,
+      "held-frames", G_TYPE_UINT, self->held_frames,
+      "held-bytes", G_TYPE_UINT64, self->held_bytes, NULL);
   g_mutex_unlock (&self->lock);
 
   gst_structure_take_value (s, "clients", &array);
@@ -1914,6 +1799,42 @@ gst_unix_socket_sink_get_stats (GstUnixSocketSink * self)
 }
 
 /* GObject */
+
+static GArray *
+id_array_from_value (const GValue * value)
+{
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (guint));
+  guint i;
+
+  for (i = 0; i < gst_value_array_get_size (value); i++) {
+    const GValue *v = gst_value_array_get_value (value, i);
+    guint id;
+
+    if (G_VALUE_HOLDS_UINT (v))
+      id = g_value_get_uint (v);
+    else if (G_VALUE_HOLDS_INT (v) && g_value_get_int (v) >= 0)
+      id = g_value_get_int (v);
+    else
+      continue;
+    g_array_append_val (ids, id);
+  }
+
+  return ids;
+}
+
+static void
+id_array_to_value (GArray * ids, GValue * value)
+{
+  guint i;
+
+  for (i = 0; i < ids->len; i++) {
+    GValue v = G_VALUE_INIT;
+
+    g_value_init (&v, G_TYPE_UINT);
+    g_value_set_uint (&v, g_array_index (ids, guint, i));
+    gst_value_array_append_and_take_value (value, &v);
+  }
+}
 
 static void
 gst_unix_socket_sink_set_property (GObject * object, guint prop_id,
@@ -1944,11 +1865,29 @@ gst_unix_socket_sink_set_property (GObject * object, guint prop_id,
     case PROP_MAX_PENDING:
       self->max_pending = g_value_get_uint (value);
       break;
+    case PROP_MAX_HELD_BYTES:
+      self->max_held_bytes = g_value_get_uint64 (value);
+      break;
     case PROP_SLOW_CLIENT_POLICY:
       self->policy = g_value_get_enum (value);
       break;
     case PROP_TIMEOUT:
       self->timeout = g_value_get_uint64 (value);
+      break;
+    case PROP_PERMS:
+      if (GST_STATE (self) > GST_STATE_READY) {
+        GST_WARNING_OBJECT (self, "cannot change perms while running");
+        break;
+      }
+      self->perms = g_value_get_uint (value);
+      break;
+    case PROP_ALLOWED_UIDS:
+      g_array_unref (self->allowed_uids);
+      self->allowed_uids = id_array_from_value (value);
+      break;
+    case PROP_ALLOWED_GIDS:
+      g_array_unref (self->allowed_gids);
+      self->allowed_gids = id_array_from_value (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1957,7 +1896,7 @@ gst_unix_socket_sink_set_property (GObject * object, guint prop_id,
   GST_OBJECT_UNLOCK (self);
 
   if (prop_id == PROP_TIMEOUT || prop_id == PROP_MAX_PENDING ||
-      prop_id == PROP_SLOW_CLIENT_POLICY) {
+      prop_id == PROP_SLOW_CLIENT_POLICY || prop_id == PROP_MAX_HELD_BYTES) {
     /* the I/O thread recomputes its deadlines, a blocked render() looks
      * again */
     g_mutex_lock (&self->lock);
@@ -1973,44 +1912,48 @@ gst_unix_socket_sink_get_property (GObject * object, guint prop_id,
 {
   GstUnixSocketSink *self = GST_UNIX_SOCKET_SINK (object);
 
+  if (prop_id == PROP_STATS) {
+    g_value_take_boxed (value, gst_unix_socket_sink_get_stats (self));
+    return;
+  }
+
+  GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_PATH:
-      GST_OBJECT_LOCK (self);
       g_value_set_string (value, self->path);
-      GST_OBJECT_UNLOCK (self);
       break;
     case PROP_FD:
-      GST_OBJECT_LOCK (self);
       g_value_set_int (value, self->fd);
-      GST_OBJECT_UNLOCK (self);
       break;
     case PROP_MAX_CLIENTS:
-      GST_OBJECT_LOCK (self);
       g_value_set_uint (value, self->max_clients);
-      GST_OBJECT_UNLOCK (self);
       break;
     case PROP_MAX_PENDING:
-      GST_OBJECT_LOCK (self);
       g_value_set_uint (value, self->max_pending);
-      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_MAX_HELD_BYTES:
+      g_value_set_uint64 (value, self->max_held_bytes);
       break;
     case PROP_SLOW_CLIENT_POLICY:
-      GST_OBJECT_LOCK (self);
       g_value_set_enum (value, self->policy);
-      GST_OBJECT_UNLOCK (self);
       break;
     case PROP_TIMEOUT:
-      GST_OBJECT_LOCK (self);
       g_value_set_uint64 (value, self->timeout);
-      GST_OBJECT_UNLOCK (self);
       break;
-    case PROP_STATS:
-      g_value_take_boxed (value, gst_unix_socket_sink_get_stats (self));
+    case PROP_PERMS:
+      g_value_set_uint (value, self->perms);
+      break;
+    case PROP_ALLOWED_UIDS:
+      id_array_to_value (self->allowed_uids, value);
+      break;
+    case PROP_ALLOWED_GIDS:
+      id_array_to_value (self->allowed_gids, value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
+  GST_OBJECT_UNLOCK (self);
 }
 
 static void
@@ -2021,6 +1964,8 @@ gst_unix_socket_sink_finalize (GObject * object)
   if (self->fd >= 0)
     close (self->fd);
   g_free (self->path);
+  g_array_unref (self->allowed_uids);
+  g_array_unref (self->allowed_gids);
   gst_clear_buffer (&self->hello_msg);
   gst_clear_buffer (&self->caps_msg);
   gst_clear_buffer (&self->default_hello);
@@ -2061,10 +2006,11 @@ gst_unix_socket_sink_class_init (GstUnixSocketSinkClass * klass)
    *
    * A socket to use instead of #GstUnixSocketSink:path, for a parent
    * process that spawns its consumer: a listening socket, on which clients
-   * are accepted, or a connected one (a socketpair end, say), which is
-   * served as the only client. The element takes ownership of the socket:
-   * it is closed when the element stops (or is freed), and the property
-   * goes back to -1 once the socket is in use.
+   * are accepted (and checked like on the path), or a connected one (a
+   * socketpair end, say), which is served as the only client, whoever is
+   * at its other end. The element takes ownership of the socket: it is
+   * closed when the element stops (or is freed), and the property goes
+   * back to -1 once the socket is in use.
    */
   g_object_class_install_property (gobject_class, PROP_FD,
       g_param_spec_int ("fd", "File descriptor",
@@ -2079,7 +2025,7 @@ gst_unix_socket_sink_class_init (GstUnixSocketSinkClass * klass)
    *
    * Connections beyond this many clients are accepted and closed at once,
    * so that the peer sees the end of the stream instead of hanging in the
-   * listen backlog.
+   * listen backlog, and counted as `clients-refused` in the stats.
    */
   g_object_class_install_property (gobject_class, PROP_MAX_CLIENTS,
       g_param_spec_uint ("max-clients", "Maximum clients",
@@ -2091,16 +2037,37 @@ gst_unix_socket_sink_class_init (GstUnixSocketSinkClass * klass)
   /**
    * GstUnixSocketSink:max-pending:
    *
-   * Frames one client may hold: queued for it, or sent and not released
-   * yet. This bounds the memory a stuck client costs. The default of 8
-   * covers a receiver that keeps a frame on screen plus a few in a queue,
-   * about a quarter of a second at 30 frames per second.
+   * Frames one client may hold: queued for it, sent and not released yet,
+   * or, for a client that does not release, sent and not read yet. This
+   * bounds the memory a stuck client costs. The default of 8 covers a
+   * receiver that keeps a frame on screen plus a few in a queue, about a
+   * quarter of a second at 30 frames per second.
    */
   g_object_class_install_property (gobject_class, PROP_MAX_PENDING,
       g_param_spec_uint ("max-pending", "Maximum pending frames",
-          "Maximum number of frames queued for or held by one client before "
-          "the slow-client-policy applies", 1, G_MAXUINT, DEFAULT_MAX_PENDING,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+          "Maximum number of frames queued for, held by or not yet read by "
+          "one client before the slow-client-policy applies", 1, G_MAXUINT,
+          DEFAULT_MAX_PENDING, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstUnixSocketSink:max-held-bytes:
+   *
+   * Memory of the frames the sink holds for all its clients together
+   * (queued for them, or sent and not released), each frame counted once
+   * however many clients hold it. A new frame that would exceed it first
+   * disconnects the clients holding the oldest frames, or waits with the
+   * `block` policy. A single frame is always sent. With max-clients and
+   * max-pending this bounds what the sink holds to
+   * min (max-held-bytes + one frame, max-clients × max-pending frames).
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property (gobject_class, PROP_MAX_HELD_BYTES,
+      g_param_spec_uint64 ("max-held-bytes", "Maximum held bytes",
+          "Most bytes of frames held for all clients together before the "
+          "clients holding the oldest frames are disconnected (or, with "
+          "slow-client-policy=block, the sink waits)", 0, G_MAXUINT64,
+          DEFAULT_MAX_HELD_BYTES, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 
   /**
    * GstUnixSocketSink:slow-client-policy:
@@ -2119,32 +2086,88 @@ gst_unix_socket_sink_class_init (GstUnixSocketSinkClass * klass)
   /**
    * GstUnixSocketSink:timeout:
    *
-   * A client that holds frames and released none of them for this long is
-   * disconnected. For clients that do not send releases, the time since
-   * the last frame could be written to them counts.
+   * A client that holds frames and made no progress for this long is
+   * disconnected: it released none of them, or, for a client that does
+   * not release, its socket still holds frames it did not read.
    */
   g_object_class_install_property (gobject_class, PROP_TIMEOUT,
       g_param_spec_uint64 ("timeout", "Timeout",
-          "Disconnect a client that holds frames and released none for this "
-          "many nanoseconds (0 = never)", 0, G_MAXUINT64, DEFAULT_TIMEOUT,
+          "Disconnect a client that holds frames and released (or read) none "
+          "for this many nanoseconds (0 = never)", 0, G_MAXUINT64,
+          DEFAULT_TIMEOUT, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstUnixSocketSink:perms:
+   *
+   * The mode of the socket file, set before the sink listens, whatever the
+   * umask. Only the owner may connect by default; the peer credentials of
+   * every client are checked as well (see
+   * #GstUnixSocketSink:allowed-uids). Abstract sockets have no mode.
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property (gobject_class, PROP_PERMS,
+      g_param_spec_uint ("perms", "Permissions",
+          "Permissions of the socket file (e.g. 0600 = owner only, 0660 = "
+          "owner and group)", 0, 07777, DEFAULT_PERMS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstUnixSocketSink:allowed-uids:
+   *
+   * Users besides the sink's own that may receive frames, by uid, e.g.
+   * `allowed-uids="<1000,1001>"` in gst-launch-1.0. Root is not special:
+   * list uid 0 to allow it.
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property (gobject_class, PROP_ALLOWED_UIDS,
+      gst_param_spec_array ("allowed-uids", "Allowed uids",
+          "Users besides the sink's own that may connect, e.g. <1000,1001>",
+          g_param_spec_uint ("uid", "uid", "A user id", 0, G_MAXUINT, 0,
+              G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS),
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstUnixSocketSink:allowed-gids:
+   *
+   * Groups whose members may receive frames, by gid: a client is allowed
+   * when its primary group (the one SO_PEERCRED reports) is listed.
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property (gobject_class, PROP_ALLOWED_GIDS,
+      gst_param_spec_array ("allowed-gids", "Allowed gids",
+          "Groups whose processes may connect, by the primary group id, "
+          "e.g. <44>", g_param_spec_uint ("gid", "gid", "A group id", 0,
+              G_MAXUINT, 0, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS),
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 
   /**
    * GstUnixSocketSink:stats:
    *
    * Totals since the element was created: `n-clients` connected now,
-   * `clients-added`, `clients-removed`, `frames` rendered, frames `sent`
-   * (counted once per client), `released` by clients, `dropped` for slow
-   * clients, and `bytes` written. `clients` is an array with one structure
-   * per client: `id`, `releases` (whether it sends releases), `pending`
-   * frames, `queued` messages, and its own `sent`, `released`, `dropped`
-   * and `bytes`.
+   * `clients-added`, `clients-removed`, `clients-refused` (other users,
+   * over max-clients), `frames` rendered, frames `sent` (counted once per
+   * client), `released` by clients, `dropped` for slow clients, `bytes`
+   * written, `fds` passed, `kept-file-references` (files named without
+   * passing their descriptor again), and now `held-frames` and
+   * `held-bytes`, the frames held for clients and their memory.
+   * `clients` is an array with one structure per client: `id`, `pid` and
+   * `uid` of its process, `releases` (whether it sends releases),
+   * `pending`, `queued` and `in-flight` frames, its own `sent`,
+   * `released`, `exported` (given to it for good), `dropped`, `bytes`,
+   * `fds`, `kept-files` and `kept-file-references`.
    */
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
-          "Totals (n-clients, frames, sent, released, dropped, bytes, fds "
-          "passed, kept-file-references: files named without passing their "
-          "fd again) and one structure per client in the clients array", GST_TYPE_STRUCTURE,
+          "Totals (n-clients, clients-added, -removed, -refused, frames, "
+          "sent, released, dropped, bytes, fds passed, kept-file-references, "
+          "held-frames, held-bytes) and one structure per client in the "
+          "clients array (id, pid, uid, releases, pending, queued, in-flight, "
+          "sent, released, exported, dropped, bytes, fds, kept-files, "
+          "kept-file-references)", GST_TYPE_STRUCTURE,
           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   /**
@@ -2164,11 +2187,12 @@ gst_unix_socket_sink_class_init (GstUnixSocketSinkClass * klass)
    * @sink: the sink
    * @id: the id of the client
    * @reason: why: "closed", "error", "malformed message", "slow",
-   *     "timeout" or "stopped"
+   *     "timeout", "memory" (max-held-bytes) or "stopped"
    *
-   * A client is gone; its socket is closed and the frames it held are
-   * released. Emitted from the element's I/O thread, also when the element
-   * stops (reason "stopped").
+   * A client is gone; its socket is closed, the frames it released went
+   * back to the producer and those it still held are its own. Emitted
+   * from the element's I/O thread, also when the element stops (reason
+   * "stopped").
    */
   gst_unix_socket_sink_signals[SIGNAL_CLIENT_REMOVED] =
       g_signal_new ("client-removed", G_TYPE_FROM_CLASS (klass),
@@ -2178,8 +2202,8 @@ gst_unix_socket_sink_class_init (GstUnixSocketSinkClass * klass)
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_set_static_metadata (element_class,
       "Unix socket fd passing sink", "Sink/Network",
-      "Serves fdpass messages to any number of clients over a Unix socket and "
-      "recycles frames once every client released them",
+      "Serves fdpass messages to the processes of permitted users over a "
+      "Unix socket and recycles frames once every client released them",
       "gst-fdpass contributors");
 
   basesink_class->start = GST_DEBUG_FUNCPTR (gst_unix_socket_sink_start);
@@ -2209,8 +2233,12 @@ gst_unix_socket_sink_init (GstUnixSocketSink * self)
   self->fd = DEFAULT_FD;
   self->max_clients = DEFAULT_MAX_CLIENTS;
   self->max_pending = DEFAULT_MAX_PENDING;
+  self->max_held_bytes = DEFAULT_MAX_HELD_BYTES;
   self->policy = DEFAULT_SLOW_CLIENT_POLICY;
   self->timeout = DEFAULT_TIMEOUT;
+  self->perms = DEFAULT_PERMS;
+  self->allowed_uids = g_array_new (FALSE, FALSE, sizeof (guint));
+  self->allowed_gids = g_array_new (FALSE, FALSE, sizeof (guint));
   self->listen_fd = -1;
   self->adopt_fd = -1;
 

@@ -23,5 +23,6 @@
 #include <gst/fdpass/fdpass-prelude.h>
 #include <gst/fdpass/gsttmpfileallocator.h>
 #include <gst/fdpass/gstfdpassprotocol.h>
+#include <gst/fdpass/gstfdpasssession.h>
 
 #endif /* __GST_FDPASS_H__ */

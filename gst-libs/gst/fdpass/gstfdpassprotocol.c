@@ -71,6 +71,11 @@ G_STATIC_ASSERT (GST_FDPASS_HEADER_SIZE + BUFFER_FIXED_SIZE +
     GST_FDPASS_MAX_FDS * FD_ENTRY_SIZE +
     GST_FDPASS_MAX_MEMORIES * MEM_ENTRY_SIZE +
     EXT_HEADER_SIZE + VIDEO_META_EXT_SIZE <= GST_FDPASS_MAX_PAYLOAD);
+G_STATIC_ASSERT (GST_FDPASS_HEADER_SIZE + BUFFER_FIXED_SIZE +
+    GST_FDPASS_MAX_FDS * FD_ENTRY_SIZE +
+    GST_FDPASS_MAX_MEMORIES * MEM_ENTRY_SIZE +
+    EXT_HEADER_SIZE + VIDEO_META_EXT_SIZE + EXT_HEADER_SIZE +
+    STREAM_TIME_EXT_SIZE == GST_FDPASS_MAX_BUFFER_MESSAGE_SIZE);
 
 GQuark
 gst_fdpass_error_quark (void)
@@ -159,6 +164,86 @@ gst_fdpass_message_new_caps (const GstCaps * caps)
   return finish_message (&bw);
 }
 
+/* the size of the buffer message for @info */
+static guint
+buffer_message_size (const GstFdPassBufferInfo * info)
+{
+  return GST_FDPASS_HEADER_SIZE + BUFFER_FIXED_SIZE +
+      info->n_fds * FD_ENTRY_SIZE + info->n_memories * MEM_ENTRY_SIZE +
+      (info->has_video_meta ? EXT_HEADER_SIZE + VIDEO_META_EXT_SIZE : 0) +
+      (info->has_stream_time ? EXT_HEADER_SIZE + STREAM_TIME_EXT_SIZE : 0);
+}
+
+/* writes the buffer message for @info, of buffer_message_size() bytes,
+ * with the payload size of its header patched */
+static void
+put_buffer_message (GstByteWriter * bw, const GstFdPassBufferInfo * info)
+{
+  guint i;
+
+  write_header (bw, GST_FDPASS_MESSAGE_BUFFER,
+      gst_fdpass_buffer_info_n_attached (info));
+
+  gst_byte_writer_put_uint64_le (bw, info->id);
+  gst_byte_writer_put_uint64_le (bw, info->pts);
+  gst_byte_writer_put_uint64_le (bw, info->dts);
+  gst_byte_writer_put_uint64_le (bw, info->duration);
+  gst_byte_writer_put_uint64_le (bw, info->offset);
+  gst_byte_writer_put_uint64_le (bw, info->offset_end);
+  gst_byte_writer_put_uint32_le (bw, info->flags);
+  gst_byte_writer_put_uint16_le (bw, info->n_fds);
+  gst_byte_writer_put_uint16_le (bw, info->n_memories);
+
+  for (i = 0; i < info->n_fds; i++) {
+    const GstFdPassFdInfo *fd = &info->fds[i];
+
+    gst_byte_writer_put_uint32_le (bw, fd->kind);
+    gst_byte_writer_put_uint32_le (bw, fd->flags);
+    gst_byte_writer_put_uint64_le (bw, fd->dev);
+    gst_byte_writer_put_uint64_le (bw, fd->ino);
+    gst_byte_writer_put_uint64_le (bw, fd->size);
+  }
+
+  for (i = 0; i < info->n_memories; i++) {
+    const GstFdPassMemInfo *mem = &info->memories[i];
+
+    gst_byte_writer_put_uint32_le (bw, mem->fd_index);
+    gst_byte_writer_put_uint32_le (bw, 0);
+    gst_byte_writer_put_uint64_le (bw, mem->offset);
+    gst_byte_writer_put_uint64_le (bw, mem->size);
+  }
+
+  if (info->has_video_meta) {
+    const GstFdPassVideoInfo *v = &info->video;
+
+    gst_byte_writer_put_uint16_le (bw, EXT_VIDEO_META);
+    gst_byte_writer_put_uint16_le (bw, 0);
+    gst_byte_writer_put_uint32_le (bw, VIDEO_META_EXT_SIZE);
+    gst_byte_writer_put_uint32_le (bw, v->format);
+    gst_byte_writer_put_uint32_le (bw, v->flags);
+    gst_byte_writer_put_uint32_le (bw, v->width);
+    gst_byte_writer_put_uint32_le (bw, v->height);
+    gst_byte_writer_put_uint32_le (bw, v->n_planes);
+    gst_byte_writer_put_uint32_le (bw, 0);
+    for (i = 0; i < GST_VIDEO_MAX_PLANES; i++)
+      gst_byte_writer_put_uint64_le (bw, v->offset[i]);
+    for (i = 0; i < GST_VIDEO_MAX_PLANES; i++)
+      gst_byte_writer_put_int32_le (bw, v->stride[i]);
+  }
+
+  if (info->has_stream_time) {
+    gst_byte_writer_put_uint16_le (bw, EXT_STREAM_TIME);
+    gst_byte_writer_put_uint16_le (bw, 0);
+    gst_byte_writer_put_uint32_le (bw, STREAM_TIME_EXT_SIZE);
+    gst_byte_writer_put_uint64_le (bw, info->stream_time);
+  }
+
+  gst_byte_writer_set_pos (bw, 12);
+  gst_byte_writer_put_uint32_le (bw,
+      buffer_message_size (info) - GST_FDPASS_HEADER_SIZE);
+  gst_byte_writer_set_pos (bw, buffer_message_size (info));
+}
+
 /**
  * gst_fdpass_message_new_buffer:
  * @info: the buffer to describe
@@ -172,76 +257,51 @@ GstBuffer *
 gst_fdpass_message_new_buffer (const GstFdPassBufferInfo * info)
 {
   GstByteWriter bw;
-  guint i;
 
   g_return_val_if_fail (info != NULL, NULL);
   g_return_val_if_fail (info->n_fds <= GST_FDPASS_MAX_FDS, NULL);
   g_return_val_if_fail (info->n_memories <= GST_FDPASS_MAX_MEMORIES, NULL);
 
-  gst_byte_writer_init_with_size (&bw, GST_FDPASS_HEADER_SIZE +
-      BUFFER_FIXED_SIZE + info->n_fds * FD_ENTRY_SIZE +
-      info->n_memories * MEM_ENTRY_SIZE +
-      (info->has_video_meta ? EXT_HEADER_SIZE + VIDEO_META_EXT_SIZE : 0) +
-      (info->has_stream_time ? EXT_HEADER_SIZE + STREAM_TIME_EXT_SIZE : 0),
-      FALSE);
-  write_header (&bw, GST_FDPASS_MESSAGE_BUFFER,
-      gst_fdpass_buffer_info_n_attached (info));
+  gst_byte_writer_init_with_size (&bw, buffer_message_size (info), FALSE);
+  put_buffer_message (&bw, info);
 
-  gst_byte_writer_put_uint64_le (&bw, info->id);
-  gst_byte_writer_put_uint64_le (&bw, info->pts);
-  gst_byte_writer_put_uint64_le (&bw, info->dts);
-  gst_byte_writer_put_uint64_le (&bw, info->duration);
-  gst_byte_writer_put_uint64_le (&bw, info->offset);
-  gst_byte_writer_put_uint64_le (&bw, info->offset_end);
-  gst_byte_writer_put_uint32_le (&bw, info->flags);
-  gst_byte_writer_put_uint16_le (&bw, info->n_fds);
-  gst_byte_writer_put_uint16_le (&bw, info->n_memories);
+  return gst_byte_writer_reset_and_get_buffer (&bw);
+}
 
-  for (i = 0; i < info->n_fds; i++) {
-    const GstFdPassFdInfo *fd = &info->fds[i];
+/**
+ * gst_fdpass_buffer_info_write:
+ * @info: the buffer to describe
+ * @data: (out caller-allocates) (array length=size): where to write the
+ *     message
+ * @size: room at @data, in bytes
+ *
+ * Writes the same bytes as gst_fdpass_message_new_buffer() into memory of
+ * the caller's, such as a buffer of %GST_FDPASS_MAX_BUFFER_MESSAGE_SIZE
+ * bytes that a sender reuses for every message.
+ *
+ * Returns: the size of the message, or 0 when it does not fit in @size
+ *     bytes (nothing is written then)
+ *
+ * Since: 0.2
+ */
+gsize
+gst_fdpass_buffer_info_write (const GstFdPassBufferInfo * info, guint8 * data,
+    gsize size)
+{
+  GstByteWriter bw;
 
-    gst_byte_writer_put_uint32_le (&bw, fd->kind);
-    gst_byte_writer_put_uint32_le (&bw, fd->flags);
-    gst_byte_writer_put_uint64_le (&bw, fd->dev);
-    gst_byte_writer_put_uint64_le (&bw, fd->ino);
-    gst_byte_writer_put_uint64_le (&bw, fd->size);
-  }
+  g_return_val_if_fail (info != NULL, 0);
+  g_return_val_if_fail (info->n_fds <= GST_FDPASS_MAX_FDS, 0);
+  g_return_val_if_fail (info->n_memories <= GST_FDPASS_MAX_MEMORIES, 0);
+  g_return_val_if_fail (data != NULL || size == 0, 0);
 
-  for (i = 0; i < info->n_memories; i++) {
-    const GstFdPassMemInfo *mem = &info->memories[i];
+  if (size < buffer_message_size (info))
+    return 0;
 
-    gst_byte_writer_put_uint32_le (&bw, mem->fd_index);
-    gst_byte_writer_put_uint32_le (&bw, 0);
-    gst_byte_writer_put_uint64_le (&bw, mem->offset);
-    gst_byte_writer_put_uint64_le (&bw, mem->size);
-  }
+  gst_byte_writer_init_with_data (&bw, data, size, FALSE);
+  put_buffer_message (&bw, info);
 
-  if (info->has_video_meta) {
-    const GstFdPassVideoInfo *v = &info->video;
-
-    gst_byte_writer_put_uint16_le (&bw, EXT_VIDEO_META);
-    gst_byte_writer_put_uint16_le (&bw, 0);
-    gst_byte_writer_put_uint32_le (&bw, VIDEO_META_EXT_SIZE);
-    gst_byte_writer_put_uint32_le (&bw, v->format);
-    gst_byte_writer_put_uint32_le (&bw, v->flags);
-    gst_byte_writer_put_uint32_le (&bw, v->width);
-    gst_byte_writer_put_uint32_le (&bw, v->height);
-    gst_byte_writer_put_uint32_le (&bw, v->n_planes);
-    gst_byte_writer_put_uint32_le (&bw, 0);
-    for (i = 0; i < GST_VIDEO_MAX_PLANES; i++)
-      gst_byte_writer_put_uint64_le (&bw, v->offset[i]);
-    for (i = 0; i < GST_VIDEO_MAX_PLANES; i++)
-      gst_byte_writer_put_int32_le (&bw, v->stride[i]);
-  }
-
-  if (info->has_stream_time) {
-    gst_byte_writer_put_uint16_le (&bw, EXT_STREAM_TIME);
-    gst_byte_writer_put_uint16_le (&bw, 0);
-    gst_byte_writer_put_uint32_le (&bw, STREAM_TIME_EXT_SIZE);
-    gst_byte_writer_put_uint64_le (&bw, info->stream_time);
-  }
-
-  return finish_message (&bw);
+  return buffer_message_size (info);
 }
 
 /**

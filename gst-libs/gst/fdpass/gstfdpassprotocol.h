@@ -79,6 +79,17 @@ G_BEGIN_DECLS
 #define GST_FDPASS_MAX_MEMORIES 16
 
 /**
+ * GST_FDPASS_MAX_BUFFER_MESSAGE_SIZE:
+ *
+ * Size in bytes, header included, of the largest buffer message this
+ * library writes: %GST_FDPASS_MAX_FDS fds, %GST_FDPASS_MAX_MEMORIES
+ * memories, a video meta and a stream time.
+ *
+ * Since: 0.2
+ */
+#define GST_FDPASS_MAX_BUFFER_MESSAGE_SIZE 1064
+
+/**
  * GST_FDPASS_MAX_RELEASE_IDS:
  *
  * Largest number of buffer ids one release message may carry.
@@ -342,6 +353,11 @@ GstBuffer * gst_fdpass_message_new_caps    (const GstCaps * caps);
 
 GST_FDPASS_API
 GstBuffer * gst_fdpass_message_new_buffer  (const GstFdPassBufferInfo * info);
+
+GST_FDPASS_API
+gsize       gst_fdpass_buffer_info_write   (const GstFdPassBufferInfo * info,
+                                            guint8 * data,
+                                            gsize size);
 
 GST_FDPASS_API
 GstBuffer * gst_fdpass_message_new_eos     (void);
