@@ -34,7 +34,11 @@
  * messages and a file descriptor may arrive more than once (#multisocketsink
  * sends it again when it retries a partial write): each message names the
  * identity (device and inode) of every file descriptor it needs, fddepay
- * takes exactly those and closes duplicates and strays.
+ * takes exactly those and closes duplicates and strays. It takes the
+ * descriptors out of the control message only when the buffer carrying it
+ * and the message are its alone (behind a source); otherwise it works on
+ * duplicates, and a sink that gets the same message (`fdpay ! tee`) still
+ * sends them.
  *
  * Before anything is mapped, each file descriptor is checked with fstat():
  * it must be a regular file (such as a memfd) at least as large as the
@@ -424,9 +428,24 @@ gst_fd_depay_reset (GstFdDepay * self, gboolean full)
   }
 }
 
-/* Takes ownership of every fd attached to @buf. The control messages may be
- * shared with other buffers (socketsrc and buffer copies share them), and
- * stealing empties them, so each fd is taken exactly once. */
+/* Whether nobody but @buf can see the fds of @msg, so that taking them out
+ * of it changes nothing for anybody else. */
+static gboolean
+fd_message_is_ours (GstBuffer * buf, GUnixFDMessage * msg)
+{
+  GUnixFDList *list = g_unix_fd_message_get_fd_list (msg);
+
+  return GST_MINI_OBJECT_REFCOUNT_VALUE (buf) == 1 &&
+      g_atomic_int_get ((gint *) & G_OBJECT (msg)->ref_count) == 1 &&
+      g_atomic_int_get ((gint *) & G_OBJECT (list)->ref_count) == 1;
+}
+
+/* Takes a descriptor of every fd attached to @buf. Behind a source
+ * (socketsrc, unixsocketsrc) the buffer and its control messages are ours
+ * alone and the fds are taken out of them. Otherwise they are duplicated:
+ * the messages may be on their way elsewhere too (fdpay ! tee, with a sink
+ * on another branch; fdpay attaches one message to every frame of a
+ * memfd), and emptying them would send those frames without their fds. */
 static void
 gst_fd_depay_collect_fds (GstFdDepay * self, GstBuffer * buf)
 {
@@ -436,15 +455,37 @@ gst_fd_depay_collect_fds (GstFdDepay * self, GstBuffer * buf)
   while ((meta = gst_buffer_iterate_meta_filtered (buf, &state,
               GST_NET_CONTROL_MESSAGE_META_API_TYPE))) {
     GSocketControlMessage *cmsg = ((GstNetControlMessageMeta *) meta)->message;
+    GUnixFDMessage *msg;
+    GUnixFDList *list;
     gint *fds, n = 0, i;
 
     if (!G_IS_UNIX_FD_MESSAGE (cmsg))
       continue;
+    msg = G_UNIX_FD_MESSAGE (cmsg);
 
-    fds = g_unix_fd_message_steal_fds (G_UNIX_FD_MESSAGE (cmsg), &n);
-    for (i = 0; i < n; i++)
-      g_array_append_val (self->pending_fds, fds[i]);
-    g_free (fds);
+    if (fd_message_is_ours (buf, msg)) {
+      fds = g_unix_fd_message_steal_fds (msg, &n);
+      for (i = 0; i < n; i++)
+        g_array_append_val (self->pending_fds, fds[i]);
+      g_free (fds);
+      continue;
+    }
+
+    list = g_unix_fd_message_get_fd_list (msg);
+    n = g_unix_fd_list_get_length (list);
+    for (i = 0; i < n; i++) {
+      GError *err = NULL;
+      gint fd = g_unix_fd_list_get (list, i, &err);
+
+      if (fd < 0) {
+        /* the message that needs it will say it is missing */
+        GST_WARNING_OBJECT (self, "cannot duplicate a received fd: %s",
+            err->message);
+        g_clear_error (&err);
+        continue;
+      }
+      g_array_append_val (self->pending_fds, fd);
+    }
   }
 
   while (self->pending_fds->len > MAX_PENDING_FDS) {

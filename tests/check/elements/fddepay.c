@@ -1691,6 +1691,166 @@ GST_START_TEST (test_hostile_truncated_at_eos)
 
 GST_END_TEST;
 
+/* fdpay attaches one control message to every frame of a memfd, and with
+ * tee the same message buffer goes to other branches too (a sink that
+ * sends it): fddepay must take duplicates, not the fds themselves. */
+static void
+check_message_keeps_fd (GSocketControlMessage * cmsg, gint expected_fd)
+{
+  GUnixFDList *list =
+      g_unix_fd_message_get_fd_list (G_UNIX_FD_MESSAGE (cmsg));
+  guint64 dev, ino, exp_dev, exp_ino;
+  gint fd;
+
+  fail_unless_equals_int (g_unix_fd_list_get_length (list), 1);
+  fd = g_unix_fd_list_peek_fds (list, NULL)[0];
+  fail_unless (fcntl (fd, F_GETFD) >= 0, "fd %d was closed", fd);
+  fd_get_identity (fd, &dev, &ino);
+  fd_get_identity (expected_fd, &exp_dev, &exp_ino);
+  fail_unless_equals_uint64 (dev, exp_dev);
+  fail_unless_equals_uint64 (ino, exp_ino);
+}
+
+/* The number of the one fd in the control message of @buf. */
+static gint
+peek_attached_fd (GstBuffer * buf)
+{
+  GstNetControlMessageMeta *meta =
+      gst_buffer_get_net_control_message_meta (buf);
+  GUnixFDList *list =
+      g_unix_fd_message_get_fd_list (G_UNIX_FD_MESSAGE (meta->message));
+
+  fail_unless_equals_int (g_unix_fd_list_get_length (list), 1);
+  return g_unix_fd_list_peek_fds (list, NULL)[0];
+}
+
+static gint
+buffer_get_fd (GstBuffer * buf)
+{
+  GstMemory *mem = gst_buffer_peek_memory (buf, 0);
+
+  fail_unless (gst_is_fd_memory (mem));
+  return gst_fd_memory_get_fd (mem);
+}
+
+GST_START_TEST (test_shared_fd_message)
+{
+  GSocketControlMessage *cmsg;
+  GstBuffer *buf, *out;
+  Hostile t;
+  guint base;
+  gint fd, attached;
+
+  hostile_begin (&t);
+  hostile_push_headers (&t);
+  base = fdpass_check_count_open_fds ();
+  fd = make_memfd (FRAME_SIZE, 6);
+
+  /* the control message is also somebody else's */
+  buf = make_buffer_msg (fd, 0, FRAME_SIZE, 0);
+  attach_fds (buf, &fd, 1);
+  attached = peek_attached_fd (buf);
+  cmsg = g_object_ref (gst_buffer_get_net_control_message_meta (buf)->message);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_OK);
+  out = gst_harness_pull (t.h);
+  fail_unless (buffer_has_pattern (out, 6));
+  /* a duplicate of it, and the message still holds the fd */
+  fail_unless (buffer_get_fd (out) != attached);
+  check_message_keeps_fd (cmsg, fd);
+  fail_unless_equals_int (g_unix_fd_list_peek_fds
+      (g_unix_fd_message_get_fd_list (G_UNIX_FD_MESSAGE (cmsg)), NULL)[0],
+      attached);
+  gst_buffer_unref (out);
+  g_object_unref (cmsg);
+
+  /* the message buffer is somebody else's too (tee) */
+  buf = make_buffer_msg (fd, 0, FRAME_SIZE, 40 * GST_MSECOND);
+  attach_fds (buf, &fd, 1);
+  attached = peek_attached_fd (buf);
+  gst_buffer_ref (buf);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_OK);
+  out = gst_harness_pull (t.h);
+  fail_unless (buffer_has_pattern (out, 6));
+  fail_unless (buffer_get_fd (out) != attached);
+  check_message_keeps_fd (gst_buffer_get_net_control_message_meta
+      (buf)->message, fd);
+  fail_unless_equals_int (peek_attached_fd (buf), attached);
+  gst_buffer_unref (out);
+  gst_buffer_unref (buf);
+
+  /* ours alone (behind a source): the very fd is taken, not duplicated */
+  buf = make_buffer_msg (fd, 0, FRAME_SIZE, 80 * GST_MSECOND);
+  attach_fds (buf, &fd, 1);
+  attached = peek_attached_fd (buf);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_OK);
+  out = gst_harness_pull (t.h);
+  fail_unless (buffer_has_pattern (out, 6));
+  fail_unless_equals_int (buffer_get_fd (out), attached);
+  gst_buffer_unref (out);
+
+  close (fd);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), base);
+  fail_unless_equals_uint64 (get_stat (t.h->element, "dropped-fds"), 0);
+  hostile_end (&t);
+}
+
+GST_END_TEST;
+
+/* fdpay ! tee, with fddepay in one branch: the other branch still gets the
+ * fds of every frame. */
+GST_START_TEST (test_fdpay_tee_fddepay)
+{
+  guint before = fdpass_check_count_open_fds ();
+  GstHarness *pay = gst_harness_new ("fdpay");
+  GstHarness *depay = new_depay_harness (NULL);
+  guint i;
+
+  gst_harness_set_src_caps_str (pay, VIDEO_CAPS_STR);
+  for (i = 0; i < 3; i++) {
+    GstBuffer *in = gst_buffer_new_allocate (NULL, FRAME_SIZE, NULL);
+    GstBuffer *msg, *out;
+    GstMapInfo map;
+
+    fail_unless (gst_buffer_map (in, &map, GST_MAP_WRITE));
+    fill_pattern (map.data, map.size, 20 + i);
+    gst_buffer_unmap (in, &map);
+    fail_unless_equals_int (gst_harness_push (pay, in), GST_FLOW_OK);
+
+    while ((msg = gst_harness_try_pull (pay))) {
+      GstNetControlMessageMeta *meta =
+          gst_buffer_get_net_control_message_meta (msg);
+      GUnixFDList *list = NULL;
+      gint fd = -1;
+
+      /* what tee does: the same buffer to each branch */
+      if (meta) {
+        list = g_unix_fd_message_get_fd_list (G_UNIX_FD_MESSAGE
+            (meta->message));
+        fail_unless_equals_int (g_unix_fd_list_get_length (list), 1);
+        fd = g_unix_fd_list_peek_fds (list, NULL)[0];
+      }
+      fail_unless_equals_int (gst_harness_push (depay,
+              gst_buffer_ref (msg)), GST_FLOW_OK);
+      if (meta) {
+        fail_unless_equals_int (g_unix_fd_list_get_length (list), 1);
+        fail_unless_equals_int (g_unix_fd_list_peek_fds (list, NULL)[0], fd);
+        fail_unless (fcntl (fd, F_GETFD) >= 0);
+      }
+      gst_buffer_unref (msg);
+    }
+
+    out = gst_harness_pull (depay);
+    fail_unless (buffer_has_pattern (out, 20 + i));
+    gst_buffer_unref (out);
+  }
+
+  gst_harness_teardown (pay);
+  gst_harness_teardown (depay);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), before);
+}
+
+GST_END_TEST;
+
 static void
 run_recovery (gboolean flush)
 {
@@ -1946,6 +2106,8 @@ fddepay_suite (void)
   tcase_add_test (tc_chain, test_eos_message);
   tcase_add_test (tc_chain, test_eos_event_only);
   tcase_add_test (tc_chain, test_fd_leak);
+  tcase_add_test (tc_chain, test_shared_fd_message);
+  tcase_add_test (tc_chain, test_fdpay_tee_fddepay);
 
   return s;
 }
