@@ -48,6 +48,10 @@
  * contents are read instead of mapped, unless #GstFdDepay:allow-unsealed
  * is set.
  *
+ * The memories of one file may come in any order and overlap: each is cut
+ * from one mapping (or copy) of the file, after checking that it lies
+ * within it.
+ *
  * Buffers keep the sender's timestamps, which are its stream time. The
  * segment starts at the first frame of each connection and puts that frame
  * at the current running time, so a receiver that joins a stream the sender
@@ -616,6 +620,22 @@ video_meta_fits (const GstVideoMeta * vmeta, gsize size)
   return TRUE;
 }
 
+/* @size bytes at @offset of @parent, which we never resize, so that every
+ * memory of a buffer is cut from the same whole. gst_memory_share() does
+ * not check that they lie within it; outside they would read past the
+ * mapping, or past the bytes read from an unsealed file. */
+static GstMemory *
+share_memory (GstMemory * parent, guint64 offset, guint64 size)
+{
+  guint64 end;
+
+  if (parent->offset != 0 || !g_uint64_checked_add (&end, offset, size) ||
+      end > parent->size)
+    return NULL;
+
+  return gst_memory_share (parent, offset, size);
+}
+
 /* Turns a parsed buffer message and its fds into a buffer. On error, every
  * fd is closed and a GST_ELEMENT_ERROR posted. */
 static GstBuffer *
@@ -624,7 +644,6 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
   gint fds[GST_FDPASS_MAX_FDS];
   guint64 needed[GST_FDPASS_MAX_FDS] = { 0, };
   GstMemory *parents[GST_FDPASS_MAX_FDS] = { NULL, };
-  gboolean used[GST_FDPASS_MAX_FDS] = { FALSE, };
   gboolean sealed[GST_FDPASS_MAX_FDS] = { FALSE, };
   struct stat stats[GST_FDPASS_MAX_FDS];
   guint64 sizes[GST_FDPASS_MAX_FDS] = { 0, };
@@ -792,11 +811,19 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
           gst_fd_depay_keep_mapping (self, stats[idx].st_dev,
               stats[idx].st_ino);
 
-        /* shared with other frames: hand out sub-memories only */
-        used[idx] = TRUE;
         GST_OBJECT_LOCK (self);
         self->n_mappings_reused++;
         GST_OBJECT_UNLOCK (self);
+      } else if (kept[idx]) {
+        /* the mapping we keep no longer covers the file: it grew (an
+         * unsealed file, allow-unsealed) */
+        gst_buffer_unref (buf);
+        GST_ELEMENT_ERROR (self, STREAM, DECODE,
+            ("The sender grew a file it asked this receiver to keep."),
+            ("buffer %" G_GUINT64_FORMAT ": fd %u needs %" G_GUINT64_FORMAT
+                " bytes, %" G_GUINT64_FORMAT " are mapped", info->id, idx,
+                needed[idx], kept[idx]->mem->size));
+        goto error;
       } else {
         keep_mapped = TRUE;
       }
@@ -855,21 +882,23 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
         goto error;
       }
       GST_MINI_OBJECT_FLAG_SET (parents[idx], GST_MEMORY_FLAG_READONLY);
-      if (keep_mapped) {
+      if (keep_mapped)
         gst_fd_depay_add_mapping (self, &stats[idx], sealed[idx],
             parents[idx], -1, keep);
-        used[idx] = TRUE;
-      }
     }
 
-    if (!used[idx] && meminfo->offset + meminfo->size == needed[idx]) {
-      /* the first memory ending where the mapping ends can be the mapping
-       * itself */
-      mem = gst_memory_ref (parents[idx]);
-      gst_memory_resize (mem, meminfo->offset, meminfo->size);
-      used[idx] = TRUE;
-    } else {
-      mem = gst_memory_share (parents[idx], meminfo->offset, meminfo->size);
+    /* memories may come in any order and overlap: each is cut from its
+     * parent as it is */
+    mem = share_memory (parents[idx], meminfo->offset, meminfo->size);
+    if (mem == NULL) {
+      gst_buffer_unref (buf);
+      GST_ELEMENT_ERROR (self, STREAM, DECODE,
+          ("The sender described memory outside of the file that holds "
+              "it."), ("buffer %" G_GUINT64_FORMAT ": memory %u (offset %"
+              G_GUINT64_FORMAT ", size %" G_GUINT64_FORMAT ") is not within "
+              "the %" G_GSIZE_FORMAT " bytes of fd %u", info->id, i,
+              meminfo->offset, meminfo->size, parents[idx]->size, idx));
+      goto error;
     }
     if (token) {
       g_atomic_int_inc (&token->refcount);

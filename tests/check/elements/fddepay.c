@@ -1691,6 +1691,260 @@ GST_START_TEST (test_hostile_truncated_at_eos)
 
 GST_END_TEST;
 
+/* a sender that refuses to play by the rules */
+
+/* Pushes a valid frame in a new sealed memfd and checks that it comes out
+ * right: an error on one message does not stop the stream. */
+static void
+hostile_check_recovers (Hostile * t, guint seed)
+{
+  GstBuffer *buf;
+  gint fd = make_memfd (FRAME_SIZE, seed);
+
+  buf = make_buffer_msg (fd, 0, FRAME_SIZE, 0);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t->h, buf), GST_FLOW_OK);
+  buf = gst_harness_pull (t->h);
+  fail_unless (buffer_has_pattern (buf, seed));
+  gst_buffer_unref (buf);
+  close (fd);
+  fail_if (gst_bus_pop_filtered (t->bus, GST_MESSAGE_ERROR));
+}
+
+/* Like expect_error(), and the debug text of the error contains
+ * @needle, to tell which check refused the message. */
+static void
+expect_error_with (GstBus * bus, GQuark domain, gint code,
+    const gchar * needle)
+{
+  GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  GError *err = NULL;
+  gchar *dbg = NULL;
+
+  fail_unless (msg != NULL, "no error message was posted");
+  gst_message_parse_error (msg, &err, &dbg);
+  GST_INFO ("expected error: %s (%s)", err->message, dbg);
+  fail_unless (g_error_matches (err, domain, code), "unexpected error %s "
+      "(%s)", err->message, dbg);
+  fail_unless (dbg != NULL && strstr (dbg, needle) != NULL,
+      "error '%s' (%s) does not say '%s'", err->message, dbg, needle);
+  g_clear_error (&err);
+  g_free (dbg);
+  gst_message_unref (msg);
+}
+
+/* A buffer message of the memories @mems in the files @fds, each an entry
+ * of @kind, with the fds attached. */
+static GstBuffer *
+make_memories_msg (const gint * fds, guint n_fds, GstFdPassFdKind kind,
+    const GstFdPassMemInfo * mems, guint n_mems)
+{
+  GstFdPassBufferInfo info;
+  GstBuffer *msg;
+  guint i;
+
+  memset (&info, 0, sizeof (info));
+  info.id = 1;
+  info.pts = 0;
+  info.dts = GST_CLOCK_TIME_NONE;
+  info.duration = 40 * GST_MSECOND;
+  info.offset = GST_BUFFER_OFFSET_NONE;
+  info.offset_end = GST_BUFFER_OFFSET_NONE;
+  info.n_fds = n_fds;
+  for (i = 0; i < n_fds; i++)
+    fail_unless (gst_fdpass_fd_info_from_fd (fds[i], kind, &info.fds[i]));
+  info.n_memories = n_mems;
+  memcpy (info.memories, mems, n_mems * sizeof (GstFdPassMemInfo));
+
+  msg = gst_fdpass_message_new_buffer (&info);
+  fail_unless (msg != NULL);
+  attach_fds (msg, fds, n_fds);
+
+  return msg;
+}
+
+typedef enum
+{
+  LAYOUT_MAPPED,                /* sealed memfds */
+  LAYOUT_READ,                  /* unsealed files, read */
+  LAYOUT_MAPPED_UNSEALED,       /* unsealed files, allow-unsealed */
+} LayoutPath;
+
+#define LAYOUT_FILE_SIZE 8192
+#define MAX_LAYOUT_MEMS 4
+
+typedef struct
+{
+  const gchar *name;
+  guint n_fds;
+  guint n_mems;
+  GstFdPassMemInfo mems[MAX_LAYOUT_MEMS];
+} Layout;
+
+static const Layout layouts[] = {
+  {"in order", 1, 2, {{0, 0, 4096}, {0, 4096, 4096}}},
+  {"reverse order", 1, 2, {{0, 4096, 4096}, {0, 0, 4096}}},
+  {"overlapping", 1, 2, {{0, 0, 6000}, {0, 2000, 6000}}},
+  {"same range twice", 1, 2, {{0, 0, 4096}, {0, 0, 4096}}},
+  {"tail, then all", 1, 2, {{0, 4096, 4096}, {0, 0, 8192}}},
+  {"all, then tail", 1, 2, {{0, 0, 8192}, {0, 4096, 4096}}},
+  {"inside, then end", 1, 3, {{0, 100, 50}, {0, 8000, 192}, {0, 0, 1}}},
+  {"two files", 2, 4, {{1, 4096, 4096}, {0, 0, 100}, {1, 0, 8192},
+          {0, 50, 8000}}},
+};
+
+/* Every layout of memories in one file gives the bytes the message
+ * describes, in whatever order and overlap: on the mapped path, on the
+ * read path and on the mapped path of unsealed files. */
+static void
+run_memory_layouts (LayoutPath path)
+{
+  Hostile t;
+  guint l, n_files = 0;
+
+  hostile_begin (&t);
+  g_object_set (t.h->element, "allow-unsealed",
+      path == LAYOUT_MAPPED_UNSEALED, NULL);
+  hostile_push_headers (&t);
+
+  for (l = 0; l < G_N_ELEMENTS (layouts); l++) {
+    const Layout *layout = &layouts[l];
+    GByteArray *expected = g_byte_array_new ();
+    guint8 *files[2];
+    gint fds[2];
+    GstBuffer *out;
+    GstMapInfo map;
+    guint i;
+
+    for (i = 0; i < layout->n_fds; i++) {
+      fds[i] = path == LAYOUT_MAPPED ? make_memfd (LAYOUT_FILE_SIZE, l + i) :
+          make_unsealed_memfd (LAYOUT_FILE_SIZE, l + i);
+      files[i] = g_malloc (LAYOUT_FILE_SIZE);
+      fill_pattern (files[i], LAYOUT_FILE_SIZE, l + i);
+    }
+    for (i = 0; i < layout->n_mems; i++) {
+      const GstFdPassMemInfo *mem = &layout->mems[i];
+
+      g_byte_array_append (expected, files[mem->fd_index] + mem->offset,
+          mem->size);
+    }
+
+    fail_unless_equals_int (gst_harness_push (t.h, make_memories_msg (fds,
+                layout->n_fds, GST_FDPASS_FD_KIND_FILE, layout->mems,
+                layout->n_mems)), GST_FLOW_OK);
+    out = gst_harness_pull (t.h);
+    fail_unless (out != NULL);
+    fail_unless_equals_int (gst_buffer_n_memory (out), layout->n_mems);
+    for (i = 0; i < layout->n_mems; i++) {
+      GstMemory *mem = gst_buffer_peek_memory (out, i);
+
+      fail_unless_equals_int (mem->size, layout->mems[i].size);
+      fail_unless_equals_int (gst_is_fd_memory (mem), path != LAYOUT_READ);
+    }
+    /* (merges the memories) */
+    fail_unless (gst_buffer_map (out, &map, GST_MAP_READ));
+    fail_unless_equals_int (map.size, expected->len);
+    fail_unless (memcmp (map.data, expected->data, map.size) == 0,
+        "wrong bytes for layout '%s'", layout->name);
+    gst_buffer_unmap (out, &map);
+    gst_buffer_unref (out);
+
+    for (i = 0; i < layout->n_fds; i++) {
+      close (fds[i]);
+      g_free (files[i]);
+    }
+    n_files += layout->n_fds;
+    g_byte_array_unref (expected);
+  }
+
+  /* one copy of each file, whatever its memories */
+  fail_unless_equals_uint64 (get_stat (t.h->element, "unsealed-copies"),
+      path == LAYOUT_READ ? n_files : 0);
+  fail_if (gst_bus_pop_filtered (t.bus, GST_MESSAGE_ERROR));
+  hostile_end (&t);
+}
+
+GST_START_TEST (test_memory_layouts_mapped)
+{
+  run_memory_layouts (LAYOUT_MAPPED);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_memory_layouts_read)
+{
+  run_memory_layouts (LAYOUT_READ);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_memory_layouts_mapped_unsealed)
+{
+  run_memory_layouts (LAYOUT_MAPPED_UNSEALED);
+}
+
+GST_END_TEST;
+
+/* Mapping a file shorter than offset + size raises SIGBUS when the end is
+ * read: on the mapped path only the size check stands in the way (the read
+ * path would also fail its short read). */
+static void
+run_short_file_mapped (gboolean sealed)
+{
+  Hostile t;
+  GstBuffer *buf;
+  gint fd;
+
+  hostile_begin (&t);
+  g_object_set (t.h->element, "allow-unsealed", !sealed, NULL);
+  hostile_push_headers (&t);
+  fd = sealed ? make_memfd (FRAME_SIZE, 0) :
+      make_unsealed_memfd (FRAME_SIZE, 0);
+
+  /* longer than the file */
+  buf = make_buffer_msg (fd, 0, FRAME_SIZE + 4096, 0);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_ERROR);
+  expect_error_with (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
+      "the message needs");
+
+  /* as long as the file, but not at that offset */
+  buf = make_buffer_msg (fd, 4096, FRAME_SIZE, 0);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_ERROR);
+  expect_error_with (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
+      "the message needs");
+
+  /* one byte too far, in the second of two memories */
+  {
+    const GstFdPassMemInfo mems[] = { {0, 0, 100}, {0, 100, FRAME_SIZE} };
+
+    fail_unless_equals_int (gst_harness_push (t.h, make_memories_msg (&fd,
+                1, GST_FDPASS_FD_KIND_FILE, mems, 2)), GST_FLOW_ERROR);
+    expect_error_with (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
+        "the message needs");
+  }
+
+  fail_unless_equals_uint64 (get_stat (t.h->element, "mappings-created"), 0);
+  close (fd);
+  hostile_check_recovers (&t, 1);
+  hostile_end (&t);
+}
+
+GST_START_TEST (test_hostile_short_file_mapped)
+{
+  run_short_file_mapped (TRUE);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_hostile_short_file_mapped_unsealed)
+{
+  run_short_file_mapped (FALSE);
+}
+
+GST_END_TEST;
+
 /* fdpay attaches one control message to every frame of a memfd, and with
  * tee the same message buffer goes to other branches too (a sink that
  * sends it): fddepay must take duplicates, not the fds themselves. */
@@ -1847,6 +2101,48 @@ GST_START_TEST (test_fdpay_tee_fddepay)
   gst_harness_teardown (pay);
   gst_harness_teardown (depay);
   fail_unless_equals_int (fdpass_check_count_open_fds (), before);
+}
+
+GST_END_TEST;
+
+/* A file we keep mapped (allow-unsealed) that the sender grew afterwards:
+ * the mapping no longer covers what it names. */
+GST_START_TEST (test_hostile_kept_file_grew)
+{
+  const GstFdPassMemInfo mem = { 0, FRAME_SIZE, FRAME_SIZE };
+  GstFdPassBufferInfo info;
+  Hostile t;
+  GstBuffer *buf;
+  gint fd;
+
+  hostile_begin (&t);
+  g_object_set (t.h->element, "allow-unsealed", TRUE, NULL);
+  hostile_push_headers_with (&t, GST_FDPASS_FEATURE_FILES);
+
+  fd = make_unsealed_memfd (FRAME_SIZE, 1);
+  fail_unless_equals_int (gst_harness_push (t.h,
+          make_kept_msg (fd, GST_FDPASS_FD_FLAG_KEEP, 1)), GST_FLOW_OK);
+  gst_buffer_unref (gst_harness_pull (t.h));
+
+  fail_unless (ftruncate (fd, 2 * FRAME_SIZE) == 0);
+  memset (&info, 0, sizeof (info));
+  info.id = 2;
+  info.pts = info.dts = info.duration = GST_CLOCK_TIME_NONE;
+  info.n_fds = 1;
+  fail_unless (gst_fdpass_fd_info_from_fd (fd, GST_FDPASS_FD_KIND_FILE,
+          &info.fds[0]));
+  info.fds[0].flags = GST_FDPASS_FD_FLAG_KEPT;
+  info.n_memories = 1;
+  info.memories[0] = mem;
+  buf = gst_fdpass_message_new_buffer (&info);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_ERROR);
+  expect_error_with (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
+      "are mapped");
+
+  fail_unless_equals_int (gst_harness_push (t.h, make_forget_msg (fd)),
+      GST_FLOW_OK);
+  close (fd);
+  hostile_end (&t);
 }
 
 GST_END_TEST;
@@ -2106,8 +2402,14 @@ fddepay_suite (void)
   tcase_add_test (tc_chain, test_eos_message);
   tcase_add_test (tc_chain, test_eos_event_only);
   tcase_add_test (tc_chain, test_fd_leak);
+  tcase_add_test (tc_chain, test_memory_layouts_mapped);
+  tcase_add_test (tc_chain, test_memory_layouts_read);
+  tcase_add_test (tc_chain, test_memory_layouts_mapped_unsealed);
+  tcase_add_test (tc_chain, test_hostile_short_file_mapped);
+  tcase_add_test (tc_chain, test_hostile_short_file_mapped_unsealed);
   tcase_add_test (tc_chain, test_shared_fd_message);
   tcase_add_test (tc_chain, test_fdpay_tee_fddepay);
+  tcase_add_test (tc_chain, test_hostile_kept_file_grew);
 
   return s;
 }
