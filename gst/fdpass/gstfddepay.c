@@ -40,13 +40,16 @@
  * duplicates, and a sink that gets the same message (`fdpay ! tee`) still
  * sends them.
  *
- * Before anything is mapped, each file descriptor is checked with fstat():
- * it must be a regular file (such as a memfd) at least as large as the
- * memory the message places in it. Anything else (a pipe, a truncated file)
- * is an error, never a SIGBUS. Files that are not memfds sealed against
- * shrinking could be truncated by the sender while they are mapped; their
- * contents are read instead of mapped, unless #GstFdDepay:allow-unsealed
- * is set.
+ * The sender is not trusted. Before anything is mapped or read:
+ *
+ * - each file descriptor is checked with fstat(): it must be a regular file
+ *   (such as a memfd) at least as large as the memories the message places
+ *   in it, and one the message calls a DMA buffer must be on the dma-buf
+ *   file system. Anything else (a pipe, a truncated file, a memfd passed
+ *   off as a DMA buffer) is an error, never a SIGBUS;
+ * - files that are not memfds sealed against shrinking could be truncated
+ *   by the sender while they are mapped; their contents are read instead of
+ *   mapped, unless #GstFdDepay:allow-unsealed is set.
  *
  * The memories of one file may come in any order and overlap: each is cut
  * from one mapping (or copy) of the file, after checking that it lies
@@ -105,6 +108,12 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+
+#ifndef DMA_BUF_MAGIC
+#define DMA_BUF_MAGIC 0x444d4142
+#endif
 
 GST_DEBUG_CATEGORY_STATIC (gst_fd_depay_debug);
 #define GST_CAT_DEFAULT gst_fd_depay_debug
@@ -620,6 +629,17 @@ video_meta_fits (const GstVideoMeta * vmeta, gsize size)
   return TRUE;
 }
 
+/* Whether @fd is a dma-buf. A file labelled DMABUF skips the checks of
+ * regular files (type, seals), so the label alone must not be believed: a
+ * memfd labelled so could be truncated under our mapping. */
+static gboolean
+fd_is_dmabuf (gint fd)
+{
+  struct statfs sfs;
+
+  return fstatfs (fd, &sfs) == 0 && sfs.f_type == DMA_BUF_MAGIC;
+}
+
 /* @size bytes at @offset of @parent, which we never resize, so that every
  * memory of a buffer is cut from the same whole. gst_memory_share() does
  * not check that they lie within it; outside they would read past the
@@ -734,8 +754,18 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
     }
 
     if (fdinfo->kind == GST_FDPASS_FD_KIND_DMABUF) {
-      off_t end = lseek (fds[i], 0, SEEK_END);
+      off_t end;
 
+      if (!fd_is_dmabuf (fds[i])) {
+        GST_ELEMENT_ERROR (self, STREAM, DECODE,
+            ("The sender passed a file descriptor as a DMA buffer that is "
+                "not one."), ("buffer %" G_GUINT64_FORMAT ": fd %u is of "
+                "kind DMABUF, but not on the dma-buf file system (file mode "
+                "0%o)", info->id, i, (guint) (st->st_mode & S_IFMT)));
+        goto error;
+      }
+
+      end = lseek (fds[i], 0, SEEK_END);
       if (end < 0) {
         GST_ELEMENT_ERROR (self, STREAM, DECODE,
             ("A received DMA buffer cannot be used."),

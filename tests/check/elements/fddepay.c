@@ -1945,6 +1945,39 @@ GST_START_TEST (test_hostile_short_file_mapped_unsealed)
 
 GST_END_TEST;
 
+/* A file labelled DMABUF skips the checks of regular files: it must be a
+ * dma-buf. An unsealed memfd so labelled and truncated after sending
+ * would kill the receiver with SIGBUS. */
+GST_START_TEST (test_hostile_fake_dmabuf)
+{
+  const GstFdPassMemInfo mem = { 0, 0, FRAME_SIZE };
+  Hostile t;
+  gint fd;
+
+  hostile_begin (&t);
+  hostile_push_headers (&t);
+
+  fd = make_unsealed_memfd (FRAME_SIZE, 0);
+  fail_unless_equals_int (gst_harness_push (t.h, make_memories_msg (&fd, 1,
+              GST_FDPASS_FD_KIND_DMABUF, &mem, 1)), GST_FLOW_ERROR);
+  expect_error_with (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
+      "dma-buf");
+  close (fd);
+
+  /* sealed makes no difference: it is no dma-buf */
+  fd = make_memfd (FRAME_SIZE, 0);
+  fail_unless_equals_int (gst_harness_push (t.h, make_memories_msg (&fd, 1,
+              GST_FDPASS_FD_KIND_DMABUF, &mem, 1)), GST_FLOW_ERROR);
+  expect_error_with (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
+      "dma-buf");
+  close (fd);
+
+  hostile_check_recovers (&t, 2);
+  hostile_end (&t);
+}
+
+GST_END_TEST;
+
 /* fdpay attaches one control message to every frame of a memfd, and with
  * tee the same message buffer goes to other branches too (a sink that
  * sends it): fddepay must take duplicates, not the fds themselves. */
@@ -2407,6 +2440,7 @@ fddepay_suite (void)
   tcase_add_test (tc_chain, test_memory_layouts_mapped_unsealed);
   tcase_add_test (tc_chain, test_hostile_short_file_mapped);
   tcase_add_test (tc_chain, test_hostile_short_file_mapped_unsealed);
+  tcase_add_test (tc_chain, test_hostile_fake_dmabuf);
   tcase_add_test (tc_chain, test_shared_fd_message);
   tcase_add_test (tc_chain, test_fdpay_tee_fddepay);
   tcase_add_test (tc_chain, test_hostile_kept_file_grew);
