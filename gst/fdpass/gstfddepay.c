@@ -42,6 +42,11 @@
  *
  * The sender is not trusted. Before anything is mapped or read:
  *
+ * - the memories of a buffer may not hold more than
+ *   #GstFdDepay:max-buffer-size bytes, nor reach further into any file; by
+ *   default that limit follows from the caps (a few raw video frames), so
+ *   that a sender cannot make this process allocate gigabytes with a
+ *   sparse file;
  * - each file descriptor is checked with fstat(): it must be a regular file
  *   (such as a memfd) at least as large as the memories the message places
  *   in it, and one the message calls a DMA buffer must be on the dma-buf
@@ -54,6 +59,11 @@
  * The memories of one file may come in any order and overlap: each is cut
  * from one mapping (or copy) of the file, after checking that it lies
  * within it.
+ *
+ * Caps come as a string from the sender and are parsed only when their
+ * values are of basic types (numbers, fractions, booleans, strings, bit
+ * masks and flag sets) and fixed; raw video caps must also describe valid
+ * video (#GstVideoInfo). Anything else is an error.
  *
  * Buffers keep the sender's timestamps, which are its stream time. The
  * segment starts at the first frame of each connection and puts that frame
@@ -144,6 +154,8 @@ struct _GstFdDepay
   GstAdapter *adapter;
   GArray *pending_fds;
   GstCaps *caps;
+  /* the largest buffer the caps describe, see caps_get_max_buffer_size() */
+  guint64 caps_max_size;
   gboolean need_segment;
   gboolean eos;
   gboolean got_hello;
@@ -163,6 +175,7 @@ struct _GstFdDepay
 
   /* protected by the object lock */
   gboolean allow_unsealed;
+  guint64 max_buffer_size;
   guint64 n_unsealed_copies;
   guint64 n_buffers;
   guint64 n_bytes;
@@ -198,10 +211,25 @@ enum
 {
   PROP_0,
   PROP_ALLOW_UNSEALED,
+  PROP_MAX_BUFFER_SIZE,
   PROP_STATS,
 };
 
 #define DEFAULT_ALLOW_UNSEALED FALSE
+#define DEFAULT_MAX_BUFFER_SIZE 0
+
+/* The largest buffer a sender may make us map or read, for raw video that
+ * GstVideoInfo understands: a multiple of the size of a tightly packed
+ * frame, because decoders align strides (to 64 or 256 bytes) and heights
+ * (to 16 or 64 rows), and allocators add a prefix or padding. Small frames
+ * grow most: 64x48 I420 with a 256 byte stride and 64 rows is 5.3 times
+ * its packed size, hence the floor, which is twice a 1080p RGBA frame.
+ * Large frames grow far less: 1080p NV12 padded to 2048x1088 is 1.07
+ * times. */
+#define VIDEO_MAX_SIZE_FACTOR 4
+#define VIDEO_MIN_MAX_SIZE (16 * 1024 * 1024)
+/* for any other caps, when max-buffer-size is 0 */
+#define FALLBACK_MAX_BUFFER_SIZE (256 * 1024 * 1024)
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK,
@@ -434,6 +462,7 @@ gst_fd_depay_reset (GstFdDepay * self, gboolean full)
 
   if (full) {
     gst_clear_caps (&self->caps);
+    self->caps_max_size = FALLBACK_MAX_BUFFER_SIZE;
     self->got_hello = FALSE;
     g_clear_object (&self->release_channel);
     self->sender_features = 0;
@@ -640,6 +669,62 @@ fd_is_dmabuf (gint fd)
   return fstatfs (fd, &sfs) == 0 && sfs.f_type == DMA_BUF_MAGIC;
 }
 
+/* Computes in @needed how far into each file the memories of @info reach,
+ * and checks that neither that nor the sum of their sizes is more than
+ * @max_size, before anything is allocated or mapped for them. The sizes
+ * come from the sender: a sparse file of 1 GiB costs it nothing, reading
+ * it costs us 1 GiB. */
+static gboolean
+gst_fd_depay_check_sizes (GstFdDepay * self, const GstFdPassBufferInfo * info,
+    guint64 max_size, guint64 * needed)
+{
+  guint64 total = 0;
+  guint i;
+
+  for (i = 0; i < info->n_fds; i++)
+    needed[i] = 0;
+
+  for (i = 0; i < info->n_memories; i++) {
+    const GstFdPassMemInfo *mem = &info->memories[i];
+    guint64 end;
+
+    if (!g_uint64_checked_add (&end, mem->offset, mem->size) ||
+        !g_uint64_checked_add (&total, total, mem->size)) {
+      GST_ELEMENT_ERROR (self, STREAM, DECODE,
+          ("The sender described a buffer larger than any file can hold."),
+          ("buffer %" G_GUINT64_FORMAT ": the sizes of its memories add up "
+              "to more than 2^64 bytes (overflow at memory %u)", info->id,
+              i));
+      return FALSE;
+    }
+    needed[mem->fd_index] = MAX (needed[mem->fd_index], end);
+  }
+
+  if (total > max_size) {
+    GST_ELEMENT_ERROR (self, STREAM, DECODE,
+        ("The sender described a buffer larger than this receiver accepts."),
+        ("buffer %" G_GUINT64_FORMAT ": its %u memories hold %"
+            G_GUINT64_FORMAT " bytes, the limit is %" G_GUINT64_FORMAT
+            " bytes; set max-buffer-size to accept more", info->id,
+            info->n_memories, total, max_size));
+    return FALSE;
+  }
+
+  for (i = 0; i < info->n_fds; i++) {
+    if (needed[i] > max_size) {
+      GST_ELEMENT_ERROR (self, STREAM, DECODE,
+          ("The sender described a buffer larger than this receiver "
+              "accepts."), ("buffer %" G_GUINT64_FORMAT ": its memories "
+              "reach byte %" G_GUINT64_FORMAT " of fd %u, the limit is %"
+              G_GUINT64_FORMAT " bytes; set max-buffer-size to accept more",
+              info->id, needed[i], i, max_size));
+      return FALSE;
+    }
+  }
+
+  return TRUE;
+}
+
 /* @size bytes at @offset of @parent, which we never resize, so that every
  * memory of a buffer is cut from the same whole. gst_memory_share() does
  * not check that they lie within it; outside they would read past the
@@ -662,7 +747,7 @@ static GstBuffer *
 gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
 {
   gint fds[GST_FDPASS_MAX_FDS];
-  guint64 needed[GST_FDPASS_MAX_FDS] = { 0, };
+  guint64 needed[GST_FDPASS_MAX_FDS];
   GstMemory *parents[GST_FDPASS_MAX_FDS] = { NULL, };
   gboolean sealed[GST_FDPASS_MAX_FDS] = { FALSE, };
   struct stat stats[GST_FDPASS_MAX_FDS];
@@ -670,12 +755,15 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
   /* the files the sender named without their fd */
   GstFdDepayMapping *kept[GST_FDPASS_MAX_FDS] = { NULL, };
   gboolean allow_unsealed, recycling;
+  guint64 max_size;
   GstFdDepayReleaseToken *token = NULL;
   GstBuffer *buf;
   guint i, n_new_kept = 0;
 
   GST_OBJECT_LOCK (self);
   allow_unsealed = self->allow_unsealed;
+  max_size = self->max_buffer_size ? self->max_buffer_size :
+      self->caps_max_size;
   GST_OBJECT_UNLOCK (self);
 
   for (i = 0; i < info->n_fds; i++)
@@ -685,12 +773,9 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
   recycling = self->release_channel &&
       (self->sender_features & GST_FDPASS_FEATURE_RELEASE);
 
-  for (i = 0; i < info->n_memories; i++) {
-    const GstFdPassMemInfo *mem = &info->memories[i];
-
-    needed[mem->fd_index] = MAX (needed[mem->fd_index],
-        mem->offset + mem->size);
-  }
+  /* the fds stay pending, closed when the chain function resets */
+  if (!gst_fd_depay_check_sizes (self, info, max_size, needed))
+    return NULL;
 
   /* claim and check every fd before anything is mapped */
   for (i = 0; i < info->n_fds; i++) {
@@ -854,6 +939,18 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
                 " bytes, %" G_GUINT64_FORMAT " are mapped", info->id, idx,
                 needed[idx], kept[idx]->mem->size));
         goto error;
+      } else if (sizes[idx] > max_size) {
+        /* mapping all of it would map more than we accept */
+        if (keep) {
+          gst_buffer_unref (buf);
+          GST_ELEMENT_ERROR (self, STREAM, DECODE,
+              ("The sender asked this receiver to keep a file larger than "
+                  "it accepts."), ("buffer %" G_GUINT64_FORMAT ": fd %u is %"
+                  G_GUINT64_FORMAT " bytes, the limit is %" G_GUINT64_FORMAT
+                  " bytes; set max-buffer-size to accept more", info->id,
+                  idx, sizes[idx], max_size));
+          goto error;
+        }
       } else {
         keep_mapped = TRUE;
       }
@@ -1004,11 +1101,69 @@ gst_fd_depay_ensure_stream_start (GstFdDepay * self)
   return gst_pad_push_event (self->srcpad, event);
 }
 
+/* Whether @mode is a multiview-mode GstVideoInfo knows: it g_warning()s on
+ * any other. */
+static gboolean
+multiview_mode_is_known (const gchar * mode)
+{
+  GEnumClass *klass = g_type_class_ref (GST_TYPE_VIDEO_MULTIVIEW_MODE);
+  gboolean known = FALSE;
+  guint i;
+
+  for (i = 0; i < klass->n_values && !known; i++)
+    known = g_strcmp0 (mode,
+        gst_video_multiview_mode_to_caps_string (klass->values[i].value)) == 0;
+  g_type_class_unref (klass);
+
+  return known;
+}
+
+/* The largest buffer of @caps a sender may make us map or read, when
+ * max-buffer-size is 0. Fails for raw video that GstVideoInfo cannot make
+ * sense of, which downstream elements could not either. */
+static gboolean
+caps_get_max_buffer_size (GstCaps * caps, guint64 * max_size)
+{
+  GstStructure *s = gst_caps_get_structure (caps, 0);
+  const gchar *mode;
+  GstVideoInfo vinfo;
+
+  *max_size = FALLBACK_MAX_BUFFER_SIZE;
+
+  if (!gst_structure_has_name (s, "video/x-raw"))
+    return TRUE;
+  /* DMA buffers of GStreamer 1.24 and later: their layout is in the
+   * drm-format field, which GstVideoInfo of 1.22 does not read */
+  if (g_strcmp0 (gst_structure_get_string (s, "format"), "DMA_DRM") == 0)
+    return TRUE;
+
+  mode = gst_structure_get_string (s, "multiview-mode");
+  if (mode && !multiview_mode_is_known (mode))
+    return FALSE;
+
+  if (!gst_video_info_from_caps (&vinfo, caps))
+    return FALSE;
+  /* GstVideoInfo of 1.22 takes these as they come (a negative width gives
+   * a size near 2^64); video elements divide by them and loop over them */
+  if (GST_VIDEO_INFO_WIDTH (&vinfo) <= 0 ||
+      GST_VIDEO_INFO_HEIGHT (&vinfo) <= 0 ||
+      GST_VIDEO_INFO_SIZE (&vinfo) == 0 ||
+      GST_VIDEO_INFO_SIZE (&vinfo) > G_MAXUINT64 / VIDEO_MAX_SIZE_FACTOR ||
+      GST_VIDEO_INFO_FPS_N (&vinfo) < 0 || GST_VIDEO_INFO_PAR_N (&vinfo) <= 0
+      || GST_VIDEO_INFO_VIEWS (&vinfo) <= 0)
+    return FALSE;
+
+  *max_size = MAX ((guint64) GST_VIDEO_INFO_SIZE (&vinfo) *
+      VIDEO_MAX_SIZE_FACTOR, VIDEO_MIN_MAX_SIZE);
+  return TRUE;
+}
+
 static GstFlowReturn
 gst_fd_depay_handle_caps (GstFdDepay * self, const guint8 * payload,
     gsize size)
 {
   GError *err = NULL;
+  guint64 max_size;
   GstCaps *caps;
 
   caps = gst_fdpass_caps_parse (payload, size, &err);
@@ -1024,8 +1179,18 @@ gst_fd_depay_handle_caps (GstFdDepay * self, const guint8 * payload,
     return GST_FLOW_OK;
   }
 
-  GST_DEBUG_OBJECT (self, "new caps %" GST_PTR_FORMAT, caps);
+  if (!caps_get_max_buffer_size (caps, &max_size)) {
+    GST_ELEMENT_ERROR (self, STREAM, DECODE,
+        ("The sender sent raw video caps that describe no valid video."),
+        ("%" GST_PTR_FORMAT, caps));
+    gst_caps_unref (caps);
+    return GST_FLOW_ERROR;
+  }
+
+  GST_DEBUG_OBJECT (self, "new caps %" GST_PTR_FORMAT ", buffers of up to %"
+      G_GUINT64_FORMAT " bytes", caps, max_size);
   gst_caps_replace (&self->caps, caps);
+  self->caps_max_size = max_size;
 
   gst_fd_depay_ensure_stream_start (self);
   if (!gst_pad_push_event (self->srcpad, gst_event_new_caps (caps))) {
@@ -1386,6 +1551,11 @@ gst_fd_depay_get_property (GObject * object, guint prop_id, GValue * value,
       g_value_set_boolean (value, self->allow_unsealed);
       GST_OBJECT_UNLOCK (self);
       break;
+    case PROP_MAX_BUFFER_SIZE:
+      GST_OBJECT_LOCK (self);
+      g_value_set_uint64 (value, self->max_buffer_size);
+      GST_OBJECT_UNLOCK (self);
+      break;
     case PROP_STATS:
       GST_OBJECT_LOCK (self);
       g_value_take_boxed (value,
@@ -1416,6 +1586,11 @@ gst_fd_depay_set_property (GObject * object, guint prop_id,
     case PROP_ALLOW_UNSEALED:
       GST_OBJECT_LOCK (self);
       self->allow_unsealed = g_value_get_boolean (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_MAX_BUFFER_SIZE:
+      GST_OBJECT_LOCK (self);
+      self->max_buffer_size = g_value_get_uint64 (value);
       GST_OBJECT_UNLOCK (self);
       break;
     default:
@@ -1465,6 +1640,28 @@ gst_fd_depay_class_init (GstFdDepayClass * klass)
           "Map files that are not memfds sealed against shrinking instead of "
           "copying them; a sender that truncates such a file then crashes "
           "this process with SIGBUS", DEFAULT_ALLOW_UNSEALED,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstFdDepay:max-buffer-size:
+   *
+   * The largest buffer, in bytes, accepted from the sender: neither the
+   * sum of the sizes of its memories nor how far they reach into any file
+   * may be larger. Anything larger is an error before a byte of it is
+   * mapped or read (the read copy of an unsealed file is real memory, and
+   * a sparse file of any size costs the sender nothing).
+   *
+   * 0, the default, derives the limit from the caps: for raw video that
+   * #GstVideoInfo understands, 4 times the size of a tightly packed frame,
+   * at least 16 MiB, which leaves room for the strides and rows decoders
+   * pad; for anything else, 256 MiB. Any other value replaces that limit.
+   */
+  g_object_class_install_property (gobject_class, PROP_MAX_BUFFER_SIZE,
+      g_param_spec_uint64 ("max-buffer-size", "Maximum buffer size",
+          "Largest buffer accepted from the sender, in bytes, counting the "
+          "memories and how far they reach into each file; 0 derives it "
+          "from the caps (raw video: 4 frames, at least 16 MiB; other "
+          "caps: 256 MiB)", 0, G_MAXUINT64, DEFAULT_MAX_BUFFER_SIZE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 
   /**
@@ -1527,4 +1724,6 @@ gst_fd_depay_init (GstFdDepay * self)
   self->dmabuf_allocator = gst_dmabuf_allocator_new ();
   self->need_segment = TRUE;
   self->allow_unsealed = DEFAULT_ALLOW_UNSEALED;
+  self->max_buffer_size = DEFAULT_MAX_BUFFER_SIZE;
+  self->caps_max_size = FALLBACK_MAX_BUFFER_SIZE;
 }

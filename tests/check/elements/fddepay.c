@@ -34,6 +34,7 @@
 #include <gst/video/video.h>
 #include <gio/gunixfdmessage.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
@@ -1733,6 +1734,24 @@ expect_error_with (GstBus * bus, GQuark domain, gint code,
   gst_message_unref (msg);
 }
 
+/* The bytes of a caps message holding @str as it is: a hostile sender does
+ * not need gst_caps_to_string() to write one. */
+static GstBuffer *
+make_raw_caps (const gchar * str)
+{
+  gsize len = strlen (str) + 1;
+  guint8 *data = g_malloc (GST_FDPASS_HEADER_SIZE + len);
+
+  GST_WRITE_UINT32_LE (data, GST_FDPASS_MAGIC);
+  GST_WRITE_UINT16_LE (data + 4, GST_FDPASS_MESSAGE_CAPS);
+  GST_WRITE_UINT16_LE (data + 6, 0);
+  GST_WRITE_UINT32_LE (data + 8, 0);
+  GST_WRITE_UINT32_LE (data + 12, len);
+  memcpy (data + GST_FDPASS_HEADER_SIZE, str, len);
+
+  return gst_buffer_new_wrapped (data, GST_FDPASS_HEADER_SIZE + len);
+}
+
 /* A buffer message of the memories @mems in the files @fds, each an entry
  * of @kind, with the fds attached. */
 static GstBuffer *
@@ -1761,6 +1780,21 @@ make_memories_msg (const gint * fds, guint n_fds, GstFdPassFdKind kind,
   attach_fds (msg, fds, n_fds);
 
   return msg;
+}
+
+/* A sparse memfd of @size bytes, sealed against shrinking if @sealed: it
+ * costs nothing until somebody reads it. */
+static gint
+make_sparse_memfd (guint64 size, gboolean sealed)
+{
+  gint fd = memfd_create ("fddepay-sparse", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+  fail_unless (fd >= 0);
+  fail_unless (ftruncate (fd, size) == 0, "ftruncate: %s", g_strerror (errno));
+  if (sealed)
+    fail_unless (fcntl (fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) == 0);
+
+  return fd;
 }
 
 typedef enum
@@ -1978,6 +2012,252 @@ GST_START_TEST (test_hostile_fake_dmabuf)
 
 GST_END_TEST;
 
+/* Sizes come from the sender, and a sparse file costs it nothing: every
+ * buffer is bounded by what the caps describe before anything is read or
+ * mapped. */
+GST_START_TEST (test_hostile_huge_sizes)
+{
+  Hostile t;
+  GstBuffer *buf;
+  gint fd;
+
+  hostile_begin (&t);
+  /* 64x48 I420: buffers of up to 16 MiB */
+  hostile_push_headers (&t);
+
+  /* 1 GiB of an unsealed file would be read into memory */
+  fd = make_sparse_memfd (G_GUINT64_CONSTANT (1) << 30, FALSE);
+  buf = make_buffer_msg (fd, 0, G_GUINT64_CONSTANT (1) << 30, 0);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_ERROR);
+  expect_error_with (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
+      "1073741824 bytes, the limit is 16777216 bytes");
+  close (fd);
+
+  /* 8 GiB made g_malloc() abort */
+  fd = make_sparse_memfd (G_GUINT64_CONSTANT (8) << 30, FALSE);
+  buf = make_buffer_msg (fd, 0, G_GUINT64_CONSTANT (8) << 30, 0);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_ERROR);
+  expect_error_with (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
+      "8589934592 bytes, the limit is 16777216 bytes");
+  close (fd);
+
+  /* a small memory far into a file: reading the file up to it is as
+   * costly */
+  fd = make_sparse_memfd (32 << 20, FALSE);
+  buf = make_buffer_msg (fd, 20 << 20, FRAME_SIZE, 0);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_ERROR);
+  expect_error_with (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
+      "reach byte 20976128 of fd 0, the limit is 16777216 bytes");
+  close (fd);
+
+  /* many memories of one small file, larger than the limit together */
+  fd = make_memfd (FRAME_SIZE, 0);
+  {
+    GstFdPassMemInfo mems[GST_FDPASS_MAX_MEMORIES];
+    guint i;
+
+    g_object_set (t.h->element, "max-buffer-size",
+        (guint64) (4 * FRAME_SIZE), NULL);
+    for (i = 0; i < G_N_ELEMENTS (mems); i++) {
+      mems[i].fd_index = 0;
+      mems[i].offset = 0;
+      mems[i].size = FRAME_SIZE;
+    }
+    fail_unless_equals_int (gst_harness_push (t.h, make_memories_msg (&fd, 1,
+                GST_FDPASS_FD_KIND_FILE, mems, 5)), GST_FLOW_ERROR);
+    expect_error_with (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
+        "its 5 memories hold 23040 bytes, the limit is 18432 bytes");
+    fail_unless_equals_int (gst_harness_push (t.h, make_memories_msg (&fd, 1,
+                GST_FDPASS_FD_KIND_FILE, mems, 4)), GST_FLOW_OK);
+    gst_buffer_unref (gst_harness_pull (t.h));
+  }
+  close (fd);
+
+  /* nothing was read */
+  fail_unless_equals_uint64 (get_stat (t.h->element, "unsealed-copies"), 0);
+  g_object_set (t.h->element, "max-buffer-size", (guint64) 0, NULL);
+  hostile_check_recovers (&t, 3);
+  hostile_end (&t);
+}
+
+GST_END_TEST;
+
+/* The sizes of the memories must not add up past 2^64, where they would
+ * wrap to a small total. The protocol keeps each memory below 2^63, so it
+ * takes three. */
+GST_START_TEST (test_hostile_size_overflow)
+{
+  GstFdPassMemInfo mems[3];
+  Hostile t;
+  gint fd;
+  guint i;
+
+  hostile_begin (&t);
+  hostile_push_headers (&t);
+  /* no limit but the 64 bit range */
+  g_object_set (t.h->element, "max-buffer-size", G_MAXUINT64, NULL);
+
+  fd = make_memfd (FRAME_SIZE, 0);
+  for (i = 0; i < G_N_ELEMENTS (mems); i++) {
+    mems[i].fd_index = 0;
+    mems[i].offset = 0;
+    mems[i].size = G_MAXINT64;
+  }
+  fail_unless_equals_int (gst_harness_push (t.h, make_memories_msg (&fd, 1,
+              GST_FDPASS_FD_KIND_FILE, mems, 3)), GST_FLOW_ERROR);
+  expect_error_with (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
+      "more than 2^64 bytes");
+  close (fd);
+
+  hostile_check_recovers (&t, 4);
+  hostile_end (&t);
+}
+
+GST_END_TEST;
+
+/* The limit follows the caps: larger raw video frames get more room, other
+ * caps the fixed fallback, and max-buffer-size replaces both. Sealed
+ * sparse memfds are mapped, never read, so this costs nothing. */
+GST_START_TEST (test_max_buffer_size_from_caps)
+{
+  Hostile t;
+  GstBuffer *buf;
+  gint fd;
+
+  hostile_begin (&t);
+  hostile_push_headers (&t);
+  fd = make_sparse_memfd (64 << 20, TRUE);
+
+  /* 64x48 video: 16 MiB */
+  buf = make_buffer_msg (fd, 0, (16 << 20) + 1, 0);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_ERROR);
+  expect_error_with (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
+      "the limit is 16777216 bytes");
+  buf = make_buffer_msg (fd, 0, 16 << 20, 0);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_OK);
+  gst_buffer_unref (gst_harness_pull (t.h));
+
+  /* 4096x2160 I420: 4 frames */
+  fail_unless_equals_int (gst_harness_push (t.h,
+          make_caps ("video/x-raw, format=(string)I420, width=(int)4096, "
+              "height=(int)2160, framerate=(fraction)25/1")), GST_FLOW_OK);
+  buf = make_buffer_msg (fd, 0, 4 * 4096 * 2160 * 3 / 2 + 1, 0);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_ERROR);
+  expect_error_with (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
+      "the limit is 53084160 bytes");
+  buf = make_buffer_msg (fd, 0, 4 * 4096 * 2160 * 3 / 2, 0);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_OK);
+  gst_buffer_unref (gst_harness_pull (t.h));
+
+  /* other caps: 256 MiB, more than the file */
+  fail_unless_equals_int (gst_harness_push (t.h,
+          make_caps ("application/x-fdpass-test")), GST_FLOW_OK);
+  buf = make_buffer_msg (fd, 0, 64 << 20, 0);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_OK);
+  gst_buffer_unref (gst_harness_pull (t.h));
+
+  /* the property replaces the limit of any caps */
+  g_object_set (t.h->element, "max-buffer-size", (guint64) 1000, NULL);
+  buf = make_buffer_msg (fd, 0, 1001, 0);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_ERROR);
+  expect_error_with (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
+      "the limit is 1000 bytes");
+  buf = make_buffer_msg (fd, 0, 1000, 0);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_OK);
+  gst_buffer_unref (gst_harness_pull (t.h));
+
+  close (fd);
+  hostile_end (&t);
+}
+
+GST_END_TEST;
+
+/* Caps whose values would make gst_caps_from_string() g_critical(), or raw
+ * video caps that describe no video, are an error: no critical here, and
+ * none downstream. */
+GST_START_TEST (test_hostile_caps)
+{
+  static const gchar *bad[] = {
+    "video/x-raw, format=(buffer)zz",
+    "video/x-raw, format=(string)I420, width=(int)64, height=(int)48, "
+        "framerate=(fraction)-2147483648/1",
+    "video/x-raw, format=(string)I420, width=(int)64, height=(int)48, "
+        "framerate=[ 30/1, 1/1 ]",
+    "video/x-raw, format=(string)I420, width=(int)64, height=(int)48, "
+        "s=(structure)\"s, b=(buffer)zz;\"",
+    "video/x-raw, format=NULL, width=(int)64, height=(int)48",
+    /* parsed fine, but no video */
+    "video/x-raw, format=(string)I420, width=(int)0, height=(int)48",
+    "video/x-raw, format=(string)I420, width=(int)64, height=(int)0",
+    /* GstVideoInfo: a size of 2^64 - 4608 */
+    "video/x-raw, format=(string)I420, width=(int)-64, height=(int)48",
+    "video/x-raw, format=(string)ENCODED, width=(int)64, height=(int)48",
+    "video/x-raw, format=(string)I420, width=(int)64, height=(int)48, "
+        "views=(int)-1",
+    "video/x-raw, format=(string)NOPE, width=(int)64, height=(int)48",
+    "video/x-raw, width=(int)64, height=(int)48",
+    "video/x-raw, format=(string)I420, width=(int)2147483647, "
+        "height=(int)2147483647",
+    "video/x-raw, format=(string)I420, width=(int)64, height=(int)48, "
+        "framerate=(fraction)-25/1",
+    "video/x-raw, format=(string)I420, width=(int)64, height=(int)48, "
+        "framerate=(fraction)0/1, max-framerate=(fraction)-5/1",
+    "video/x-raw, format=(string)I420, width=(int)64, height=(int)48, "
+        "pixel-aspect-ratio=(fraction)0/1",
+    "video/x-raw, format=(string)I420, width=(int)64, height=(int)48, "
+        "pixel-aspect-ratio=(fraction)-1/1",
+    /* GstVideoInfo g_warning()s on it */
+    "video/x-raw, format=(string)I420, width=(int)64, height=(int)48, "
+        "multiview-mode=(string)garbage",
+  };
+  Hostile t;
+  guint i;
+
+  hostile_begin (&t);
+  fail_unless_equals_int (gst_harness_push (t.h,
+          make_hello (GST_FDPASS_VERSION_MAJOR)), GST_FLOW_OK);
+
+  for (i = 0; i < G_N_ELEMENTS (bad); i++) {
+    GstCaps *caps;
+
+    fail_unless (gst_harness_push (t.h, make_raw_caps (bad[i])) ==
+        GST_FLOW_ERROR, "caps '%s' accepted", bad[i]);
+    expect_error (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE);
+    /* nothing went downstream */
+    caps = gst_pad_get_current_caps (t.h->sinkpad);
+    fail_unless (caps == NULL);
+  }
+
+  /* what a decoder sends, multiview flags included, is fine */
+  fail_unless_equals_int (gst_harness_push (t.h,
+          make_raw_caps ("video/x-raw, format=(string)I420, width=(int)64, "
+              "height=(int)48, interlace-mode=(string)progressive, "
+              "multiview-mode=(string)side-by-side, "
+              "multiview-flags=(GstVideoMultiviewFlagsSet)0:ffffffff:/"
+              "half-aspect, pixel-aspect-ratio=(fraction)1/1, "
+              "chroma-site=(string)mpeg2, colorimetry=(string)bt709, "
+              "framerate=(fraction)30000/1001")), GST_FLOW_OK);
+  fail_if (gst_bus_pop_filtered (t.bus, GST_MESSAGE_ERROR));
+
+  /* the sender can still get it right */
+  fail_unless_equals_int (gst_harness_push (t.h,
+          make_raw_caps (VIDEO_CAPS_STR)), GST_FLOW_OK);
+  hostile_check_recovers (&t, 5);
+  hostile_end (&t);
+}
+
+GST_END_TEST;
+
 /* fdpay attaches one control message to every frame of a memfd, and with
  * tee the same message buffer goes to other branches too (a sink that
  * sends it): fddepay must take duplicates, not the fds themselves. */
@@ -2175,6 +2455,30 @@ GST_START_TEST (test_hostile_kept_file_grew)
   fail_unless_equals_int (gst_harness_push (t.h, make_forget_msg (fd)),
       GST_FLOW_OK);
   close (fd);
+  hostile_end (&t);
+}
+
+GST_END_TEST;
+
+/* The sender may not make us keep a mapping of a file larger than the
+ * buffers we accept. */
+GST_START_TEST (test_hostile_keep_huge_file)
+{
+  Hostile t;
+  gint fd;
+
+  hostile_begin (&t);
+  hostile_push_headers_with (&t, GST_FDPASS_FEATURE_FILES);
+
+  fd = make_sparse_memfd (G_GUINT64_CONSTANT (8) << 30, TRUE);
+  fail_unless_equals_int (gst_harness_push (t.h,
+          make_kept_msg (fd, GST_FDPASS_FD_FLAG_KEEP, 1)), GST_FLOW_ERROR);
+  expect_error_with (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
+      "fd 0 is 8589934592 bytes, the limit is 16777216 bytes");
+  close (fd);
+  fail_unless_equals_uint64 (get_stat (t.h->element, "mappings-created"), 0);
+
+  hostile_check_recovers (&t, 7);
   hostile_end (&t);
 }
 
@@ -2441,9 +2745,14 @@ fddepay_suite (void)
   tcase_add_test (tc_chain, test_hostile_short_file_mapped);
   tcase_add_test (tc_chain, test_hostile_short_file_mapped_unsealed);
   tcase_add_test (tc_chain, test_hostile_fake_dmabuf);
+  tcase_add_test (tc_chain, test_hostile_huge_sizes);
+  tcase_add_test (tc_chain, test_hostile_size_overflow);
+  tcase_add_test (tc_chain, test_max_buffer_size_from_caps);
+  tcase_add_test (tc_chain, test_hostile_caps);
   tcase_add_test (tc_chain, test_shared_fd_message);
   tcase_add_test (tc_chain, test_fdpay_tee_fddepay);
   tcase_add_test (tc_chain, test_hostile_kept_file_grew);
+  tcase_add_test (tc_chain, test_hostile_keep_huge_file);
 
   return s;
 }
