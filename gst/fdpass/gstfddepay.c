@@ -34,15 +34,36 @@
  * messages and a file descriptor may arrive more than once (#multisocketsink
  * sends it again when it retries a partial write): each message names the
  * identity (device and inode) of every file descriptor it needs, fddepay
- * takes exactly those and closes duplicates and strays.
+ * takes exactly those and closes duplicates and strays. It takes the
+ * descriptors out of the control message only when the buffer carrying it
+ * and the message are its alone (behind a source); otherwise it works on
+ * duplicates, and a sink that gets the same message (`fdpay ! tee`) still
+ * sends them.
  *
- * Before anything is mapped, each file descriptor is checked with fstat():
- * it must be a regular file (such as a memfd) at least as large as the
- * memory the message places in it. Anything else (a pipe, a truncated file)
- * is an error, never a SIGBUS. Files that are not memfds sealed against
- * shrinking could be truncated by the sender while they are mapped; their
- * contents are read instead of mapped, unless #GstFdDepay:allow-unsealed
- * is set.
+ * The sender is not trusted. Before anything is mapped or read:
+ *
+ * - the memories of a buffer may not hold more than
+ *   #GstFdDepay:max-buffer-size bytes, nor reach further into any file; by
+ *   default that limit follows from the caps (a few raw video frames), so
+ *   that a sender cannot make this process allocate gigabytes with a
+ *   sparse file;
+ * - each file descriptor is checked with fstat(): it must be a regular file
+ *   (such as a memfd) at least as large as the memories the message places
+ *   in it, and one the message calls a DMA buffer must be on the dma-buf
+ *   file system. Anything else (a pipe, a truncated file, a memfd passed
+ *   off as a DMA buffer) is an error, never a SIGBUS;
+ * - files that are not memfds sealed against shrinking could be truncated
+ *   by the sender while they are mapped; their contents are read instead of
+ *   mapped, unless #GstFdDepay:allow-unsealed is set.
+ *
+ * The memories of one file may come in any order and overlap: each is cut
+ * from one mapping (or copy) of the file, after checking that it lies
+ * within it.
+ *
+ * Caps come as a string from the sender and are parsed only when their
+ * values are of basic types (numbers, fractions, booleans, strings, bit
+ * masks and flag sets) and fixed; raw video caps must also describe valid
+ * video (#GstVideoInfo). Anything else is an error.
  *
  * Buffers keep the sender's timestamps, which are its stream time. The
  * segment starts at the first frame of each connection and puts that frame
@@ -97,6 +118,12 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+
+#ifndef DMA_BUF_MAGIC
+#define DMA_BUF_MAGIC 0x444d4142
+#endif
 
 GST_DEBUG_CATEGORY_STATIC (gst_fd_depay_debug);
 #define GST_CAT_DEFAULT gst_fd_depay_debug
@@ -127,6 +154,8 @@ struct _GstFdDepay
   GstAdapter *adapter;
   GArray *pending_fds;
   GstCaps *caps;
+  /* the largest buffer the caps describe, see caps_get_max_buffer_size() */
+  guint64 caps_max_size;
   gboolean need_segment;
   gboolean eos;
   gboolean got_hello;
@@ -146,6 +175,7 @@ struct _GstFdDepay
 
   /* protected by the object lock */
   gboolean allow_unsealed;
+  guint64 max_buffer_size;
   guint64 n_unsealed_copies;
   guint64 n_buffers;
   guint64 n_bytes;
@@ -181,10 +211,25 @@ enum
 {
   PROP_0,
   PROP_ALLOW_UNSEALED,
+  PROP_MAX_BUFFER_SIZE,
   PROP_STATS,
 };
 
 #define DEFAULT_ALLOW_UNSEALED FALSE
+#define DEFAULT_MAX_BUFFER_SIZE 0
+
+/* The largest buffer a sender may make us map or read, for raw video that
+ * GstVideoInfo understands: a multiple of the size of a tightly packed
+ * frame, because decoders align strides (to 64 or 256 bytes) and heights
+ * (to 16 or 64 rows), and allocators add a prefix or padding. Small frames
+ * grow most: 64x48 I420 with a 256 byte stride and 64 rows is 5.3 times
+ * its packed size, hence the floor, which is twice a 1080p RGBA frame.
+ * Large frames grow far less: 1080p NV12 padded to 2048x1088 is 1.07
+ * times. */
+#define VIDEO_MAX_SIZE_FACTOR 4
+#define VIDEO_MIN_MAX_SIZE (16 * 1024 * 1024)
+/* for any other caps, when max-buffer-size is 0 */
+#define FALLBACK_MAX_BUFFER_SIZE (256 * 1024 * 1024)
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK,
@@ -417,6 +462,7 @@ gst_fd_depay_reset (GstFdDepay * self, gboolean full)
 
   if (full) {
     gst_clear_caps (&self->caps);
+    self->caps_max_size = FALLBACK_MAX_BUFFER_SIZE;
     self->got_hello = FALSE;
     g_clear_object (&self->release_channel);
     self->sender_features = 0;
@@ -424,9 +470,24 @@ gst_fd_depay_reset (GstFdDepay * self, gboolean full)
   }
 }
 
-/* Takes ownership of every fd attached to @buf. The control messages may be
- * shared with other buffers (socketsrc and buffer copies share them), and
- * stealing empties them, so each fd is taken exactly once. */
+/* Whether nobody but @buf can see the fds of @msg, so that taking them out
+ * of it changes nothing for anybody else. */
+static gboolean
+fd_message_is_ours (GstBuffer * buf, GUnixFDMessage * msg)
+{
+  GUnixFDList *list = g_unix_fd_message_get_fd_list (msg);
+
+  return GST_MINI_OBJECT_REFCOUNT_VALUE (buf) == 1 &&
+      g_atomic_int_get ((gint *) & G_OBJECT (msg)->ref_count) == 1 &&
+      g_atomic_int_get ((gint *) & G_OBJECT (list)->ref_count) == 1;
+}
+
+/* Takes a descriptor of every fd attached to @buf. Behind a source
+ * (socketsrc, unixsocketsrc) the buffer and its control messages are ours
+ * alone and the fds are taken out of them. Otherwise they are duplicated:
+ * the messages may be on their way elsewhere too (fdpay ! tee, with a sink
+ * on another branch; fdpay attaches one message to every frame of a
+ * memfd), and emptying them would send those frames without their fds. */
 static void
 gst_fd_depay_collect_fds (GstFdDepay * self, GstBuffer * buf)
 {
@@ -436,15 +497,37 @@ gst_fd_depay_collect_fds (GstFdDepay * self, GstBuffer * buf)
   while ((meta = gst_buffer_iterate_meta_filtered (buf, &state,
               GST_NET_CONTROL_MESSAGE_META_API_TYPE))) {
     GSocketControlMessage *cmsg = ((GstNetControlMessageMeta *) meta)->message;
+    GUnixFDMessage *msg;
+    GUnixFDList *list;
     gint *fds, n = 0, i;
 
     if (!G_IS_UNIX_FD_MESSAGE (cmsg))
       continue;
+    msg = G_UNIX_FD_MESSAGE (cmsg);
 
-    fds = g_unix_fd_message_steal_fds (G_UNIX_FD_MESSAGE (cmsg), &n);
-    for (i = 0; i < n; i++)
-      g_array_append_val (self->pending_fds, fds[i]);
-    g_free (fds);
+    if (fd_message_is_ours (buf, msg)) {
+      fds = g_unix_fd_message_steal_fds (msg, &n);
+      for (i = 0; i < n; i++)
+        g_array_append_val (self->pending_fds, fds[i]);
+      g_free (fds);
+      continue;
+    }
+
+    list = g_unix_fd_message_get_fd_list (msg);
+    n = g_unix_fd_list_get_length (list);
+    for (i = 0; i < n; i++) {
+      GError *err = NULL;
+      gint fd = g_unix_fd_list_get (list, i, &err);
+
+      if (fd < 0) {
+        /* the message that needs it will say it is missing */
+        GST_WARNING_OBJECT (self, "cannot duplicate a received fd: %s",
+            err->message);
+        g_clear_error (&err);
+        continue;
+      }
+      g_array_append_val (self->pending_fds, fd);
+    }
   }
 
   while (self->pending_fds->len > MAX_PENDING_FDS) {
@@ -575,27 +658,112 @@ video_meta_fits (const GstVideoMeta * vmeta, gsize size)
   return TRUE;
 }
 
+/* Whether @fd is a dma-buf. A file labelled DMABUF skips the checks of
+ * regular files (type, seals), so the label alone must not be believed: a
+ * memfd labelled so could be truncated under our mapping. */
+static gboolean
+fd_is_dmabuf (gint fd)
+{
+  struct statfs sfs;
+
+  return fstatfs (fd, &sfs) == 0 && sfs.f_type == DMA_BUF_MAGIC;
+}
+
+/* Computes in @needed how far into each file the memories of @info reach,
+ * and checks that neither that nor the sum of their sizes is more than
+ * @max_size, before anything is allocated or mapped for them. The sizes
+ * come from the sender: a sparse file of 1 GiB costs it nothing, reading
+ * it costs us 1 GiB. */
+static gboolean
+gst_fd_depay_check_sizes (GstFdDepay * self, const GstFdPassBufferInfo * info,
+    guint64 max_size, guint64 * needed)
+{
+  guint64 total = 0;
+  guint i;
+
+  for (i = 0; i < info->n_fds; i++)
+    needed[i] = 0;
+
+  for (i = 0; i < info->n_memories; i++) {
+    const GstFdPassMemInfo *mem = &info->memories[i];
+    guint64 end;
+
+    if (!g_uint64_checked_add (&end, mem->offset, mem->size) ||
+        !g_uint64_checked_add (&total, total, mem->size)) {
+      GST_ELEMENT_ERROR (self, STREAM, DECODE,
+          ("The sender described a buffer larger than any file can hold."),
+          ("buffer %" G_GUINT64_FORMAT ": the sizes of its memories add up "
+              "to more than 2^64 bytes (overflow at memory %u)", info->id,
+              i));
+      return FALSE;
+    }
+    needed[mem->fd_index] = MAX (needed[mem->fd_index], end);
+  }
+
+  if (total > max_size) {
+    GST_ELEMENT_ERROR (self, STREAM, DECODE,
+        ("The sender described a buffer larger than this receiver accepts."),
+        ("buffer %" G_GUINT64_FORMAT ": its %u memories hold %"
+            G_GUINT64_FORMAT " bytes, the limit is %" G_GUINT64_FORMAT
+            " bytes; set max-buffer-size to accept more", info->id,
+            info->n_memories, total, max_size));
+    return FALSE;
+  }
+
+  for (i = 0; i < info->n_fds; i++) {
+    if (needed[i] > max_size) {
+      GST_ELEMENT_ERROR (self, STREAM, DECODE,
+          ("The sender described a buffer larger than this receiver "
+              "accepts."), ("buffer %" G_GUINT64_FORMAT ": its memories "
+              "reach byte %" G_GUINT64_FORMAT " of fd %u, the limit is %"
+              G_GUINT64_FORMAT " bytes; set max-buffer-size to accept more",
+              info->id, needed[i], i, max_size));
+      return FALSE;
+    }
+  }
+
+  return TRUE;
+}
+
+/* @size bytes at @offset of @parent, which we never resize, so that every
+ * memory of a buffer is cut from the same whole. gst_memory_share() does
+ * not check that they lie within it; outside they would read past the
+ * mapping, or past the bytes read from an unsealed file. */
+static GstMemory *
+share_memory (GstMemory * parent, guint64 offset, guint64 size)
+{
+  guint64 end;
+
+  if (parent->offset != 0 || !g_uint64_checked_add (&end, offset, size) ||
+      end > parent->size)
+    return NULL;
+
+  return gst_memory_share (parent, offset, size);
+}
+
 /* Turns a parsed buffer message and its fds into a buffer. On error, every
  * fd is closed and a GST_ELEMENT_ERROR posted. */
 static GstBuffer *
 gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
 {
   gint fds[GST_FDPASS_MAX_FDS];
-  guint64 needed[GST_FDPASS_MAX_FDS] = { 0, };
+  guint64 needed[GST_FDPASS_MAX_FDS];
   GstMemory *parents[GST_FDPASS_MAX_FDS] = { NULL, };
-  gboolean used[GST_FDPASS_MAX_FDS] = { FALSE, };
   gboolean sealed[GST_FDPASS_MAX_FDS] = { FALSE, };
   struct stat stats[GST_FDPASS_MAX_FDS];
   guint64 sizes[GST_FDPASS_MAX_FDS] = { 0, };
   /* the files the sender named without their fd */
   GstFdDepayMapping *kept[GST_FDPASS_MAX_FDS] = { NULL, };
   gboolean allow_unsealed, recycling;
+  guint64 max_size;
   GstFdDepayReleaseToken *token = NULL;
   GstBuffer *buf;
   guint i, n_new_kept = 0;
 
   GST_OBJECT_LOCK (self);
   allow_unsealed = self->allow_unsealed;
+  max_size = self->max_buffer_size ? self->max_buffer_size :
+      self->caps_max_size;
   GST_OBJECT_UNLOCK (self);
 
   for (i = 0; i < info->n_fds; i++)
@@ -605,12 +773,9 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
   recycling = self->release_channel &&
       (self->sender_features & GST_FDPASS_FEATURE_RELEASE);
 
-  for (i = 0; i < info->n_memories; i++) {
-    const GstFdPassMemInfo *mem = &info->memories[i];
-
-    needed[mem->fd_index] = MAX (needed[mem->fd_index],
-        mem->offset + mem->size);
-  }
+  /* the fds stay pending, closed when the chain function resets */
+  if (!gst_fd_depay_check_sizes (self, info, max_size, needed))
+    return NULL;
 
   /* claim and check every fd before anything is mapped */
   for (i = 0; i < info->n_fds; i++) {
@@ -674,8 +839,18 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
     }
 
     if (fdinfo->kind == GST_FDPASS_FD_KIND_DMABUF) {
-      off_t end = lseek (fds[i], 0, SEEK_END);
+      off_t end;
 
+      if (!fd_is_dmabuf (fds[i])) {
+        GST_ELEMENT_ERROR (self, STREAM, DECODE,
+            ("The sender passed a file descriptor as a DMA buffer that is "
+                "not one."), ("buffer %" G_GUINT64_FORMAT ": fd %u is of "
+                "kind DMABUF, but not on the dma-buf file system (file mode "
+                "0%o)", info->id, i, (guint) (st->st_mode & S_IFMT)));
+        goto error;
+      }
+
+      end = lseek (fds[i], 0, SEEK_END);
       if (end < 0) {
         GST_ELEMENT_ERROR (self, STREAM, DECODE,
             ("A received DMA buffer cannot be used."),
@@ -751,11 +926,31 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
           gst_fd_depay_keep_mapping (self, stats[idx].st_dev,
               stats[idx].st_ino);
 
-        /* shared with other frames: hand out sub-memories only */
-        used[idx] = TRUE;
         GST_OBJECT_LOCK (self);
         self->n_mappings_reused++;
         GST_OBJECT_UNLOCK (self);
+      } else if (kept[idx]) {
+        /* the mapping we keep no longer covers the file: it grew (an
+         * unsealed file, allow-unsealed) */
+        gst_buffer_unref (buf);
+        GST_ELEMENT_ERROR (self, STREAM, DECODE,
+            ("The sender grew a file it asked this receiver to keep."),
+            ("buffer %" G_GUINT64_FORMAT ": fd %u needs %" G_GUINT64_FORMAT
+                " bytes, %" G_GUINT64_FORMAT " are mapped", info->id, idx,
+                needed[idx], kept[idx]->mem->size));
+        goto error;
+      } else if (sizes[idx] > max_size) {
+        /* mapping all of it would map more than we accept */
+        if (keep) {
+          gst_buffer_unref (buf);
+          GST_ELEMENT_ERROR (self, STREAM, DECODE,
+              ("The sender asked this receiver to keep a file larger than "
+                  "it accepts."), ("buffer %" G_GUINT64_FORMAT ": fd %u is %"
+                  G_GUINT64_FORMAT " bytes, the limit is %" G_GUINT64_FORMAT
+                  " bytes; set max-buffer-size to accept more", info->id,
+                  idx, sizes[idx], max_size));
+          goto error;
+        }
       } else {
         keep_mapped = TRUE;
       }
@@ -814,21 +1009,23 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
         goto error;
       }
       GST_MINI_OBJECT_FLAG_SET (parents[idx], GST_MEMORY_FLAG_READONLY);
-      if (keep_mapped) {
+      if (keep_mapped)
         gst_fd_depay_add_mapping (self, &stats[idx], sealed[idx],
             parents[idx], -1, keep);
-        used[idx] = TRUE;
-      }
     }
 
-    if (!used[idx] && meminfo->offset + meminfo->size == needed[idx]) {
-      /* the first memory ending where the mapping ends can be the mapping
-       * itself */
-      mem = gst_memory_ref (parents[idx]);
-      gst_memory_resize (mem, meminfo->offset, meminfo->size);
-      used[idx] = TRUE;
-    } else {
-      mem = gst_memory_share (parents[idx], meminfo->offset, meminfo->size);
+    /* memories may come in any order and overlap: each is cut from its
+     * parent as it is */
+    mem = share_memory (parents[idx], meminfo->offset, meminfo->size);
+    if (mem == NULL) {
+      gst_buffer_unref (buf);
+      GST_ELEMENT_ERROR (self, STREAM, DECODE,
+          ("The sender described memory outside of the file that holds "
+              "it."), ("buffer %" G_GUINT64_FORMAT ": memory %u (offset %"
+              G_GUINT64_FORMAT ", size %" G_GUINT64_FORMAT ") is not within "
+              "the %" G_GSIZE_FORMAT " bytes of fd %u", info->id, i,
+              meminfo->offset, meminfo->size, parents[idx]->size, idx));
+      goto error;
     }
     if (token) {
       g_atomic_int_inc (&token->refcount);
@@ -904,11 +1101,69 @@ gst_fd_depay_ensure_stream_start (GstFdDepay * self)
   return gst_pad_push_event (self->srcpad, event);
 }
 
+/* Whether @mode is a multiview-mode GstVideoInfo knows: it g_warning()s on
+ * any other. */
+static gboolean
+multiview_mode_is_known (const gchar * mode)
+{
+  GEnumClass *klass = g_type_class_ref (GST_TYPE_VIDEO_MULTIVIEW_MODE);
+  gboolean known = FALSE;
+  guint i;
+
+  for (i = 0; i < klass->n_values && !known; i++)
+    known = g_strcmp0 (mode,
+        gst_video_multiview_mode_to_caps_string (klass->values[i].value)) == 0;
+  g_type_class_unref (klass);
+
+  return known;
+}
+
+/* The largest buffer of @caps a sender may make us map or read, when
+ * max-buffer-size is 0. Fails for raw video that GstVideoInfo cannot make
+ * sense of, which downstream elements could not either. */
+static gboolean
+caps_get_max_buffer_size (GstCaps * caps, guint64 * max_size)
+{
+  GstStructure *s = gst_caps_get_structure (caps, 0);
+  const gchar *mode;
+  GstVideoInfo vinfo;
+
+  *max_size = FALLBACK_MAX_BUFFER_SIZE;
+
+  if (!gst_structure_has_name (s, "video/x-raw"))
+    return TRUE;
+  /* DMA buffers of GStreamer 1.24 and later: their layout is in the
+   * drm-format field, which GstVideoInfo of 1.22 does not read */
+  if (g_strcmp0 (gst_structure_get_string (s, "format"), "DMA_DRM") == 0)
+    return TRUE;
+
+  mode = gst_structure_get_string (s, "multiview-mode");
+  if (mode && !multiview_mode_is_known (mode))
+    return FALSE;
+
+  if (!gst_video_info_from_caps (&vinfo, caps))
+    return FALSE;
+  /* GstVideoInfo of 1.22 takes these as they come (a negative width gives
+   * a size near 2^64); video elements divide by them and loop over them */
+  if (GST_VIDEO_INFO_WIDTH (&vinfo) <= 0 ||
+      GST_VIDEO_INFO_HEIGHT (&vinfo) <= 0 ||
+      GST_VIDEO_INFO_SIZE (&vinfo) == 0 ||
+      GST_VIDEO_INFO_SIZE (&vinfo) > G_MAXUINT64 / VIDEO_MAX_SIZE_FACTOR ||
+      GST_VIDEO_INFO_FPS_N (&vinfo) < 0 || GST_VIDEO_INFO_PAR_N (&vinfo) <= 0
+      || GST_VIDEO_INFO_VIEWS (&vinfo) <= 0)
+    return FALSE;
+
+  *max_size = MAX ((guint64) GST_VIDEO_INFO_SIZE (&vinfo) *
+      VIDEO_MAX_SIZE_FACTOR, VIDEO_MIN_MAX_SIZE);
+  return TRUE;
+}
+
 static GstFlowReturn
 gst_fd_depay_handle_caps (GstFdDepay * self, const guint8 * payload,
     gsize size)
 {
   GError *err = NULL;
+  guint64 max_size;
   GstCaps *caps;
 
   caps = gst_fdpass_caps_parse (payload, size, &err);
@@ -924,8 +1179,18 @@ gst_fd_depay_handle_caps (GstFdDepay * self, const guint8 * payload,
     return GST_FLOW_OK;
   }
 
-  GST_DEBUG_OBJECT (self, "new caps %" GST_PTR_FORMAT, caps);
+  if (!caps_get_max_buffer_size (caps, &max_size)) {
+    GST_ELEMENT_ERROR (self, STREAM, DECODE,
+        ("The sender sent raw video caps that describe no valid video."),
+        ("%" GST_PTR_FORMAT, caps));
+    gst_caps_unref (caps);
+    return GST_FLOW_ERROR;
+  }
+
+  GST_DEBUG_OBJECT (self, "new caps %" GST_PTR_FORMAT ", buffers of up to %"
+      G_GUINT64_FORMAT " bytes", caps, max_size);
   gst_caps_replace (&self->caps, caps);
+  self->caps_max_size = max_size;
 
   gst_fd_depay_ensure_stream_start (self);
   if (!gst_pad_push_event (self->srcpad, gst_event_new_caps (caps))) {
@@ -1286,6 +1551,11 @@ gst_fd_depay_get_property (GObject * object, guint prop_id, GValue * value,
       g_value_set_boolean (value, self->allow_unsealed);
       GST_OBJECT_UNLOCK (self);
       break;
+    case PROP_MAX_BUFFER_SIZE:
+      GST_OBJECT_LOCK (self);
+      g_value_set_uint64 (value, self->max_buffer_size);
+      GST_OBJECT_UNLOCK (self);
+      break;
     case PROP_STATS:
       GST_OBJECT_LOCK (self);
       g_value_take_boxed (value,
@@ -1316,6 +1586,11 @@ gst_fd_depay_set_property (GObject * object, guint prop_id,
     case PROP_ALLOW_UNSEALED:
       GST_OBJECT_LOCK (self);
       self->allow_unsealed = g_value_get_boolean (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_MAX_BUFFER_SIZE:
+      GST_OBJECT_LOCK (self);
+      self->max_buffer_size = g_value_get_uint64 (value);
       GST_OBJECT_UNLOCK (self);
       break;
     default:
@@ -1365,6 +1640,28 @@ gst_fd_depay_class_init (GstFdDepayClass * klass)
           "Map files that are not memfds sealed against shrinking instead of "
           "copying them; a sender that truncates such a file then crashes "
           "this process with SIGBUS", DEFAULT_ALLOW_UNSEALED,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstFdDepay:max-buffer-size:
+   *
+   * The largest buffer, in bytes, accepted from the sender: neither the
+   * sum of the sizes of its memories nor how far they reach into any file
+   * may be larger. Anything larger is an error before a byte of it is
+   * mapped or read (the read copy of an unsealed file is real memory, and
+   * a sparse file of any size costs the sender nothing).
+   *
+   * 0, the default, derives the limit from the caps: for raw video that
+   * #GstVideoInfo understands, 4 times the size of a tightly packed frame,
+   * at least 16 MiB, which leaves room for the strides and rows decoders
+   * pad; for anything else, 256 MiB. Any other value replaces that limit.
+   */
+  g_object_class_install_property (gobject_class, PROP_MAX_BUFFER_SIZE,
+      g_param_spec_uint64 ("max-buffer-size", "Maximum buffer size",
+          "Largest buffer accepted from the sender, in bytes, counting the "
+          "memories and how far they reach into each file; 0 derives it "
+          "from the caps (raw video: 4 frames, at least 16 MiB; other "
+          "caps: 256 MiB)", 0, G_MAXUINT64, DEFAULT_MAX_BUFFER_SIZE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 
   /**
@@ -1427,4 +1724,6 @@ gst_fd_depay_init (GstFdDepay * self)
   self->dmabuf_allocator = gst_dmabuf_allocator_new ();
   self->need_segment = TRUE;
   self->allow_unsealed = DEFAULT_ALLOW_UNSEALED;
+  self->max_buffer_size = DEFAULT_MAX_BUFFER_SIZE;
+  self->caps_max_size = FALLBACK_MAX_BUFFER_SIZE;
 }

@@ -488,60 +488,287 @@ gst_fdpass_hello_parse (const guint8 * payload, gsize size,
   return TRUE;
 }
 
-/* gst_caps_from_string() g_critical()s or g_warning()s on some malformed
- * strings: a structure name that does not start with a letter, invalid
- * caps features, 0.10-style raw video, nested structures with trailing
- * data. A peer must not be able to trigger those: accept one structure
- * whose name and features are valid, without nested structures or caps. */
-static gboolean
-caps_string_is_safe (const gchar * str)
+/* The deserializers of these value types accept any string without
+ * g_critical()s: the basic types, by the abbreviations and GType names
+ * gst_caps_to_string() writes. Others do not (in 1.22 a bad (buffer) value
+ * makes gst_buffer_unmap() assert) or build objects (structures, caps,
+ * samples) nobody downstream expects from a peer. */
+static const gchar *const safe_value_types[] = {
+  "int", "i", "uint", "u", "float", "f", "double", "d", "fraction",
+  "boolean", "bool", "b", "string", "str", "s", "bitmask", "flagset",
+  "gint", "guint", "gint64", "guint64", "gfloat", "gdouble", "gboolean",
+  "gchararray", "GstFraction", "GstBitmask", "GstFlagSet",
+};
+
+/* how deep arrays of arrays may nest */
+#define MAX_CAPS_ARRAY_DEPTH 8
+
+typedef enum
 {
-  static const gchar *nested[] = { "(structure)", "(GstStructure)", "(caps)",
-    "(GstCaps)"
-  };
-  gboolean quoted = FALSE;
-  const gchar *p;
+  VALUE_TYPE_ANY,               /* no cast: GStreamer guesses */
+  VALUE_TYPE_FRACTION,
+  VALUE_TYPE_OTHER,
+} ValueType;
+
+#define CAPS_FAIL(...) G_STMT_START { \
+    g_set_error (error, GST_FDPASS_ERROR, GST_FDPASS_ERROR_INVALID, \
+        "Caps message holds invalid caps: " __VA_ARGS__); \
+    return FALSE; \
+  } G_STMT_END
+
+/* the characters of an unquoted value, field name or type name */
+static gboolean
+is_simple_char (gchar c)
+{
+  return g_ascii_isalnum (c) || (c != '\0' && strchr ("_-+/:.", c));
+}
+
+/* Whether @name is one of the value types above, or a registered
+ * GstFlagSet subtype (decoders put GstVideoMultiviewFlagsSet in caps). */
+static gboolean
+value_type_is_safe (const gchar * name)
+{
+  GType type;
   guint i;
 
-  if (!g_ascii_isalpha (*str) || g_str_has_prefix (str, "video/x-raw-"))
+  for (i = 0; i < G_N_ELEMENTS (safe_value_types); i++) {
+    if (strcmp (name, safe_value_types[i]) == 0)
+      return TRUE;
+  }
+
+  type = g_type_from_name (name);
+  return type != 0 && g_type_is_a (type, GST_TYPE_FLAG_SET);
+}
+
+/* Parses the type cast at *@p, "(name)" with optional spaces, and moves
+ * *@p past it. */
+static gboolean
+parse_value_type (const gchar ** p, ValueType * type, GError ** error)
+{
+  const gchar *s = *p + 1, *start;
+  gchar *name;
+  gboolean safe;
+
+  while (*s == ' ')
+    s++;
+  for (start = s; is_simple_char (*s); s++);
+  name = g_strndup (start, s - start);
+  while (*s == ' ')
+    s++;
+
+  safe = *s == ')' && value_type_is_safe (name);
+  if (!safe) {
+    g_set_error (error, GST_FDPASS_ERROR, GST_FDPASS_ERROR_INVALID,
+        "Caps message holds invalid caps: values of type '%s' are not "
+        "accepted", name);
+    g_free (name);
     return FALSE;
-  for (p = str; g_ascii_isalnum (*p) || (*p && strchr ("/-_.:+", *p)); p++);
+  }
+
+  *type = strcmp (name, "fraction") == 0 || strcmp (name, "GstFraction") == 0
+      ? VALUE_TYPE_FRACTION : VALUE_TYPE_OTHER;
+  g_free (name);
+  *p = s + 1;
+  return TRUE;
+}
+
+/* Reads the integer sscanf ("%d") would read at *@p, moving *@p past it;
+ * FALSE when there is none. */
+static gboolean
+read_int (const gchar ** p, gint64 * val)
+{
+  const gchar *s = *p;
+  gchar *end;
+
+  if (*s == '+' || *s == '-')
+    s++;
+  if (!g_ascii_isdigit (*s))
+    return FALSE;
+
+  *val = g_ascii_strtoll (*p, &end, 10);
+  *p = end;
+  return TRUE;
+}
+
+/* Whether the unquoted value [@s, @end) is safe to deserialize as a
+ * fraction. In 1.22 the fraction deserializer reads it with sscanf ("%d")
+ * and hands gst_value_set_fraction() whatever comes out, which
+ * g_critical()s on G_MININT (and a number that does not fit in an int can
+ * turn into one). A value without a type (@typed FALSE) is only read as a
+ * fraction when it is no number. */
+static gboolean
+fraction_value_is_safe (const gchar * s, const gchar * end, gboolean typed)
+{
+  gint64 num, den;
+
+  if (!typed) {
+    gchar *str = g_strndup (s, end - s);
+    gchar *num_end;
+
+    g_ascii_strtod (str, &num_end);
+    if (*num_end == '\0') {
+      g_free (str);
+      return TRUE;
+    }
+    g_free (str);
+  }
+
+  if (!read_int (&s, &num))
+    return TRUE;
+  if (num < -G_MAXINT || num > G_MAXINT)
+    return FALSE;
+  if (s < end && *s == '/') {
+    s++;
+    if (read_int (&s, &den) && (den < -G_MAXINT || den > G_MAXINT))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Checks the fields of a caps string, after its name and caps features:
+ * every type cast outside quoted strings names a safe type, no lists or
+ * ranges (never fixed, and their deserializers g_critical() on reversed
+ * bounds), quoted values have a type, one structure only, arrays nest at
+ * most MAX_CAPS_ARRAY_DEPTH deep, and every value that may be read as a
+ * fraction fits. */
+static gboolean
+caps_fields_are_safe (const gchar * p, GError ** error)
+{
+  /* the type of the values of each array we are in; index 0: outside */
+  ValueType array_type[MAX_CAPS_ARRAY_DEPTH + 1] = { VALUE_TYPE_ANY, };
+  ValueType cast = VALUE_TYPE_ANY;
+  guint depth = 0;
+
+  while (*p) {
+    if (*p == '"') {
+      /* 1.22 g_warning()s when it reads a quoted value without a type as
+       * a number; gst_caps_to_string() always writes the type */
+      if (cast == VALUE_TYPE_ANY && array_type[depth] == VALUE_TYPE_ANY)
+        CAPS_FAIL ("quoted value without a type");
+      for (p++; *p && *p != '"'; p++) {
+        if (*p == '\\' && p[1])
+          p++;
+      }
+      if (*p == '\0')
+        CAPS_FAIL ("unterminated string");
+      p++;
+      cast = VALUE_TYPE_ANY;
+    } else if (*p == '(') {
+      if (!parse_value_type (&p, &cast, error))
+        return FALSE;
+    } else if (*p == '<') {
+      if (depth == MAX_CAPS_ARRAY_DEPTH)
+        CAPS_FAIL ("arrays nested more than %d deep", MAX_CAPS_ARRAY_DEPTH);
+      depth++;
+      /* values without a cast of their own have the array's type */
+      array_type[depth] = cast != VALUE_TYPE_ANY ? cast :
+          array_type[depth - 1];
+      cast = VALUE_TYPE_ANY;
+      p++;
+    } else if (*p == '>') {
+      if (depth == 0)
+        CAPS_FAIL ("'>' outside of an array");
+      depth--;
+      p++;
+    } else if (*p == '{' || *p == '[') {
+      CAPS_FAIL ("lists and ranges are not fixed");
+    } else if (*p == ';') {
+      CAPS_FAIL ("more than one structure");
+    } else if (is_simple_char (*p)) {
+      const gchar *start = p;
+      ValueType type = cast != VALUE_TYPE_ANY ? cast : array_type[depth];
+
+      while (is_simple_char (*p))
+        p++;
+      /* a value without a type may be guessed to be a fraction */
+      if (type != VALUE_TYPE_OTHER && !fraction_value_is_safe (start, p,
+              type == VALUE_TYPE_FRACTION))
+        CAPS_FAIL ("fraction %.*s out of range", (gint) (p - start), start);
+      cast = VALUE_TYPE_ANY;
+    } else {
+      /* separators and spaces */
+      if (*p == ',')
+        cast = VALUE_TYPE_ANY;
+      p++;
+    }
+  }
+
+  return TRUE;
+}
+
+/* gst_caps_from_string() g_critical()s or g_warning()s on some malformed
+ * strings: a structure name that does not start with a letter, invalid
+ * caps features, 0.10-style raw video, values of types whose deserializers
+ * assert, fractions out of range, reversed ranges. A peer must not be able
+ * to trigger those: accept one structure whose name and features are
+ * valid, whose fields pass caps_fields_are_safe(). */
+static gboolean
+caps_string_is_safe (const gchar * str, GError ** error)
+{
+  const gchar *p;
+
+  if (!g_ascii_isalpha (*str) || g_str_has_prefix (str, "video/x-raw-"))
+    CAPS_FAIL ("bad media type");
+  for (p = str; is_simple_char (*p); p++);
 
   /* caps features: (namespace:name, namespace:name) */
   if (*p == '(') {
     do {
       for (p++; *p == ' '; p++);
       if (!g_ascii_isalpha (*p))
-        return FALSE;
+        CAPS_FAIL ("bad caps features");
       while (g_ascii_isalpha (*p))
         p++;
       if (*p++ != ':' || !g_ascii_isalpha (*p))
-        return FALSE;
+        CAPS_FAIL ("bad caps features");
       while (g_ascii_isalnum (*p))
         p++;
     } while (*p == ',');
     if (*p++ != ')')
-      return FALSE;
+      CAPS_FAIL ("bad caps features");
   }
   if (*p != '\0' && *p != ',' && *p != ' ')
-    return FALSE;
+    CAPS_FAIL ("bad media type");
 
-  /* a single structure: no ';' outside of quoted strings */
-  for (; *p; p++) {
-    if (*p == '\\' && quoted && p[1])
-      p++;
-    else if (*p == '"')
-      quoted = !quoted;
-    else if (*p == ';' && !quoted)
-      return FALSE;
+  return caps_fields_are_safe (p, error);
+}
+
+/* Whether @value is of one of the types caps_fields_are_safe() lets
+ * through, or an array of them; strings must not be NULL, which the
+ * string "NULL" gives and which elements do not expect in caps. */
+static gboolean
+value_is_safe (const GValue * value)
+{
+  GType type = G_VALUE_TYPE (value);
+
+  if (type == G_TYPE_STRING)
+    return g_value_get_string (value) != NULL;
+
+  if (type == GST_TYPE_ARRAY) {
+    guint i, n = gst_value_array_get_size (value);
+
+    for (i = 0; i < n; i++) {
+      if (!value_is_safe (gst_value_array_get_value (value, i)))
+        return FALSE;
+    }
+    return TRUE;
   }
 
-  for (i = 0; i < G_N_ELEMENTS (nested); i++) {
-    if (strstr (str, nested[i]))
-      return FALSE;
-  }
+  return type == G_TYPE_INT || type == G_TYPE_UINT || type == G_TYPE_INT64 ||
+      type == G_TYPE_UINT64 || type == G_TYPE_FLOAT ||
+      type == G_TYPE_DOUBLE || type == G_TYPE_BOOLEAN ||
+      type == GST_TYPE_FRACTION || type == GST_TYPE_BITMASK ||
+      g_type_is_a (type, GST_TYPE_FLAG_SET);
+}
 
-  return TRUE;
+static gboolean
+find_unsafe_field (GQuark field, const GValue * value, gpointer user_data)
+{
+  if (value_is_safe (value))
+    return TRUE;
+
+  *(GQuark *) user_data = field;
+  return FALSE;
 }
 
 /**
@@ -550,12 +777,20 @@ caps_string_is_safe (const gchar * str)
  * @size: payload size
  * @error: return location for a #GError
  *
+ * Parses the caps of a caps message, which come from another process and
+ * are checked before gst_caps_from_string() sees them: one structure, no
+ * lists or ranges, and type casts only to the basic types (int, uint,
+ * gint64, guint64, float, double, fraction, boolean, string, bitmask,
+ * flagset and registered #GstFlagSet subtypes), whose deserializers cannot
+ * be made to assert.
+ *
  * Returns: (transfer full) (nullable): the caps, or %NULL when the payload
- *     is not a NUL-terminated string of fixed caps
+ *     is not a NUL-terminated string of fixed caps made of those types
  */
 GstCaps *
 gst_fdpass_caps_parse (const guint8 * payload, gsize size, GError ** error)
 {
+  GQuark field = 0;
   GstCaps *caps;
 
   g_return_val_if_fail (payload != NULL || size == 0, NULL);
@@ -573,17 +808,27 @@ gst_fdpass_caps_parse (const guint8 * payload, gsize size, GError ** error)
     return NULL;
   }
 
-  if (!caps_string_is_safe ((const gchar *) payload)) {
-    g_set_error (error, GST_FDPASS_ERROR, GST_FDPASS_ERROR_INVALID,
-        "Caps message holds no valid caps");
+  /* senders put it in the caps of multiview video: it must be known by
+   * name before it is checked and its values read */
+  gst_video_multiview_flagset_get_type ();
+
+  if (!caps_string_is_safe ((const gchar *) payload, error))
     return NULL;
-  }
 
   caps = gst_caps_from_string ((const gchar *) payload);
   if (caps == NULL || !gst_caps_is_fixed (caps)) {
     g_set_error (error, GST_FDPASS_ERROR, GST_FDPASS_ERROR_INVALID,
         "Caps message holds no fixed caps: '%s'", (const gchar *) payload);
     gst_clear_caps (&caps);
+    return NULL;
+  }
+
+  if (!gst_structure_foreach (gst_caps_get_structure (caps, 0),
+          find_unsafe_field, &field)) {
+    g_set_error (error, GST_FDPASS_ERROR, GST_FDPASS_ERROR_INVALID,
+        "Caps message holds invalid caps: field '%s' has a value of a type "
+        "that is not accepted, or a NULL string", g_quark_to_string (field));
+    gst_caps_unref (caps);
     return NULL;
   }
 

@@ -34,6 +34,7 @@
 #include <gst/video/video.h>
 #include <gio/gunixfdmessage.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
@@ -1691,6 +1692,798 @@ GST_START_TEST (test_hostile_truncated_at_eos)
 
 GST_END_TEST;
 
+/* a sender that refuses to play by the rules */
+
+/* Pushes a valid frame in a new sealed memfd and checks that it comes out
+ * right: an error on one message does not stop the stream. */
+static void
+hostile_check_recovers (Hostile * t, guint seed)
+{
+  GstBuffer *buf;
+  gint fd = make_memfd (FRAME_SIZE, seed);
+
+  buf = make_buffer_msg (fd, 0, FRAME_SIZE, 0);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t->h, buf), GST_FLOW_OK);
+  buf = gst_harness_pull (t->h);
+  fail_unless (buffer_has_pattern (buf, seed));
+  gst_buffer_unref (buf);
+  close (fd);
+  fail_if (gst_bus_pop_filtered (t->bus, GST_MESSAGE_ERROR));
+}
+
+/* Like expect_error(), and the debug text of the error contains
+ * @needle, to tell which check refused the message. */
+static void
+expect_error_with (GstBus * bus, GQuark domain, gint code,
+    const gchar * needle)
+{
+  GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  GError *err = NULL;
+  gchar *dbg = NULL;
+
+  fail_unless (msg != NULL, "no error message was posted");
+  gst_message_parse_error (msg, &err, &dbg);
+  GST_INFO ("expected error: %s (%s)", err->message, dbg);
+  fail_unless (g_error_matches (err, domain, code), "unexpected error %s "
+      "(%s)", err->message, dbg);
+  fail_unless (dbg != NULL && strstr (dbg, needle) != NULL,
+      "error '%s' (%s) does not say '%s'", err->message, dbg, needle);
+  g_clear_error (&err);
+  g_free (dbg);
+  gst_message_unref (msg);
+}
+
+/* The bytes of a caps message holding @str as it is: a hostile sender does
+ * not need gst_caps_to_string() to write one. */
+static GstBuffer *
+make_raw_caps (const gchar * str)
+{
+  gsize len = strlen (str) + 1;
+  guint8 *data = g_malloc (GST_FDPASS_HEADER_SIZE + len);
+
+  GST_WRITE_UINT32_LE (data, GST_FDPASS_MAGIC);
+  GST_WRITE_UINT16_LE (data + 4, GST_FDPASS_MESSAGE_CAPS);
+  GST_WRITE_UINT16_LE (data + 6, 0);
+  GST_WRITE_UINT32_LE (data + 8, 0);
+  GST_WRITE_UINT32_LE (data + 12, len);
+  memcpy (data + GST_FDPASS_HEADER_SIZE, str, len);
+
+  return gst_buffer_new_wrapped (data, GST_FDPASS_HEADER_SIZE + len);
+}
+
+/* A buffer message of the memories @mems in the files @fds, each an entry
+ * of @kind, with the fds attached. */
+static GstBuffer *
+make_memories_msg (const gint * fds, guint n_fds, GstFdPassFdKind kind,
+    const GstFdPassMemInfo * mems, guint n_mems)
+{
+  GstFdPassBufferInfo info;
+  GstBuffer *msg;
+  guint i;
+
+  memset (&info, 0, sizeof (info));
+  info.id = 1;
+  info.pts = 0;
+  info.dts = GST_CLOCK_TIME_NONE;
+  info.duration = 40 * GST_MSECOND;
+  info.offset = GST_BUFFER_OFFSET_NONE;
+  info.offset_end = GST_BUFFER_OFFSET_NONE;
+  info.n_fds = n_fds;
+  for (i = 0; i < n_fds; i++)
+    fail_unless (gst_fdpass_fd_info_from_fd (fds[i], kind, &info.fds[i]));
+  info.n_memories = n_mems;
+  memcpy (info.memories, mems, n_mems * sizeof (GstFdPassMemInfo));
+
+  msg = gst_fdpass_message_new_buffer (&info);
+  fail_unless (msg != NULL);
+  attach_fds (msg, fds, n_fds);
+
+  return msg;
+}
+
+/* A sparse memfd of @size bytes, sealed against shrinking if @sealed: it
+ * costs nothing until somebody reads it. */
+static gint
+make_sparse_memfd (guint64 size, gboolean sealed)
+{
+  gint fd = memfd_create ("fddepay-sparse", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+  fail_unless (fd >= 0);
+  fail_unless (ftruncate (fd, size) == 0, "ftruncate: %s", g_strerror (errno));
+  if (sealed)
+    fail_unless (fcntl (fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) == 0);
+
+  return fd;
+}
+
+typedef enum
+{
+  LAYOUT_MAPPED,                /* sealed memfds */
+  LAYOUT_READ,                  /* unsealed files, read */
+  LAYOUT_MAPPED_UNSEALED,       /* unsealed files, allow-unsealed */
+} LayoutPath;
+
+#define LAYOUT_FILE_SIZE 8192
+#define MAX_LAYOUT_MEMS 4
+
+typedef struct
+{
+  const gchar *name;
+  guint n_fds;
+  guint n_mems;
+  GstFdPassMemInfo mems[MAX_LAYOUT_MEMS];
+} Layout;
+
+static const Layout layouts[] = {
+  {"in order", 1, 2, {{0, 0, 4096}, {0, 4096, 4096}}},
+  {"reverse order", 1, 2, {{0, 4096, 4096}, {0, 0, 4096}}},
+  {"overlapping", 1, 2, {{0, 0, 6000}, {0, 2000, 6000}}},
+  {"same range twice", 1, 2, {{0, 0, 4096}, {0, 0, 4096}}},
+  {"tail, then all", 1, 2, {{0, 4096, 4096}, {0, 0, 8192}}},
+  {"all, then tail", 1, 2, {{0, 0, 8192}, {0, 4096, 4096}}},
+  {"inside, then end", 1, 3, {{0, 100, 50}, {0, 8000, 192}, {0, 0, 1}}},
+  {"two files", 2, 4, {{1, 4096, 4096}, {0, 0, 100}, {1, 0, 8192},
+          {0, 50, 8000}}},
+};
+
+/* Every layout of memories in one file gives the bytes the message
+ * describes, in whatever order and overlap: on the mapped path, on the
+ * read path and on the mapped path of unsealed files. */
+static void
+run_memory_layouts (LayoutPath path)
+{
+  Hostile t;
+  guint l, n_files = 0;
+
+  hostile_begin (&t);
+  g_object_set (t.h->element, "allow-unsealed",
+      path == LAYOUT_MAPPED_UNSEALED, NULL);
+  hostile_push_headers (&t);
+
+  for (l = 0; l < G_N_ELEMENTS (layouts); l++) {
+    const Layout *layout = &layouts[l];
+    GByteArray *expected = g_byte_array_new ();
+    guint8 *files[2];
+    gint fds[2];
+    GstBuffer *out;
+    GstMapInfo map;
+    guint i;
+
+    for (i = 0; i < layout->n_fds; i++) {
+      fds[i] = path == LAYOUT_MAPPED ? make_memfd (LAYOUT_FILE_SIZE, l + i) :
+          make_unsealed_memfd (LAYOUT_FILE_SIZE, l + i);
+      files[i] = g_malloc (LAYOUT_FILE_SIZE);
+      fill_pattern (files[i], LAYOUT_FILE_SIZE, l + i);
+    }
+    for (i = 0; i < layout->n_mems; i++) {
+      const GstFdPassMemInfo *mem = &layout->mems[i];
+
+      g_byte_array_append (expected, files[mem->fd_index] + mem->offset,
+          mem->size);
+    }
+
+    fail_unless_equals_int (gst_harness_push (t.h, make_memories_msg (fds,
+                layout->n_fds, GST_FDPASS_FD_KIND_FILE, layout->mems,
+                layout->n_mems)), GST_FLOW_OK);
+    out = gst_harness_pull (t.h);
+    fail_unless (out != NULL);
+    fail_unless_equals_int (gst_buffer_n_memory (out), layout->n_mems);
+    for (i = 0; i < layout->n_mems; i++) {
+      GstMemory *mem = gst_buffer_peek_memory (out, i);
+
+      fail_unless_equals_int (mem->size, layout->mems[i].size);
+      fail_unless_equals_int (gst_is_fd_memory (mem), path != LAYOUT_READ);
+    }
+    /* (merges the memories) */
+    fail_unless (gst_buffer_map (out, &map, GST_MAP_READ));
+    fail_unless_equals_int (map.size, expected->len);
+    fail_unless (memcmp (map.data, expected->data, map.size) == 0,
+        "wrong bytes for layout '%s'", layout->name);
+    gst_buffer_unmap (out, &map);
+    gst_buffer_unref (out);
+
+    for (i = 0; i < layout->n_fds; i++) {
+      close (fds[i]);
+      g_free (files[i]);
+    }
+    n_files += layout->n_fds;
+    g_byte_array_unref (expected);
+  }
+
+  /* one copy of each file, whatever its memories */
+  fail_unless_equals_uint64 (get_stat (t.h->element, "unsealed-copies"),
+      path == LAYOUT_READ ? n_files : 0);
+  fail_if (gst_bus_pop_filtered (t.bus, GST_MESSAGE_ERROR));
+  hostile_end (&t);
+}
+
+GST_START_TEST (test_memory_layouts_mapped)
+{
+  run_memory_layouts (LAYOUT_MAPPED);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_memory_layouts_read)
+{
+  run_memory_layouts (LAYOUT_READ);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_memory_layouts_mapped_unsealed)
+{
+  run_memory_layouts (LAYOUT_MAPPED_UNSEALED);
+}
+
+GST_END_TEST;
+
+/* Mapping a file shorter than offset + size raises SIGBUS when the end is
+ * read: on the mapped path only the size check stands in the way (the read
+ * path would also fail its short read). */
+static void
+run_short_file_mapped (gboolean sealed)
+{
+  Hostile t;
+  GstBuffer *buf;
+  gint fd;
+
+  hostile_begin (&t);
+  g_object_set (t.h->element, "allow-unsealed", !sealed, NULL);
+  hostile_push_headers (&t);
+  fd = sealed ? make_memfd (FRAME_SIZE, 0) :
+      make_unsealed_memfd (FRAME_SIZE, 0);
+
+  /* longer than the file */
+  buf = make_buffer_msg (fd, 0, FRAME_SIZE + 4096, 0);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_ERROR);
+  expect_error_with (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
+      "the message needs");
+
+  /* as long as the file, but not at that offset */
+  buf = make_buffer_msg (fd, 4096, FRAME_SIZE, 0);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_ERROR);
+  expect_error_with (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
+      "the message needs");
+
+  /* one byte too far, in the second of two memories */
+  {
+    const GstFdPassMemInfo mems[] = { {0, 0, 100}, {0, 100, FRAME_SIZE} };
+
+    fail_unless_equals_int (gst_harness_push (t.h, make_memories_msg (&fd,
+                1, GST_FDPASS_FD_KIND_FILE, mems, 2)), GST_FLOW_ERROR);
+    expect_error_with (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
+        "the message needs");
+  }
+
+  fail_unless_equals_uint64 (get_stat (t.h->element, "mappings-created"), 0);
+  close (fd);
+  hostile_check_recovers (&t, 1);
+  hostile_end (&t);
+}
+
+GST_START_TEST (test_hostile_short_file_mapped)
+{
+  run_short_file_mapped (TRUE);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_hostile_short_file_mapped_unsealed)
+{
+  run_short_file_mapped (FALSE);
+}
+
+GST_END_TEST;
+
+/* A file labelled DMABUF skips the checks of regular files: it must be a
+ * dma-buf. An unsealed memfd so labelled and truncated after sending
+ * would kill the receiver with SIGBUS. */
+GST_START_TEST (test_hostile_fake_dmabuf)
+{
+  const GstFdPassMemInfo mem = { 0, 0, FRAME_SIZE };
+  Hostile t;
+  gint fd;
+
+  hostile_begin (&t);
+  hostile_push_headers (&t);
+
+  fd = make_unsealed_memfd (FRAME_SIZE, 0);
+  fail_unless_equals_int (gst_harness_push (t.h, make_memories_msg (&fd, 1,
+              GST_FDPASS_FD_KIND_DMABUF, &mem, 1)), GST_FLOW_ERROR);
+  expect_error_with (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
+      "dma-buf");
+  close (fd);
+
+  /* sealed makes no difference: it is no dma-buf */
+  fd = make_memfd (FRAME_SIZE, 0);
+  fail_unless_equals_int (gst_harness_push (t.h, make_memories_msg (&fd, 1,
+              GST_FDPASS_FD_KIND_DMABUF, &mem, 1)), GST_FLOW_ERROR);
+  expect_error_with (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
+      "dma-buf");
+  close (fd);
+
+  hostile_check_recovers (&t, 2);
+  hostile_end (&t);
+}
+
+GST_END_TEST;
+
+/* Sizes come from the sender, and a sparse file costs it nothing: every
+ * buffer is bounded by what the caps describe before anything is read or
+ * mapped. */
+GST_START_TEST (test_hostile_huge_sizes)
+{
+  Hostile t;
+  GstBuffer *buf;
+  gint fd;
+
+  hostile_begin (&t);
+  /* 64x48 I420: buffers of up to 16 MiB */
+  hostile_push_headers (&t);
+
+  /* 1 GiB of an unsealed file would be read into memory */
+  fd = make_sparse_memfd (G_GUINT64_CONSTANT (1) << 30, FALSE);
+  buf = make_buffer_msg (fd, 0, G_GUINT64_CONSTANT (1) << 30, 0);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_ERROR);
+  expect_error_with (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
+      "1073741824 bytes, the limit is 16777216 bytes");
+  close (fd);
+
+  /* 8 GiB made g_malloc() abort */
+  fd = make_sparse_memfd (G_GUINT64_CONSTANT (8) << 30, FALSE);
+  buf = make_buffer_msg (fd, 0, G_GUINT64_CONSTANT (8) << 30, 0);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_ERROR);
+  expect_error_with (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
+      "8589934592 bytes, the limit is 16777216 bytes");
+  close (fd);
+
+  /* a small memory far into a file: reading the file up to it is as
+   * costly */
+  fd = make_sparse_memfd (32 << 20, FALSE);
+  buf = make_buffer_msg (fd, 20 << 20, FRAME_SIZE, 0);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_ERROR);
+  expect_error_with (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
+      "reach byte 20976128 of fd 0, the limit is 16777216 bytes");
+  close (fd);
+
+  /* many memories of one small file, larger than the limit together */
+  fd = make_memfd (FRAME_SIZE, 0);
+  {
+    GstFdPassMemInfo mems[GST_FDPASS_MAX_MEMORIES];
+    guint i;
+
+    g_object_set (t.h->element, "max-buffer-size",
+        (guint64) (4 * FRAME_SIZE), NULL);
+    for (i = 0; i < G_N_ELEMENTS (mems); i++) {
+      mems[i].fd_index = 0;
+      mems[i].offset = 0;
+      mems[i].size = FRAME_SIZE;
+    }
+    fail_unless_equals_int (gst_harness_push (t.h, make_memories_msg (&fd, 1,
+                GST_FDPASS_FD_KIND_FILE, mems, 5)), GST_FLOW_ERROR);
+    expect_error_with (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
+        "its 5 memories hold 23040 bytes, the limit is 18432 bytes");
+    fail_unless_equals_int (gst_harness_push (t.h, make_memories_msg (&fd, 1,
+                GST_FDPASS_FD_KIND_FILE, mems, 4)), GST_FLOW_OK);
+    gst_buffer_unref (gst_harness_pull (t.h));
+  }
+  close (fd);
+
+  /* nothing was read */
+  fail_unless_equals_uint64 (get_stat (t.h->element, "unsealed-copies"), 0);
+  g_object_set (t.h->element, "max-buffer-size", (guint64) 0, NULL);
+  hostile_check_recovers (&t, 3);
+  hostile_end (&t);
+}
+
+GST_END_TEST;
+
+/* The sizes of the memories must not add up past 2^64, where they would
+ * wrap to a small total. The protocol keeps each memory below 2^63, so it
+ * takes three. */
+GST_START_TEST (test_hostile_size_overflow)
+{
+  GstFdPassMemInfo mems[3];
+  Hostile t;
+  gint fd;
+  guint i;
+
+  hostile_begin (&t);
+  hostile_push_headers (&t);
+  /* no limit but the 64 bit range */
+  g_object_set (t.h->element, "max-buffer-size", G_MAXUINT64, NULL);
+
+  fd = make_memfd (FRAME_SIZE, 0);
+  for (i = 0; i < G_N_ELEMENTS (mems); i++) {
+    mems[i].fd_index = 0;
+    mems[i].offset = 0;
+    mems[i].size = G_MAXINT64;
+  }
+  fail_unless_equals_int (gst_harness_push (t.h, make_memories_msg (&fd, 1,
+              GST_FDPASS_FD_KIND_FILE, mems, 3)), GST_FLOW_ERROR);
+  expect_error_with (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
+      "more than 2^64 bytes");
+  close (fd);
+
+  hostile_check_recovers (&t, 4);
+  hostile_end (&t);
+}
+
+GST_END_TEST;
+
+/* The limit follows the caps: larger raw video frames get more room, other
+ * caps the fixed fallback, and max-buffer-size replaces both. Sealed
+ * sparse memfds are mapped, never read, so this costs nothing. */
+GST_START_TEST (test_max_buffer_size_from_caps)
+{
+  Hostile t;
+  GstBuffer *buf;
+  gint fd;
+
+  hostile_begin (&t);
+  hostile_push_headers (&t);
+  fd = make_sparse_memfd (64 << 20, TRUE);
+
+  /* 64x48 video: 16 MiB */
+  buf = make_buffer_msg (fd, 0, (16 << 20) + 1, 0);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_ERROR);
+  expect_error_with (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
+      "the limit is 16777216 bytes");
+  buf = make_buffer_msg (fd, 0, 16 << 20, 0);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_OK);
+  gst_buffer_unref (gst_harness_pull (t.h));
+
+  /* 4096x2160 I420: 4 frames */
+  fail_unless_equals_int (gst_harness_push (t.h,
+          make_caps ("video/x-raw, format=(string)I420, width=(int)4096, "
+              "height=(int)2160, framerate=(fraction)25/1")), GST_FLOW_OK);
+  buf = make_buffer_msg (fd, 0, 4 * 4096 * 2160 * 3 / 2 + 1, 0);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_ERROR);
+  expect_error_with (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
+      "the limit is 53084160 bytes");
+  buf = make_buffer_msg (fd, 0, 4 * 4096 * 2160 * 3 / 2, 0);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_OK);
+  gst_buffer_unref (gst_harness_pull (t.h));
+
+  /* other caps: 256 MiB, more than the file */
+  fail_unless_equals_int (gst_harness_push (t.h,
+          make_caps ("application/x-fdpass-test")), GST_FLOW_OK);
+  buf = make_buffer_msg (fd, 0, 64 << 20, 0);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_OK);
+  gst_buffer_unref (gst_harness_pull (t.h));
+
+  /* the property replaces the limit of any caps */
+  g_object_set (t.h->element, "max-buffer-size", (guint64) 1000, NULL);
+  buf = make_buffer_msg (fd, 0, 1001, 0);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_ERROR);
+  expect_error_with (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
+      "the limit is 1000 bytes");
+  buf = make_buffer_msg (fd, 0, 1000, 0);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_OK);
+  gst_buffer_unref (gst_harness_pull (t.h));
+
+  close (fd);
+  hostile_end (&t);
+}
+
+GST_END_TEST;
+
+/* Caps whose values would make gst_caps_from_string() g_critical(), or raw
+ * video caps that describe no video, are an error: no critical here, and
+ * none downstream. */
+GST_START_TEST (test_hostile_caps)
+{
+  static const gchar *bad[] = {
+    "video/x-raw, format=(buffer)zz",
+    "video/x-raw, format=(string)I420, width=(int)64, height=(int)48, "
+        "framerate=(fraction)-2147483648/1",
+    "video/x-raw, format=(string)I420, width=(int)64, height=(int)48, "
+        "framerate=[ 30/1, 1/1 ]",
+    "video/x-raw, format=(string)I420, width=(int)64, height=(int)48, "
+        "s=(structure)\"s, b=(buffer)zz;\"",
+    "video/x-raw, format=NULL, width=(int)64, height=(int)48",
+    /* parsed fine, but no video */
+    "video/x-raw, format=(string)I420, width=(int)0, height=(int)48",
+    "video/x-raw, format=(string)I420, width=(int)64, height=(int)0",
+    /* GstVideoInfo: a size of 2^64 - 4608 */
+    "video/x-raw, format=(string)I420, width=(int)-64, height=(int)48",
+    "video/x-raw, format=(string)ENCODED, width=(int)64, height=(int)48",
+    "video/x-raw, format=(string)I420, width=(int)64, height=(int)48, "
+        "views=(int)-1",
+    "video/x-raw, format=(string)NOPE, width=(int)64, height=(int)48",
+    "video/x-raw, width=(int)64, height=(int)48",
+    "video/x-raw, format=(string)I420, width=(int)2147483647, "
+        "height=(int)2147483647",
+    "video/x-raw, format=(string)I420, width=(int)64, height=(int)48, "
+        "framerate=(fraction)-25/1",
+    "video/x-raw, format=(string)I420, width=(int)64, height=(int)48, "
+        "framerate=(fraction)0/1, max-framerate=(fraction)-5/1",
+    "video/x-raw, format=(string)I420, width=(int)64, height=(int)48, "
+        "pixel-aspect-ratio=(fraction)0/1",
+    "video/x-raw, format=(string)I420, width=(int)64, height=(int)48, "
+        "pixel-aspect-ratio=(fraction)-1/1",
+    /* GstVideoInfo g_warning()s on it */
+    "video/x-raw, format=(string)I420, width=(int)64, height=(int)48, "
+        "multiview-mode=(string)garbage",
+  };
+  Hostile t;
+  guint i;
+
+  hostile_begin (&t);
+  fail_unless_equals_int (gst_harness_push (t.h,
+          make_hello (GST_FDPASS_VERSION_MAJOR)), GST_FLOW_OK);
+
+  for (i = 0; i < G_N_ELEMENTS (bad); i++) {
+    GstCaps *caps;
+
+    fail_unless (gst_harness_push (t.h, make_raw_caps (bad[i])) ==
+        GST_FLOW_ERROR, "caps '%s' accepted", bad[i]);
+    expect_error (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE);
+    /* nothing went downstream */
+    caps = gst_pad_get_current_caps (t.h->sinkpad);
+    fail_unless (caps == NULL);
+  }
+
+  /* what a decoder sends, multiview flags included, is fine */
+  fail_unless_equals_int (gst_harness_push (t.h,
+          make_raw_caps ("video/x-raw, format=(string)I420, width=(int)64, "
+              "height=(int)48, interlace-mode=(string)progressive, "
+              "multiview-mode=(string)side-by-side, "
+              "multiview-flags=(GstVideoMultiviewFlagsSet)0:ffffffff:/"
+              "half-aspect, pixel-aspect-ratio=(fraction)1/1, "
+              "chroma-site=(string)mpeg2, colorimetry=(string)bt709, "
+              "framerate=(fraction)30000/1001")), GST_FLOW_OK);
+  fail_if (gst_bus_pop_filtered (t.bus, GST_MESSAGE_ERROR));
+
+  /* the sender can still get it right */
+  fail_unless_equals_int (gst_harness_push (t.h,
+          make_raw_caps (VIDEO_CAPS_STR)), GST_FLOW_OK);
+  hostile_check_recovers (&t, 5);
+  hostile_end (&t);
+}
+
+GST_END_TEST;
+
+/* fdpay attaches one control message to every frame of a memfd, and with
+ * tee the same message buffer goes to other branches too (a sink that
+ * sends it): fddepay must take duplicates, not the fds themselves. */
+static void
+check_message_keeps_fd (GSocketControlMessage * cmsg, gint expected_fd)
+{
+  GUnixFDList *list =
+      g_unix_fd_message_get_fd_list (G_UNIX_FD_MESSAGE (cmsg));
+  guint64 dev, ino, exp_dev, exp_ino;
+  gint fd;
+
+  fail_unless_equals_int (g_unix_fd_list_get_length (list), 1);
+  fd = g_unix_fd_list_peek_fds (list, NULL)[0];
+  fail_unless (fcntl (fd, F_GETFD) >= 0, "fd %d was closed", fd);
+  fd_get_identity (fd, &dev, &ino);
+  fd_get_identity (expected_fd, &exp_dev, &exp_ino);
+  fail_unless_equals_uint64 (dev, exp_dev);
+  fail_unless_equals_uint64 (ino, exp_ino);
+}
+
+/* The number of the one fd in the control message of @buf. */
+static gint
+peek_attached_fd (GstBuffer * buf)
+{
+  GstNetControlMessageMeta *meta =
+      gst_buffer_get_net_control_message_meta (buf);
+  GUnixFDList *list =
+      g_unix_fd_message_get_fd_list (G_UNIX_FD_MESSAGE (meta->message));
+
+  fail_unless_equals_int (g_unix_fd_list_get_length (list), 1);
+  return g_unix_fd_list_peek_fds (list, NULL)[0];
+}
+
+static gint
+buffer_get_fd (GstBuffer * buf)
+{
+  GstMemory *mem = gst_buffer_peek_memory (buf, 0);
+
+  fail_unless (gst_is_fd_memory (mem));
+  return gst_fd_memory_get_fd (mem);
+}
+
+GST_START_TEST (test_shared_fd_message)
+{
+  GSocketControlMessage *cmsg;
+  GstBuffer *buf, *out;
+  Hostile t;
+  guint base;
+  gint fd, attached;
+
+  hostile_begin (&t);
+  hostile_push_headers (&t);
+  base = fdpass_check_count_open_fds ();
+  fd = make_memfd (FRAME_SIZE, 6);
+
+  /* the control message is also somebody else's */
+  buf = make_buffer_msg (fd, 0, FRAME_SIZE, 0);
+  attach_fds (buf, &fd, 1);
+  attached = peek_attached_fd (buf);
+  cmsg = g_object_ref (gst_buffer_get_net_control_message_meta (buf)->message);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_OK);
+  out = gst_harness_pull (t.h);
+  fail_unless (buffer_has_pattern (out, 6));
+  /* a duplicate of it, and the message still holds the fd */
+  fail_unless (buffer_get_fd (out) != attached);
+  check_message_keeps_fd (cmsg, fd);
+  fail_unless_equals_int (g_unix_fd_list_peek_fds
+      (g_unix_fd_message_get_fd_list (G_UNIX_FD_MESSAGE (cmsg)), NULL)[0],
+      attached);
+  gst_buffer_unref (out);
+  g_object_unref (cmsg);
+
+  /* the message buffer is somebody else's too (tee) */
+  buf = make_buffer_msg (fd, 0, FRAME_SIZE, 40 * GST_MSECOND);
+  attach_fds (buf, &fd, 1);
+  attached = peek_attached_fd (buf);
+  gst_buffer_ref (buf);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_OK);
+  out = gst_harness_pull (t.h);
+  fail_unless (buffer_has_pattern (out, 6));
+  fail_unless (buffer_get_fd (out) != attached);
+  check_message_keeps_fd (gst_buffer_get_net_control_message_meta
+      (buf)->message, fd);
+  fail_unless_equals_int (peek_attached_fd (buf), attached);
+  gst_buffer_unref (out);
+  gst_buffer_unref (buf);
+
+  /* ours alone (behind a source): the very fd is taken, not duplicated */
+  buf = make_buffer_msg (fd, 0, FRAME_SIZE, 80 * GST_MSECOND);
+  attach_fds (buf, &fd, 1);
+  attached = peek_attached_fd (buf);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_OK);
+  out = gst_harness_pull (t.h);
+  fail_unless (buffer_has_pattern (out, 6));
+  fail_unless_equals_int (buffer_get_fd (out), attached);
+  gst_buffer_unref (out);
+
+  close (fd);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), base);
+  fail_unless_equals_uint64 (get_stat (t.h->element, "dropped-fds"), 0);
+  hostile_end (&t);
+}
+
+GST_END_TEST;
+
+/* fdpay ! tee, with fddepay in one branch: the other branch still gets the
+ * fds of every frame. */
+GST_START_TEST (test_fdpay_tee_fddepay)
+{
+  guint before = fdpass_check_count_open_fds ();
+  GstHarness *pay = gst_harness_new ("fdpay");
+  GstHarness *depay = new_depay_harness (NULL);
+  guint i;
+
+  gst_harness_set_src_caps_str (pay, VIDEO_CAPS_STR);
+  for (i = 0; i < 3; i++) {
+    GstBuffer *in = gst_buffer_new_allocate (NULL, FRAME_SIZE, NULL);
+    GstBuffer *msg, *out;
+    GstMapInfo map;
+
+    fail_unless (gst_buffer_map (in, &map, GST_MAP_WRITE));
+    fill_pattern (map.data, map.size, 20 + i);
+    gst_buffer_unmap (in, &map);
+    fail_unless_equals_int (gst_harness_push (pay, in), GST_FLOW_OK);
+
+    while ((msg = gst_harness_try_pull (pay))) {
+      GstNetControlMessageMeta *meta =
+          gst_buffer_get_net_control_message_meta (msg);
+      GUnixFDList *list = NULL;
+      gint fd = -1;
+
+      /* what tee does: the same buffer to each branch */
+      if (meta) {
+        list = g_unix_fd_message_get_fd_list (G_UNIX_FD_MESSAGE
+            (meta->message));
+        fail_unless_equals_int (g_unix_fd_list_get_length (list), 1);
+        fd = g_unix_fd_list_peek_fds (list, NULL)[0];
+      }
+      fail_unless_equals_int (gst_harness_push (depay,
+              gst_buffer_ref (msg)), GST_FLOW_OK);
+      if (meta) {
+        fail_unless_equals_int (g_unix_fd_list_get_length (list), 1);
+        fail_unless_equals_int (g_unix_fd_list_peek_fds (list, NULL)[0], fd);
+        fail_unless (fcntl (fd, F_GETFD) >= 0);
+      }
+      gst_buffer_unref (msg);
+    }
+
+    out = gst_harness_pull (depay);
+    fail_unless (buffer_has_pattern (out, 20 + i));
+    gst_buffer_unref (out);
+  }
+
+  gst_harness_teardown (pay);
+  gst_harness_teardown (depay);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), before);
+}
+
+GST_END_TEST;
+
+/* A file we keep mapped (allow-unsealed) that the sender grew afterwards:
+ * the mapping no longer covers what it names. */
+GST_START_TEST (test_hostile_kept_file_grew)
+{
+  const GstFdPassMemInfo mem = { 0, FRAME_SIZE, FRAME_SIZE };
+  GstFdPassBufferInfo info;
+  Hostile t;
+  GstBuffer *buf;
+  gint fd;
+
+  hostile_begin (&t);
+  g_object_set (t.h->element, "allow-unsealed", TRUE, NULL);
+  hostile_push_headers_with (&t, GST_FDPASS_FEATURE_FILES);
+
+  fd = make_unsealed_memfd (FRAME_SIZE, 1);
+  fail_unless_equals_int (gst_harness_push (t.h,
+          make_kept_msg (fd, GST_FDPASS_FD_FLAG_KEEP, 1)), GST_FLOW_OK);
+  gst_buffer_unref (gst_harness_pull (t.h));
+
+  fail_unless (ftruncate (fd, 2 * FRAME_SIZE) == 0);
+  memset (&info, 0, sizeof (info));
+  info.id = 2;
+  info.pts = info.dts = info.duration = GST_CLOCK_TIME_NONE;
+  info.n_fds = 1;
+  fail_unless (gst_fdpass_fd_info_from_fd (fd, GST_FDPASS_FD_KIND_FILE,
+          &info.fds[0]));
+  info.fds[0].flags = GST_FDPASS_FD_FLAG_KEPT;
+  info.n_memories = 1;
+  info.memories[0] = mem;
+  buf = gst_fdpass_message_new_buffer (&info);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_ERROR);
+  expect_error_with (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
+      "are mapped");
+
+  fail_unless_equals_int (gst_harness_push (t.h, make_forget_msg (fd)),
+      GST_FLOW_OK);
+  close (fd);
+  hostile_end (&t);
+}
+
+GST_END_TEST;
+
+/* The sender may not make us keep a mapping of a file larger than the
+ * buffers we accept. */
+GST_START_TEST (test_hostile_keep_huge_file)
+{
+  Hostile t;
+  gint fd;
+
+  hostile_begin (&t);
+  hostile_push_headers_with (&t, GST_FDPASS_FEATURE_FILES);
+
+  fd = make_sparse_memfd (G_GUINT64_CONSTANT (8) << 30, TRUE);
+  fail_unless_equals_int (gst_harness_push (t.h,
+          make_kept_msg (fd, GST_FDPASS_FD_FLAG_KEEP, 1)), GST_FLOW_ERROR);
+  expect_error_with (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
+      "fd 0 is 8589934592 bytes, the limit is 16777216 bytes");
+  close (fd);
+  fail_unless_equals_uint64 (get_stat (t.h->element, "mappings-created"), 0);
+
+  hostile_check_recovers (&t, 7);
+  hostile_end (&t);
+}
+
+GST_END_TEST;
+
 static void
 run_recovery (gboolean flush)
 {
@@ -1946,6 +2739,20 @@ fddepay_suite (void)
   tcase_add_test (tc_chain, test_eos_message);
   tcase_add_test (tc_chain, test_eos_event_only);
   tcase_add_test (tc_chain, test_fd_leak);
+  tcase_add_test (tc_chain, test_memory_layouts_mapped);
+  tcase_add_test (tc_chain, test_memory_layouts_read);
+  tcase_add_test (tc_chain, test_memory_layouts_mapped_unsealed);
+  tcase_add_test (tc_chain, test_hostile_short_file_mapped);
+  tcase_add_test (tc_chain, test_hostile_short_file_mapped_unsealed);
+  tcase_add_test (tc_chain, test_hostile_fake_dmabuf);
+  tcase_add_test (tc_chain, test_hostile_huge_sizes);
+  tcase_add_test (tc_chain, test_hostile_size_overflow);
+  tcase_add_test (tc_chain, test_max_buffer_size_from_caps);
+  tcase_add_test (tc_chain, test_hostile_caps);
+  tcase_add_test (tc_chain, test_shared_fd_message);
+  tcase_add_test (tc_chain, test_fdpay_tee_fddepay);
+  tcase_add_test (tc_chain, test_hostile_kept_file_grew);
+  tcase_add_test (tc_chain, test_hostile_keep_huge_file);
 
   return s;
 }

@@ -1464,6 +1464,155 @@ GST_START_TEST (test_caps_rejects_quietly)
 
 GST_END_TEST;
 
+/* A caps message may only cast values to types whose deserializers cannot
+ * be made to assert: in 1.22 "(buffer)zz" alone makes gst_caps_from_string()
+ * g_critical(). Everything else is an error, whatever the value. */
+GST_START_TEST (test_caps_rejects_unsafe_types)
+{
+  /* the report: a buffer that is not hex */
+  CHECK_CAPS_FAILS ("video/x-raw, format=(buffer)zz");
+  CHECK_CAPS_FAILS ("video/x-raw, format=(buffer)");
+  CHECK_CAPS_FAILS ("video/x-raw, format=( buffer )zz");
+  CHECK_CAPS_FAILS ("video/x-raw, format=(GstBuffer)zz");
+  /* even when the value would deserialize fine */
+  CHECK_CAPS_FAILS ("video/x-raw, streamheader=(buffer)00ff");
+  CHECK_CAPS_FAILS ("video/x-raw, streamheader=(buffer)< 00, 01 >");
+  /* nested structures and caps */
+  CHECK_CAPS_FAILS ("video/x-raw, s=(structure)\"s, b=(buffer)zz;\"");
+  CHECK_CAPS_FAILS ("video/x-raw, s=(GstStructure)\"s;\"");
+  CHECK_CAPS_FAILS ("video/x-raw, c=(caps)\"video/x-raw\"");
+  CHECK_CAPS_FAILS ("video/x-raw, c=(GstCaps)\"video/x-raw\"");
+  CHECK_CAPS_FAILS ("video/x-raw, f=(GstCapsFeatures)\"memory:X\"");
+  /* other boxed and object types */
+  CHECK_CAPS_FAILS ("video/x-raw, s=(sample)zz");
+  CHECK_CAPS_FAILS ("video/x-raw, s=(GstSample)zz");
+  CHECK_CAPS_FAILS ("video/x-raw, t=(taglist)\"taglist, title=(string)x;\"");
+  CHECK_CAPS_FAILS ("video/x-raw, t=(GstTagList)\"taglist;\"");
+  CHECK_CAPS_FAILS ("video/x-raw, d=(date)2024-99-99");
+  CHECK_CAPS_FAILS ("video/x-raw, d=(GDate)2024-01-01");
+  CHECK_CAPS_FAILS ("video/x-raw, d=(datetime)garbage");
+  CHECK_CAPS_FAILS ("video/x-raw, d=(GstDateTime)2024-01-01T00:00:00Z");
+  CHECK_CAPS_FAILS ("video/x-raw, s=(GstSegment)x");
+  CHECK_CAPS_FAILS ("video/x-raw, t=(type)GstBuffer");
+  CHECK_CAPS_FAILS ("video/x-raw, t=(GType)gint");
+  CHECK_CAPS_FAILS ("video/x-raw, o=(GObject)x");
+  CHECK_CAPS_FAILS ("video/x-raw, o=(GstElement)fakesink");
+  CHECK_CAPS_FAILS ("video/x-raw, o=(gpointer)0x1234");
+  /* enums and plain flags, and flag sets nobody registered */
+  CHECK_CAPS_FAILS ("video/x-raw, f=(GstVideoFormat)I420");
+  CHECK_CAPS_FAILS ("video/x-raw, f=(GstVideoMultiviewFlags)half-aspect");
+  CHECK_CAPS_FAILS ("video/x-raw, f=(GstNoSuchFlagsSet)0:ffffffff");
+  CHECK_CAPS_FAILS ("video/x-raw, f=(nosuchtype)1");
+  /* casts to containers */
+  CHECK_CAPS_FAILS ("video/x-raw, a=(array)< (int)1 >");
+  CHECK_CAPS_FAILS ("video/x-raw, a=(GstValueArray)< 1 >");
+  CHECK_CAPS_FAILS ("video/x-raw, a=(list){ (int)1 }");
+  /* casts inside arrays */
+  CHECK_CAPS_FAILS ("video/x-raw, a=< (int)1, (buffer)zz >");
+  CHECK_CAPS_FAILS ("video/x-raw, a=(int)< 1, < (buffer)zz > >");
+  /* malformed casts */
+  CHECK_CAPS_FAILS ("video/x-raw, a=(int");
+  CHECK_CAPS_FAILS ("video/x-raw, a=()1");
+  CHECK_CAPS_FAILS ("video/x-raw, a=(in t)1");
+  CHECK_CAPS_FAILS ("video/x-raw, a=(int)(buffer)zz");
+  CHECK_CAPS_FAILS ("video/x-raw, a=(string)\"unterminated");
+  /* lists and ranges are never fixed, and reversed bounds g_critical() */
+  CHECK_CAPS_FAILS ("video/x-raw, a=[ 2, 1 ]");
+  CHECK_CAPS_FAILS ("video/x-raw, a=[ 1, 10, 3 ]");
+  CHECK_CAPS_FAILS ("video/x-raw, a=(gint64)[ 2, 1 ]");
+  CHECK_CAPS_FAILS ("video/x-raw, a=[ 1.0, 0.5 ]");
+  CHECK_CAPS_FAILS ("video/x-raw, a=(fraction)[ 1/2, -2147483648/1 ]");
+  CHECK_CAPS_FAILS ("video/x-raw, a={ (buffer)zz }");
+  CHECK_CAPS_FAILS ("video/x-raw, a=(fraction){ 1/2, -2147483648/1 }");
+  /* fractions gst_value_set_fraction() g_critical()s on */
+  CHECK_CAPS_FAILS ("video/x-raw, framerate=(fraction)-2147483648/1");
+  CHECK_CAPS_FAILS ("video/x-raw, framerate=(fraction)2147483648/1");
+  CHECK_CAPS_FAILS ("video/x-raw, framerate=(fraction)+2147483648/1");
+  CHECK_CAPS_FAILS ("video/x-raw, framerate=(fraction) -2147483648/1");
+  CHECK_CAPS_FAILS ("video/x-raw, framerate=(fraction)1/-2147483648");
+  CHECK_CAPS_FAILS ("video/x-raw, framerate=(fraction)2147483648");
+  CHECK_CAPS_FAILS ("video/x-raw, framerate=(GstFraction)99999999999/1");
+  CHECK_CAPS_FAILS ("video/x-raw, framerate=-2147483648/1");
+  CHECK_CAPS_FAILS ("video/x-raw, framerate=1/2147483648");
+  CHECK_CAPS_FAILS ("video/x-raw, a=(fraction)< 1/2, -2147483648/1 >");
+  CHECK_CAPS_FAILS ("video/x-raw, a=(fraction)< (int)1, -2147483648/1 >");
+  CHECK_CAPS_FAILS ("video/x-raw, a=(fraction)< < 1/2, 2147483648 > >");
+  /* strings that come out NULL */
+  CHECK_CAPS_FAILS ("video/x-raw, format=NULL");
+  CHECK_CAPS_FAILS ("video/x-raw, format=(string)NULL");
+  CHECK_CAPS_FAILS ("video/x-raw, format=(gchararray)NULL");
+  CHECK_CAPS_FAILS ("video/x-raw, a=< NULL >");
+  /* quoted values without a type: 1.22 g_warning()s when they read as
+   * numbers */
+  CHECK_CAPS_FAILS ("video/x-raw, a=\"\"");
+  CHECK_CAPS_FAILS ("video/x-raw, a=\"5\"");
+  CHECK_CAPS_FAILS ("video/x-raw, a=< \"5\" >");
+  /* arrays nested too deep */
+  CHECK_CAPS_FAILS ("video/x-raw, a=< < < < < < < < < 1 > > > > > > > > >");
+  CHECK_CAPS_FAILS ("video/x-raw, a=1 >");
+}
+
+GST_END_TEST;
+
+static void
+check_caps_parses (const gchar * str)
+{
+  GError *err = NULL;
+  GstCaps *caps, *expected;
+
+  caps = gst_fdpass_caps_parse ((const guint8 *) str, strlen (str) + 1, &err);
+  fail_unless (caps != NULL, "'%s' rejected: %s", str, err ? err->message :
+      "");
+  fail_unless (err == NULL);
+  expected = gst_caps_from_string (str);
+  fail_unless (gst_caps_is_equal (caps, expected), "%" GST_PTR_FORMAT
+      " != %" GST_PTR_FORMAT, caps, expected);
+  gst_caps_unref (expected);
+  gst_caps_unref (caps);
+}
+
+/* Every basic type, by each name gst_caps_to_string() writes or
+ * gst_caps_from_string() reads. */
+GST_START_TEST (test_caps_accepts_basic_types)
+{
+  /* a decoder's caps, multiview flags included: the parser registers
+   * their type, nobody else has yet */
+  check_caps_parses ("video/x-raw, format=(string)NV12, width=(int)1920, "
+      "height=(int)1080, interlace-mode=(string)progressive, "
+      "multiview-mode=(string)mono, "
+      "multiview-flags=(GstVideoMultiviewFlagsSet)0:ffffffff:/"
+      "right-view-first/left-flipped/left-flopped/right-flipped/"
+      "right-flopped/half-aspect/mixed-mono, "
+      "pixel-aspect-ratio=(fraction)1/1, chroma-site=(string)mpeg2, "
+      "colorimetry=(string)bt709, framerate=(fraction)30000/1001");
+
+  check_caps_parses ("video/x-raw, a=(int)1, b=(i)-2, c=(uint)4294967295, "
+      "d=(u)4, e=(gint)5, f=(guint)6, g=(gint64)-9223372036854775808, "
+      "h=(guint64)18446744073709551615");
+  check_caps_parses ("video/x-raw, a=(float)0.5, b=(f)1.5, c=(gfloat)2.5, "
+      "d=(double)1e+300, e=(d)-3.5, f=(gdouble)4.5");
+  check_caps_parses ("video/x-raw, a=(fraction)30000/1001, "
+      "b=(GstFraction)-2147483647/2147483647, c=(fraction)0/1, "
+      "d=(fraction)1/max");
+  check_caps_parses ("video/x-raw, a=(boolean)true, b=(bool)false, "
+      "c=(b)yes, d=(gboolean)no");
+  check_caps_parses ("video/x-raw, a=(string)I420, b=(str)\"x y\", "
+      "c=(s)\"(buffer)zz, { [ ; \\\" \", d=(gchararray)\"NULL\", "
+      "e=(string)\"\"");
+  check_caps_parses ("video/x-raw, a=(bitmask)0x3, b=(GstBitmask)0x0");
+  check_caps_parses ("video/x-raw, a=(flagset)1:ffffffff, "
+      "b=(GstFlagSet)0:ffffffff, "
+      "c=(GstVideoMultiviewFlagsSet)0:ffffffff:/right-view-first");
+  check_caps_parses ("video/x-raw, a=(int)< 1, 2 >, b=< (int)1, (string)x >, "
+      "c=(fraction)< 1/2, < 3/4 > >, d=(guint64)< 18446744073709551615 >, "
+      "e=< < < < < < < < 1 > > > > > > > >");
+  /* values without a type */
+  check_caps_parses ("video/x-raw, a=1, b=2.5, c=30/1, d=true, e=I420, "
+      "f=1:ffffffff, g=99999999999.5, h=(string)< \"quoted\" >");
+}
+
+GST_END_TEST;
+
 /* G_DEFINE_QUARK() stringifies its argument, which gst-indent mangles: the
  * quark must have its real name */
 GST_START_TEST (test_error_quark)
@@ -1635,6 +1784,19 @@ GST_START_TEST (test_fuzz)
       "height=48, framerate=30/1");
   ADD_SEED (gst_fdpass_message_new_caps (caps));
   gst_caps_unref (caps);
+  /* casts, arrays and values of every accepted type, for the mutations to
+   * turn into others */
+  gst_video_multiview_flagset_get_type ();
+  caps = gst_caps_from_string ("video/x-raw(memory:SystemMemory), "
+      "format=(string)\"NV12\", width=(int)64, height=(uint)48, "
+      "framerate=(fraction)< 30/1, -2147483647/1 >, a=(gint64)-1, "
+      "b=(guint64)18446744073709551615, c=(double)0.5, d=(float)1.5, "
+      "e=(boolean)true, f=(bitmask)0x3, g=(flagset)1:ffffffff, "
+      "h=(GstVideoMultiviewFlagsSet)0:ffffffff:/half-aspect, "
+      "i=(int)< < 1, 2 >, < 3 > >");
+  fail_unless (caps != NULL);
+  ADD_SEED (gst_fdpass_message_new_caps (caps));
+  gst_caps_unref (caps);
   make_buffer_info (&info, 3, 4, 3);
   ADD_SEED (gst_fdpass_message_new_buffer (&info));
   make_buffer_info (&info, 1, 1, 2);
@@ -1792,6 +1954,8 @@ protocol_suite (void)
   tcase_add_test (tc_chain, test_caps_rejects);
   tcase_add_test (tc_chain, test_release_rejects);
   tcase_add_test (tc_chain, test_caps_rejects_quietly);
+  tcase_add_test (tc_chain, test_caps_rejects_unsafe_types);
+  tcase_add_test (tc_chain, test_caps_accepts_basic_types);
   tcase_add_test (tc_chain, test_error_quark);
   tcase_add_test (tc_chain, test_fuzz);
 
