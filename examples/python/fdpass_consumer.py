@@ -52,10 +52,12 @@ class ProtocolError(Exception):
 
 
 class Consumer:
-    def __init__(self, sock, verbose=False, show_inode=False):
+    def __init__(self, sock, verbose=False, show_inode=False,
+                 max_size=256 * 1024 * 1024):
         self.sock = sock
         self.verbose = verbose
         self.show_inode = show_inode
+        self.max_size = max_size
         self.data = bytearray()  # received bytes not parsed yet
         self.fds = collections.deque()  # received fds not claimed yet
         self.n_frames = 0
@@ -171,13 +173,21 @@ class Consumer:
             pos += FD_ENTRY.size
         mems = []
         needed = [0] * n_fds  # bytes each file must have
+        total = 0
         for _ in range(n_mems):
             index, _, offset, size = MEM_ENTRY.unpack_from(payload, pos)
             if index >= n_fds:
                 raise ProtocolError("memory uses fd %u of %u" % (index, n_fds))
             mems.append((index, offset, size))
             needed[index] = max(needed[index], offset + size)
+            total += size
             pos += MEM_ENTRY.size
+        # the sizes come from the sender: a sparse file costs it nothing,
+        # reading it costs us as much as it says
+        if total > self.max_size or max(needed, default=0) > self.max_size:
+            raise ProtocolError("buffer %u needs %u bytes, more than "
+                                "--max-size %u" % (buf_id, max(total, max(
+                                    needed, default=0)), self.max_size))
         # extension blocks: only the video meta is known, it is not needed
         # to read the bytes; unknown blocks are skipped by their size
         while pos < len(payload):
@@ -198,6 +208,11 @@ class Consumer:
                         raise ProtocolError("fd is not a regular file")
                     file_size = st.st_size
                 else:
+                    # a DMA buffer is no regular file; one labelled so
+                    # would skip the checks above
+                    if stat.S_ISREG(st.st_mode):
+                        raise ProtocolError("a regular file passed as a "
+                                            "DMA buffer")
                     file_size = os.lseek(fd, 0, os.SEEK_END)
                 if file_size < needed[len(fds) - 1]:
                     raise ProtocolError("file of %u bytes, the buffer needs %u"
@@ -260,12 +275,17 @@ def main():
                        "socket at PATH")
     parser.add_argument("--show-inode", action="store_true",
                         help="append dev= and ino= of the first memory's file")
+    parser.add_argument("--max-size", type=int, default=256 * 1024 * 1024,
+                        metavar="BYTES",
+                        help="refuse buffers larger than this (default: "
+                        "256 MiB)")
     parser.add_argument("--verbose", action="store_true",
                         help="also print the hello and how many duplicate "
                         "fds were closed")
     args = parser.parse_args()
 
-    consumer = Consumer(open_socket(args), args.verbose, args.show_inode)
+    consumer = Consumer(open_socket(args), args.verbose, args.show_inode,
+                        args.max_size)
     status = 0
     try:
         if not consumer.run():
