@@ -30,17 +30,40 @@
  * ancillary data over a Unix socket. #fddepay in the receiving process
  * turns the messages back into buffers that map the same pages.
  *
- * Memory that is already backed by a file descriptor (#GstFdMemory, such as
- * what the #GstTmpFileAllocator that fdpay proposes upstream hands out, or
- * DMA buffers) is sent without a copy. Anything else is copied once into a
- * memfd. fdpay answers the ALLOCATION query with such an allocator and a
- * video buffer pool using it, so decoders write their frames straight into
+ * fdpay answers the ALLOCATION query with a #GstTmpFileAllocator and a video
+ * buffer pool using it, so decoders write their frames straight into
  * memfds.
  *
- * Memory that has been sent is never written again: a receiver may map it
- * at any time. Buffers of the pool fdpay proposes are dropped when they come
- * back instead of being reused, and fd-backed buffers of other pools are
- * copied unless #GstFdPay:zero-copy-foreign-pools is set.
+ * Memory that has been sent is never written again while a receiver may
+ * map it. So fdpay sends memory backed by a file descriptor (#GstFdMemory:
+ * memfds, temporary files, DMA buffers) without a copy only when it can
+ * vouch for that:
+ *
+ * - the memory is of the pool fdpay proposed, which never hands out again
+ *   a buffer that a receiver may still map;
+ * - or it is in no pool, no other buffer holds it, and no allocator keeps
+ *   it for reuse once freed (the #GstTmpFileAllocator does not keep memory
+ *   that a receiver may still map);
+ * - or #GstFdPay:zero-copy-foreign-pools is set, at the user's risk.
+ *
+ * Anything else, memory of another pool (a hardware decoder's, say) even
+ * when the sink downstream reports releases, is copied once into a memfd.
+ *
+ * Receivers cannot write what they get: fdpay passes a file descriptor
+ * opened read-only on the file (once per file, kept with the memory), so
+ * a receiver cannot map it writable nor write() it. The memfds of the
+ * #GstTmpFileAllocator are also sealed with F_SEAL_FUTURE_WRITE (Linux 5.1
+ * and later), so that even a receiver that opens `/proc/self/fd/N` again
+ * for writing cannot write them, while fdpay's upstream keeps writing its
+ * next frames through the mapping it already has. Other files are only
+ * protected by the read-only file descriptor. A DMA buffer cannot be
+ * opened again and is passed with the access mode its exporter gave it.
+ *
+ * Memory does not pile up: the pool fdpay proposes keeps at most eight free
+ * buffers (or its minimum, when larger) and frees the others when they come
+ * back, and with a sink that reports releases the allocator keeps at most
+ * four freed memfds for reuse. `memfds-alive` in
+ * #GstFdPay:stats tells how many memfds fdpay's allocator holds.
  *
  * The caps travel in-band as a message before the first buffer and on every
  * change, and also as `streamheader` on the source caps, so that
@@ -76,7 +99,9 @@
 #include <gio/gunixfdmessage.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_fd_pay_debug);
@@ -119,30 +144,64 @@ enum
 
 #define DEFAULT_ZERO_COPY_FOREIGN_POOLS FALSE
 
-/* What we know of the file of an fd memory, kept on the memory: pooled
- * and recycled memories come back with every frame, their file does not
- * change. */
+/* What we know of the file of an fd memory, kept on the memory that owns
+ * the file (not on shares of it): pooled and recycled memories come back
+ * with every frame, their file does not change. */
 typedef struct
 {
   GstFdPassFdInfo info;
-  /* a control message holding a duplicate of the fd, made once, for
-   * messages with this file only (see gst_fd_pay_memory_control_message) */
+  /* the fd that messages pass: one opened read-only on the same file, or
+   * the memory's own fd where the file cannot be opened again (see
+   * gst_fd_pay_file_get_fd()) */
+  gint fd;
+  /* whether @fd is ours to close */
+  gboolean own_fd;
+  /* a control message holding @fd, made once, for messages with this file
+   * only (see gst_fd_pay_memory_control_message()). It owns our read-only
+   * fd once made, or holds a duplicate of the memory's fd. */
   GSocketControlMessage *cmsg;
+  gboolean fd_in_cmsg;
 } GstFdPayFile;
 
 static GQuark file_quark;
+/* two elements (after a tee) may look up the same memory at once */
+G_LOCK_DEFINE_STATIC (file_lock);
 
 static void
 gst_fd_pay_file_free (GstFdPayFile * file)
 {
+  /* closes the read-only fd when it holds it, or once a sink that still
+   * holds the message lets go of it */
   g_clear_object (&file->cmsg);
+  if (file->own_fd)
+    close (file->fd);
   g_free (file);
 }
 
-/* freed memfds kept for reuse when receivers release frames: a frame goes
- * back to the cache when released and out again with the next one, so the
- * cache rarely holds more than a few, this only bounds bursts */
-#define RELEASE_MAX_CACHED 16
+/* The fd to pass for @file, or -1 when a receiver in this process took it
+ * out of the shared control message (which only a sink that sends the fds
+ * of the message as they are may be given). */
+static gint
+gst_fd_pay_file_get_fd (const GstFdPayFile * file)
+{
+  GUnixFDList *list;
+  const gint *fds;
+  gint n_fds;
+
+  if (!file->fd_in_cmsg)
+    return file->fd;
+
+  list = g_unix_fd_message_get_fd_list (G_UNIX_FD_MESSAGE (file->cmsg));
+  fds = g_unix_fd_list_peek_fds (list, &n_fds);
+
+  return n_fds == 1 ? fds[0] : -1;
+}
+
+/* freed memfds kept for reuse when receivers release frames (the copy
+ * path): a frame goes back to the cache when released and out again with
+ * the next one, so one or two are enough for a steady stream, a few more
+ * absorb jitter. The rest of a burst is closed as it comes back. */
+#define RELEASE_MAX_CACHED 4
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK,
@@ -180,10 +239,10 @@ static GstStructure *
 gst_fd_pay_get_stats (GstFdPay * self)
 {
   GstStructure *s;
-  guint64 created = 0, reused = 0;
+  guint64 created = 0, reused = 0, alive = 0;
 
   g_object_get (self->allocator, "files-created", &created, "files-reused",
-      &reused, NULL);
+      &reused, "files-alive", &alive, NULL);
 
   GST_OBJECT_LOCK (self);
   s = gst_structure_new ("application/x-fdpay-stats",
@@ -192,7 +251,8 @@ gst_fd_pay_get_stats (GstFdPay * self)
       "copies", G_TYPE_UINT64, self->n_copies,
       "zero-copy-buffers", G_TYPE_UINT64, self->n_zero_copy,
       "memfds-created", G_TYPE_UINT64, created,
-      "memfds-reused", G_TYPE_UINT64, reused, NULL);
+      "memfds-reused", G_TYPE_UINT64, reused,
+      "memfds-alive", G_TYPE_UINT64, alive, NULL);
   GST_OBJECT_UNLOCK (self);
 
   return s;
@@ -279,24 +339,74 @@ gst_fd_pay_push_headers (GstFdPay * self)
   return ret;
 }
 
-/* Can @mem be sent as it is? It must be backed by a file descriptor that a
- * receiver can map, and nobody may write it again after it was sent. */
-/* The identity of the file of fd memory @mem, from fstat() the first time
- * only, or %NULL when it cannot be sent. */
+/* the memory that owns the file of @mem: shares have their parent's */
+static GstMemory *
+root_memory (GstMemory * mem)
+{
+  while (mem->parent)
+    mem = mem->parent;
+
+  return mem;
+}
+
+/* A new read-only file description of the file behind @fd, whose identity
+ * is @st, or -1 when @fd is to be passed as it is: it is read-only already,
+ * or the file cannot be opened again (a DMA buffer, whose anonymous inode
+ * refuses it). A receiver cannot write a file through a read-only fd; a
+ * memfd of GstTmpFileAllocator also refuses writes through the fd that a
+ * receiver opens itself from it, because of its F_SEAL_FUTURE_WRITE. */
+static gint
+gst_fd_pay_open_read_only (GstFdPay * self, gint fd, const struct stat *st)
+{
+  gchar path[32];
+  struct stat ro_st;
+  gint flags, ro;
+
+  flags = fcntl (fd, F_GETFL);
+  if (flags >= 0 && (flags & O_ACCMODE) == O_RDONLY)
+    return -1;
+
+  g_snprintf (path, sizeof (path), "/proc/self/fd/%d", fd);
+  do {
+    ro = open (path, O_RDONLY | O_CLOEXEC);
+  } while (ro < 0 && errno == EINTR);
+
+  if (ro < 0) {
+    GST_DEBUG_OBJECT (self, "cannot open fd %d again read-only (%s), "
+        "passing it with the access mode it has", fd, g_strerror (errno));
+    return -1;
+  }
+
+  /* where /proc is not the proc file system of this process */
+  if (fstat (ro, &ro_st) < 0 || ro_st.st_dev != st->st_dev ||
+      ro_st.st_ino != st->st_ino) {
+    GST_DEBUG_OBJECT (self, "%s is not the file of fd %d, passing the fd "
+        "with the access mode it has", path, fd);
+    close (ro);
+    return -1;
+  }
+
+  return ro;
+}
+
+/* What we know of the file of fd memory @mem, found the first time only,
+ * or %NULL when it cannot be sent. */
 static const GstFdPayFile *
 gst_fd_pay_memory_get_file (GstFdPay * self, GstMemory * mem)
 {
-  GstFdPayFile *file = gst_mini_object_get_qdata (GST_MINI_OBJECT_CAST (mem),
-      file_quark);
+  GstMiniObject *owner = GST_MINI_OBJECT_CAST (root_memory (mem));
+  GstFdPayFile *file;
   struct stat st;
   gint fd;
 
+  G_LOCK (file_lock);
+  file = gst_mini_object_get_qdata (owner, file_quark);
   if (file)
-    return file;
+    goto done;
 
   fd = gst_fd_memory_get_fd (mem);
   if (fd < 0 || fstat (fd, &st) < 0)
-    return NULL;
+    goto done;
 
   file = g_new0 (GstFdPayFile, 1);
   if (gst_is_dmabuf_memory (mem)) {
@@ -305,19 +415,34 @@ gst_fd_pay_memory_get_file (GstFdPay * self, GstMemory * mem)
     file->info.kind = GST_FDPASS_FD_KIND_FILE;
   } else {
     GST_LOG_OBJECT (self, "fd %d of memory %p is not a regular file", fd, mem);
-    g_free (file);
-    return NULL;
+    g_clear_pointer (&file, g_free);
+    goto done;
   }
   file->info.dev = st.st_dev;
   file->info.ino = st.st_ino;
   /* informational: a memfd keeps its size, sealed or not */
   file->info.size = st.st_size;
-  gst_mini_object_set_qdata (GST_MINI_OBJECT_CAST (mem), file_quark, file,
+
+  file->fd = gst_fd_pay_open_read_only (self, fd, &st);
+  file->own_fd = file->fd >= 0;
+  if (!file->own_fd)
+    file->fd = fd;
+
+  gst_mini_object_set_qdata (owner, file_quark, file,
       (GDestroyNotify) gst_fd_pay_file_free);
 
+done:
+  G_UNLOCK (file_lock);
   return file;
 }
 
+/* May @mem of @buf be sent as it is? It must be backed by a file
+ * descriptor that a receiver can map, and nobody may write it again while
+ * a receiver may map it: the memory is of a pool of ours, which never
+ * reuses what a receiver may hold, or nobody but @buf holds it and nothing
+ * recycles it once freed (our allocator does not recycle what a receiver
+ * may hold either), or the user accepted the risk with
+ * zero-copy-foreign-pools. */
 static gboolean
 gst_fd_pay_memory_is_sendable (GstFdPay * self, GstBuffer * buf,
     GstMemory * mem, gboolean foreign_pools_ok)
@@ -328,29 +453,46 @@ gst_fd_pay_memory_is_sendable (GstFdPay * self, GstBuffer * buf,
     return FALSE;
   }
 
-  /* another pool reuses the memory as soon as we drop the buffer */
-  if (buf->pool && !GST_IS_FD_PAY_POOL (buf->pool) && !foreign_pools_ok) {
-    GST_LOG_OBJECT (self, "buffer %p comes from foreign pool %" GST_PTR_FORMAT,
-        buf, buf->pool);
+  if (foreign_pools_ok)
+    return TRUE;
+
+  /* another pool reuses the memory once the buffer comes back, whatever
+   * the receivers are doing with it */
+  if (buf->pool) {
+    if (GST_IS_FD_PAY_POOL (buf->pool))
+      return TRUE;
+    GST_LOG_OBJECT (self, "buffer %p comes from foreign pool %"
+        GST_PTR_FORMAT, buf, buf->pool);
     return FALSE;
   }
+
+  /* a copy of a buffer of our pool, sharing its memory */
+  if (gst_fd_pay_pool_owns (mem))
+    return TRUE;
 
   /* a copy of a pooled buffer has no pool but shares its memory with the
    * original, which its pool recycles once released. Only one buffer holds
    * memory that can be locked for writing. */
-  if (!buf->pool && !foreign_pools_ok && !gst_fd_pay_pool_owns (mem)) {
-    if (!gst_memory_lock (mem, GST_LOCK_FLAG_WRITE)) {
-      GST_LOG_OBJECT (self, "memory %p is shared with another buffer", mem);
-      return FALSE;
-    }
-    gst_memory_unlock (mem, GST_LOCK_FLAG_WRITE);
+  if (!gst_memory_lock (mem, GST_LOCK_FLAG_WRITE)) {
+    GST_LOG_OBJECT (self, "memory %p is shared with another buffer", mem);
+    return FALSE;
+  }
+  gst_memory_unlock (mem, GST_LOCK_FLAG_WRITE);
+
+  /* a dispose hook can keep the memory for reuse when we drop it, as a
+   * pool would */
+  if (GST_MINI_OBJECT_CAST (mem)->dispose && !gst_is_tmp_file_memory (mem)) {
+    GST_LOG_OBJECT (self, "memory %p of allocator %s may be recycled by "
+        "its allocator", mem, mem->allocator->mem_type);
+    return FALSE;
   }
 
   return TRUE;
 }
 
 /* The fd table index of the file of fd memory @mem, added when new, or -1.
- * @mems gets the first memory of each file. */
+ * @fds gets the fd to pass for each file, @mems the first memory of each
+ * file. */
 static gint
 find_or_add_fd (GstFdPay * self, GstFdPassBufferInfo * info, gint * fds,
     GstMemory ** mems, GstMemory * mem)
@@ -360,7 +502,7 @@ find_or_add_fd (GstFdPay * self, GstFdPassBufferInfo * info, gint * fds,
   guint i;
 
   for (i = 0; i < info->n_fds; i++) {
-    if (fds[i] == fd)
+    if (gst_fd_memory_get_fd (mems[i]) == fd)
       return i;
   }
 
@@ -372,7 +514,11 @@ find_or_add_fd (GstFdPay * self, GstFdPassBufferInfo * info, gint * fds,
     return -1;
 
   info->fds[i] = file->info;
-  fds[i] = fd;
+  G_LOCK (file_lock);
+  fds[i] = gst_fd_pay_file_get_fd (file);
+  G_UNLOCK (file_lock);
+  if (fds[i] < 0)
+    return -1;
   mems[i] = mem;
   info->n_fds++;
   return i;
@@ -387,12 +533,13 @@ gst_fd_pay_describe_zero_copy (GstFdPay * self, GstBuffer * buf,
   gboolean foreign_pools_ok;
   guint i, n;
 
+  /* not even when downstream reports releases: a foreign pool reuses the
+   * memory as soon as the message lets go of the buffer, and a receiver
+   * that does not release, or disconnects while holding the frame, still
+   * maps it then */
   GST_OBJECT_LOCK (self);
   foreign_pools_ok = self->zero_copy_foreign_pools;
   GST_OBJECT_UNLOCK (self);
-  /* the message holds the buffer until the receivers released it, so no
-   * pool can reuse its memory before */
-  foreign_pools_ok |= self->downstream_releases;
 
   n = gst_buffer_n_memory (buf);
   if (n > GST_FDPASS_MAX_MEMORIES)
@@ -481,21 +628,35 @@ control_message_new (const gint * fds, guint n_fds, GError ** err)
 }
 
 /* The control message of a message whose only file is that of @mem, made
- * once for the life of @mem. Only for a sink that answers the release
+ * once for the life of the file. Only for a sink that answers the release
  * query (unixsocketsink): it sends the fds of the message as they are,
  * where a receiver in this process (fddepay) would take them out of the
  * message, which is then shared with every later frame of @mem. */
 static GSocketControlMessage *
-gst_fd_pay_memory_control_message (GstMemory * mem, gint fd, GError ** err)
+gst_fd_pay_memory_control_message (GstMemory * mem, GError ** err)
 {
-  GstFdPayFile *file = gst_mini_object_get_qdata (GST_MINI_OBJECT_CAST (mem),
+  GstFdPayFile *file;
+  GSocketControlMessage *cmsg;
+
+  G_LOCK (file_lock);
+  file = gst_mini_object_get_qdata (GST_MINI_OBJECT_CAST (root_memory (mem)),
       file_quark);
-
   g_assert (file != NULL);
-  if (file->cmsg == NULL)
-    file->cmsg = control_message_new (&fd, 1, err);
+  if (file->cmsg == NULL && file->own_fd) {
+    GUnixFDList *list = g_unix_fd_list_new_from_array (&file->fd, 1);
 
-  return file->cmsg ? g_object_ref (file->cmsg) : NULL;
+    /* the message takes our read-only fd: no third fd for the file */
+    file->cmsg = g_unix_fd_message_new_with_fd_list (list);
+    g_object_unref (list);
+    file->own_fd = FALSE;
+    file->fd_in_cmsg = TRUE;
+  } else if (file->cmsg == NULL) {
+    file->cmsg = control_message_new (&file->fd, 1, err);
+  }
+  cmsg = file->cmsg ? g_object_ref (file->cmsg) : NULL;
+  G_UNLOCK (file_lock);
+
+  return cmsg;
 }
 
 static GstFlowReturn
@@ -568,7 +729,7 @@ gst_fd_pay_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     GST_WARNING_OBJECT (self, "cannot describe video meta, dropping it");
 
   if (info.n_fds == 1 && self->downstream_releases) {
-    cmsg = gst_fd_pay_memory_control_message (mems[0], fds[0], &err);
+    cmsg = gst_fd_pay_memory_control_message (mems[0], &err);
   } else if (info.n_fds > 0) {
     cmsg = control_message_new (fds, info.n_fds, &err);
   }
@@ -860,17 +1021,21 @@ gst_fd_pay_class_init (GstFdPayClass * klass)
    * GstFdPay:zero-copy-foreign-pools:
    *
    * fd-backed buffers from a buffer pool that fdpay did not propose (a
-   * v4l2 or other hardware pool, say) are reused by that pool as soon as
-   * fdpay lets go of them, while a receiver may still map the memory. By
-   * default they are copied into a fresh memfd; set this to send them as
-   * they are when the receiver is known to be done in time.
+   * v4l2 or other hardware pool, say), or whose allocator keeps freed
+   * memory for reuse, are reused as soon as fdpay lets go of them, while a
+   * receiver may still map the memory: with a sink that reports releases,
+   * that is as soon as the receivers released the frame, but also when a
+   * receiver that does not report releases, or went away, still maps it.
+   * By default they are copied into a fresh memfd; set this to send them
+   * as they are when the receivers are known to be done in time. The risk
+   * is yours: a receiver may see a later frame in place of the one it got.
    */
   g_object_class_install_property (gobject_class, PROP_ZERO_COPY_FOREIGN_POOLS,
       g_param_spec_boolean ("zero-copy-foreign-pools",
           "Zero copy of foreign pools",
-          "Send fd-backed memory of buffer pools fdpay did not propose "
-          "without copying it, although the pool may overwrite it while a "
-          "receiver still maps it",
+          "Send fd-backed memory of buffer pools or allocators that fdpay "
+          "did not make without copying it, although they may overwrite it "
+          "while a receiver still maps it",
           DEFAULT_ZERO_COPY_FOREIGN_POOLS,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 
@@ -879,12 +1044,16 @@ gst_fd_pay_class_init (GstFdPayClass * klass)
    *
    * Counters since the element was created: `buffers` sent, payload
    * `bytes`, buffers that had to be `copies` into a memfd, and
-   * `zero-copy-buffers` sent as they were.
+   * `zero-copy-buffers` sent as they were; memfds (or temporary files) of
+   * fdpay's allocator: `memfds-created`, `memfds-reused` (allocations
+   * served by a freed memfd kept for reuse) and `memfds-alive` (open right
+   * now, those of its pool and those kept for reuse included).
    */
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
-          "Counters: buffers, bytes, copies (buffers copied into a memfd) "
-          "and zero-copy-buffers (sent without a copy)",
+          "Counters: buffers, bytes, copies (buffers copied into a memfd), "
+          "zero-copy-buffers (sent without a copy), memfds-created, "
+          "memfds-reused and memfds-alive (memfds open now)",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);

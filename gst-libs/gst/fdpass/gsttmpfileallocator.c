@@ -36,6 +36,17 @@
  * (and against further seals), so that a process that maps them can never
  * be hit by SIGBUS because somebody truncated the file behind its back.
  *
+ * memfds are also sealed with F_SEAL_FUTURE_WRITE (Linux 5.1 and later):
+ * each memory is mapped for reading and writing once, when it is allocated,
+ * and keeps that mapping for its whole life (and through the cache of
+ * #GstTmpFileAllocator:max-cached). This process writes through that
+ * mapping as usual, but nobody can map the file writable or write() it
+ * any more, not even a receiver that opens `/proc/self/fd/N` again for
+ * writing: a receiver cannot change the frames other receivers see. On
+ * older kernels the memfds are only sealed against shrinking and growing.
+ * Unlinked temporary files cannot be sealed; a process that receives one
+ * of their file descriptors and may open files of this user can write them.
+ *
  * Since: 1.0
  */
 
@@ -57,8 +68,11 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
-#ifdef HAVE_MEMFD_CREATE
-#include <sys/mman.h>
+#ifdef HAVE_FILE_SEALS
+/* Linux 5.1; older headers lack it, older kernels refuse it with EINVAL */
+#ifndef F_SEAL_FUTURE_WRITE
+#define F_SEAL_FUTURE_WRITE 0x0010
+#endif
 #endif
 
 GST_DEBUG_CATEGORY_STATIC (gst_tmp_file_allocator_debug);
@@ -75,6 +89,7 @@ struct _GstTmpFileAllocator
    * every buffer (protected by the object lock) */
   gboolean memfd_unavailable;
   gboolean tmpfile_unavailable;
+  gboolean future_write_unavailable;
 
   /* freed memories kept for reuse, with their files and mappings (protected
    * by the object lock) */
@@ -82,6 +97,8 @@ struct _GstTmpFileAllocator
   guint max_cached;
   guint64 files_created;
   guint64 files_reused;
+  /* files of memories not freed yet, cached ones included */
+  guint64 files_alive;
 };
 
 enum
@@ -92,6 +109,7 @@ enum
   PROP_MAX_CACHED,
   PROP_FILES_CREATED,
   PROP_FILES_REUSED,
+  PROP_FILES_ALIVE,
 };
 
 #define DEFAULT_MAX_CACHED 0
@@ -415,6 +433,83 @@ gst_tmp_file_allocator_trim_cache (GstTmpFileAllocator * self, guint keep)
   g_list_free_full (drop, (GDestroyNotify) gst_memory_unref);
 }
 
+/* Maps the fresh memfd memory @mem for reading and writing, for good
+ * (GstFdMemory keeps the mapping of a KEEP_MAPPED memory until it is freed,
+ * and hands it out again to every later map, which asks for a subset of
+ * it), then seals the file against any other write: new writable shared
+ * mappings and write() fail from then on, while this mapping stays
+ * writable. The first map must be the writable one: once the seal is set,
+ * GstFdMemory could not mprotect() a read-only mapping for writing. Frees
+ * @mem and returns FALSE when it cannot be mapped or sealed. */
+static gboolean
+gst_tmp_file_allocator_seal_writes (GstTmpFileAllocator * self, GstMemory * mem)
+{
+  gint fd = gst_fd_memory_get_fd (mem);
+  GstMapInfo map;
+
+  /* an empty file cannot be mapped, nor written without growing it */
+  if (mem->maxsize > 0) {
+    if (!gst_memory_map (mem, &map, GST_MAP_READWRITE)) {
+      GST_ERROR_OBJECT (self, "could not map memfd %d for writing", fd);
+      goto failed;
+    }
+    gst_memory_unmap (mem, &map);
+  }
+#ifdef HAVE_FILE_SEALS
+  {
+    gboolean try_future_write;
+
+    GST_OBJECT_LOCK (self);
+    try_future_write = !self->future_write_unavailable;
+    GST_OBJECT_UNLOCK (self);
+
+    if (try_future_write) {
+      if (fcntl (fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE | F_SEAL_SEAL) == 0)
+        return TRUE;
+
+      if (errno != EINVAL) {
+        GST_ERROR_OBJECT (self, "could not seal memfd %d against writes: %s",
+            fd, g_strerror (errno));
+        goto failed;
+      }
+
+      GST_INFO_OBJECT (self, "the kernel does not know F_SEAL_FUTURE_WRITE "
+          "(Linux 5.1): receivers may open our memfds for writing");
+      GST_OBJECT_LOCK (self);
+      self->future_write_unavailable = TRUE;
+      GST_OBJECT_UNLOCK (self);
+    }
+
+    if (fcntl (fd, F_ADD_SEALS, F_SEAL_SEAL) < 0) {
+      GST_ERROR_OBJECT (self, "could not seal memfd %d: %s", fd,
+          g_strerror (errno));
+      goto failed;
+    }
+  }
+#endif
+
+  return TRUE;
+
+failed:
+  gst_memory_unref (mem);
+  return FALSE;
+}
+
+static void
+gst_tmp_file_allocator_free (GstAllocator * allocator, GstMemory * mem)
+{
+  GstTmpFileAllocator *self = GST_TMP_FILE_ALLOCATOR (allocator);
+
+  /* shares made by gst_memory_share() have no file of their own */
+  if (mem->parent == NULL) {
+    GST_OBJECT_LOCK (self);
+    self->files_alive--;
+    GST_OBJECT_UNLOCK (self);
+  }
+
+  GST_ALLOCATOR_CLASS (parent_class)->free (allocator, mem);
+}
+
 static GstMemory *
 gst_tmp_file_allocator_alloc (GstAllocator * allocator, gsize size,
     GstAllocationParams * params)
@@ -469,8 +564,7 @@ gst_tmp_file_allocator_alloc (GstAllocator * allocator, gsize size,
   }
 
 #ifdef HAVE_FILE_SEALS
-  if (is_memfd && fcntl (fd, F_ADD_SEALS,
-          F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
+  if (is_memfd && fcntl (fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0) {
     GST_ERROR_OBJECT (self, "could not seal memfd: %s", g_strerror (errno));
     close (fd);
     return NULL;
@@ -484,12 +578,17 @@ gst_tmp_file_allocator_alloc (GstAllocator * allocator, gsize size,
     return NULL;
   }
 
-  gst_memory_resize (mem, offset, size);
-  GST_MINI_OBJECT_CAST (mem)->dispose = gst_tmp_file_memory_dispose;
-
   GST_OBJECT_LOCK (self);
   self->files_created++;
+  self->files_alive++;
   GST_OBJECT_UNLOCK (self);
+
+  /* frees the memory, and closes its file, on failure */
+  if (is_memfd && !gst_tmp_file_allocator_seal_writes (self, mem))
+    return NULL;
+
+  gst_memory_resize (mem, offset, size);
+  GST_MINI_OBJECT_CAST (mem)->dispose = gst_tmp_file_memory_dispose;
   /* a fresh file reads as zeroes; set after the resize, which clears both
    * flags when it moves the start or the end */
   GST_MINI_OBJECT_FLAG_SET (mem,
@@ -556,6 +655,11 @@ gst_tmp_file_allocator_get_property (GObject * object, guint prop_id,
       g_value_set_uint64 (value, self->files_reused);
       GST_OBJECT_UNLOCK (self);
       break;
+    case PROP_FILES_ALIVE:
+      GST_OBJECT_LOCK (self);
+      g_value_set_uint64 (value, self->files_alive);
+      GST_OBJECT_UNLOCK (self);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -583,6 +687,7 @@ gst_tmp_file_allocator_class_init (GstTmpFileAllocatorClass * klass)
   gobject_class->finalize = gst_tmp_file_allocator_finalize;
 
   allocator_class->alloc = gst_tmp_file_allocator_alloc;
+  allocator_class->free = gst_tmp_file_allocator_free;
 
   /**
    * GstTmpFileAllocator:method:
@@ -637,6 +742,21 @@ gst_tmp_file_allocator_class_init (GstTmpFileAllocatorClass * klass)
       g_param_spec_uint64 ("files-reused", "Files reused",
           "Number of allocations served from the cache of freed memories", 0,
           G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstTmpFileAllocator:files-alive:
+   *
+   * How many files this allocator holds open right now: one for each of
+   * its memories that is not freed yet, cached ones included (not counting
+   * file descriptors that other code duplicated).
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property (gobject_class, PROP_FILES_ALIVE,
+      g_param_spec_uint64 ("files-alive", "Files alive",
+          "Number of files (memfds or temporary files) of memories not freed "
+          "yet, including the cached ones", 0, G_MAXUINT64, 0,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 }
 
 static void

@@ -39,6 +39,7 @@
 #include <sched.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 
@@ -151,11 +152,54 @@ check_data_round_trip (GstMemory * mem, guint seed)
   g_free (readback);
 }
 
+/* Checks that nobody can write the file behind @fd any more, through @fd
+ * or through a new file description of it (what a receiver could open from
+ * /proc/self/fd), while it can still be mapped for reading. */
+static void
+check_no_new_writer (gint fd, gsize maxsize)
+{
+  gchar *proc = g_strdup_printf ("/proc/self/fd/%d", fd);
+  guint8 byte = 0;
+  gpointer data;
+  gint rw;
+
+  data = mmap (NULL, maxsize, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  fail_unless (data == MAP_FAILED, "the memfd can be mapped writable");
+  fail_unless_equals_int (errno, EPERM);
+  fail_unless (pread (fd, &byte, 1, 0) == 1);
+  errno = 0;
+  fail_unless (pwrite (fd, &byte, 1, 0) < 0, "the memfd can be written");
+  fail_unless_equals_int (errno, EPERM);
+
+  rw = open (proc, O_RDWR | O_CLOEXEC);
+  if (rw >= 0) {
+    data = mmap (NULL, maxsize, PROT_WRITE, MAP_SHARED, rw, 0);
+    fail_unless (data == MAP_FAILED, "a new O_RDWR description of the "
+        "memfd can be mapped writable");
+    errno = 0;
+    fail_unless (pwrite (rw, &byte, 1, 0) < 0, "a new O_RDWR description "
+        "of the memfd can be written");
+    fail_unless_equals_int (errno, EPERM);
+    close (rw);
+  }
+
+  /* reading stays possible, and private copies of pages are private */
+  data = mmap (NULL, maxsize, PROT_READ, MAP_SHARED, fd, 0);
+  fail_unless (data != MAP_FAILED);
+  munmap (data, maxsize);
+  data = mmap (NULL, maxsize, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+  fail_unless (data != MAP_FAILED);
+  munmap (data, maxsize);
+
+  g_free (proc);
+}
+
 /* tests */
 
 GST_START_TEST (test_default_is_sealed_memfd)
 {
-  const gint wanted_seals = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL;
+  const gint wanted_seals = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL |
+      F_SEAL_FUTURE_WRITE;
   const gsize size = 100000;
   GstAllocator *alloc;
   GstMemory *mem;
@@ -165,6 +209,7 @@ GST_START_TEST (test_default_is_sealed_memfd)
   gchar *target;
   gint fd, seals, flags;
   guint8 byte = 0x5a;
+  guint8 *shared;
 
   alloc = gst_tmp_file_allocator_new ();
   fail_unless (GST_IS_TMP_FILE_ALLOCATOR (alloc));
@@ -221,13 +266,20 @@ GST_START_TEST (test_default_is_sealed_memfd)
   fail_unless (fstat (fd, &st) == 0);
   fail_unless_equals_uint64 (st.st_size, maxsize);
 
+  /* nobody writes the file but through the memory */
+  check_no_new_writer (fd, maxsize);
+
   check_data_round_trip (mem, 3);
 
-  /* the mapping is shared with the file */
-  fail_unless_equals_int (pwrite (fd, &byte, 1, offset + 10), 1);
-  fail_unless (gst_memory_map (mem, &map, GST_MAP_READ));
-  fail_unless_equals_int (map.data[10], 0x5a);
+  /* the mapping is shared with the file: what the memory writes later
+   * shows in a mapping made from the fd (a receiver's) */
+  shared = mmap (NULL, maxsize, PROT_READ, MAP_SHARED, fd, 0);
+  fail_unless (shared != MAP_FAILED);
+  fail_unless (gst_memory_map (mem, &map, GST_MAP_WRITE));
+  map.data[10] = 0x5a;
   gst_memory_unmap (mem, &map);
+  fail_unless_equals_int (shared[offset + 10], 0x5a);
+  munmap (shared, maxsize);
 
   gst_memory_unref (mem);
   gst_object_unref (alloc);
@@ -881,6 +933,8 @@ GST_START_TEST (test_cache_reuses_files)
   fail_unless (gst_memory_map (m2, &map, GST_MAP_READ));
   fail_unless_equals_int (map.data[999], 0xab);
   gst_memory_unmap (m2, &map);
+  /* and can still be written, through the mapping it kept */
+  check_data_round_trip (m2, 9);
 
   /* another size: another file */
   m3 = gst_allocator_alloc (alloc, 5000, NULL);
@@ -928,6 +982,103 @@ GST_START_TEST (test_cache_is_bounded)
 
 GST_END_TEST;
 
+/* The first map of a memory may be a read map (a consumer that only
+ * looks): the memory must still be writable afterwards, although the
+ * sealed file cannot get a new writable mapping. */
+GST_START_TEST (test_sealed_memory_writable)
+{
+  GstAllocator *alloc = gst_tmp_file_allocator_new ();
+  GstMemory *mem, *copy, *sub;
+  GstMapInfo map;
+  gsize maxsize;
+  gint seals;
+
+  mem = gst_allocator_alloc (alloc, 10000, NULL);
+  fail_unless (mem != NULL);
+  gst_memory_get_sizes (mem, NULL, &maxsize);
+
+  fail_unless (gst_memory_map (mem, &map, GST_MAP_READ));
+  fail_unless_equals_int (map.data[0], 0);
+  gst_memory_unmap (mem, &map);
+  check_data_round_trip (mem, 1);
+  fail_unless (gst_memory_map (mem, &map, GST_MAP_READWRITE));
+  map.data[5] = 0x77;
+  gst_memory_unmap (mem, &map);
+  check_no_new_writer (gst_fd_memory_get_fd (mem), maxsize);
+
+  /* a share reads through its parent's mapping */
+  sub = gst_memory_share (mem, 5, 100);
+  fail_unless (gst_memory_map (sub, &map, GST_MAP_READ));
+  fail_unless_equals_int (map.data[0], 0x77);
+  gst_memory_unmap (sub, &map);
+  gst_memory_unref (sub);
+
+  /* a copy (what a decoder makes of a reference frame) lands in another
+   * sealed memfd of ours, with the same bytes, and can be written */
+  copy = gst_memory_copy (mem, 0, -1);
+  fail_unless (copy != NULL);
+  fail_unless (gst_is_tmp_file_memory (copy));
+  fail_unless (mem_ino (copy) != mem_ino (mem));
+  seals = fcntl (gst_fd_memory_get_fd (copy), F_GET_SEALS);
+  fail_unless (seals >= 0 && (seals & F_SEAL_FUTURE_WRITE) != 0,
+      "seals 0x%x", seals);
+  fail_unless (gst_memory_map (copy, &map, GST_MAP_READ));
+  fail_unless_equals_int (map.data[5], 0x77);
+  gst_memory_unmap (copy, &map);
+  check_data_round_trip (copy, 2);
+
+  gst_memory_unref (copy);
+  gst_memory_unref (mem);
+  gst_object_unref (alloc);
+}
+
+GST_END_TEST;
+
+/* After a burst, the cache keeps max-cached files and closes the rest. */
+GST_START_TEST (test_cache_after_burst)
+{
+  const guint n = 40, max_cached = 4;
+  guint fds_before = fdpass_check_count_open_fds ();
+  GstAllocator *alloc = gst_tmp_file_allocator_new ();
+  GstMemory *mems[40];
+  guint i;
+
+  g_object_set (alloc, "max-cached", max_cached, NULL);
+  for (i = 0; i < n; i++) {
+    mems[i] = gst_allocator_alloc (alloc, 4096, NULL);
+    fail_unless (mems[i] != NULL);
+  }
+  fail_unless_equals_int (fdpass_check_count_open_fds (), fds_before + n);
+  fail_unless_equals_uint64 (get_u64 (alloc, "files-alive"), n);
+
+  for (i = 0; i < n; i++)
+    gst_memory_unref (mems[i]);
+  fail_unless_equals_int (fdpass_check_count_open_fds (),
+      fds_before + max_cached);
+  fail_unless_equals_uint64 (get_u64 (alloc, "files-alive"), max_cached);
+
+  /* the next burst reuses what was kept and creates the rest */
+  for (i = 0; i < n; i++) {
+    mems[i] = gst_allocator_alloc (alloc, 4096, NULL);
+    fail_unless (mems[i] != NULL);
+    check_data_round_trip (mems[i], i);
+  }
+  fail_unless_equals_uint64 (get_u64 (alloc, "files-reused"), max_cached);
+  fail_unless_equals_uint64 (get_u64 (alloc, "files-created"),
+      2 * n - max_cached);
+
+  for (i = 0; i < n; i++)
+    gst_memory_unref (mems[i]);
+  fail_unless_equals_uint64 (get_u64 (alloc, "files-alive"), max_cached);
+
+  g_object_set (alloc, "max-cached", 0, NULL);
+  fail_unless_equals_uint64 (get_u64 (alloc, "files-alive"), 0);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), fds_before);
+  gst_object_unref (alloc);
+}
+
+GST_END_TEST;
+
 static Suite *
 tmpfileallocator_suite (void)
 {
@@ -938,6 +1089,8 @@ tmpfileallocator_suite (void)
   tcase_add_test (tc_chain, test_default_is_sealed_memfd);
   tcase_add_test (tc_chain, test_cache_reuses_files);
   tcase_add_test (tc_chain, test_cache_is_bounded);
+  tcase_add_test (tc_chain, test_cache_after_burst);
+  tcase_add_test (tc_chain, test_sealed_memory_writable);
   tcase_add_test (tc_chain, test_small_sizes);
   tcase_add_test (tc_chain, test_method_tmpfile);
   tcase_add_test (tc_chain, test_method_mkstemp);

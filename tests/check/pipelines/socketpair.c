@@ -38,9 +38,11 @@
 #include <gio/gio.h>
 #include <gio/gunixfdmessage.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -98,6 +100,10 @@ typedef struct
    * receiver: the file of the output memory */
   gboolean is_fd;
   gboolean readonly;
+  /* receiver: whether the file is a memfd, and what the receiver could do
+   * to it that it should not (NULL: nothing) */
+  gboolean is_memfd;
+  const gchar *write_problem;
   guint n_memory;
   guint64 dev;
   guint64 ino;
@@ -301,6 +307,67 @@ client_socket_removed (GstElement * sink, GSocket * socket, Transfer * t)
   g_mutex_unlock (&t->lock);
 }
 
+static gboolean
+fd_is_memfd (gint fd)
+{
+  gchar *path = g_strdup_printf ("/proc/self/fd/%d", fd);
+  gchar *target = g_file_read_link (path, NULL);
+  gboolean ret = target != NULL && g_str_has_prefix (target, "/memfd:");
+
+  g_free (path);
+  g_free (target);
+  return ret;
+}
+
+/* What a receiver holding @fd can do to the file behind it that it should
+ * not: NULL when it can only read it. A memfd is also opened again through
+ * /proc, for writing, as a hostile receiver would. */
+static const gchar *
+receiver_write_problem (gint fd)
+{
+  const gchar *problem = NULL;
+  gchar proc[32];
+  struct stat st;
+  gpointer data;
+  guint8 byte;
+  gint flags, rw;
+
+  flags = fcntl (fd, F_GETFL);
+  if (flags < 0 || (flags & O_ACCMODE) != O_RDONLY)
+    return "the fd is not read-only";
+  if (fstat (fd, &st) < 0 || st.st_size == 0)
+    return "the file is empty";
+
+  data = mmap (NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (data != MAP_FAILED) {
+    munmap (data, st.st_size);
+    return "the fd can be mapped writable";
+  }
+  /* writes back the byte that is there: a failing check changes nothing */
+  if (pread (fd, &byte, 1, 0) != 1)
+    return "the fd cannot be read";
+  if (pwrite (fd, &byte, 1, 0) >= 0)
+    return "the fd can be written";
+
+  if (!fd_is_memfd (fd))
+    return NULL;
+
+  g_snprintf (proc, sizeof (proc), "/proc/self/fd/%d", fd);
+  rw = open (proc, O_RDWR | O_CLOEXEC);
+  if (rw < 0)
+    return NULL;
+  data = mmap (NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, rw, 0);
+  if (data != MAP_FAILED) {
+    munmap (data, st.st_size);
+    problem = "the memfd opened again O_RDWR can be mapped writable";
+  } else if (pwrite (rw, &byte, 1, 0) >= 0) {
+    problem = "the memfd opened again O_RDWR can be written";
+  }
+  close (rw);
+
+  return problem;
+}
+
 /* receiver side */
 static GstFlowReturn
 new_sample (GstAppSink * appsink, gpointer user_data)
@@ -325,8 +392,13 @@ new_sample (GstAppSink * appsink, gpointer user_data)
   mem = gst_buffer_peek_memory (buf, 0);
   f.is_fd = gst_is_fd_memory (mem);
   f.readonly = GST_MEMORY_IS_READONLY (mem);
-  if (f.is_fd)
-    fdpass_check_stat_fd (gst_fd_memory_get_fd (mem), &f.dev, &f.ino);
+  if (f.is_fd) {
+    gint fd = gst_fd_memory_get_fd (mem);
+
+    fdpass_check_stat_fd (fd, &f.dev, &f.ino);
+    f.is_memfd = fd_is_memfd (fd);
+    f.write_problem = receiver_write_problem (fd);
+  }
 
   g_mutex_lock (&t->lock);
   if (t->received_caps == NULL)
@@ -582,9 +654,13 @@ check_transfer (Transfer * t, guint n_frames, const Stats * stats)
         r->crc, s->crc);
     fail_unless_equals_int (r->has_video_meta, s->has_video_meta);
 
-    /* the receiver maps the sender's memfd, read-only */
+    /* the receiver maps the sender's memfd, read-only, and could not
+     * write it if it wanted to: what it reads (the crc above) is what the
+     * sender wrote */
     fail_unless (r->is_fd, "frame %u is not fd memory", i);
     fail_unless (r->readonly, "frame %u is writable", i);
+    fail_unless (r->is_memfd, "frame %u is not in a memfd", i);
+    fail_unless (r->write_problem == NULL, "frame %u: %s", i, r->write_problem);
     fail_unless_equals_int (r->n_memory, 1);
     fail_unless (s->msg_ino != 0);
     fail_unless_equals_uint64 (r->dev, s->msg_dev);
