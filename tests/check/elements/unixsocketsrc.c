@@ -352,7 +352,7 @@ make_pipeline (const gchar * src_props, GstElement ** appsink)
   GError *err = NULL;
   GAsyncQueue *queue;
 
-  desc = g_strdup_printf ("unixsocketsrc name=src %s ! fddepay ! "
+  desc = g_strdup_printf ("unixsocketsrc name=src %s ! fddepay name=depay ! "
       "fakesink name=sink sync=false enable-last-sample=false "
       "signal-handoffs=true", src_props);
   pipeline = gst_parse_launch (desc, &err);
@@ -521,7 +521,7 @@ send_frame_in (gint sock, gint fd, guint64 id)
 static guint64
 get_depay_stat (GstElement * pipeline, const gchar * field)
 {
-  GstElement *depay = gst_bin_get_by_name (GST_BIN (pipeline), "fddepay0");
+  GstElement *depay = gst_bin_get_by_name (GST_BIN (pipeline), "depay");
   GstStructure *stats;
   guint64 value = 0;
 
