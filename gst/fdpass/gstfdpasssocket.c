@@ -233,8 +233,9 @@ in_use:
 /**
  * gst_fdpass_socket_listen:
  * @path: a filesystem path, or `@name` for a name in the abstract namespace
- * @perms: the permission bits the socket file gets, e.g. 0600 to let only
- *     this user (and root) connect, 0660 for this user's group too
+ * @perms: the permission bits (at most 0777) the socket file gets, e.g.
+ *     0600 to let only this user (and root) connect, 0660 for this user's
+ *     group too
  * @created_path: (out) (optional) (transfer full) (nullable): the socket
  *     file to unlink when the listener closes, %NULL for an abstract name
  * @error: return location for a #GError, or %NULL
