@@ -222,13 +222,11 @@ gst_unix_socket_src_flush_output (GstUnixSocketSrc * self)
       out_message_free (out);
       continue;
     }
-    n = send (self->sock, map.data + self->out_offset,
-        map.size - self->out_offset, MSG_NOSIGNAL | MSG_DONTWAIT);
+    n = gst_fdpass_socket_send (self->sock, map.data + self->out_offset,
+        map.size - self->out_offset, NULL, 0);
     gst_buffer_unmap (out->message, &map);
 
     if (n < 0) {
-      if (errno == EINTR)
-        continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK)
         return;
       GST_DEBUG_OBJECT (self, "cannot write to the sender (%s), dropping %u "
@@ -487,47 +485,24 @@ gst_unix_socket_src_connect (GstUnixSocketSrc * self)
   return GST_FLOW_OK;
 }
 
-static void
-close_fds (gint * fds, guint n)
-{
-  guint i;
-
-  for (i = 0; i < n; i++)
-    close (fds[i]);
-}
-
 /* One recvmsg(). Returns OK with *outbuf set, or with NULL when there was
  * nothing to read after all, EOS on end of file. */
 static GstFlowReturn
 gst_unix_socket_src_read (GstUnixSocketSrc * self, GstBuffer ** outbuf)
 {
-  union
-  {
-    struct cmsghdr hdr;
-    gchar buf[CMSG_SPACE (GST_FDPASS_MAX_FDS * sizeof (gint))];
-  }
-  control;
   gint fds[GST_FDPASS_MAX_FDS];
   guint n_fds = 0;
-  struct msghdr msg;
-  struct iovec iov;
-  struct cmsghdr *cmsg;
+  GstFdPassRecvFlags flags;
   GstBuffer *buf;
   gssize n;
 
   *outbuf = NULL;
 
-  iov.iov_base = self->scratch;
-  iov.iov_len = self->seqpacket ? SEQPACKET_READ_SIZE : STREAM_READ_SIZE;
-  memset (&msg, 0, sizeof (msg));
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control.buf;
-  msg.msg_controllen = sizeof (control.buf);
-
-  n = recvmsg (self->sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+  n = gst_fdpass_socket_receive (self->sock, self->scratch,
+      self->seqpacket ? SEQPACKET_READ_SIZE : STREAM_READ_SIZE, fds,
+      G_N_ELEMENTS (fds), &n_fds, &flags);
   if (n < 0) {
-    if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+    if (errno == EAGAIN || errno == EWOULDBLOCK)
       return GST_FLOW_OK;
     if (errno == ECONNRESET) {
       GST_DEBUG_OBJECT (self, "connection reset by the sender");
@@ -538,26 +513,7 @@ gst_unix_socket_src_read (GstUnixSocketSrc * self, GstBuffer ** outbuf)
     return GST_FLOW_ERROR;
   }
 
-  for (cmsg = CMSG_FIRSTHDR (&msg); cmsg; cmsg = CMSG_NXTHDR (&msg, cmsg)) {
-    guint i, count;
-
-    if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS)
-      continue;
-
-    count = (cmsg->cmsg_len - CMSG_LEN (0)) / sizeof (gint);
-    for (i = 0; i < count; i++) {
-      gint fd;
-
-      memcpy (&fd, CMSG_DATA (cmsg) + i * sizeof (gint), sizeof (gint));
-      if (n_fds < G_N_ELEMENTS (fds))
-        fds[n_fds++] = fd;
-      else
-        close (fd);
-    }
-  }
-
-  if (msg.msg_flags & MSG_CTRUNC) {
-    close_fds (fds, n_fds);
+  if (flags & GST_FDPASS_RECV_FLAG_FDS_TRUNCATED) {
     GST_ELEMENT_ERROR (self, RESOURCE, READ,
         ("The sender passed more file descriptors than can be received."),
         ("ancillary data truncated (MSG_CTRUNC): one message carried more "
@@ -566,8 +522,8 @@ gst_unix_socket_src_read (GstUnixSocketSrc * self, GstBuffer ** outbuf)
     return GST_FLOW_ERROR;
   }
 
-  if (self->seqpacket && (msg.msg_flags & MSG_TRUNC)) {
-    close_fds (fds, n_fds);
+  if (self->seqpacket && (flags & GST_FDPASS_RECV_FLAG_TRUNCATED)) {
+    gst_fdpass_close_fds (fds, n_fds);
     GST_ELEMENT_ERROR (self, STREAM, DECODE,
         ("The sender sent a message larger than the fdpass protocol allows."),
         ("packet truncated (MSG_TRUNC) to %u bytes",
@@ -576,7 +532,6 @@ gst_unix_socket_src_read (GstUnixSocketSrc * self, GstBuffer ** outbuf)
   }
 
   if (n == 0) {
-    close_fds (fds, n_fds);
     GST_DEBUG_OBJECT (self, "the sender closed the connection");
     return GST_FLOW_EOS;
   }

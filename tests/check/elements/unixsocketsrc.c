@@ -352,7 +352,7 @@ make_pipeline (const gchar * src_props, GstElement ** appsink)
   GError *err = NULL;
   GAsyncQueue *queue;
 
-  desc = g_strdup_printf ("unixsocketsrc name=src %s ! fddepay ! "
+  desc = g_strdup_printf ("unixsocketsrc name=src %s ! fddepay name=depay ! "
       "fakesink name=sink sync=false enable-last-sample=false "
       "signal-handoffs=true", src_props);
   pipeline = gst_parse_launch (desc, &err);
@@ -521,7 +521,7 @@ send_frame_in (gint sock, gint fd, guint64 id)
 static guint64
 get_depay_stat (GstElement * pipeline, const gchar * field)
 {
-  GstElement *depay = gst_bin_get_by_name (GST_BIN (pipeline), "fddepay0");
+  GstElement *depay = gst_bin_get_by_name (GST_BIN (pipeline), "depay");
   GstStructure *stats;
   guint64 value = 0;
 
@@ -920,6 +920,53 @@ GST_START_TEST (test_ctrunc)
 
 GST_END_TEST;
 
+/* a packet larger than any message is an error, and the descriptor that
+ * came with it is closed */
+GST_START_TEST (test_oversized_packet)
+{
+  guint n_open = fdpass_check_count_open_fds ();
+  GstElement *pipeline, *appsink;
+  GstMessage *msg;
+  GError *err = NULL;
+  GstBuffer *big;
+  Listener l;
+  gchar *props;
+  gint conn, fd;
+
+  listener_init (&l);
+  listener_listen (&l, SOCK_SEQPACKET);
+  props = g_strdup_printf ("path=%s", l.path);
+  pipeline = make_pipeline (props, &appsink);
+  g_free (props);
+
+  conn = listener_accept (&l);
+  expect_hello (conn, TRUE);
+  send_hello (conn);
+  send_caps (conn);
+  big = gst_buffer_new_allocate (NULL,
+      GST_FDPASS_HEADER_SIZE + GST_FDPASS_MAX_PAYLOAD + 1, NULL);
+  gst_buffer_memset (big, 0, 0, gst_buffer_get_size (big));
+  fd = make_frame (0);
+  send_message (conn, big, &fd, 1);
+  close (fd);
+
+  msg = wait_bus (pipeline, GST_MESSAGE_ERROR);
+  gst_message_parse_error (msg, &err, NULL);
+  fail_unless (g_error_matches (err, GST_STREAM_ERROR,
+          GST_STREAM_ERROR_DECODE));
+  fail_unless (strstr (err->message, "larger than the fdpass protocol") !=
+      NULL, "%s", err->message);
+  g_clear_error (&err);
+  gst_message_unref (msg);
+  stop_pipeline (pipeline, appsink);
+
+  close (conn);
+  listener_clear (&l);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), n_open);
+}
+
+GST_END_TEST;
+
 /* 200 frames over 20 connections leak nothing */
 GST_START_TEST (test_fd_leak_reconnects)
 {
@@ -1025,6 +1072,70 @@ GST_START_TEST (test_launch_line)
 
 GST_END_TEST;
 
+/* Runs `unixsocketsrc ! @downstream` against a listener and returns the
+ * HELLO the source sent. */
+static void
+hello_with_downstream (const gchar * downstream, GstFdPassHello * hello)
+{
+  guint n_open = fdpass_check_count_open_fds ();
+  GstFdPassHeader header;
+  GstElement *pipeline;
+  GError *err = NULL;
+  guint8 *payload;
+  Listener l;
+  gchar *desc;
+  gint conn;
+
+  listener_init (&l);
+  listener_listen (&l, SOCK_SEQPACKET);
+  desc = g_strdup_printf ("unixsocketsrc path=%s ! %s", l.path, downstream);
+  pipeline = gst_parse_launch (desc, &err);
+  fail_unless (pipeline != NULL && err == NULL, "%s", err ? err->message : "");
+  g_free (desc);
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+
+  conn = listener_accept (&l);
+  fail_unless (recv_message (conn, TRUE, &header, &payload));
+  fail_unless_equals_int (header.type, GST_FDPASS_MESSAGE_HELLO);
+  fail_unless (gst_fdpass_hello_parse (payload, header.payload_size, hello,
+          NULL));
+  g_free (payload);
+
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  gst_object_unref (pipeline);
+
+  close (conn);
+  listener_clear (&l);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), n_open);
+}
+
+/* the HELLO announces only what the element downstream honours: behind
+ * fddepay, releases and kept files; behind anything else, neither, so
+ * that the sender neither waits for releases nor recycles memfds */
+GST_START_TEST (test_hello_announces_downstream)
+{
+  GstFdPassHello hello;
+
+  hello_with_downstream ("fddepay ! fakesink", &hello);
+  fail_unless_equals_int (hello.version_major, GST_FDPASS_VERSION_MAJOR);
+  fail_unless_equals_int (hello.features, GST_FDPASS_FEATURE_RELEASE |
+      GST_FDPASS_FEATURE_FILES);
+  fail_unless (hello.max_files > 0);
+
+  hello_with_downstream ("filesink location=/dev/null", &hello);
+  fail_unless_equals_int (hello.version_major, GST_FDPASS_VERSION_MAJOR);
+  fail_unless_equals_int (hello.features, GST_FDPASS_FEATURE_NONE);
+  fail_unless_equals_int (hello.max_files, 0);
+
+  hello_with_downstream ("appsink", &hello);
+  fail_unless_equals_int (hello.features, GST_FDPASS_FEATURE_NONE);
+  fail_unless_equals_int (hello.max_files, 0);
+}
+
+GST_END_TEST;
+
 static Suite *
 unixsocketsrc_suite (void)
 {
@@ -1042,8 +1153,10 @@ unixsocketsrc_suite (void)
   tcase_add_test (tc, test_reconnect);
   tcase_add_test (tc, test_peer_eof);
   tcase_add_test (tc, test_ctrunc);
+  tcase_add_test (tc, test_oversized_packet);
   tcase_add_test (tc, test_fd_leak_reconnects);
   tcase_add_test (tc, test_launch_line);
+  tcase_add_test (tc, test_hello_announces_downstream);
 
   return s;
 }
