@@ -139,13 +139,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <linux/sockios.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_unix_socket_sink_debug);
@@ -159,8 +156,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_unix_socket_sink_debug);
 #define DEFAULT_SLOW_CLIENT_POLICY GST_UNIX_SOCKET_SINK_SLOW_CLIENT_DROP
 #define DEFAULT_TIMEOUT (10 * GST_SECOND)
 #define DEFAULT_PERMS 0600
-
-#define LISTEN_BACKLOG 16
 
 /* the largest message, so that a SOCK_SEQPACKET read is never truncated */
 #define READ_SIZE (GST_FDPASS_HEADER_SIZE + GST_FDPASS_MAX_PAYLOAD)
@@ -560,23 +555,6 @@ gst_unix_socket_sink_emit (GstUnixSocketSink * self, GArray * added,
   }
 }
 
-static void
-close_control_fds (struct msghdr *msg)
-{
-  struct cmsghdr *cmsg;
-
-  for (cmsg = CMSG_FIRSTHDR (msg); cmsg; cmsg = CMSG_NXTHDR (msg, cmsg)) {
-    if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS) {
-      gsize n = (cmsg->cmsg_len - CMSG_LEN (0)) / sizeof (gint);
-      gint *fds = (gint *) CMSG_DATA (cmsg);
-      gsize i;
-
-      for (i = 0; i < n; i++)
-        close (fds[i]);
-    }
-  }
-}
-
 /* I/O thread: reads what @c wrote, without blocking. */
 static void
 client_read (GstUnixSocketSink * self, Client * c)
@@ -584,29 +562,15 @@ client_read (GstUnixSocketSink * self, Client * c)
   guint i;
 
   for (i = 0; i < MAX_READS_PER_DISPATCH && !c->remove_reason; i++) {
-    union
-    {
-      struct cmsghdr hdr;
-      gchar buf[CMSG_SPACE (GST_FDPASS_MAX_FDS * sizeof (gint))];
-    }
-    control;
-    struct msghdr msg;
-    struct iovec iov;
+    GstFdPassRecvFlags flags;
     GError *err = NULL;
     gssize n;
 
-    iov.iov_base = self->scratch;
-    iov.iov_len = READ_SIZE;
-    memset (&msg, 0, sizeof (msg));
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = &control;
-    msg.msg_controllen = sizeof (control);
-
-    n = recvmsg (c->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+    /* clients have no business sending us file descriptors: any are
+     * closed */
+    n = gst_fdpass_socket_receive (c->fd, self->scratch, READ_SIZE, NULL, 0,
+        NULL, &flags);
     if (n < 0) {
-      if (errno == EINTR)
-        continue;
       if (errno != EAGAIN && errno != EWOULDBLOCK) {
         GST_DEBUG_OBJECT (self, "client %u: read failed: %s", c->id,
             g_strerror (errno));
@@ -614,14 +578,12 @@ client_read (GstUnixSocketSink * self, Client * c)
       }
       return;
     }
-    /* clients have no business sending us file descriptors */
-    close_control_fds (&msg);
 
     if (n == 0) {
       client_remove (self, c, "closed");
       return;
     }
-    if (c->seqpacket && (msg.msg_flags & MSG_TRUNC)) {
+    if (flags & GST_FDPASS_RECV_FLAG_TRUNCATED) {
       GST_WARNING_OBJECT (self, "client %u sent a packet larger than %u "
           "bytes, disconnecting it", c->id, READ_SIZE);
       client_remove (self, c, "malformed message");
@@ -657,42 +619,13 @@ client_update_events (Client * c)
 static gboolean
 client_write_one (GstUnixSocketSink * self, Client * c)
 {
-  union
-  {
-    struct cmsghdr hdr;
-    gchar buf[CMSG_SPACE (GST_FDPASS_MAX_FDS * sizeof (gint))];
-  }
-  control;
   GstFdPassSessionOutput out;
-  struct msghdr msg;
-  struct iovec iov;
   gssize n;
 
   if (!gst_fdpass_session_get_output (c->session, &out))
     return FALSE;
 
-  iov.iov_base = (gpointer) out.data;
-  iov.iov_len = out.size;
-  memset (&msg, 0, sizeof (msg));
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  if (out.n_fds > 0) {
-    struct cmsghdr *cmsg;
-
-    memset (&control, 0, sizeof (control));
-    msg.msg_control = &control;
-    msg.msg_controllen = CMSG_SPACE (out.n_fds * sizeof (gint));
-    cmsg = CMSG_FIRSTHDR (&msg);
-    cmsg->cmsg_level = SOL_SOCKET;
-    cmsg->cmsg_type = SCM_RIGHTS;
-    cmsg->cmsg_len = CMSG_LEN (out.n_fds * sizeof (gint));
-    memcpy (CMSG_DATA (cmsg), out.fds, out.n_fds * sizeof (gint));
-  }
-
-  do {
-    n = sendmsg (c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
-  } while (n < 0 && errno == EINTR);
-
+  n = gst_fdpass_socket_send (c->fd, out.data, out.size, out.fds, out.n_fds);
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK)
       return FALSE;
@@ -788,24 +721,18 @@ client_source_dispatch (GSource * source, GSourceFunc callback,
   return G_SOURCE_CONTINUE;
 }
 
-/* Whether the process of uid @uid with group @gid may get frames. Lock
- * held. */
+/* Whether @peer may get frames: a process of our own user, or one the
+ * allowed-uids or allowed-gids let in. */
 static gboolean
 gst_unix_socket_sink_peer_allowed (GstUnixSocketSink * self,
-    const struct ucred *cred)
+    const GstFdPassPeer * peer)
 {
   gboolean allowed;
-  guint i;
-
-  if (cred->uid == geteuid ())
-    return TRUE;
 
   GST_OBJECT_LOCK (self);
-  allowed = FALSE;
-  for (i = 0; !allowed && i < self->allowed_uids->len; i++)
-    allowed = g_array_index (self->allowed_uids, guint, i) == cred->uid;
-  for (i = 0; !allowed && i < self->allowed_gids->len; i++)
-    allowed = g_array_index (self->allowed_gids, guint, i) == cred->gid;
+  allowed = gst_fdpass_peer_is_allowed (peer,
+      (const guint *) self->allowed_uids->data, self->allowed_uids->len,
+      (const guint *) self->allowed_gids->data, self->allowed_gids->len);
   GST_OBJECT_UNLOCK (self);
 
   return allowed;
@@ -814,12 +741,12 @@ gst_unix_socket_sink_peer_allowed (GstUnixSocketSink * self,
 /* I/O thread, lock held: adds a connected client. */
 static void
 gst_unix_socket_sink_add_client (GstUnixSocketSink * self, gint fd,
-    gboolean seqpacket, const struct ucred *cred, GArray * added)
+    gboolean seqpacket, const GstFdPassPeer * peer, GArray * added)
 {
   ClientEvent ev;
   Client *c;
 
-  c = client_new (self, fd, seqpacket, cred->pid, cred->uid);
+  c = client_new (self, fd, seqpacket, peer->pid, peer->uid);
   GST_DEBUG_OBJECT (self, "new client %u on socket %d (%s), pid %d uid %d",
       c->id, fd, seqpacket ? "SOCK_SEQPACKET" : "SOCK_STREAM", c->pid, c->uid);
 
@@ -832,33 +759,35 @@ gst_unix_socket_sink_add_client (GstUnixSocketSink * self, gint fd,
     client_write (self, c);
 }
 
-/* Lock held: whether a new connection on @fd may become a client. */
+/* Lock held: whether a new connection on @fd, from @peer, may become a
+ * client. */
 static gboolean
 gst_unix_socket_sink_admit (GstUnixSocketSink * self, gint fd,
-    guint max_clients, struct ucred *cred)
+    guint max_clients, GstFdPassPeer * peer)
 {
-  socklen_t len = sizeof (*cred);
+  gchar *who;
 
-  if (getsockopt (fd, SOL_SOCKET, SO_PEERCRED, cred, &len) < 0) {
+  if (!gst_fdpass_socket_get_peer (fd, peer)) {
     GST_WARNING_OBJECT (self, "cannot tell who connected, refusing: %s",
         g_strerror (errno));
     self->n_refused++;
     return FALSE;
   }
 
-  if (!gst_unix_socket_sink_peer_allowed (self, cred)) {
+  if (!gst_unix_socket_sink_peer_allowed (self, peer)) {
     /* logged, and counted in the stats: another user could flood the bus
      * with one message per attempt otherwise */
-    GST_WARNING_OBJECT (self, "refusing pid %d (uid %u, gid %u): only uid %u "
-        "and the allowed-uids and allowed-gids may connect", (gint) cred->pid,
-        (guint) cred->uid, (guint) cred->gid, (guint) geteuid ());
+    who = gst_fdpass_peer_to_string (peer);
+    GST_WARNING_OBJECT (self, "refusing %s: only uid %u, allowed-uids and "
+        "allowed-gids may connect", who, (guint) geteuid ());
+    g_free (who);
     self->n_refused++;
     return FALSE;
   }
 
   if (max_clients > 0 && self->n_clients >= max_clients) {
     GST_INFO_OBJECT (self, "already %u clients, closing the connection of "
-        "pid %d", self->n_clients, (gint) cred->pid);
+        "pid %d", self->n_clients, (gint) peer->pid);
     self->n_refused++;
     return FALSE;
   }
@@ -882,7 +811,7 @@ gst_unix_socket_sink_accept (gint fd, GIOCondition condition,
   g_mutex_lock (&self->lock);
   for (;;) {
     gint cfd = accept4 (fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-    struct ucred cred;
+    GstFdPassPeer peer = { 0, };
 
     if (cfd < 0) {
       if (errno == EINTR || errno == ECONNABORTED)
@@ -898,13 +827,12 @@ gst_unix_socket_sink_accept (gint fd, GIOCondition condition,
 
     /* a refused peer sees the end of the stream at once, instead of
      * hanging in the listen backlog */
-    if (!gst_unix_socket_sink_admit (self, cfd, max_clients, &cred)) {
+    if (gst_unix_socket_sink_admit (self, cfd, max_clients, &peer))
+      gst_unix_socket_sink_add_client (self, cfd, self->listen_seqpacket,
+          &peer, added);
+    else
       close (cfd);
-      continue;
-    }
-
-    gst_unix_socket_sink_add_client (self, cfd, self->listen_seqpacket, &cred,
-        added);
+    gst_fdpass_peer_clear (&peer);
   }
   gst_unix_socket_sink_reap (self, removed);
   g_mutex_unlock (&self->lock);
@@ -1077,116 +1005,30 @@ gst_unix_socket_sink_thread (gpointer user_data)
 
 /* socket setup */
 
-/* Does a process accept connections on @addr? */
-static gboolean
-address_is_served (const struct sockaddr_un *addr, socklen_t len)
-{
-  static const gint types[] = { SOCK_SEQPACKET, SOCK_STREAM };
-  guint i;
-
-  for (i = 0; i < G_N_ELEMENTS (types); i++) {
-    gint fd, ret, err;
-
-    fd = socket (AF_UNIX, types[i] | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0)
-      return TRUE;
-    ret = connect (fd, (const struct sockaddr *) addr, len);
-    err = errno;
-    close (fd);
-
-    if (ret == 0 || err == EAGAIN || err == EINPROGRESS)
-      return TRUE;
-    if (err != EPROTOTYPE)
-      return FALSE;
-  }
-
-  return FALSE;
-}
-
 static gboolean
 gst_unix_socket_sink_listen (GstUnixSocketSink * self, const gchar * path,
     guint perms)
 {
-  struct sockaddr_un addr;
-  socklen_t len;
-  gboolean abstract = path[0] == '@';
+  GError *err = NULL;
   gint fd;
 
-  if (!gst_fdpass_socket_address (path, &addr, &len)) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("The socket path \"%s\" is too long.", path), (NULL));
-    return FALSE;
-  }
-
-  fd = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  fd = gst_fdpass_socket_listen (path, perms, &self->created_path, &err);
   if (fd < 0) {
-    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
-        ("Could not create a socket."), GST_ERROR_SYSTEM);
-    return FALSE;
-  }
-
-  if (bind (fd, (struct sockaddr *) &addr, len) < 0) {
-    struct stat st;
-
-    if (errno != EADDRINUSE)
-      goto bind_failed;
-
-    if (abstract || address_is_served (&addr, len))
-      goto in_use;
-
-    /* a socket file left behind by a process that is gone */
-    if (lstat (path, &st) < 0 || !S_ISSOCK (st.st_mode)) {
-      errno = EADDRINUSE;
-      goto bind_failed;
-    }
-    GST_INFO_OBJECT (self, "replacing the stale socket %s", path);
-    if (unlink (path) < 0 && errno != ENOENT)
-      goto bind_failed;
-    if (bind (fd, (struct sockaddr *) &addr, len) < 0)
-      goto bind_failed;
-  }
-
-  /* nobody can connect before listen(): the file has its mode by then */
-  if (!abstract && chmod (path, perms) < 0) {
-    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
-        ("Could not set the permissions of %s.", path), GST_ERROR_SYSTEM);
-    close (fd);
-    unlink (path);
-    return FALSE;
-  }
-
-  if (listen (fd, LISTEN_BACKLOG) < 0) {
-    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
-        ("Could not listen on %s.", path), GST_ERROR_SYSTEM);
-    close (fd);
-    if (!abstract)
-      unlink (path);
+    if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT))
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", err->message),
+          (NULL));
+    else
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE, ("%s", err->message),
+          (NULL));
+    g_clear_error (&err);
     return FALSE;
   }
 
   GST_DEBUG_OBJECT (self, "listening on %s", path);
   self->listen_fd = fd;
   self->listen_seqpacket = TRUE;
-  if (!abstract)
-    self->created_path = g_strdup (path);
 
   return TRUE;
-
-bind_failed:
-  {
-    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
-        ("Could not create the socket %s.", path), GST_ERROR_SYSTEM);
-    close (fd);
-    return FALSE;
-  }
-in_use:
-  {
-    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
-        ("Another process is already serving %s.", path),
-        ("bind: %s", g_strerror (EADDRINUSE)));
-    close (fd);
-    return FALSE;
-  }
 }
 
 /* Takes over the socket given in the fd property. */
@@ -1289,16 +1131,17 @@ gst_unix_socket_sink_start (GstBaseSink * bsink)
     g_source_attach (self->listen_source, self->context);
   }
   if (self->adopt_fd >= 0) {
-    struct ucred cred = { 0, -1, -1 };
-    socklen_t len = sizeof (cred);
+    GstFdPassPeer peer = { 0, };
     Client *c;
 
     /* the application chose this peer: who it is only goes in the stats */
-    getsockopt (self->adopt_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len);
+    if (!gst_fdpass_socket_get_peer (self->adopt_fd, &peer))
+      peer.uid = (guint) - 1;
 
     g_mutex_lock (&self->lock);
-    c = client_new (self, self->adopt_fd, self->adopt_seqpacket, cred.pid,
-        cred.uid);
+    c = client_new (self, self->adopt_fd, self->adopt_seqpacket, peer.pid,
+        peer.uid);
+    gst_fdpass_peer_clear (&peer);
     self->adopted_id = c->id;
     self->adopt_fd = -1;
     /* the I/O thread writes the headers as soon as it runs */
@@ -2133,14 +1976,15 @@ gst_unix_socket_sink_class_init (GstUnixSocketSinkClass * klass)
    * GstUnixSocketSink:allowed-gids:
    *
    * Groups whose members may receive frames, by gid: a client is allowed
-   * when its primary group (the one SO_PEERCRED reports) is listed.
+   * when its primary group or one of its supplementary groups (as the
+   * kernel recorded them when it connected) is listed.
    *
    * Since: 0.2
    */
   g_object_class_install_property (gobject_class, PROP_ALLOWED_GIDS,
       gst_param_spec_array ("allowed-gids", "Allowed gids",
-          "Groups whose processes may connect, by the primary group id, "
-          "e.g. <44>", g_param_spec_uint ("gid", "gid", "A group id", 0,
+          "Groups whose processes may connect, by primary or supplementary "
+          "group id, e.g. <44>", g_param_spec_uint ("gid", "gid", "A group id", 0,
               G_MAXUINT, 0, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS),
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 
