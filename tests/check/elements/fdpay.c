@@ -209,66 +209,6 @@ fd_get_identity (gint fd, guint64 * dev, guint64 * ino)
   *ino = st.st_ino;
 }
 
-static gboolean
-fd_is_memfd (gint fd)
-{
-  gchar *path = g_strdup_printf ("/proc/self/fd/%d", fd);
-  gchar *target = g_file_read_link (path, NULL);
-  gboolean ret = target != NULL && g_str_has_prefix (target, "/memfd:");
-
-  g_free (path);
-  g_free (target);
-  return ret;
-}
-
-/* What a receiver holding @fd can do to the file behind it that it should
- * not: NULL when it can only read it. A memfd is also opened again through
- * /proc, for writing, as a hostile receiver would. */
-static const gchar *
-receiver_write_problem (gint fd)
-{
-  const gchar *problem = NULL;
-  gchar proc[32];
-  struct stat st;
-  gpointer data;
-  guint8 byte;
-  gint flags, rw;
-
-  flags = fcntl (fd, F_GETFL);
-  if (flags < 0 || (flags & O_ACCMODE) != O_RDONLY)
-    return "the fd is not read-only";
-  if (fstat (fd, &st) < 0 || st.st_size == 0)
-    return "the file is empty";
-
-  data = mmap (NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  if (data != MAP_FAILED) {
-    munmap (data, st.st_size);
-    return "the fd can be mapped writable";
-  }
-  /* writes back the byte that is there: a failing check changes nothing */
-  if (pread (fd, &byte, 1, 0) != 1)
-    return "the fd cannot be read";
-  if (pwrite (fd, &byte, 1, 0) >= 0)
-    return "the fd can be written";
-
-  if (!fd_is_memfd (fd))
-    return NULL;
-
-  g_snprintf (proc, sizeof (proc), "/proc/self/fd/%d", fd);
-  rw = open (proc, O_RDWR | O_CLOEXEC);
-  if (rw < 0)
-    return NULL;
-  data = mmap (NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, rw, 0);
-  if (data != MAP_FAILED) {
-    munmap (data, st.st_size);
-    problem = "the memfd opened again O_RDWR can be mapped writable";
-  } else if (pwrite (rw, &byte, 1, 0) >= 0) {
-    problem = "the memfd opened again O_RDWR can be written";
-  }
-  close (rw);
-
-  return problem;
-}
 
 /* The one fd of buffer message @msg is a read-only memfd holding @size
  * bytes of pattern @seed, and the file of @mem when it is not NULL. */
@@ -287,7 +227,7 @@ check_message_read_only (GstBuffer * msg, GstMemory * mem, gsize size,
   parse_message (msg, &header, &info, NULL);
   fds = message_peek_fds (msg, &n_fds);
   fail_unless_equals_int (n_fds, 1);
-  fail_unless (fd_is_memfd (fds[0]));
+  fail_unless (fdpass_check_fd_is_memfd (fds[0]));
   fail_unless (fstat (fds[0], &st) == 0);
   fail_unless_equals_uint64 (st.st_dev, info.fds[0].dev);
   fail_unless_equals_uint64 (st.st_ino, info.fds[0].ino);
@@ -299,7 +239,7 @@ check_message_read_only (GstBuffer * msg, GstMemory * mem, gsize size,
     fail_unless_equals_uint64 (st.st_ino, ino);
   }
 
-  problem = receiver_write_problem (fds[0]);
+  problem = fdpass_check_receiver_write_problem (fds[0]);
   fail_unless (problem == NULL, "%s", problem);
 
   /* an honest receiver reads the frame */
@@ -557,7 +497,7 @@ GST_START_TEST (test_copy_path)
 
   fds = message_peek_fds (msg, &n_fds);
   fail_unless_equals_int (n_fds, 1);
-  fail_unless (fd_is_memfd (fds[0]));
+  fail_unless (fdpass_check_fd_is_memfd (fds[0]));
   fail_unless (fstat (fds[0], &st) == 0);
   fail_unless (S_ISREG (st.st_mode));
   fail_unless_equals_uint64 (st.st_ino, info.fds[0].ino);
@@ -692,7 +632,7 @@ GST_START_TEST (test_zero_copy_path)
     fail_unless (fstat (fds[0], &st) == 0);
     fail_unless_equals_uint64 (st.st_ino, ino);
     fail_unless_equals_uint64 (st.st_dev, dev);
-    fail_unless (fd_is_memfd (fds[0]));
+    fail_unless (fdpass_check_fd_is_memfd (fds[0]));
 
     data = mmap (NULL, st.st_size, PROT_READ, MAP_SHARED, fds[0], 0);
     fail_unless (data != MAP_FAILED);

@@ -307,66 +307,6 @@ client_socket_removed (GstElement * sink, GSocket * socket, Transfer * t)
   g_mutex_unlock (&t->lock);
 }
 
-static gboolean
-fd_is_memfd (gint fd)
-{
-  gchar *path = g_strdup_printf ("/proc/self/fd/%d", fd);
-  gchar *target = g_file_read_link (path, NULL);
-  gboolean ret = target != NULL && g_str_has_prefix (target, "/memfd:");
-
-  g_free (path);
-  g_free (target);
-  return ret;
-}
-
-/* What a receiver holding @fd can do to the file behind it that it should
- * not: NULL when it can only read it. A memfd is also opened again through
- * /proc, for writing, as a hostile receiver would. */
-static const gchar *
-receiver_write_problem (gint fd)
-{
-  const gchar *problem = NULL;
-  gchar proc[32];
-  struct stat st;
-  gpointer data;
-  guint8 byte;
-  gint flags, rw;
-
-  flags = fcntl (fd, F_GETFL);
-  if (flags < 0 || (flags & O_ACCMODE) != O_RDONLY)
-    return "the fd is not read-only";
-  if (fstat (fd, &st) < 0 || st.st_size == 0)
-    return "the file is empty";
-
-  data = mmap (NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  if (data != MAP_FAILED) {
-    munmap (data, st.st_size);
-    return "the fd can be mapped writable";
-  }
-  /* writes back the byte that is there: a failing check changes nothing */
-  if (pread (fd, &byte, 1, 0) != 1)
-    return "the fd cannot be read";
-  if (pwrite (fd, &byte, 1, 0) >= 0)
-    return "the fd can be written";
-
-  if (!fd_is_memfd (fd))
-    return NULL;
-
-  g_snprintf (proc, sizeof (proc), "/proc/self/fd/%d", fd);
-  rw = open (proc, O_RDWR | O_CLOEXEC);
-  if (rw < 0)
-    return NULL;
-  data = mmap (NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, rw, 0);
-  if (data != MAP_FAILED) {
-    munmap (data, st.st_size);
-    problem = "the memfd opened again O_RDWR can be mapped writable";
-  } else if (pwrite (rw, &byte, 1, 0) >= 0) {
-    problem = "the memfd opened again O_RDWR can be written";
-  }
-  close (rw);
-
-  return problem;
-}
 
 /* receiver side */
 static GstFlowReturn
@@ -396,8 +336,8 @@ new_sample (GstAppSink * appsink, gpointer user_data)
     gint fd = gst_fd_memory_get_fd (mem);
 
     fdpass_check_stat_fd (fd, &f.dev, &f.ino);
-    f.is_memfd = fd_is_memfd (fd);
-    f.write_problem = receiver_write_problem (fd);
+    f.is_memfd = fdpass_check_fd_is_memfd (fd);
+    f.write_problem = fdpass_check_receiver_write_problem (fd);
   }
 
   g_mutex_lock (&t->lock);
