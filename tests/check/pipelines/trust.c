@@ -1929,6 +1929,11 @@ check_idle_clients (guint max_held_frames)
       G_GUINT64_FORMAT " frames", peak.held_frames);
   fail_unless (peak.held_bytes <= bound_bytes, "the sink held %"
       G_GUINT64_FORMAT " bytes", peak.held_bytes);
+  /* a frame alive has its memfd open twice here, in its memory and in
+   * the control message fdpay keeps for it; frames that are not held are
+   * closed once sent, or back in the pool (a few, with a live source) */
+  fail_unless (peak.memfds <= memfd_before + 2 * (bound_frames +
+          DEFAULT_MAX_PENDING), "%u memfds open", peak.memfds);
   if (max_held_frames > 0) {
     /* each time the one that holds the oldest frame: the clients that
      * release hold the first frames they got, so the one that came first.
