@@ -154,6 +154,9 @@ struct _GstFdDepay
   GstAdapter *adapter;
   GArray *pending_fds;
   GstCaps *caps;
+  /* during a chain call: the input message, when it holds the sender's
+   * frame (in the same process) */
+  GstBuffer *holder;
   /* the largest buffer the caps describe, see caps_get_max_buffer_size() */
   guint64 caps_max_size;
   gboolean need_segment;
@@ -1304,6 +1307,8 @@ gst_fd_depay_handle_buffer (GstFdDepay * self, const GstFdPassHeader * header,
   buf = gst_fd_depay_make_buffer (self, &info);
   if (buf == NULL)
     return GST_FLOW_ERROR;
+  if (self->holder)
+    gst_buffer_add_parent_buffer_meta (buf, self->holder);
 
   if (self->need_segment) {
     gst_fd_depay_push_segment (self, &info);
@@ -1399,6 +1404,12 @@ gst_fd_depay_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     return GST_FLOW_EOS;
   }
 
+  /* an fdpay in this process (fdpay ! tee ! ..., next to a sink that
+   * recycles) ties the frame to its message: our buffers hold the message
+   * too, or the frame's memory would be written again while we use it */
+  if (gst_buffer_get_parent_buffer_meta (buf))
+    self->holder = gst_buffer_ref (buf);
+
   gst_adapter_push (self->adapter, buf);
 
   while (ret == GST_FLOW_OK) {
@@ -1437,6 +1448,8 @@ gst_fd_depay_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     gst_adapter_unmap (self->adapter);
     gst_adapter_flush (self->adapter, total);
   }
+
+  gst_clear_buffer (&self->holder);
 
   if (ret == GST_FLOW_ERROR || ret == GST_FLOW_NOT_NEGOTIATED)
     gst_fd_depay_reset (self, FALSE);

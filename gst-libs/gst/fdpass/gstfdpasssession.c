@@ -378,6 +378,7 @@ struct _GstFdPassSession
   guint n_kept_refs;
   guint64 head_id;
   gboolean head_started;
+  gboolean head_exported;
 
   guint64 next_id;
   GArray *unreleased;           /* of Unreleased, oldest first */
@@ -429,6 +430,7 @@ session_unprepare (GstFdPassSession * session)
   session->n_fds = 0;
   session->n_kept_refs = 0;
   session->head_started = FALSE;
+  session->head_exported = FALSE;
 }
 
 static void
@@ -692,6 +694,7 @@ session_prepare_frame (GstFdPassSession * session, GstFdPassFrame * frame)
   if (!session->releases) {
     /* it will never tell us when it is done: the frame is its own */
     session_export (session, frame);
+    session->head_exported = TRUE;
   } else if (session->max_files > 0) {
     n_forget = session_decide_kept_files (session, &info, forget);
   }
@@ -816,6 +819,10 @@ session_frame_sent (GstFdPassSession * session, GstFdPassFrame * frame)
     u.frame = gst_fdpass_frame_ref (frame);
     g_array_append_val (session->unreleased, u);
   } else {
+    /* exported when its bytes were decided, unless the receiver withdrew
+     * RELEASE since: the frame is its own either way */
+    if (!session->head_exported)
+      session_export (session, frame);
     session->n_in_flight++;
   }
 }
@@ -1043,7 +1050,8 @@ gst_fdpass_session_close (GstFdPassSession * session)
   session->closed = TRUE;
 
   head = g_queue_peek_head (&session->queue);
-  if (head && head->frame && session->head_started)
+  if (head && head->frame && session->head_started &&
+      !session->head_exported)
     session_export (session, head->frame);
   if (session->prepared)
     session_unprepare (session);

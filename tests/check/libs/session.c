@@ -425,6 +425,44 @@ GST_START_TEST (test_hello_drops_release)
 
 GST_END_TEST;
 
+/* The bytes of a frame were decided for a receiver that releases, which
+ * withdraws RELEASE before they are written: the frame is its own. */
+GST_START_TEST (test_release_withdrawn_before_write)
+{
+  GstAllocator *allocator = gst_tmp_file_allocator_new ();
+  GstFdPassSession *s = gst_fdpass_session_new (0);
+  GstFdPassSessionOutput out;
+  GstStructure *stats;
+  guint64 sent = 0, exported = 0;
+  TestFrame a;
+
+  test_frame_init (&a, allocator, 1);
+  receive_hello (s, GST_FDPASS_FEATURE_RELEASE, 0);
+  gst_fdpass_session_queue_frame (s, a.fdframe);
+  fail_unless (gst_fdpass_session_get_output (s, &out));
+  gst_fdpass_session_output_done (s, 0);
+  fail_if (frame_exported (&a));
+
+  receive_hello (s, GST_FDPASS_FEATURE_NONE, 0);
+  fail_unless (gst_fdpass_session_get_output (s, &out));
+  gst_fdpass_session_output_done (s, out.size);
+  fail_unless (frame_exported (&a));
+  fail_unless_equals_int (gst_fdpass_session_get_in_flight (s), 1);
+
+  stats = gst_fdpass_session_get_stats (s);
+  fail_unless (gst_structure_get_uint64 (stats, "sent", &sent));
+  fail_unless (gst_structure_get_uint64 (stats, "exported", &exported));
+  fail_unless_equals_uint64 (sent, 1);
+  fail_unless_equals_uint64 (exported, 1);
+  gst_structure_free (stats);
+
+  gst_fdpass_session_unref (s);
+  test_frame_clear (&a);
+  gst_object_unref (allocator);
+}
+
+GST_END_TEST;
+
 /* Kept files: the first use of a file passes it flagged KEEP, later ones
  * name it KEPT without a descriptor, and the receiver is told to forget
  * the least recently used file, in a packet of its own, before it would
@@ -587,6 +625,7 @@ session_suite (void)
   tcase_add_test (tc, test_close_exports_unreleased);
   tcase_add_test (tc, test_partial_write);
   tcase_add_test (tc, test_hello_drops_release);
+  tcase_add_test (tc, test_release_withdrawn_before_write);
   tcase_add_test (tc, test_kept_files);
   tcase_add_test (tc, test_messages_and_input);
   tcase_add_test (tc, test_oldest_seqnum);
