@@ -564,6 +564,7 @@ client_read (GstUnixSocketSink * self, Client * c)
   for (i = 0; i < MAX_READS_PER_DISPATCH && !c->remove_reason; i++) {
     GstFdPassRecvFlags flags;
     GError *err = NULL;
+    guint pending;
     gssize n;
 
     /* clients have no business sending us file descriptors: any are
@@ -590,6 +591,7 @@ client_read (GstUnixSocketSink * self, Client * c)
       return;
     }
 
+    pending = gst_fdpass_session_get_pending (c->session);
     if (!gst_fdpass_session_receive (c->session, self->scratch, n, &err)) {
       GST_WARNING_OBJECT (self, "client %u sent a malformed message, "
           "disconnecting it: %s", c->id, err->message);
@@ -597,6 +599,9 @@ client_read (GstUnixSocketSink * self, Client * c)
       client_remove (self, c, "malformed message");
       return;
     }
+    /* a render() blocked on this client looks again */
+    if (gst_fdpass_session_get_pending (c->session) < pending)
+      g_cond_broadcast (&self->cond);
   }
 }
 
@@ -1448,9 +1453,7 @@ gst_unix_socket_sink_send_frame (GstUnixSocketSink * self,
   }
 
   self->n_frames++;
-  /* a client that gets its first pending frame needs a timeout deadline,
-   * which the I/O thread computes; removed clients are reaped there */
-  need_wake = limits->timeout > 0 && !self->timeout_armed;
+  need_wake = FALSE;
   gst_unix_socket_sink_make_room (self, size, limits->max_held);
 
   for (l = self->clients; l; l = l->next) {
@@ -1490,8 +1493,16 @@ gst_unix_socket_sink_send_frame (GstUnixSocketSink * self,
 
   if (queued)
     gst_unix_socket_sink_hold_frame (self, frame);
-  if (need_wake)
+  if (need_wake) {
     gst_unix_socket_sink_wake (self);
+  } else if (queued && limits->timeout > 0 && !self->timeout_armed) {
+    /* the clients that got their first pending frame now cannot time out
+     * before @timeout from now: the I/O thread looks then, which costs no
+     * wakeup per frame while they keep up */
+    g_source_set_ready_time (self->wakeup_source,
+        g_get_monotonic_time () + GST_TIME_AS_USECONDS (limits->timeout));
+    self->timeout_armed = TRUE;
+  }
 
   return GST_FLOW_OK;
 }
