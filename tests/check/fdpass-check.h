@@ -35,6 +35,34 @@ fdpass_check_count_open_fds (void)
   return n - 1;
 }
 
+/* Number of file descriptors open in this process right now that are not
+ * memfds: a producer's pool may keep memfds for reuse, anything else must
+ * come back to what it was. */
+static inline guint
+fdpass_check_count_open_fds_but_memfds (void)
+{
+  DIR *dir = opendir ("/proc/self/fd");
+  struct dirent *de;
+  guint n = 0;
+
+  g_assert (dir != NULL);
+  while ((de = readdir (dir)) != NULL) {
+    gchar *path, *target;
+
+    if (de->d_name[0] == '.')
+      continue;
+    path = g_strconcat ("/proc/self/fd/", de->d_name, NULL);
+    target = g_file_read_link (path, NULL);
+    if (target == NULL || !g_str_has_prefix (target, "/memfd:"))
+      n++;
+    g_free (path);
+    g_free (target);
+  }
+  closedir (dir);
+
+  return n - 1;
+}
+
 /* CRC-32 (IEEE 802.3, reflected, as zlib's crc32()), eight bytes per step
  * so that checking 4K frames stays cheap. */
 static guint32 fdpass_check_crc_tables[8][256];

@@ -1273,6 +1273,214 @@ releasing_client (gpointer data)
   return GUINT_TO_POINTER (n);
 }
 
+/* hostile clients: everything a client writes is input from another
+ * process, and each way it can be wrong gets the client disconnected (or
+ * ignored) without costing the sink or the other clients anything */
+
+static void
+client_send_raw (gint fd, const guint8 * data, gsize size,
+    const gint * fds, guint n_fds)
+{
+  union
+  {
+    struct cmsghdr hdr;
+    gchar buf[CMSG_SPACE (GST_FDPASS_MAX_FDS * sizeof (gint))];
+  }
+  control;
+  struct msghdr msg;
+  struct iovec iov;
+
+  iov.iov_base = (gpointer) data;
+  iov.iov_len = size;
+  memset (&msg, 0, sizeof (msg));
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  if (n_fds > 0) {
+    struct cmsghdr *cmsg;
+
+    memset (&control, 0, sizeof (control));
+    msg.msg_control = &control;
+    msg.msg_controllen = CMSG_SPACE (n_fds * sizeof (gint));
+    cmsg = CMSG_FIRSTHDR (&msg);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN (n_fds * sizeof (gint));
+    memcpy (CMSG_DATA (cmsg), fds, n_fds * sizeof (gint));
+  }
+  fail_unless_equals_int (sendmsg (fd, &msg, MSG_NOSIGNAL), size);
+}
+
+/* Sends @msg (taken) with @n_fds descriptors of /dev/null attached; our
+ * copies are closed, so the sink holds the only ones. */
+static void
+client_send_with_fds (gint fd, GstBuffer * msg, guint n_fds)
+{
+  gint fds[GST_FDPASS_MAX_FDS];
+  GstMapInfo map;
+  guint i;
+
+  for (i = 0; i < n_fds; i++) {
+    fds[i] = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+    fail_unless (fds[i] >= 0);
+  }
+  fail_unless (gst_buffer_map (msg, &map, GST_MAP_READ));
+  client_send_raw (fd, map.data, map.size, fds, n_fds);
+  gst_buffer_unmap (msg, &map);
+  gst_buffer_unref (msg);
+  for (i = 0; i < n_fds; i++)
+    close (fds[i]);
+}
+
+/* A client that keeps going gets frame @value. */
+static void
+good_client_gets_frame (Fixture * f, gint good, guint8 value)
+{
+  fixture_push (f);
+  client_send_release (good, client_expect_frame (good, value));
+}
+
+/* The first client writes @bytes and must be removed for @reason, while
+ * the second one keeps getting frames; the sink keeps no descriptor. */
+static void
+check_hostile_client (const guint8 * bytes, gsize size, guint n_fds,
+    const gchar * reason)
+{
+  Fixture *f = fixture_new (NULL);
+  guint fds_before;
+  gint bad, good;
+
+  fixture_play (f);
+  WAIT_FOR (g_file_test (f->path, G_FILE_TEST_EXISTS));
+  good = client_connect (f->path);
+  client_send_hello (good);
+  WAIT_FOR (client_stat (f->sink, 0, "releases") == 1);
+  client_expect_headers (good);
+  good_client_gets_frame (f, good, 0);
+
+  fds_before = fdpass_check_count_open_fds_but_memfds ();
+  bad = client_connect (f->path);
+  WAIT_FOR (stat_u64 (f->sink, "n-clients") == 2);
+  if (n_fds > 0) {
+    GstBuffer *msg = gst_buffer_new_memdup (bytes, size);
+
+    client_send_with_fds (bad, msg, n_fds);
+  } else {
+    client_send_raw (bad, bytes, size, NULL, 0);
+  }
+
+  if (reason) {
+    WAIT_FOR (fixture_removed_with (f, reason));
+    WAIT_FOR (stat_u64 (f->sink, "n-clients") == 1);
+  } else {
+    /* ignored: the client stays and gets frames */
+    client_expect_headers (bad);
+    fixture_push (f);
+    client_expect_frame (bad, 1);
+    client_send_release (good, client_expect_frame (good, 1));
+    fail_unless_equals_int (stat_u64 (f->sink, "n-clients"), 2);
+  }
+  good_client_gets_frame (f, good, reason ? 1 : 2);
+
+  close (bad);
+  WAIT_FOR (stat_u64 (f->sink, "n-clients") == 1);
+  /* every descriptor the hostile client sent was closed */
+  WAIT_FOR (fdpass_check_count_open_fds_but_memfds () == fds_before);
+
+  close (good);
+  fixture_free (f);
+}
+
+GST_START_TEST (test_hostile_client_garbage)
+{
+  static const guint8 garbage[] = "GET / HTTP/1.1\r\n\r\n";
+
+  check_hostile_client (garbage, sizeof (garbage), 0, "malformed message");
+}
+
+GST_END_TEST;
+
+/* A valid hello, but with descriptors: they are closed, the hello
+ * counts. */
+GST_START_TEST (test_hostile_client_sends_fds)
+{
+  GstFdPassHello hello = { 1, 1, GST_FDPASS_FEATURE_RELEASE, 0 };
+  GstBuffer *msg = gst_fdpass_message_new_hello (&hello);
+  GstMapInfo map;
+
+  fail_unless (gst_buffer_map (msg, &map, GST_MAP_READ));
+  check_hostile_client (map.data, map.size, 3, NULL);
+  gst_buffer_unmap (msg, &map);
+  gst_buffer_unref (msg);
+}
+
+GST_END_TEST;
+
+/* A packet larger than any message: the rest of it is lost, so is the
+ * client. */
+GST_START_TEST (test_hostile_client_oversized_packet)
+{
+  gsize size = GST_FDPASS_HEADER_SIZE + GST_FDPASS_MAX_PAYLOAD + 100;
+  guint8 *big = g_malloc0 (size);
+  GstFdPassHello hello = { 1, 1, 0, 0 };
+  GstBuffer *msg = gst_fdpass_message_new_hello (&hello);
+
+  /* a valid start, so that only the size is wrong */
+  gst_buffer_extract (msg, 0, big, gst_buffer_get_size (msg));
+  gst_buffer_unref (msg);
+  check_hostile_client (big, size, 0, "malformed message");
+  g_free (big);
+}
+
+GST_END_TEST;
+
+/* A release message announcing more ids than the protocol allows. */
+GST_START_TEST (test_hostile_client_release_count)
+{
+  guint8 msg[GST_FDPASS_HEADER_SIZE + 16];
+
+  memset (msg, 0, sizeof (msg));
+  GST_WRITE_UINT32_LE (msg, GST_FDPASS_MAGIC);
+  GST_WRITE_UINT16_LE (msg + 4, GST_FDPASS_MESSAGE_RELEASE);
+  GST_WRITE_UINT32_LE (msg + 12, 16);
+  /* 5000 ids, in 8 bytes */
+  GST_WRITE_UINT32_LE (msg + GST_FDPASS_HEADER_SIZE, 5000);
+  check_hostile_client (msg, sizeof (msg), 0, "malformed message");
+}
+
+GST_END_TEST;
+
+/* A message of a type the sink does not know is skipped, by its size. */
+GST_START_TEST (test_hostile_client_unknown_type)
+{
+  guint8 msg[GST_FDPASS_HEADER_SIZE + 100];
+
+  memset (msg, 0x55, sizeof (msg));
+  GST_WRITE_UINT32_LE (msg, GST_FDPASS_MAGIC);
+  GST_WRITE_UINT16_LE (msg + 4, 99);
+  GST_WRITE_UINT16_LE (msg + 6, 0);
+  GST_WRITE_UINT32_LE (msg + 8, 0);
+  GST_WRITE_UINT32_LE (msg + 12, 100);
+  check_hostile_client (msg, sizeof (msg), 0, NULL);
+}
+
+GST_END_TEST;
+
+/* A client that announces a 64 KiB message, sends part of it and goes
+ * away. */
+GST_START_TEST (test_hostile_client_truncated)
+{
+  guint8 msg[GST_FDPASS_HEADER_SIZE + 10];
+
+  memset (msg, 0, sizeof (msg));
+  GST_WRITE_UINT32_LE (msg, GST_FDPASS_MAGIC);
+  GST_WRITE_UINT16_LE (msg + 4, GST_FDPASS_MESSAGE_RELEASE);
+  GST_WRITE_UINT32_LE (msg + 12, GST_FDPASS_MAX_PAYLOAD);
+  /* stays until it closes: a message may come in pieces */
+  check_hostile_client (msg, sizeof (msg), 0, NULL);
+}
+
+GST_END_TEST;
+
 static void
 run_leak_pipeline (guint n_frames, guint n_cycles)
 {
@@ -1345,6 +1553,12 @@ unixsocketsink_suite (void)
   tcase_add_test (tc, test_fd_connected);
   tcase_add_test (tc, test_fd_listening);
   tcase_add_test (tc, test_max_clients);
+  tcase_add_test (tc, test_hostile_client_garbage);
+  tcase_add_test (tc, test_hostile_client_sends_fds);
+  tcase_add_test (tc, test_hostile_client_oversized_packet);
+  tcase_add_test (tc, test_hostile_client_release_count);
+  tcase_add_test (tc, test_hostile_client_unknown_type);
+  tcase_add_test (tc, test_hostile_client_truncated);
   tcase_add_test (tc, test_fd_leak);
 
   return s;
