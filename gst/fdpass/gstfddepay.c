@@ -1209,6 +1209,30 @@ gst_fd_depay_handle_caps (GstFdDepay * self, const guint8 * payload,
   return GST_FLOW_OK;
 }
 
+/* The sender's stream time minus its pts, when the message has both. Both
+ * come from the sender: values beyond G_MAXINT64, which no clock reaches,
+ * count as none, so that the difference always fits. */
+static gboolean
+stream_offset_of (const GstFdPassBufferInfo * info, gint64 * offset)
+{
+  if (!info->has_stream_time || !GST_CLOCK_TIME_IS_VALID (info->pts) ||
+      info->stream_time > G_MAXINT64 || info->pts > G_MAXINT64)
+    return FALSE;
+
+  *offset = (gint64) info->stream_time - (gint64) info->pts;
+  return TRUE;
+}
+
+/* Whether two stream offsets differ by more than a millisecond, without
+ * overflowing for offsets far apart. */
+static gboolean
+offsets_differ (gint64 a, gint64 b)
+{
+  guint64 diff = a > b ? (guint64) a - (guint64) b : (guint64) b - (guint64) a;
+
+  return diff > GST_MSECOND;
+}
+
 /* The sender's timestamps are its stream time, which started whenever the
  * sender started. The segment starts at the first frame we get (of each
  * connection) and puts it at our current running time, so a receiver that
@@ -1231,12 +1255,14 @@ gst_fd_depay_push_segment (GstFdDepay * self, const GstFdPassBufferInfo * info)
   /* the sender's position in its stream (from the start of a file or a
    * playlist), whatever offset its timestamps have */
   time = start;
-  self->stream_offset_valid = info->has_stream_time &&
-      GST_CLOCK_TIME_IS_VALID (info->pts);
+  self->stream_offset_valid = stream_offset_of (info, &self->stream_offset);
   if (self->stream_offset_valid) {
-    self->stream_offset = (gint64) info->stream_time - (gint64) info->pts;
-    if ((gint64) start + self->stream_offset >= 0)
+    if (self->stream_offset >= 0 &&
+        start <= G_MAXUINT64 - 1 - (guint64) self->stream_offset)
       time = start + self->stream_offset;
+    else if (self->stream_offset < 0 &&
+        start >= (guint64) 0 - (guint64) self->stream_offset)
+      time = start - ((guint64) 0 - (guint64) self->stream_offset);
   }
 
   clock = gst_element_get_clock (GST_ELEMENT (self));
@@ -1284,13 +1310,14 @@ gst_fd_depay_handle_buffer (GstFdDepay * self, const GstFdPassHeader * header,
 
   /* the sender's stream time moved against its timestamps (a new segment
    * upstream of it): a new segment here too */
-  if (!self->need_segment && info.has_stream_time &&
-      GST_CLOCK_TIME_IS_VALID (info.pts) && self->stream_offset_valid) {
-    gint64 offset = (gint64) info.stream_time - (gint64) info.pts;
+  if (!self->need_segment && self->stream_offset_valid) {
+    gint64 offset;
 
-    if (ABS (offset - self->stream_offset) > GST_MSECOND) {
-      GST_DEBUG_OBJECT (self, "stream time jumped by %" G_GINT64_FORMAT
-          " ns", offset - self->stream_offset);
+    if (stream_offset_of (&info, &offset) &&
+        offsets_differ (offset, self->stream_offset)) {
+      GST_DEBUG_OBJECT (self, "stream time moved against the timestamps, "
+          "from pts + %" G_GINT64_FORMAT " ns to pts + %" G_GINT64_FORMAT
+          " ns", self->stream_offset, offset);
       self->need_segment = TRUE;
     }
   }

@@ -1459,6 +1459,64 @@ GST_START_TEST (test_segment_stream_time)
 
 GST_END_TEST;
 
+/* Stream times and timestamps far apart, from a hostile sender: no
+ * arithmetic overflows (the fuzzer found one, undefined behaviour under
+ * UBSan), the segment stays meaningful, and values beyond G_MAXINT64 count
+ * as no stream time. */
+static const GstSegment *
+push_stream_time (Hostile * t, gint fd, GstClockTime pts,
+    GstClockTime stream_time, GstEvent ** seg)
+{
+  const GstSegment *segment;
+  GstBuffer *buf;
+
+  buf = make_buffer_msg_stream_time (fd, pts, stream_time);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t->h, buf), GST_FLOW_OK);
+  gst_buffer_unref (gst_harness_pull (t->h));
+  *seg = pull_last_segment (t->h);
+  if (*seg == NULL)
+    return NULL;
+  gst_event_parse_segment (*seg, &segment);
+  return segment;
+}
+
+GST_START_TEST (test_hostile_stream_time_far_apart)
+{
+  const GstSegment *segment;
+  GstEvent *seg;
+  Hostile t;
+  gint fd;
+
+  hostile_begin (&t);
+  hostile_push_headers (&t);
+  fd = make_memfd (FRAME_SIZE, 1);
+
+  segment = push_stream_time (&t, fd, 0, G_MAXINT64, &seg);
+  fail_unless (segment != NULL);
+  fail_unless_equals_uint64 (segment->start, 0);
+  fail_unless_equals_uint64 (segment->time, G_MAXINT64);
+  gst_event_unref (seg);
+
+  /* as far the other way: a jump, a new segment */
+  segment = push_stream_time (&t, fd, G_MAXINT64, 0, &seg);
+  fail_unless (segment != NULL);
+  fail_unless_equals_uint64 (segment->start, G_MAXINT64);
+  fail_unless_equals_uint64 (segment->time, 0);
+  gst_event_unref (seg);
+
+  /* beyond G_MAXINT64: no stream time, no jump */
+  fail_unless (push_stream_time (&t, fd, G_MAXINT64,
+          GST_CLOCK_TIME_NONE - 1, &seg) == NULL);
+  fail_unless (push_stream_time (&t, fd, GST_CLOCK_TIME_NONE - 1, 0,
+          &seg) == NULL);
+
+  close (fd);
+  hostile_end (&t);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_hostile_truncated_memfd)
 {
   Hostile t;
@@ -2710,6 +2768,7 @@ fddepay_suite (void)
   tcase_add_test (tc_chain, test_roundtrip_copy);
   tcase_add_test (tc_chain, test_segment_starts_at_first_frame);
   tcase_add_test (tc_chain, test_segment_stream_time);
+  tcase_add_test (tc_chain, test_hostile_stream_time_far_apart);
   tcase_add_test (tc_chain, test_unsealed_file_is_copied);
   tcase_add_test (tc_chain, test_kept_files);
   tcase_add_test (tc_chain, test_kept_unsealed_file);
