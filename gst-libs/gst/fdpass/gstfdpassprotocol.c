@@ -698,18 +698,30 @@ caps_fields_are_safe (const gchar * p, GError ** error)
 
 /* gst_caps_from_string() g_critical()s or g_warning()s on some malformed
  * strings: a structure name that does not start with a letter, invalid
- * caps features, 0.10-style raw video, values of types whose deserializers
- * assert, fractions out of range, reversed ranges. A peer must not be able
- * to trigger those: accept one structure whose name and features are
- * valid, whose fields pass caps_fields_are_safe(). */
+ * caps features, 0.10-style raw video and audio, values of types whose
+ * deserializers assert, fractions out of range, reversed ranges. A peer
+ * must not be able to trigger those: accept one structure whose name and
+ * features are valid, whose fields pass caps_fields_are_safe(). */
 static gboolean
 caps_string_is_safe (const gchar * str, GError ** error)
 {
+  static const gchar *special[] = { "NONE", "ANY", "EMPTY" };
   const gchar *p;
+  guint i;
 
-  if (!g_ascii_isalpha (*str) || g_str_has_prefix (str, "video/x-raw-"))
+  /* GStreamer warns about 0.10-style raw caps */
+  if (!g_ascii_isalpha (*str) || g_str_has_prefix (str, "video/x-raw-") ||
+      g_str_has_prefix (str, "audio/x-raw-"))
     CAPS_FAIL ("bad media type");
   for (p = str; is_simple_char (*p); p++);
+
+  /* names that are caps of their own as a string: a structure of that name
+   * could never be sent back as it came */
+  for (i = 0; i < G_N_ELEMENTS (special); i++) {
+    if (strlen (special[i]) == (gsize) (p - str) &&
+        strncmp (str, special[i], p - str) == 0)
+      CAPS_FAIL ("bad media type");
+  }
 
   /* caps features: (namespace:name, namespace:name) */
   if (*p == '(') {

@@ -1458,6 +1458,12 @@ GST_START_TEST (test_caps_rejects_quietly)
   CHECK_CAPS_FAILS ("video/x-raw(-emory:SystemMemory), width=(int)1");
   /* 0.10 style raw video: g_warning() */
   CHECK_CAPS_FAILS ("video/x-raw-yuv, width=(int)1");
+  /* found by the fuzzer: 0.10-style raw audio makes GStreamer warn, and
+   * a structure named like special caps cannot be sent back */
+  CHECK_CAPS_FAILS ("audio/x-raw-int, rate=(int)5");
+  CHECK_CAPS_FAILS ("NONE,");
+  CHECK_CAPS_FAILS ("ANY, a=(int)1");
+  CHECK_CAPS_FAILS ("EMPTY");
   /* nested structure with trailing data: g_warning() */
   CHECK_CAPS_FAILS ("video/x-raw, s=(structure)\"foo;\\, a\\=(int)1;\"");
 }
