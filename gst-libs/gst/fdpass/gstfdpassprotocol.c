@@ -516,6 +516,65 @@ typedef enum
     return FALSE; \
   } G_STMT_END
 
+/* GStreamer keeps every structure, field and caps feature name it parses
+ * as a GQuark, for the life of the process: a peer sending caps with new
+ * names again and again would grow us for ever. Names this process knows
+ * already are free; at most this many new ones come from peers. */
+#define MAX_NEW_CAPS_NAMES 1024
+#define MAX_CAPS_NAME_LENGTH 128
+
+static gint new_caps_names_left = MAX_NEW_CAPS_NAMES;
+
+/* the names of the caps of raw video and audio and of the common codecs,
+ * known before any peer may use up the budget */
+static const gchar *common_caps_names[] = {
+  "video/x-raw", "audio/x-raw", "image/jpeg", "video/x-h264", "video/x-h265",
+  "memory:SystemMemory", "memory:DMABuf", "memory:fdpass",
+  "format", "width", "height", "framerate", "max-framerate",
+  "pixel-aspect-ratio", "interlace-mode", "field-order", "colorimetry",
+  "chroma-site", "multiview-mode", "multiview-flags", "views",
+  "mastering-display-info", "content-light-level", "drm-format",
+  "rate", "channels", "layout", "channel-mask",
+  "stream-format", "alignment", "profile", "level", "tier", "parsed",
+  "codec_data",
+};
+
+static gpointer
+intern_common_caps_names (gpointer data)
+{
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (common_caps_names); i++)
+    g_quark_from_static_string (common_caps_names[i]);
+
+  return NULL;
+}
+
+static gboolean
+caps_name_is_affordable (const gchar * start, gsize len, GError ** error)
+{
+  static GOnce interned = G_ONCE_INIT;
+  gchar name[MAX_CAPS_NAME_LENGTH + 1];
+
+  g_once (&interned, intern_common_caps_names, NULL);
+
+  if (len > MAX_CAPS_NAME_LENGTH)
+    CAPS_FAIL ("a name is longer than %d characters", MAX_CAPS_NAME_LENGTH);
+
+  memcpy (name, start, len);
+  name[len] = '\0';
+  if (g_quark_try_string (name) != 0)
+    return TRUE;
+
+  if (g_atomic_int_add (&new_caps_names_left, -1) <= 0) {
+    g_atomic_int_inc (&new_caps_names_left);
+    CAPS_FAIL ("'%s' would be one new name too many: this process took %d "
+        "new caps names from peers already", name, MAX_NEW_CAPS_NAMES);
+  }
+
+  return TRUE;
+}
+
 /* the characters of an unquoted value, field name or type name */
 static gboolean
 is_simple_char (gchar c)
@@ -675,11 +734,18 @@ caps_fields_are_safe (const gchar * p, GError ** error)
     } else if (*p == ';') {
       CAPS_FAIL ("more than one structure");
     } else if (is_simple_char (*p)) {
-      const gchar *start = p;
+      const gchar *start = p, *next;
       ValueType type = cast != VALUE_TYPE_ANY ? cast : array_type[depth];
 
       while (is_simple_char (*p))
         p++;
+      for (next = p; *next == ' '; next++);
+      if (depth == 0 && *next == '=') {
+        /* a field name */
+        if (!caps_name_is_affordable (start, p - start, error))
+          return FALSE;
+        continue;
+      }
       /* a value without a type may be guessed to be a fraction */
       if (type != VALUE_TYPE_OTHER && !fraction_value_is_safe (start, p,
               type == VALUE_TYPE_FRACTION))
@@ -714,6 +780,8 @@ caps_string_is_safe (const gchar * str, GError ** error)
       g_str_has_prefix (str, "audio/x-raw-"))
     CAPS_FAIL ("bad media type");
   for (p = str; is_simple_char (*p); p++);
+  if (!caps_name_is_affordable (str, p - str, error))
+    return FALSE;
 
   /* names that are caps of their own as a string: a structure of that name
    * could never be sent back as it came */
@@ -726,7 +794,10 @@ caps_string_is_safe (const gchar * str, GError ** error)
   /* caps features: (namespace:name, namespace:name) */
   if (*p == '(') {
     do {
+      const gchar *feature;
+
       for (p++; *p == ' '; p++);
+      feature = p;
       if (!g_ascii_isalpha (*p))
         CAPS_FAIL ("bad caps features");
       while (g_ascii_isalpha (*p))
@@ -735,6 +806,8 @@ caps_string_is_safe (const gchar * str, GError ** error)
         CAPS_FAIL ("bad caps features");
       while (g_ascii_isalnum (*p))
         p++;
+      if (!caps_name_is_affordable (feature, p - feature, error))
+        return FALSE;
     } while (*p == ',');
     if (*p++ != ')')
       CAPS_FAIL ("bad caps features");

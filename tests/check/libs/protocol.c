@@ -1929,6 +1929,57 @@ GST_START_TEST (test_buffer_stream_time)
 
 GST_END_TEST;
 
+/* Every name in caps becomes a GQuark for good: a peer sending caps with
+ * new field names again and again may not grow the receiver for ever.
+ * Names the process knows stay free. Last in the suite: it uses up the
+ * process's budget of new names, which matters without CK_FORK. */
+static gboolean
+parse_caps_string (const gchar * str)
+{
+  GstCaps *caps = gst_fdpass_caps_parse ((const guint8 *) str,
+      strlen (str) + 1, NULL);
+
+  if (caps == NULL)
+    return FALSE;
+  gst_caps_unref (caps);
+  return TRUE;
+}
+
+GST_START_TEST (test_caps_new_names_bounded)
+{
+  gchar *name, *str;
+  guint i, accepted = 0;
+
+  for (i = 0; i < 4000; i++) {
+    name = g_strdup_printf ("hostile-field-%u-%s", i,
+        i % 2 ? "x" : "y");
+    str = g_strdup_printf ("video/x-raw, %s=(int)1", name);
+    if (parse_caps_string (str)) {
+      accepted++;
+      fail_unless (g_quark_try_string (name) != 0);
+    } else {
+      fail_unless (g_quark_try_string (name) == 0);
+    }
+    g_free (str);
+    g_free (name);
+  }
+  /* some were new names within the budget, the rest was refused */
+  fail_unless (accepted > 0);
+  fail_unless (accepted <= 1024);
+
+  /* known names still pass */
+  fail_unless (parse_caps_string ("video/x-raw, format=(string)I420, "
+          "width=(int)64, height=(int)48, framerate=(fraction)30/1"));
+  /* so do names accepted before */
+  fail_unless (parse_caps_string ("video/x-raw, hostile-field-0-y=(int)2"));
+  /* long names are refused before anything else */
+  str = g_strdup_printf ("video/x-raw, %0200d=(int)1", 1);
+  fail_if (parse_caps_string (str));
+  g_free (str);
+}
+
+GST_END_TEST;
+
 static Suite *
 protocol_suite (void)
 {
@@ -1964,6 +2015,8 @@ protocol_suite (void)
   tcase_add_test (tc_chain, test_caps_accepts_basic_types);
   tcase_add_test (tc_chain, test_error_quark);
   tcase_add_test (tc_chain, test_fuzz);
+  /* last: it uses up the budget of new caps names */
+  tcase_add_test (tc_chain, test_caps_new_names_bounded);
 
   return s;
 }
