@@ -17,14 +17,15 @@
  * Boston, MA 02110-1301, USA.
  */
 
-/* Preloaded by the helgrind and tsan test setups (LD_PRELOAD).
+/* Preloaded by the tsan test setup (LD_PRELOAD).
  *
  * On Linux, GLib implements GMutex and GCond with futexes and atomic
- * operations of its own, not with pthreads. Neither helgrind nor
- * ThreadSanitizer knows about those: to them, GST_OBJECT_LOCK() and every
- * other GMutex synchronizes nothing, and each access to data such a lock
- * protects is a race. This library defines g_mutex_*() and g_cond_*() on
- * pthread mutexes and condition variables, which both tools understand, as
+ * operations of its own, not with pthreads, in a library that is not
+ * instrumented. ThreadSanitizer (and helgrind) cannot see those: to them,
+ * GST_OBJECT_LOCK() and every other GMutex synchronizes nothing, and each
+ * access to data such a lock protects is a race. This library defines
+ * g_mutex_*() and g_cond_*() on pthread mutexes and condition variables,
+ * which the race detectors understand, as
  * GLib does on systems without futexes: a GMutex holds a pointer to its
  * pthread mutex, made when it is first used.
  *
@@ -39,9 +40,8 @@
  * One more synchronization of libglib matters: GThreadPool, on which every
  * GstTask runs, hands each task's data to a worker through a queue under
  * such an internal lock, and reuses worker threads. g_thread_pool_push()
- * here tells the tool that everything before it happens before the worker
- * runs the task: with the tsan runtime, or with helgrind's client requests
- * when valgrind's headers are installed. */
+ * here tells ThreadSanitizer that everything before it happens before the
+ * worker runs the task. */
 
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -61,14 +61,7 @@ void __tsan_acquire (void *addr);
 void __tsan_release (void *addr);
 #define HAPPENS_BEFORE(addr) __tsan_release (addr)
 #define HAPPENS_AFTER(addr) __tsan_acquire (addr)
-#elif defined (__has_include)
-#if __has_include (<valgrind/helgrind.h>)
-#include <valgrind/helgrind.h>
-#define HAPPENS_BEFORE(addr) ANNOTATE_HAPPENS_BEFORE (addr)
-#define HAPPENS_AFTER(addr) ANNOTATE_HAPPENS_AFTER (addr)
-#endif
-#endif
-#ifndef HAPPENS_BEFORE
+#else
 #define HAPPENS_BEFORE(addr) G_STMT_START { } G_STMT_END
 #define HAPPENS_AFTER(addr) G_STMT_START { } G_STMT_END
 #endif
