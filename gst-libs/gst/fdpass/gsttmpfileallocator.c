@@ -307,7 +307,21 @@ reserve_space (gint fd, gsize size)
   return ret == 0;
 }
 
-static G_DEFINE_QUARK (fdpass-exported, exported);
+/* made before any thread can race for it (G_DEFINE_QUARK makes it on
+ * first use, without a lock) */
+static GQuark
+exported_quark (void)
+{
+  static gsize quark = 0;
+
+  if (g_once_init_enter (&quark)) {
+    GQuark q = g_quark_from_static_string ("fdpass-exported");
+
+    g_once_init_leave (&quark, q);
+  }
+
+  return (GQuark) quark;
+}
 
 /* the memory whose file @mem lives in: shares have their parent's */
 static GstMemory *

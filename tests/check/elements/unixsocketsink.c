@@ -94,6 +94,18 @@ on_client_removed (GstElement * sink, guint id, const gchar * reason,
   g_mutex_unlock (&f->lock);
 }
 
+static guint
+fixture_n_added (Fixture * f)
+{
+  guint n;
+
+  g_mutex_lock (&f->lock);
+  n = f->n_added;
+  g_mutex_unlock (&f->lock);
+
+  return n;
+}
+
 static gboolean
 fixture_removed_with (Fixture * f, const gchar * reason)
 {
@@ -473,7 +485,7 @@ GST_START_TEST (test_one_client)
 
   close (fd);
   WAIT_FOR (fixture_removed_with (f, "closed"));
-  fail_unless_equals_int (f->n_added, 1);
+  fail_unless_equals_int (fixture_n_added (f), 1);
   fixture_free (f);
 }
 
@@ -679,7 +691,7 @@ GST_START_TEST (test_eos_drains_clients)
   /* the smallest receive buffer: most messages stay queued in the sink */
   fail_unless (setsockopt (r.fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
           sizeof (rcvbuf)) == 0);
-  WAIT_FOR (f->n_added == 1);
+  WAIT_FOR (fixture_n_added (f) == 1);
 
   for (i = 0; i < r.n_frames; i++)
     fixture_push (f);
@@ -1174,7 +1186,7 @@ GST_START_TEST (test_fd_connected)
   client_expect_headers (sv[1]);
   client_expect_frame (sv[1], 0);
   client_expect_frame (sv[1], 1);
-  fail_unless_equals_int (f->n_added, 1);
+  fail_unless_equals_int (fixture_n_added (f), 1);
 
   fixture_free (f);
   /* the sink owned and closed its end */
