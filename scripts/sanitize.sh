@@ -57,7 +57,8 @@ drop_registries () {
 }
 
 # the suites whose elements serve several clients from several threads
-MULTI_CLIENT="elements/unixsocketsink pipelines/unixsocket pipelines/socketpair"
+MULTI_CLIENT="elements/unixsocketsink pipelines/unixsocket pipelines/socketpair
+  pipelines/trust"
 
 case "$mode" in
   asan)
