@@ -588,8 +588,11 @@ GST_START_TEST (test_peer_socketpair)
   fail_unless_equals_int (peer.n_groups, n_groups);
   for (i = 0; i < n_groups; i++)
     sorted[i] = groups[i];
-  qsort (sorted, n_groups, sizeof (guint), compare_uint);
-  qsort (peer.groups, peer.n_groups, sizeof (guint), compare_uint);
+  /* qsort() wants a valid array even for no elements */
+  if (n_groups > 0) {
+    qsort (sorted, n_groups, sizeof (guint), compare_uint);
+    qsort (peer.groups, peer.n_groups, sizeof (guint), compare_uint);
+  }
   for (i = 0; i < n_groups; i++)
     fail_unless_equals_int (peer.groups[i], sorted[i]);
 #else
