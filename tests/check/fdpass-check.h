@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 
 /* Number of file descriptors open in this process right now. */
 static inline guint
@@ -61,6 +62,76 @@ fdpass_check_count_open_fds_but_memfds (void)
   closedir (dir);
 
   return n - 1;
+}
+
+/* Counts the file descriptors open in this process right now: memfds in
+ * @n_memfd, the others (the directory being read among them) in @n_other.
+ * Descriptors that other threads close while counting are skipped. */
+static inline void
+fdpass_check_count_fds (guint * n_other, guint * n_memfd)
+{
+  GDir *dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  const gchar *name;
+
+  *n_other = *n_memfd = 0;
+  g_assert (dir != NULL);
+  while ((name = g_dir_read_name (dir)) != NULL) {
+    gchar *path = g_build_filename ("/proc/self/fd", name, NULL);
+    gchar *target = g_file_read_link (path, NULL);
+
+    if (target && g_str_has_prefix (target, "/memfd:"))
+      (*n_memfd)++;
+    else if (target)
+      (*n_other)++;
+    g_free (target);
+    g_free (path);
+  }
+  g_dir_close (dir);
+}
+
+/* One blocking sendmsg() of @size bytes with @n_fds descriptors (up to
+ * 64, more than any element accepts) attached as one SCM_RIGHTS message:
+ * what a peer, honest or not, can send. The descriptors stay the caller's;
+ * a peer that went away is -1 with EPIPE, never a SIGPIPE. Returns what
+ * sendmsg() returns. */
+static inline gssize
+fdpass_check_sendmsg (gint fd, const guint8 * data, gsize size,
+    const gint * fds, guint n_fds)
+{
+  union
+  {
+    struct cmsghdr hdr;
+    gchar buf[CMSG_SPACE (64 * sizeof (gint))];
+  }
+  control;
+  struct msghdr msg;
+  struct iovec iov;
+  gssize ret;
+
+  g_assert (n_fds <= 64);
+  iov.iov_base = (gpointer) data;
+  iov.iov_len = size;
+  memset (&msg, 0, sizeof (msg));
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  if (n_fds > 0) {
+    struct cmsghdr *cmsg;
+
+    memset (&control, 0, sizeof (control));
+    msg.msg_control = &control;
+    msg.msg_controllen = CMSG_SPACE (n_fds * sizeof (gint));
+    cmsg = CMSG_FIRSTHDR (&msg);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN (n_fds * sizeof (gint));
+    memcpy (CMSG_DATA (cmsg), fds, n_fds * sizeof (gint));
+  }
+
+  do {
+    ret = sendmsg (fd, &msg, MSG_NOSIGNAL);
+  } while (ret < 0 && errno == EINTR);
+
+  return ret;
 }
 
 /* CRC-32 (IEEE 802.3, reflected, as zlib's crc32()), eight bytes per step

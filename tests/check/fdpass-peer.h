@@ -274,12 +274,6 @@ static inline gboolean
 fdpass_peer_send_with_fds (FdPassPeer * p, GstBuffer * msg, const gint * fds,
     guint n_fds)
 {
-  union
-  {
-    struct cmsghdr hdr;
-    gchar buf[CMSG_SPACE (GST_FDPASS_MAX_FDS * sizeof (gint))];
-  }
-  control;
   GstMapInfo map;
   gsize done = 0;
   gboolean ok = TRUE;
@@ -293,31 +287,9 @@ fdpass_peer_send_with_fds (FdPassPeer * p, GstBuffer * msg, const gint * fds,
   }
 
   while (ok && done < map.size) {
-    struct msghdr mh;
-    struct iovec iov;
-    gssize n;
+    gssize n = fdpass_check_sendmsg (p->sock, map.data + done,
+        map.size - done, fds, done == 0 ? n_fds : 0);
 
-    iov.iov_base = map.data + done;
-    iov.iov_len = map.size - done;
-    memset (&mh, 0, sizeof (mh));
-    mh.msg_iov = &iov;
-    mh.msg_iovlen = 1;
-    if (done == 0 && n_fds > 0) {
-      struct cmsghdr *cmsg;
-
-      memset (&control, 0, sizeof (control));
-      mh.msg_control = &control;
-      mh.msg_controllen = CMSG_SPACE (n_fds * sizeof (gint));
-      cmsg = CMSG_FIRSTHDR (&mh);
-      cmsg->cmsg_level = SOL_SOCKET;
-      cmsg->cmsg_type = SCM_RIGHTS;
-      cmsg->cmsg_len = CMSG_LEN (n_fds * sizeof (gint));
-      memcpy (CMSG_DATA (cmsg), fds, n_fds * sizeof (gint));
-    }
-
-    n = sendmsg (p->sock, &mh, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR)
-      continue;
     if (n <= 0)
       ok = FALSE;
     else

@@ -818,29 +818,8 @@ static void
 raw_send (gint fd, const guint8 * data, gsize size, const gint * fds,
     guint n_fds)
 {
-  gchar control[CMSG_SPACE (64 * sizeof (gint))];
-  struct msghdr msg;
-  struct iovec iov;
-
-  fail_unless (n_fds <= 64);
-  iov.iov_base = (gpointer) data;
-  iov.iov_len = size;
-  memset (&msg, 0, sizeof (msg));
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  if (n_fds > 0) {
-    struct cmsghdr *cmsg;
-
-    memset (control, 0, sizeof (control));
-    msg.msg_control = control;
-    msg.msg_controllen = CMSG_SPACE (n_fds * sizeof (gint));
-    cmsg = CMSG_FIRSTHDR (&msg);
-    cmsg->cmsg_level = SOL_SOCKET;
-    cmsg->cmsg_type = SCM_RIGHTS;
-    cmsg->cmsg_len = CMSG_LEN (n_fds * sizeof (gint));
-    memcpy (CMSG_DATA (cmsg), fds, n_fds * sizeof (gint));
-  }
-  fail_unless_equals_int ((gint) sendmsg (fd, &msg, MSG_NOSIGNAL), size);
+  fail_unless_equals_int ((gint) fdpass_check_sendmsg (fd, data, size, fds,
+          n_fds), (gint) size);
 }
 
 /* Sends @n_fds new memfds along with a few bytes, and closes ours. */

@@ -1293,33 +1293,8 @@ static void
 client_send_raw (gint fd, const guint8 * data, gsize size,
     const gint * fds, guint n_fds)
 {
-  union
-  {
-    struct cmsghdr hdr;
-    gchar buf[CMSG_SPACE (GST_FDPASS_MAX_FDS * sizeof (gint))];
-  }
-  control;
-  struct msghdr msg;
-  struct iovec iov;
-
-  iov.iov_base = (gpointer) data;
-  iov.iov_len = size;
-  memset (&msg, 0, sizeof (msg));
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  if (n_fds > 0) {
-    struct cmsghdr *cmsg;
-
-    memset (&control, 0, sizeof (control));
-    msg.msg_control = &control;
-    msg.msg_controllen = CMSG_SPACE (n_fds * sizeof (gint));
-    cmsg = CMSG_FIRSTHDR (&msg);
-    cmsg->cmsg_level = SOL_SOCKET;
-    cmsg->cmsg_type = SCM_RIGHTS;
-    cmsg->cmsg_len = CMSG_LEN (n_fds * sizeof (gint));
-    memcpy (CMSG_DATA (cmsg), fds, n_fds * sizeof (gint));
-  }
-  fail_unless_equals_int (sendmsg (fd, &msg, MSG_NOSIGNAL), size);
+  fail_unless_equals_int ((gint) fdpass_check_sendmsg (fd, data, size, fds,
+          n_fds), (gint) size);
 }
 
 /* Sends @msg (taken) with @n_fds descriptors of /dev/null attached; our

@@ -126,32 +126,11 @@ listener_accept (Listener * l)
 static void
 send_message (gint sock, GstBuffer * message, const gint * fds, guint n_fds)
 {
-  gchar control[CMSG_SPACE (32 * sizeof (gint))];
-  struct msghdr msg;
-  struct iovec iov;
   GstMapInfo map;
 
-  fail_unless (n_fds <= 32);
   fail_unless (gst_buffer_map (message, &map, GST_MAP_READ));
-  iov.iov_base = map.data;
-  iov.iov_len = map.size;
-  memset (&msg, 0, sizeof (msg));
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  if (n_fds > 0) {
-    struct cmsghdr *cmsg;
-
-    memset (control, 0, sizeof (control));
-    msg.msg_control = control;
-    msg.msg_controllen = CMSG_SPACE (n_fds * sizeof (gint));
-    cmsg = CMSG_FIRSTHDR (&msg);
-    cmsg->cmsg_level = SOL_SOCKET;
-    cmsg->cmsg_type = SCM_RIGHTS;
-    cmsg->cmsg_len = CMSG_LEN (n_fds * sizeof (gint));
-    memcpy (CMSG_DATA (cmsg), fds, n_fds * sizeof (gint));
-  }
-  fail_unless_equals_int ((gint) sendmsg (sock, &msg, MSG_NOSIGNAL),
-      (gint) map.size);
+  fail_unless_equals_int ((gint) fdpass_check_sendmsg (sock, map.data,
+          map.size, fds, n_fds), (gint) map.size);
   gst_buffer_unmap (message, &map);
   gst_buffer_unref (message);
 }

@@ -1766,30 +1766,6 @@ GST_END_TEST;
 
 /* 5. Bounded by default. */
 
-/* open file descriptors of this process: memfds and the others */
-static void
-count_fds (guint * n_other, guint * n_memfd)
-{
-  GDir *dir = g_dir_open ("/proc/self/fd", 0, NULL);
-  const gchar *name;
-
-  *n_other = *n_memfd = 0;
-  fail_unless (dir != NULL);
-  while ((name = g_dir_read_name (dir)) != NULL) {
-    gchar *path = g_build_filename ("/proc/self/fd", name, NULL);
-    gchar *target = g_file_read_link (path, NULL);
-
-    /* fds of other threads come and go */
-    if (target && g_str_has_prefix (target, "/memfd:"))
-      (*n_memfd)++;
-    else if (target)
-      (*n_other)++;
-    g_free (target);
-    g_free (path);
-  }
-  g_dir_close (dir);
-}
-
 typedef struct
 {
   guint64 held_bytes;
@@ -1809,7 +1785,7 @@ peak_sample (Peak * peak, Producer * p)
   peak->held_frames = MAX (peak->held_frames, sink_stat (p->sink, -1,
           "held-frames"));
   peak->n_clients = MAX (peak->n_clients, sink_stat (p->sink, -1, "n-clients"));
-  count_fds (&other, &memfd);
+  fdpass_check_count_fds (&other, &memfd);
   peak->other_fds = MAX (peak->other_fds, other);
   peak->memfds = MAX (peak->memfds, memfd);
 }
@@ -1882,7 +1858,7 @@ check_idle_clients (guint max_held_frames)
   /* whatever the sink and GLib set up for a first client, once */
   fdpass_peer_free (client_connect (path));
   WAIT_FOR (sink_stat (p->sink, -1, "clients-removed") == 1);
-  count_fds (&other_before, &memfd_before);
+  fdpass_check_count_fds (&other_before, &memfd_before);
 
   for (i = 0; i < N_IDLE_CLIENTS; i++) {
     gint64 next = g_get_monotonic_time () +
@@ -1963,7 +1939,7 @@ check_idle_clients (guint max_held_frames)
     gint64 end = g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND;
 
     do {
-      count_fds (&other_after, &memfd_after);
+      fdpass_check_count_fds (&other_after, &memfd_after);
     } while (other_after > other_before && g_get_monotonic_time () < end &&
         (g_usleep (5 * G_TIME_SPAN_MILLISECOND), TRUE));
   }

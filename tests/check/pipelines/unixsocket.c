@@ -927,30 +927,6 @@ frame_index (Producer * p, Received * r, guint i)
   return f->index;
 }
 
-/* open file descriptors of this process: memfds and the others */
-static void
-count_fds (guint * n_other, guint * n_memfd)
-{
-  GDir *dir = g_dir_open ("/proc/self/fd", 0, NULL);
-  const gchar *name;
-
-  *n_other = *n_memfd = 0;
-  fail_unless (dir != NULL);
-  while ((name = g_dir_read_name (dir)) != NULL) {
-    gchar *path = g_build_filename ("/proc/self/fd", name, NULL);
-    gchar *target = g_file_read_link (path, NULL);
-
-    /* fds of other threads come and go */
-    if (target && g_str_has_prefix (target, "/memfd:"))
-      (*n_memfd)++;
-    else if (target)
-      (*n_other)++;
-    g_free (target);
-    g_free (path);
-  }
-  g_dir_close (dir);
-}
-
 /* Waits until the number of non-memfd fds is @n (threads of the sink may
  * close a socket a moment later) and returns it. */
 static guint
@@ -960,7 +936,7 @@ wait_other_fds (guint n)
   guint other, memfd;
 
   for (;;) {
-    count_fds (&other, &memfd);
+    fdpass_check_count_fds (&other, &memfd);
     if (other == n || g_get_monotonic_time () > end)
       return other;
     g_usleep (10 * G_TIME_SPAN_MILLISECOND);
@@ -1356,7 +1332,7 @@ GST_START_TEST (test_consumer_killed)
   id_fast = g_array_index (clients, ClientStats, 0).id;
   g_array_unref (clients);
 
-  count_fds (&other_before, &memfd_before);
+  fdpass_check_count_fds (&other_before, &memfd_before);
 
   consumer_start (&victim, d.path, 0, FALSE, CONSUMER_FAKESINK);
   consumer_wait_frames (&victim, 10);
@@ -1412,7 +1388,7 @@ GST_START_TEST (test_consumer_killed)
   /* the connection is closed; the memfds open are those of the frames in
    * the pool and in flight */
   other_after = wait_other_fds (other_before);
-  count_fds (&other_after, &memfd_after);
+  fdpass_check_count_fds (&other_after, &memfd_after);
   GST_INFO ("fds before %u + %u memfds, after %u + %u memfds, %"
       G_GUINT64_FORMAT " memfds created, %" G_GUINT64_FORMAT " pending at "
       "the kill", other_before, memfd_before, other_after, memfd_after,
@@ -1712,7 +1688,7 @@ GST_START_TEST (test_connect_disconnect_cycles)
   for (i = 0; i < N_WARMUP_CYCLES; i++)
     client_cycle (d.path, i);
   wait_no_clients (p);
-  count_fds (&other_before, &memfd_before);
+  fdpass_check_count_fds (&other_before, &memfd_before);
   created_before = pay_stat (p, "memfds-created");
   rss_before = rss_bytes ();
 
@@ -1721,7 +1697,7 @@ GST_START_TEST (test_connect_disconnect_cycles)
   wait_no_clients (p);
 
   other_after = wait_other_fds (other_before);
-  count_fds (&other_after, &memfd_after);
+  fdpass_check_count_fds (&other_after, &memfd_after);
   created_after = pay_stat (p, "memfds-created");
   rss_after = rss_bytes ();
   GST_INFO ("after %u cycles: fds %u -> %u, memfds open %u -> %u, created %"
