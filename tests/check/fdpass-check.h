@@ -4,6 +4,7 @@
 #define __FDPASS_CHECK_H__
 
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <gst/gst.h>
 #include <gst/net/net.h>
 #include <gst/fdpass/fdpass.h>
@@ -132,6 +133,26 @@ fdpass_check_sendmsg (gint fd, const guint8 * data, gsize size,
   } while (ret < 0 && errno == EINTR);
 
   return ret;
+}
+
+/* Removes the directory @path and the files in it (the tests' sockets),
+ * then frees @path and sets it to NULL. */
+static inline void
+fdpass_check_remove_dir (gchar ** path)
+{
+  GDir *dir = g_dir_open (*path, 0, NULL);
+  const gchar *name;
+
+  while (dir && (name = g_dir_read_name (dir)) != NULL) {
+    gchar *file = g_build_filename (*path, name, NULL);
+
+    g_unlink (file);
+    g_free (file);
+  }
+  if (dir)
+    g_dir_close (dir);
+  g_rmdir (*path);
+  g_clear_pointer (path, g_free);
 }
 
 /* CRC-32 (IEEE 802.3, reflected, as zlib's crc32()), eight bytes per step

@@ -984,24 +984,6 @@ test_dir_clear (TestDir * d)
   g_free (d->path);
 }
 
-static void
-socket_dir_remove (void)
-{
-  GDir *dir = g_dir_open (socket_dir, 0, NULL);
-  const gchar *name;
-
-  while (dir && (name = g_dir_read_name (dir)) != NULL) {
-    gchar *path = g_build_filename (socket_dir, name, NULL);
-
-    g_unlink (path);
-    g_free (path);
-  }
-  if (dir)
-    g_dir_close (dir);
-  g_rmdir (socket_dir);
-  g_clear_pointer (&socket_dir, g_free);
-}
-
 static gboolean
 have_elements (const gchar * first, ...)
 {
@@ -1886,7 +1868,7 @@ main (int argc, char **argv)
   socket_dir = g_dir_make_tmp ("fdpass-unixsocket-XXXXXX", NULL);
   g_assert (socket_dir != NULL);
   ret = gst_check_run_suite (s, "unixsocket", __FILE__);
-  socket_dir_remove ();
+  fdpass_check_remove_dir (&socket_dir);
 
   return ret;
 }
