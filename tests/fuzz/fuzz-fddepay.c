@@ -189,7 +189,9 @@ name_files (FuzzRun * run, guint8 * data, gsize size)
     guint8 *msg = data + pos;
     guint32 magic = GST_READ_UINT32_LE (msg);
     guint16 type = GST_READ_UINT16_LE (msg + 4);
-    gsize total = GST_FDPASS_HEADER_SIZE + GST_READ_UINT32_LE (msg + 12);
+    /* in 64 bits: a payload size near 2^32 must not wrap to 0 */
+    gsize total = GST_FDPASS_HEADER_SIZE +
+        (gsize) GST_READ_UINT32_LE (msg + 12);
     gsize n, i;
 
     if (magic != GST_FDPASS_MAGIC || total > size - pos)
