@@ -65,12 +65,20 @@
  * masks and flag sets) and fixed; raw video caps must also describe valid
  * video (#GstVideoInfo). Anything else is an error.
  *
- * Buffers keep the sender's timestamps, which are its stream time. The
- * segment starts at the first frame of each connection and puts that frame
- * at the current running time, so a receiver that joins a stream the sender
- * has been running for an hour plays at once. With a source that timestamps
- * what it receives (`unixsocketsrc do-timestamp=true`), frames take their
- * arrival time instead.
+ * Buffers keep the sender's timestamps and get the sender's segment: a
+ * sender speaking protocol 1.2 (#fdpay) sends the segment of its input,
+ * so the stream time of every buffer is the sender's, and so is its running
+ * time, up to a constant: the running time of the first frame of each
+ * connection is moved to the current running time, so a receiver that
+ * joins a stream the sender has been running for an hour plays at once
+ * (#GstFdDepay:sender-running-time keeps the sender's running time as it
+ * is). Changes of the sender's segment (a seek, a new period) follow,
+ * keeping the distance in running time between frames. From an older
+ * sender, the segment starts at the first frame of each connection, at
+ * the current running time, and maps timestamps to the stream time the
+ * sender put on each frame. With a source that timestamps what it receives
+ * (`unixsocketsrc do-timestamp=true`), frames take their arrival time
+ * instead, in a segment of their own.
  *
  * On a SOCK_SEQPACKET socket every message is one packet and a read shorter
  * than the packet loses the rest of it: give #socketsrc a `blocksize` of at
@@ -165,6 +173,13 @@ struct _GstFdDepay
   /* sender's stream time minus its pts, for the current segment */
   gint64 stream_offset;
   gboolean stream_offset_valid;
+  /* the segment the sender sent (protocol 1.2), and how much our running
+   * time is ahead of the sender's on this connection */
+  GstSegment sender_segment;
+  gboolean have_sender_segment;
+  guint16 sender_minor;
+  gint64 running_time_shift;
+  gboolean running_time_shift_valid;
   /* release channel of the current connection, from the source upstream,
    * and the features the sender announced on it */
   GstFdPassReleaseChannel *release_channel;
@@ -179,6 +194,7 @@ struct _GstFdDepay
   /* protected by the object lock */
   gboolean allow_unsealed;
   guint64 max_buffer_size;
+  gboolean sender_running_time;
   guint64 n_unsealed_copies;
   guint64 n_buffers;
   guint64 n_bytes;
@@ -215,10 +231,12 @@ enum
   PROP_0,
   PROP_ALLOW_UNSEALED,
   PROP_MAX_BUFFER_SIZE,
+  PROP_SENDER_RUNNING_TIME,
   PROP_STATS,
 };
 
 #define DEFAULT_ALLOW_UNSEALED FALSE
+#define DEFAULT_SENDER_RUNNING_TIME FALSE
 #define DEFAULT_MAX_BUFFER_SIZE 0
 
 /* The largest buffer a sender may make us map or read, for raw video that
@@ -455,15 +473,27 @@ gst_fd_depay_forget (GstFdDepay * self, const GstFdPassFdInfo * files,
   }
 }
 
+/* a new sender (another connection, or one speaking an older version)
+ * has not sent its segment yet */
+static void
+gst_fd_depay_forget_sender_segment (GstFdDepay * self)
+{
+  self->have_sender_segment = FALSE;
+  self->sender_minor = 0;
+  gst_segment_init (&self->sender_segment, GST_FORMAT_TIME);
+}
+
 static void
 gst_fd_depay_reset (GstFdDepay * self, gboolean full)
 {
   gst_adapter_clear (self->adapter);
   gst_fd_depay_close_pending_fds (self);
   self->need_segment = TRUE;
+  self->running_time_shift_valid = FALSE;
   self->eos = FALSE;
 
   if (full) {
+    gst_fd_depay_forget_sender_segment (self);
     gst_clear_caps (&self->caps);
     self->caps_max_size = FALLBACK_MAX_BUFFER_SIZE;
     self->got_hello = FALSE;
@@ -1233,18 +1263,35 @@ offsets_differ (gint64 a, gint64 b)
   return diff > GST_MSECOND;
 }
 
-/* The sender's timestamps are its stream time, which started whenever the
- * sender started. The segment starts at the first frame we get (of each
- * connection) and puts it at our current running time, so a receiver that
- * joins a running stream plays at once instead of waiting for the time the
- * sender has been running, while buffers keep the sender's timestamps (and
- * stream time). */
+/* our running time now, 0 before we run */
+static GstClockTime
+gst_fd_depay_get_running_time (GstFdDepay * self)
+{
+  GstClockTime running_time = 0;
+  GstClock *clock = gst_element_get_clock (GST_ELEMENT (self));
+
+  if (clock) {
+    GstClockTime now = gst_clock_get_time (clock);
+    GstClockTime base_time = gst_element_get_base_time (GST_ELEMENT (self));
+
+    if (now > base_time)
+      running_time = now - base_time;
+    gst_object_unref (clock);
+  }
+
+  return running_time;
+}
+
+/* Without the sender's segment (an older sender, or arrival timestamps):
+ * the segment starts at the first frame we get (of each connection) and
+ * puts it at our current running time, so a receiver that joins a running
+ * stream plays at once instead of waiting for the time the sender has been
+ * running, while buffers keep the sender's timestamps and stream time. */
 static void
 gst_fd_depay_push_segment (GstFdDepay * self, const GstFdPassBufferInfo * info)
 {
-  GstClockTime start = info->pts, time, base = 0;
+  GstClockTime start = info->pts, time, base;
   GstSegment segment;
-  GstClock *clock;
 
   if (GST_CLOCK_TIME_IS_VALID (info->dts) &&
       (!GST_CLOCK_TIME_IS_VALID (start) || info->dts < start))
@@ -1265,15 +1312,7 @@ gst_fd_depay_push_segment (GstFdDepay * self, const GstFdPassBufferInfo * info)
       time = start - ((guint64) 0 - (guint64) self->stream_offset);
   }
 
-  clock = gst_element_get_clock (GST_ELEMENT (self));
-  if (clock) {
-    GstClockTime now = gst_clock_get_time (clock);
-    GstClockTime base_time = gst_element_get_base_time (GST_ELEMENT (self));
-
-    if (now > base_time)
-      base = now - base_time;
-    gst_object_unref (clock);
-  }
+  base = gst_fd_depay_get_running_time (self);
 
   gst_segment_init (&segment, GST_FORMAT_TIME);
   segment.start = start;
@@ -1286,6 +1325,92 @@ gst_fd_depay_push_segment (GstFdDepay * self, const GstFdPassBufferInfo * info)
   gst_pad_push_event (self->srcpad, gst_event_new_segment (&segment));
 }
 
+/* The sender's segment, for the buffers that follow (protocol 1.2). */
+static GstFlowReturn
+gst_fd_depay_handle_segment (GstFdDepay * self, const guint8 * payload,
+    gsize size)
+{
+  GstSegment segment;
+  GError *err = NULL;
+
+  /* a type a sender of an older version does not know: not a segment */
+  if (!self->got_hello || self->sender_minor < 2) {
+    GST_DEBUG_OBJECT (self, "skipping a segment message from a sender that "
+        "speaks version 1.%u", self->sender_minor);
+    return GST_FLOW_OK;
+  }
+
+  if (!gst_fdpass_segment_parse (payload, size, &segment, &err)) {
+    GST_ELEMENT_ERROR (self, STREAM, DECODE,
+        ("The sender sent an invalid segment message."), ("%s",
+            err->message));
+    g_clear_error (&err);
+    return GST_FLOW_ERROR;
+  }
+
+  if (self->have_sender_segment &&
+      gst_segment_is_equal (&segment, &self->sender_segment))
+    return GST_FLOW_OK;
+
+  GST_DEBUG_OBJECT (self, "sender segment %" GST_SEGMENT_FORMAT, &segment);
+  self->sender_segment = segment;
+  self->have_sender_segment = TRUE;
+  self->need_segment = TRUE;
+
+  return GST_FLOW_OK;
+}
+
+/* The sender's segment, with the running time moved by a constant for the
+ * whole connection: the first frame comes at our current running time
+ * (unless the sender's running time is wanted as it is). */
+static void
+gst_fd_depay_push_sender_segment (GstFdDepay * self,
+    const GstFdPassBufferInfo * info)
+{
+  GstSegment segment = self->sender_segment;
+  gboolean keep_sender_time;
+
+  GST_OBJECT_LOCK (self);
+  keep_sender_time = self->sender_running_time;
+  GST_OBJECT_UNLOCK (self);
+
+  if (keep_sender_time) {
+    self->running_time_shift = 0;
+    self->running_time_shift_valid = TRUE;
+  } else if (!self->running_time_shift_valid) {
+    GstClockTime ts = info->pts;
+    guint64 sender_rt = 0;
+
+    if (GST_CLOCK_TIME_IS_VALID (info->dts) &&
+        (!GST_CLOCK_TIME_IS_VALID (ts) || info->dts < ts))
+      ts = info->dts;
+    /* a frame outside the segment (or without a time) counts as its start */
+    if (!GST_CLOCK_TIME_IS_VALID (ts) ||
+        gst_segment_to_running_time_full (&segment, GST_FORMAT_TIME, ts,
+            &sender_rt) != 1 || sender_rt > G_MAXINT64)
+      sender_rt = segment.base;
+
+    /* both at most G_MAXINT64: the difference fits */
+    self->running_time_shift =
+        (gint64) gst_fd_depay_get_running_time (self) - (gint64) sender_rt;
+    self->running_time_shift_valid = TRUE;
+    GST_DEBUG_OBJECT (self, "our running time is the sender's %+"
+        G_GINT64_FORMAT " ns", self->running_time_shift);
+  }
+
+  if (!gst_segment_offset_running_time (&segment, GST_FORMAT_TIME,
+          self->running_time_shift)) {
+    /* only when the frames are before the sender's segment anyway */
+    GST_WARNING_OBJECT (self, "cannot move the running time of %"
+        GST_SEGMENT_FORMAT " by %" G_GINT64_FORMAT " ns", &segment,
+        self->running_time_shift);
+    segment = self->sender_segment;
+  }
+
+  GST_DEBUG_OBJECT (self, "segment %" GST_SEGMENT_FORMAT, &segment);
+  gst_pad_push_event (self->srcpad, gst_event_new_segment (&segment));
+}
+
 static GstFlowReturn
 gst_fd_depay_handle_buffer (GstFdDepay * self, const GstFdPassHeader * header,
     const guint8 * payload, gsize size, GstClockTime arrival)
@@ -1294,6 +1419,7 @@ gst_fd_depay_handle_buffer (GstFdDepay * self, const GstFdPassHeader * header,
   GError *err = NULL;
   GstBuffer *buf;
   gsize bytes;
+  gboolean retimed, use_sender_segment;
 
   if (!gst_fdpass_buffer_parse (header, payload, size, &info, &err)) {
     GST_ELEMENT_ERROR (self, STREAM, DECODE,
@@ -1308,9 +1434,17 @@ gst_fd_depay_handle_buffer (GstFdDepay * self, const GstFdPassHeader * header,
     return GST_FLOW_NOT_NEGOTIATED;
   }
 
+  /* a source that timestamps what it receives (do-timestamp) gives the
+   * arrival time, which then replaces the sender's timestamps. fdpay in the
+   * same process puts the sender's own timestamp on its messages: that one
+   * changes nothing. */
+  retimed = GST_CLOCK_TIME_IS_VALID (arrival) && arrival != info.pts;
+  use_sender_segment = self->have_sender_segment && !retimed;
+
   /* the sender's stream time moved against its timestamps (a new segment
-   * upstream of it): a new segment here too */
-  if (!self->need_segment && self->stream_offset_valid) {
+   * upstream of a sender that does not send it): a new segment here too */
+  if (!use_sender_segment && !self->need_segment &&
+      self->stream_offset_valid) {
     gint64 offset;
 
     if (stream_offset_of (&info, &offset) &&
@@ -1322,11 +1456,7 @@ gst_fd_depay_handle_buffer (GstFdDepay * self, const GstFdPassHeader * header,
     }
   }
 
-  /* a source that timestamps what it receives (do-timestamp) gives the
-   * arrival time, which then replaces the sender's timestamps. fdpay in the
-   * same process puts the sender's own timestamp on its messages: that one
-   * changes nothing. */
-  if (GST_CLOCK_TIME_IS_VALID (arrival) && arrival != info.pts) {
+  if (retimed) {
     info.pts = arrival;
     info.dts = GST_CLOCK_TIME_NONE;
   }
@@ -1338,7 +1468,10 @@ gst_fd_depay_handle_buffer (GstFdDepay * self, const GstFdPassHeader * header,
     gst_buffer_add_parent_buffer_meta (buf, self->holder);
 
   if (self->need_segment) {
-    gst_fd_depay_push_segment (self, &info);
+    if (use_sender_segment)
+      gst_fd_depay_push_sender_segment (self, &info);
+    else
+      gst_fd_depay_push_segment (self, &info);
     self->need_segment = FALSE;
   }
 
@@ -1375,6 +1508,12 @@ gst_fd_depay_handle_message (GstFdDepay * self, const GstFdPassHeader * header,
       GST_DEBUG_OBJECT (self, "sender speaks version %u.%u, features 0x%x",
           hello.version_major, hello.version_minor, hello.features);
       self->got_hello = TRUE;
+      self->sender_minor = hello.version_minor;
+      if (hello.version_minor < 2 && self->have_sender_segment) {
+        /* another sender, that will not send its segment */
+        self->have_sender_segment = FALSE;
+        self->need_segment = TRUE;
+      }
       if (!(hello.features & GST_FDPASS_FEATURE_RELEASE) ||
           !(hello.features & GST_FDPASS_FEATURE_FILES))
         gst_fd_depay_clear_mappings (self,
@@ -1398,6 +1537,8 @@ gst_fd_depay_handle_message (GstFdDepay * self, const GstFdPassHeader * header,
       g_free (files);
       return GST_FLOW_OK;
     }
+    case GST_FDPASS_MESSAGE_SEGMENT:
+      return gst_fd_depay_handle_segment (self, payload, size);
     case GST_FDPASS_MESSAGE_CAPS:
       return gst_fd_depay_handle_caps (self, payload, size);
     case GST_FDPASS_MESSAGE_BUFFER:
@@ -1513,6 +1654,9 @@ gst_fd_depay_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
         self->eos = FALSE;
         self->got_hello = FALSE;
         self->sender_features = 0;
+        gst_fd_depay_forget_sender_segment (self);
+        self->need_segment = TRUE;
+        self->running_time_shift_valid = FALSE;
         gst_fd_depay_clear_mappings (self, TRUE);
         g_clear_object (&self->release_channel);
         self->release_channel = g_steal_pointer (&channel);
@@ -1596,6 +1740,11 @@ gst_fd_depay_get_property (GObject * object, guint prop_id, GValue * value,
       g_value_set_uint64 (value, self->max_buffer_size);
       GST_OBJECT_UNLOCK (self);
       break;
+    case PROP_SENDER_RUNNING_TIME:
+      GST_OBJECT_LOCK (self);
+      g_value_set_boolean (value, self->sender_running_time);
+      GST_OBJECT_UNLOCK (self);
+      break;
     case PROP_STATS:
       GST_OBJECT_LOCK (self);
       g_value_take_boxed (value,
@@ -1631,6 +1780,11 @@ gst_fd_depay_set_property (GObject * object, guint prop_id,
     case PROP_MAX_BUFFER_SIZE:
       GST_OBJECT_LOCK (self);
       self->max_buffer_size = g_value_get_uint64 (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_SENDER_RUNNING_TIME:
+      GST_OBJECT_LOCK (self);
+      self->sender_running_time = g_value_get_boolean (value);
       GST_OBJECT_UNLOCK (self);
       break;
     default:
@@ -1705,6 +1859,28 @@ gst_fd_depay_class_init (GstFdDepayClass * klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 
   /**
+   * GstFdDepay:sender-running-time:
+   *
+   * With a sender that sends its segment (protocol 1.2, #fdpay), buffers
+   * get the sender's segment. By default its running time is moved so that
+   * the first frame of each connection comes at the current running time
+   * (a receiver that joins late plays at once, with the sender's distances
+   * between frames). Set this to keep the sender's running time as it is:
+   * for a receiver that shares the sender's clock and base time, or that
+   * records the sender's running time. The stream time is the sender's
+   * either way. Takes effect at the next connection or flush.
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property (gobject_class, PROP_SENDER_RUNNING_TIME,
+      g_param_spec_boolean ("sender-running-time", "Sender running time",
+          "Give buffers the sender's running time as it is, instead of "
+          "moving the first frame of each connection to the current running "
+          "time (needs a sender that sends its segment)",
+          DEFAULT_SENDER_RUNNING_TIME,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
    * GstFdDepay:stats:
    *
    * Counters since the element was created: `buffers` pushed, their
@@ -1764,6 +1940,8 @@ gst_fd_depay_init (GstFdDepay * self)
   self->dmabuf_allocator = gst_dmabuf_allocator_new ();
   self->need_segment = TRUE;
   self->allow_unsealed = DEFAULT_ALLOW_UNSEALED;
+  self->sender_running_time = DEFAULT_SENDER_RUNNING_TIME;
+  gst_segment_init (&self->sender_segment, GST_FORMAT_TIME);
   self->max_buffer_size = DEFAULT_MAX_BUFFER_SIZE;
   self->caps_max_size = FALLBACK_MAX_BUFFER_SIZE;
 }

@@ -67,7 +67,10 @@
  *
  * The caps travel in-band as a message before the first buffer and on every
  * change, and also as `streamheader` on the source caps, so that
- * #multisocketsink sends them to every client that joins later.
+ * #multisocketsink sends them to every client that joins later. So does the
+ * input segment (in time format): #fddepay gives its buffers the same
+ * segment, and the receiver computes the sender's stream time and running
+ * time from the same timestamps.
  *
  * ## Example launch lines
  * |[
@@ -120,6 +123,7 @@ struct _GstFdPay
   GstCaps *caps;
   GstBuffer *hello_msg;
   GstBuffer *caps_msg;
+  GstBuffer *segment_msg;
   gboolean headers_pending;
   guint64 next_id;
   /* downstream keeps each message until every receiver released it */
@@ -227,6 +231,7 @@ gst_fd_pay_reset (GstFdPay * self)
   gst_clear_caps (&self->caps);
   gst_clear_buffer (&self->hello_msg);
   gst_clear_buffer (&self->caps_msg);
+  gst_clear_buffer (&self->segment_msg);
   self->headers_pending = FALSE;
   self->downstream_releases = FALSE;
   gst_segment_init (&self->segment, GST_FORMAT_UNDEFINED);
@@ -258,6 +263,38 @@ gst_fd_pay_get_stats (GstFdPay * self)
   return s;
 }
 
+/* Our caps: the header messages (hello, caps and, once there is one,
+ * segment) as streamheader. They also go out in-band before the next
+ * buffer. */
+static gboolean
+gst_fd_pay_update_src_caps (GstFdPay * self)
+{
+  GstBuffer *headers[] = { self->hello_msg, self->caps_msg, self->segment_msg };
+  GValue array = G_VALUE_INIT;
+  GValue value = G_VALUE_INIT;
+  GstCaps *srccaps;
+  gboolean ret;
+  guint i;
+
+  g_value_init (&array, GST_TYPE_ARRAY);
+  g_value_init (&value, GST_TYPE_BUFFER);
+  for (i = 0; i < G_N_ELEMENTS (headers) && headers[i]; i++) {
+    gst_value_set_buffer (&value, headers[i]);
+    gst_value_array_append_value (&array, &value);
+  }
+  g_value_unset (&value);
+
+  srccaps = gst_caps_new_empty_simple ("application/x-fdpass");
+  gst_structure_take_value (gst_caps_get_structure (srccaps, 0),
+      "streamheader", &array);
+  ret = gst_pad_set_caps (self->srcpad, srccaps);
+  gst_caps_unref (srccaps);
+
+  self->headers_pending = TRUE;
+
+  return ret;
+}
+
 /* Stores new input caps and prepares the header messages (hello and caps)
  * that go out before the next buffer and as streamheader on our caps. */
 static gboolean
@@ -269,10 +306,6 @@ gst_fd_pay_set_caps (GstFdPay * self, GstCaps * caps)
   };
   GstQuery *query;
   GstBuffer *caps_msg;
-  GstCaps *srccaps;
-  GValue array = G_VALUE_INIT;
-  GValue value = G_VALUE_INIT;
-  gboolean ret;
 
   caps_msg = gst_fdpass_message_new_caps (caps);
   if (caps_msg == NULL) {
@@ -303,25 +336,52 @@ gst_fd_pay_set_caps (GstFdPay * self, GstCaps * caps)
   GST_BUFFER_FLAG_SET (self->hello_msg, GST_BUFFER_FLAG_HEADER);
   GST_BUFFER_FLAG_SET (self->caps_msg, GST_BUFFER_FLAG_HEADER);
 
-  g_value_init (&array, GST_TYPE_ARRAY);
-  g_value_init (&value, GST_TYPE_BUFFER);
-  gst_value_set_buffer (&value, self->hello_msg);
-  gst_value_array_append_value (&array, &value);
-  gst_value_set_buffer (&value, self->caps_msg);
-  gst_value_array_append_value (&array, &value);
-  g_value_unset (&value);
-
-  srccaps = gst_caps_new_empty_simple ("application/x-fdpass");
-  gst_structure_take_value (gst_caps_get_structure (srccaps, 0),
-      "streamheader", &array);
-
   gst_caps_replace (&self->caps, caps);
-  ret = gst_pad_set_caps (self->srcpad, srccaps);
-  gst_caps_unref (srccaps);
 
-  self->headers_pending = TRUE;
+  return gst_fd_pay_update_src_caps (self);
+}
 
-  return ret;
+static gboolean
+messages_equal (GstBuffer * a, GstBuffer * b)
+{
+  GstMapInfo map;
+  gboolean equal;
+
+  if (gst_buffer_get_size (a) != gst_buffer_get_size (b) ||
+      !gst_buffer_map (b, &map, GST_MAP_READ))
+    return FALSE;
+  equal = gst_buffer_memcmp (a, 0, map.data, map.size) == 0;
+  gst_buffer_unmap (b, &map);
+
+  return equal;
+}
+
+/* A new segment: its message goes out before the next buffer, and in the
+ * streamheader for receivers that join later. */
+static gboolean
+gst_fd_pay_set_segment (GstFdPay * self, const GstSegment * segment)
+{
+  GstBuffer *msg = gst_fdpass_message_new_segment (segment);
+
+  if (msg == NULL) {
+    /* not in time: the receiver makes its own segment */
+    GST_DEBUG_OBJECT (self, "not sending a segment in %s format",
+        gst_format_get_name (segment->format));
+  } else if (self->segment_msg && messages_equal (self->segment_msg, msg)) {
+    gst_buffer_unref (msg);
+    return TRUE;
+  } else {
+    GST_BUFFER_FLAG_SET (msg, GST_BUFFER_FLAG_HEADER);
+  }
+
+  gst_clear_buffer (&self->segment_msg);
+  self->segment_msg = msg;
+
+  /* before caps, the caps event sets the streamheader */
+  if (self->caps == NULL)
+    return TRUE;
+
+  return gst_fd_pay_update_src_caps (self);
 }
 
 static GstFlowReturn
@@ -329,12 +389,14 @@ gst_fd_pay_push_headers (GstFdPay * self)
 {
   GstFlowReturn ret;
 
-  GST_DEBUG_OBJECT (self, "pushing hello and caps messages");
+  GST_DEBUG_OBJECT (self, "pushing the header messages");
 
   self->headers_pending = FALSE;
   ret = gst_pad_push (self->srcpad, gst_buffer_ref (self->hello_msg));
   if (ret == GST_FLOW_OK)
     ret = gst_pad_push (self->srcpad, gst_buffer_ref (self->caps_msg));
+  if (ret == GST_FLOW_OK && self->segment_msg)
+    ret = gst_pad_push (self->srcpad, gst_buffer_ref (self->segment_msg));
 
   return ret;
 }
@@ -836,6 +898,10 @@ gst_fd_pay_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
     }
     case GST_EVENT_SEGMENT:
       gst_event_copy_segment (event, &self->segment);
+      if (!gst_fd_pay_set_segment (self, &self->segment)) {
+        gst_event_unref (event);
+        return FALSE;
+      }
       break;
     case GST_EVENT_EOS:
       if (self->caps) {

@@ -269,6 +269,7 @@ struct _GstUnixSocketSink
   GstBuffer *default_hello;
   GstBuffer *hello_msg;
   GstBuffer *caps_msg;
+  GstBuffer *segment_msg;
   /* the frames clients hold, and their memory */
   guint held_frames;
   guint64 held_bytes;
@@ -418,6 +419,8 @@ client_queue_headers (GstUnixSocketSink * self, Client * c)
   gst_fdpass_session_queue_message (c->session, self->hello_msg);
   if (self->caps_msg)
     gst_fdpass_session_queue_message (c->session, self->caps_msg);
+  if (self->segment_msg)
+    gst_fdpass_session_queue_message (c->session, self->segment_msg);
 }
 
 /* lock held */
@@ -1121,6 +1124,7 @@ gst_unix_socket_sink_start (GstBaseSink * bsink)
   self->flushing = FALSE;
   gst_buffer_replace (&self->hello_msg, self->default_hello);
   gst_clear_buffer (&self->caps_msg);
+  gst_clear_buffer (&self->segment_msg);
 
   self->wakeup_source = g_source_new (&wakeup_source_funcs, sizeof (GSource));
   g_source_set_callback (self->wakeup_source, gst_unix_socket_sink_wakeup,
@@ -1188,6 +1192,7 @@ gst_unix_socket_sink_stop (GstBaseSink * bsink)
     self->wakeup_source = NULL;
   }
   gst_clear_buffer (&self->caps_msg);
+  gst_clear_buffer (&self->segment_msg);
   g_mutex_unlock (&self->lock);
 
   if (self->listen_source) {
@@ -1236,8 +1241,17 @@ gst_unix_socket_sink_unlock_stop (GstBaseSink * bsink)
   return TRUE;
 }
 
-/* lock held: stores a HELLO or CAPS message, sending it to every client when
- * it differs from the current one */
+/* the messages a client gets on connecting, the current ones first */
+static gboolean
+is_header_type (guint16 type)
+{
+  return type == GST_FDPASS_MESSAGE_HELLO || type == GST_FDPASS_MESSAGE_CAPS ||
+      type == GST_FDPASS_MESSAGE_SEGMENT;
+}
+
+/* lock held: stores a HELLO, CAPS or SEGMENT message, sending it to every
+ * client when it differs from the current one; clients that connect later
+ * get the current ones first */
 static void
 gst_unix_socket_sink_store_header (GstUnixSocketSink * self, GstBuffer * buf,
     guint16 type)
@@ -1248,8 +1262,11 @@ gst_unix_socket_sink_store_header (GstUnixSocketSink * self, GstBuffer * buf,
   if (type == GST_FDPASS_MESSAGE_HELLO) {
     slot = &self->hello_msg;
     buf = hello_with_features (buf);
-  } else {
+  } else if (type == GST_FDPASS_MESSAGE_CAPS) {
     slot = &self->caps_msg;
+    buf = gst_buffer_ref (buf);
+  } else {
+    slot = &self->segment_msg;
     buf = gst_buffer_ref (buf);
   }
 
@@ -1259,7 +1276,7 @@ gst_unix_socket_sink_store_header (GstUnixSocketSink * self, GstBuffer * buf,
   }
 
   GST_DEBUG_OBJECT (self, "new %s message", type == GST_FDPASS_MESSAGE_HELLO ?
-      "hello" : "caps");
+      "hello" : type == GST_FDPASS_MESSAGE_CAPS ? "caps" : "segment");
   gst_buffer_replace (slot, buf);
   for (l = self->clients; l; l = l->next) {
     Client *c = l->data;
@@ -1294,7 +1311,7 @@ gst_unix_socket_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
     buf = gst_value_get_buffer (v);
     if (!message_get_type (buf, &type))
       continue;
-    if (type == GST_FDPASS_MESSAGE_HELLO || type == GST_FDPASS_MESSAGE_CAPS)
+    if (is_header_type (type))
       gst_unix_socket_sink_store_header (self, buf, type);
   }
   g_mutex_unlock (&self->lock);
@@ -1542,7 +1559,7 @@ gst_unix_socket_sink_render (GstBaseSink * bsink, GstBuffer * buf)
   }
 
   g_mutex_lock (&self->lock);
-  if (type == GST_FDPASS_MESSAGE_HELLO || type == GST_FDPASS_MESSAGE_CAPS) {
+  if (is_header_type (type)) {
     gst_unix_socket_sink_store_header (self, buf, type);
   } else {
     /* EOS and anything else goes to everybody, whatever they hold */
@@ -1822,6 +1839,7 @@ gst_unix_socket_sink_finalize (GObject * object)
   g_array_unref (self->allowed_gids);
   gst_clear_buffer (&self->hello_msg);
   gst_clear_buffer (&self->caps_msg);
+  gst_clear_buffer (&self->segment_msg);
   gst_clear_buffer (&self->default_hello);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);

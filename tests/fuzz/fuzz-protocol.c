@@ -28,6 +28,8 @@
  *            count, the rest the payload (the header announces its size)
  *   RELEASE  gst_fdpass_release_parse() on the bytes as a payload
  *   FORGET   gst_fdpass_forget_parse() on the bytes as a payload
+ *   SEGMENT  gst_fdpass_segment_parse() on the bytes as a payload, and what
+ *            fddepay does with an accepted segment
  *   STREAM   the bytes as a receiver gets them: a header, then the parser
  *            of the type it names on the payload it announces
  *
@@ -58,6 +60,7 @@ typedef enum
   TARGET_RELEASE,
   TARGET_FORGET,
   TARGET_STREAM,
+  TARGET_SEGMENT,
   N_TARGETS
 } FuzzTarget;
 
@@ -398,6 +401,53 @@ fuzz_forget (const guint8 * data, gsize size)
   g_free (files);
 }
 
+static void
+fuzz_segment (const guint8 * data, gsize size)
+{
+  GstFdPassHeader header;
+  GstSegment segment, again;
+  GError *err = NULL;
+  GstEvent *event;
+  const guint8 *payload;
+  guint64 rt = 0;
+  guint8 *msg;
+  gsize msg_size;
+  gboolean ok;
+
+  ok = gst_fdpass_segment_parse (data, size, &segment, &err);
+  check_result (ok, err);
+  if (!ok)
+    return;
+
+  CHECK (segment.format == GST_FORMAT_TIME);
+  CHECK (segment.rate != 0.0 && segment.applied_rate != 0.0);
+  CHECK (segment.start <= G_MAXINT64 && segment.time <= G_MAXINT64);
+  CHECK (segment.base <= G_MAXINT64 && segment.offset <= G_MAXINT64);
+  CHECK (segment.stop == GST_CLOCK_TIME_NONE || segment.stop >= segment.start);
+
+  /* what fddepay does with it, with warnings and criticals fatal */
+  event = gst_event_new_segment (&segment);
+  CHECK (event != NULL);
+  gst_event_unref (event);
+  gst_segment_to_running_time_full (&segment, GST_FORMAT_TIME, segment.start,
+      &rt);
+  gst_segment_to_stream_time (&segment, GST_FORMAT_TIME, segment.start);
+  again = segment;
+  gst_segment_offset_running_time (&again, GST_FORMAT_TIME, G_MININT64 / 2);
+  again = segment;
+  gst_segment_offset_running_time (&again, GST_FORMAT_TIME, G_MAXINT64 / 2);
+
+  msg = take_bytes (gst_fdpass_message_new_segment (&segment), &msg_size);
+  payload = check_encoded_header (msg, msg_size, GST_FDPASS_MESSAGE_SEGMENT,
+      &header);
+  CHECK (gst_fdpass_segment_parse (payload, header.payload_size, &again,
+          NULL));
+  CHECK (gst_segment_is_equal (&again, &segment));
+  CHECK (again.base == segment.base && again.offset == segment.offset &&
+      again.flags == segment.flags && again.duration == segment.duration);
+  g_free (msg);
+}
+
 /* A whole message as a receiver reads it from the socket. */
 static void
 fuzz_stream (const guint8 * data, gsize size)
@@ -427,6 +477,9 @@ fuzz_stream (const guint8 * data, gsize size)
       break;
     case GST_FDPASS_MESSAGE_FORGET:
       fuzz_forget (payload, header.payload_size);
+      break;
+    case GST_FDPASS_MESSAGE_SEGMENT:
+      fuzz_segment (payload, header.payload_size);
       break;
     default:
       /* EOS and unknown types carry nothing to parse */
@@ -477,6 +530,9 @@ LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
       break;
     case TARGET_FORGET:
       fuzz_forget (data + 1, size - 1);
+      break;
+    case TARGET_SEGMENT:
+      fuzz_segment (data + 1, size - 1);
       break;
     case TARGET_STREAM:
       fuzz_stream (data + 1, size - 1);

@@ -48,6 +48,7 @@ enum
   TARGET_RELEASE,
   TARGET_FORGET,
   TARGET_STREAM,
+  TARGET_SEGMENT,
 };
 
 #define VIDEO_CAPS "video/x-raw, format=(string)I420, width=(int)64, " \
@@ -107,6 +108,24 @@ hello_msg (guint32 features, guint32 max_files)
   };
 
   return gst_fdpass_message_new_hello (&hello);
+}
+
+/* what tsdemux gives after a seek: timestamps from the PCR, a stream
+ * time, a base, a rate */
+static GstBuffer *
+segment_msg (void)
+{
+  GstSegment segment;
+
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  segment.start = 3600 * GST_SECOND;
+  segment.stop = 3700 * GST_SECOND;
+  segment.time = 60 * GST_SECOND;
+  segment.base = 10 * GST_SECOND;
+  segment.rate = 2.0;
+  segment.flags = GST_SEGMENT_FLAG_RESET;
+
+  return gst_fdpass_message_new_segment (&segment);
 }
 
 static GstBuffer *
@@ -272,6 +291,9 @@ make_protocol_corpus (const gchar * dir)
       gst_fdpass_message_new_release (ids, 1));
   protocol_stream (dir, "stream-forget",
       gst_fdpass_message_new_forget (files, 1));
+
+  protocol_payload (dir, "segment", TARGET_SEGMENT, segment_msg ());
+  protocol_stream (dir, "stream-segment", segment_msg ());
 }
 
 /* fddepay seeds (fuzz-fddepay.h) */
@@ -421,6 +443,15 @@ make_fddepay_corpus (const gchar * dir)
   seed_frame (&s, 0, 2, 0, FDDEPAY_FILE_AGAIN, 0);
   seed_frame (&s, FDDEPAY_OP_NEW_CONNECTION, 3, 0, FDDEPAY_FILE_AGAIN, 0);
   seed_output (&s, dir, "recycled");
+
+  /* the sender's segment before its frames (protocol 1.2) */
+  seed_init (&s, 0);
+  seed_start (&s, 0);
+  seed_chunk (&s, 0);
+  seed_msg (&s, segment_msg ());
+  seed_end_chunk (&s);
+  seed_frame (&s, 0, 1, 0, FDDEPAY_FILE_MEMFD | FDDEPAY_FILE_SEAL_SIZE, 0);
+  seed_output (&s, dir, "sender-segment");
 
   /* kept files: passed once, then named, then forgotten */
   seed_init (&s, FDDEPAY_OPT_RELEASE_CHANNEL);

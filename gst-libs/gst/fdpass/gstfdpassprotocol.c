@@ -42,6 +42,7 @@
 #include <gst/base/gstbytereader.h>
 #include <gst/base/gstbytewriter.h>
 
+#include <math.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -54,6 +55,7 @@
 #define RELEASE_FIXED_SIZE 8
 #define FORGET_FIXED_SIZE 8
 #define FORGET_ENTRY_SIZE 16
+#define SEGMENT_SIZE 80
 
 #define KNOWN_FD_FLAGS (GST_FDPASS_FD_FLAG_KEEP | GST_FDPASS_FD_FLAG_KEPT)
 
@@ -378,6 +380,47 @@ gst_fdpass_message_new_forget (const GstFdPassFdInfo * files, guint n_files)
   return finish_message (&bw);
 }
 
+/**
+ * gst_fdpass_message_new_segment:
+ * @segment: a segment in %GST_FORMAT_TIME
+ *
+ * The segment message tells the receiver how the sender's timestamps map to
+ * running time and stream time, so that it can give its buffers the same
+ * segment (protocol 1.2).
+ *
+ * Returns: (transfer full) (nullable): a segment message, or %NULL when
+ *     @segment is not in %GST_FORMAT_TIME
+ *
+ * Since: 0.2
+ */
+GstBuffer *
+gst_fdpass_message_new_segment (const GstSegment * segment)
+{
+  GstByteWriter bw;
+
+  g_return_val_if_fail (segment != NULL, NULL);
+
+  if (segment->format != GST_FORMAT_TIME)
+    return NULL;
+
+  gst_byte_writer_init_with_size (&bw, GST_FDPASS_HEADER_SIZE + SEGMENT_SIZE,
+      FALSE);
+  write_header (&bw, GST_FDPASS_MESSAGE_SEGMENT, 0);
+  gst_byte_writer_put_uint32_le (&bw, segment->flags);
+  gst_byte_writer_put_uint32_le (&bw, segment->format);
+  gst_byte_writer_put_float64_le (&bw, segment->rate);
+  gst_byte_writer_put_float64_le (&bw, segment->applied_rate);
+  gst_byte_writer_put_uint64_le (&bw, segment->base);
+  gst_byte_writer_put_uint64_le (&bw, segment->offset);
+  gst_byte_writer_put_uint64_le (&bw, segment->start);
+  gst_byte_writer_put_uint64_le (&bw, segment->stop);
+  gst_byte_writer_put_uint64_le (&bw, segment->time);
+  gst_byte_writer_put_uint64_le (&bw, segment->position);
+  gst_byte_writer_put_uint64_le (&bw, segment->duration);
+
+  return finish_message (&bw);
+}
+
 #define FAIL(code, ...) G_STMT_START { \
   g_set_error (error, GST_FDPASS_ERROR, GST_FDPASS_ERROR_ ## code, \
       __VA_ARGS__); \
@@ -437,6 +480,7 @@ gst_fdpass_header_parse (const guint8 * data, gsize size,
     case GST_FDPASS_MESSAGE_EOS:
     case GST_FDPASS_MESSAGE_RELEASE:
     case GST_FDPASS_MESSAGE_FORGET:
+    case GST_FDPASS_MESSAGE_SEGMENT:
       if (header->n_fds != 0)
         FAIL (INVALID, "Message of type %u carries %u file descriptors",
             header->type, header->n_fds);
@@ -1153,6 +1197,115 @@ gst_fdpass_release_parse (const guint8 * payload, gsize size, guint64 ** ids,
 
   *ids = out;
   *n_ids = count;
+  return TRUE;
+}
+
+/* the segment flags a receiver passes on: those that describe how the
+ * sender's buffers were made (GstSegmentFlags of 1.22) */
+#define SEGMENT_FLAGS_KNOWN (GST_SEGMENT_FLAG_RESET | \
+    GST_SEGMENT_FLAG_TRICKMODE | GST_SEGMENT_FLAG_SEGMENT | \
+    GST_SEGMENT_FLAG_TRICKMODE_KEY_UNITS | \
+    GST_SEGMENT_FLAG_TRICKMODE_FORWARD_PREDICTED | \
+    GST_SEGMENT_FLAG_TRICKMODE_NO_AUDIO)
+
+/* a time a peer may put in a segment: up to G_MAXINT64, so that sums and
+ * differences of two of them never overflow, or none where @none_ok */
+static gboolean
+segment_time_is_valid (guint64 t, gboolean none_ok)
+{
+  if (t == GST_CLOCK_TIME_NONE)
+    return none_ok;
+  return t <= G_MAXINT64;
+}
+
+static gboolean
+segment_rate_is_valid (gdouble rate)
+{
+  /* what gst_event_new_segment() accepts, and a finite number */
+  return isfinite (rate) && rate != 0.0 && fabs (rate) >= 1e-9 &&
+      fabs (rate) <= 1e9;
+}
+
+/**
+ * gst_fdpass_segment_parse:
+ * @payload: (array length=size): the payload of a segment message
+ * @size: payload size
+ * @segment: (out caller-allocates): the parsed segment
+ * @error: return location for a #GError
+ *
+ * Parses and checks a segment message (protocol 1.2). The segment is in
+ * %GST_FORMAT_TIME, its rates are finite and not zero, its times are at
+ * most %G_MAXINT64 (the start, time, base and offset are not none) and
+ * its stop, when set, is not before its start. Unknown flags are dropped.
+ *
+ * Returns: %TRUE when the message is valid; @segment can then be passed to
+ *     gst_event_new_segment()
+ *
+ * Since: 0.2
+ */
+gboolean
+gst_fdpass_segment_parse (const guint8 * payload, gsize size,
+    GstSegment * segment, GError ** error)
+{
+  GstByteReader br;
+  guint32 flags = 0, format = 0;
+  gdouble rate = 0.0, applied_rate = 0.0;
+  guint64 base = 0, offset = 0, start = 0, stop = 0, time = 0;
+  guint64 position = 0, duration = 0;
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (payload != NULL || size == 0, FALSE);
+  g_return_val_if_fail (segment != NULL, FALSE);
+
+  gst_byte_reader_init (&br, payload, size);
+  ok &= gst_byte_reader_get_uint32_le (&br, &flags);
+  ok &= gst_byte_reader_get_uint32_le (&br, &format);
+  ok &= gst_byte_reader_get_float64_le (&br, &rate);
+  ok &= gst_byte_reader_get_float64_le (&br, &applied_rate);
+  ok &= gst_byte_reader_get_uint64_le (&br, &base);
+  ok &= gst_byte_reader_get_uint64_le (&br, &offset);
+  ok &= gst_byte_reader_get_uint64_le (&br, &start);
+  ok &= gst_byte_reader_get_uint64_le (&br, &stop);
+  ok &= gst_byte_reader_get_uint64_le (&br, &time);
+  ok &= gst_byte_reader_get_uint64_le (&br, &position);
+  ok &= gst_byte_reader_get_uint64_le (&br, &duration);
+  if (!ok)
+    TRUNCATED ("segment message");
+
+  if (format != GST_FORMAT_TIME)
+    FAIL (INVALID, "Segment in format %u, only time (%u) is supported",
+        format, GST_FORMAT_TIME);
+  if (!segment_rate_is_valid (rate) || !segment_rate_is_valid (applied_rate))
+    FAIL (INVALID, "Segment with rate %g and applied rate %g", rate,
+        applied_rate);
+  if (!segment_time_is_valid (base, FALSE) ||
+      !segment_time_is_valid (offset, FALSE) ||
+      !segment_time_is_valid (start, FALSE) ||
+      !segment_time_is_valid (time, FALSE) ||
+      !segment_time_is_valid (stop, TRUE) ||
+      !segment_time_is_valid (position, TRUE) ||
+      !segment_time_is_valid (duration, TRUE))
+    FAIL (INVALID, "Segment with a time out of range: base %" G_GUINT64_FORMAT
+        ", offset %" G_GUINT64_FORMAT ", start %" G_GUINT64_FORMAT ", stop %"
+        G_GUINT64_FORMAT ", time %" G_GUINT64_FORMAT ", position %"
+        G_GUINT64_FORMAT ", duration %" G_GUINT64_FORMAT, base, offset, start,
+        stop, time, position, duration);
+  if (stop != GST_CLOCK_TIME_NONE && stop < start)
+    FAIL (INVALID, "Segment stops at %" G_GUINT64_FORMAT " before it starts at %"
+        G_GUINT64_FORMAT, stop, start);
+
+  gst_segment_init (segment, GST_FORMAT_TIME);
+  segment->flags = flags & SEGMENT_FLAGS_KNOWN;
+  segment->rate = rate;
+  segment->applied_rate = applied_rate;
+  segment->base = base;
+  segment->offset = offset;
+  segment->start = start;
+  segment->stop = stop;
+  segment->time = time;
+  segment->position = position;
+  segment->duration = duration;
+
   return TRUE;
 }
 

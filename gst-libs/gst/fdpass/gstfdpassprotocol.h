@@ -47,7 +47,7 @@ G_BEGIN_DECLS
  * Minor version of the wire protocol. Minor versions only add message
  * types, extension blocks and trailing fields that older peers skip.
  */
-#define GST_FDPASS_VERSION_MINOR 1
+#define GST_FDPASS_VERSION_MINOR 2
 
 /**
  * GST_FDPASS_HEADER_SIZE:
@@ -116,6 +116,8 @@ G_BEGIN_DECLS
  *     ids are no longer used
  * @GST_FDPASS_MESSAGE_FORGET: sender to receiver: the receiver may close
  *     these kept files (protocol 1.1)
+ * @GST_FDPASS_MESSAGE_SEGMENT: sender to receiver: the segment of the
+ *     buffers that follow, as the sender had it (protocol 1.2)
  *
  * Message types. Receivers skip types they do not know.
  */
@@ -127,6 +129,7 @@ typedef enum
   GST_FDPASS_MESSAGE_EOS = 4,
   GST_FDPASS_MESSAGE_RELEASE = 5,
   GST_FDPASS_MESSAGE_FORGET = 6,
+  GST_FDPASS_MESSAGE_SEGMENT = 7,
 } GstFdPassMessageType;
 
 /**
@@ -370,6 +373,9 @@ GST_FDPASS_API
 GstBuffer * gst_fdpass_message_new_forget  (const GstFdPassFdInfo * files,
                                             guint n_files);
 
+GST_FDPASS_API
+GstBuffer * gst_fdpass_message_new_segment (const GstSegment * segment);
+
 /* decoding */
 
 GST_FDPASS_API
@@ -394,6 +400,12 @@ gboolean    gst_fdpass_buffer_parse        (const GstFdPassHeader * header,
                                             const guint8 * payload,
                                             gsize size,
                                             GstFdPassBufferInfo * info,
+                                            GError ** error);
+
+GST_FDPASS_API
+gboolean    gst_fdpass_segment_parse       (const guint8 * payload,
+                                            gsize size,
+                                            GstSegment * segment,
                                             GError ** error);
 
 GST_FDPASS_API

@@ -35,6 +35,7 @@
 #include <gio/gunixfdmessage.h>
 
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
@@ -1459,6 +1460,346 @@ GST_START_TEST (test_segment_stream_time)
 
 GST_END_TEST;
 
+/* The sender's segment (protocol 1.2): buffers get it, with the same
+ * stream time and the sender's running time moved by one constant per
+ * connection, so that the first frame plays now. */
+static GstBuffer *
+make_segment_msg (GstClockTime start, GstClockTime time, GstClockTime base,
+    gdouble rate)
+{
+  GstSegment segment;
+
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  segment.start = start;
+  segment.time = time;
+  segment.base = base;
+  segment.rate = rate;
+  segment.position = start;
+
+  return gst_fdpass_message_new_segment (&segment);
+}
+
+static GstBuffer *
+make_hello_minor (guint16 minor)
+{
+  GstFdPassHello hello = { GST_FDPASS_VERSION_MAJOR, minor, 0, 0 };
+
+  return gst_fdpass_message_new_hello (&hello);
+}
+
+/* pushes a frame at @pts and returns the segment of the output, a new one
+ * or (when @seg is not NULL) the last one */
+static GstClockTime
+push_frame_at (Hostile * t, gint fd, GstClockTime pts, GstEvent ** seg)
+{
+  GstEvent *event;
+  GstBuffer *buf, *out;
+  GstClockTime out_pts;
+
+  buf = make_buffer_msg (fd, 0, FRAME_SIZE, pts);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t->h, buf), GST_FLOW_OK);
+  out = gst_harness_pull (t->h);
+  out_pts = GST_BUFFER_PTS (out);
+  gst_buffer_unref (out);
+  event = pull_last_segment (t->h);
+  if (event) {
+    gst_clear_event (seg);
+    *seg = event;
+  }
+  return out_pts;
+}
+
+static GstClockTime
+running_time_of (GstEvent * seg, GstClockTime pts)
+{
+  const GstSegment *segment;
+
+  gst_event_parse_segment (seg, &segment);
+  return gst_segment_to_running_time (segment, GST_FORMAT_TIME, pts);
+}
+
+static GstClockTime
+stream_time_of (GstEvent * seg, GstClockTime pts)
+{
+  const GstSegment *segment;
+
+  gst_event_parse_segment (seg, &segment);
+  return gst_segment_to_stream_time (segment, GST_FORMAT_TIME, pts);
+}
+
+GST_START_TEST (test_sender_segment)
+{
+  /* what tsdemux gives for an ffmpeg stream: pts from 1.4 s (the PCR is
+   * at 0.7 s), stream time 0 at the PCR; the sender has run for 10 s */
+  const GstClockTime start = 700 * GST_MSECOND;
+  GstTestClock *clock;
+  GstEvent *seg = NULL, *first;
+  GstClockTime pts;
+  Hostile t;
+  gint fd;
+
+  hostile_begin (&t);
+  gst_harness_use_testclock (t.h);
+  clock = gst_harness_get_testclock (t.h);
+  gst_element_set_base_time (t.h->element, 2 * GST_SECOND);
+  gst_test_clock_set_time (clock, 7 * GST_SECOND);
+  hostile_push_headers (&t);
+  fail_unless_equals_int (gst_harness_push (t.h, make_segment_msg (start, 0,
+              10 * GST_SECOND, 1.0)), GST_FLOW_OK);
+  fd = make_memfd (FRAME_SIZE, 1);
+
+  pts = push_frame_at (&t, fd, 1400 * GST_MSECOND, &seg);
+  fail_unless (seg != NULL);
+  fail_unless_equals_uint64 (pts, 1400 * GST_MSECOND);
+  /* the sender's stream time */
+  fail_unless_equals_uint64 (stream_time_of (seg, pts), 700 * GST_MSECOND);
+  /* the first frame plays now: at running time 7 s - 2 s */
+  fail_unless_equals_uint64 (running_time_of (seg, pts), 5 * GST_SECOND);
+  first = gst_event_ref (seg);
+
+  /* the next frames keep the sender's distances, in the same segment */
+  pts = push_frame_at (&t, fd, 2400 * GST_MSECOND, &seg);
+  fail_unless (seg == first);
+  fail_unless_equals_uint64 (stream_time_of (seg, pts), 1700 * GST_MSECOND);
+  fail_unless_equals_uint64 (running_time_of (seg, pts), 6 * GST_SECOND);
+  gst_event_unref (first);
+
+  /* the same segment again changes nothing */
+  fail_unless_equals_int (gst_harness_push (t.h, make_segment_msg (start, 0,
+              10 * GST_SECOND, 1.0)), GST_FLOW_OK);
+  first = gst_event_ref (seg);
+  push_frame_at (&t, fd, 2440 * GST_MSECOND, &seg);
+  fail_unless (seg == first);
+  gst_event_unref (first);
+
+  /* a new segment upstream of the sender (a seek to 60 s at double rate,
+   * 3 s of running time later): its stream time, and the running time
+   * moved by the same constant */
+  fail_unless_equals_int (gst_harness_push (t.h, make_segment_msg (60 *
+              GST_SECOND, 60 * GST_SECOND, 13 * GST_SECOND, 2.0)),
+      GST_FLOW_OK);
+  pts = push_frame_at (&t, fd, 62 * GST_SECOND, &seg);
+  fail_unless_equals_uint64 (stream_time_of (seg, pts), 62 * GST_SECOND);
+  /* the sender's first frame was at 10.7 s of its running time and 5 s of
+   * ours; this one is at 13 s + 2 s / 2 = 14 s there: 8.3 s here */
+  fail_unless_equals_uint64 (running_time_of (seg, pts),
+      14 * GST_SECOND - (10 * GST_SECOND + 700 * GST_MSECOND - 5 * GST_SECOND));
+  {
+    const GstSegment *segment;
+
+    gst_event_parse_segment (seg, &segment);
+    fail_unless_equals_float (segment->rate, 2.0);
+  }
+
+  gst_clear_event (&seg);
+  gst_object_unref (clock);
+  close (fd);
+  hostile_end (&t);
+}
+
+GST_END_TEST;
+
+/* sender-running-time=true: the sender's running time as it is */
+GST_START_TEST (test_sender_segment_running_time)
+{
+  GstTestClock *clock;
+  GstEvent *seg = NULL;
+  GstClockTime pts;
+  Hostile t;
+  gint fd;
+
+  hostile_begin (&t);
+  g_object_set (t.h->element, "sender-running-time", TRUE, NULL);
+  gst_harness_use_testclock (t.h);
+  clock = gst_harness_get_testclock (t.h);
+  gst_test_clock_set_time (clock, 7 * GST_SECOND);
+  hostile_push_headers (&t);
+  fail_unless_equals_int (gst_harness_push (t.h, make_segment_msg (GST_SECOND,
+              0, 10 * GST_SECOND, 1.0)), GST_FLOW_OK);
+  fd = make_memfd (FRAME_SIZE, 1);
+
+  pts = push_frame_at (&t, fd, 3 * GST_SECOND, &seg);
+  fail_unless_equals_uint64 (running_time_of (seg, pts), 12 * GST_SECOND);
+  fail_unless_equals_uint64 (stream_time_of (seg, pts), 2 * GST_SECOND);
+
+  gst_clear_event (&seg);
+  gst_object_unref (clock);
+  close (fd);
+  hostile_end (&t);
+}
+
+GST_END_TEST;
+
+/* A segment message from a sender that announced 1.1 is a type that
+ * sender does not know: skipped, and the stream time comes from each
+ * buffer as before. A later hello of 1.1 drops a segment a 1.2 sender
+ * sent. */
+GST_START_TEST (test_sender_segment_needs_1_2)
+{
+  const GstClockTime hours = 1000 * 3600 * GST_SECOND;
+  GstEvent *seg = NULL;
+  GstBuffer *buf, *out;
+  Hostile t;
+  gint fd;
+
+  hostile_begin (&t);
+  fail_unless_equals_int (gst_harness_push (t.h, make_hello_minor (1)),
+      GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (t.h, make_caps (VIDEO_CAPS_STR)),
+      GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (t.h, make_segment_msg (0,
+              50 * GST_SECOND, 0, 1.0)), GST_FLOW_OK);
+  fd = make_memfd (FRAME_SIZE, 1);
+
+  buf = make_buffer_msg_stream_time (fd, hours + 2 * GST_SECOND,
+      2 * GST_SECOND);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_OK);
+  out = gst_harness_pull (t.h);
+  seg = pull_last_segment (t.h);
+  fail_unless (seg != NULL);
+  fail_unless_equals_uint64 (stream_time_of (seg, GST_BUFFER_PTS (out)),
+      2 * GST_SECOND);
+  gst_buffer_unref (out);
+  gst_clear_event (&seg);
+
+  /* a 1.2 hello and a segment: that one counts */
+  fail_unless_equals_int (gst_harness_push (t.h, make_hello_minor (2)),
+      GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (t.h, make_segment_msg (hours,
+              100 * GST_SECOND, 0, 1.0)), GST_FLOW_OK);
+  push_frame_at (&t, fd, hours + 3 * GST_SECOND, &seg);
+  fail_unless (seg != NULL);
+  fail_unless_equals_uint64 (stream_time_of (seg, hours + 3 * GST_SECOND),
+      103 * GST_SECOND);
+  gst_clear_event (&seg);
+
+  /* then a 1.1 hello again: back to the stream time of each buffer */
+  fail_unless_equals_int (gst_harness_push (t.h, make_hello_minor (1)),
+      GST_FLOW_OK);
+  buf = make_buffer_msg_stream_time (fd, hours + 4 * GST_SECOND,
+      4 * GST_SECOND);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_OK);
+  gst_buffer_unref (gst_harness_pull (t.h));
+  seg = pull_last_segment (t.h);
+  fail_unless (seg != NULL);
+  fail_unless_equals_uint64 (stream_time_of (seg, hours + 4 * GST_SECOND),
+      4 * GST_SECOND);
+  gst_clear_event (&seg);
+
+  close (fd);
+  hostile_end (&t);
+}
+
+GST_END_TEST;
+
+/* Segment messages no sender makes: a clear error, never a critical
+ * (G_DEBUG=fatal-criticals in this suite) nor a segment event GStreamer
+ * would refuse. */
+static GstBuffer *
+make_raw_segment_msg (guint32 format, gdouble rate, gdouble applied_rate,
+    guint64 base, guint64 start, guint64 stop, guint64 time, gsize size)
+{
+  guint8 data[GST_FDPASS_HEADER_SIZE + 80];
+  guint8 *p = data + GST_FDPASS_HEADER_SIZE;
+
+  g_assert (size <= 80);
+  memset (data, 0, sizeof (data));
+  GST_WRITE_UINT32_LE (data, GST_FDPASS_MAGIC);
+  GST_WRITE_UINT16_LE (data + 4, GST_FDPASS_MESSAGE_SEGMENT);
+  GST_WRITE_UINT32_LE (data + 12, size);
+  GST_WRITE_UINT32_LE (p, 0xffffffff);  /* flags: unknown ones dropped */
+  GST_WRITE_UINT32_LE (p + 4, format);
+  GST_WRITE_DOUBLE_LE (p + 8, rate);
+  GST_WRITE_DOUBLE_LE (p + 16, applied_rate);
+  GST_WRITE_UINT64_LE (p + 24, base);
+  GST_WRITE_UINT64_LE (p + 32, 0);
+  GST_WRITE_UINT64_LE (p + 40, start);
+  GST_WRITE_UINT64_LE (p + 48, stop);
+  GST_WRITE_UINT64_LE (p + 56, time);
+  GST_WRITE_UINT64_LE (p + 64, GST_CLOCK_TIME_NONE);
+  GST_WRITE_UINT64_LE (p + 72, GST_CLOCK_TIME_NONE);
+
+  return gst_buffer_new_memdup (data, GST_FDPASS_HEADER_SIZE + size);
+}
+
+GST_START_TEST (test_hostile_segment)
+{
+  const guint64 none = GST_CLOCK_TIME_NONE, big = (guint64) G_MAXINT64 + 1;
+  struct
+  {
+    guint32 format;
+    gdouble rate, applied_rate;
+    guint64 base, start, stop, time;
+    gsize size;
+  } bad[] = {
+    {GST_FORMAT_BYTES, 1.0, 1.0, 0, 0, none, 0, 80},
+    {GST_FORMAT_UNDEFINED, 1.0, 1.0, 0, 0, none, 0, 80},
+    {GST_FORMAT_TIME, 0.0, 1.0, 0, 0, none, 0, 80},
+    {GST_FORMAT_TIME, 1.0, 0.0, 0, 0, none, 0, 80},
+    {GST_FORMAT_TIME, NAN, 1.0, 0, 0, none, 0, 80},
+    {GST_FORMAT_TIME, INFINITY, 1.0, 0, 0, none, 0, 80},
+    {GST_FORMAT_TIME, 1.0, -INFINITY, 0, 0, none, 0, 80},
+    {GST_FORMAT_TIME, 1e-300, 1.0, 0, 0, none, 0, 80},
+    {GST_FORMAT_TIME, 1.0, 1.0, none, 0, none, 0, 80},
+    {GST_FORMAT_TIME, 1.0, 1.0, big, 0, none, 0, 80},
+    {GST_FORMAT_TIME, 1.0, 1.0, 0, none, none, 0, 80},
+    {GST_FORMAT_TIME, 1.0, 1.0, 0, big, none, 0, 80},
+    {GST_FORMAT_TIME, 1.0, 1.0, 0, 0, none, none, 80},
+    {GST_FORMAT_TIME, 1.0, 1.0, 0, 10, 9, 0, 80},
+    {GST_FORMAT_TIME, 1.0, 1.0, 0, 0, big, 0, 80},
+    {GST_FORMAT_TIME, 1.0, 1.0, 0, 0, none, 0, 79},
+    {GST_FORMAT_TIME, 1.0, 1.0, 0, 0, none, 0, 0},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (bad); i++) {
+    Hostile t;
+    GstBuffer *msg = make_raw_segment_msg (bad[i].format, bad[i].rate,
+        bad[i].applied_rate, bad[i].base, bad[i].start, bad[i].stop,
+        bad[i].time, bad[i].size);
+
+    GST_INFO ("bad segment %u", i);
+    hostile_begin (&t);
+    hostile_push_headers (&t);
+    fail_unless_equals_int (gst_harness_push (t.h, msg), GST_FLOW_ERROR);
+    expect_error (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE);
+    hostile_end (&t);
+  }
+
+  /* the same with valid values: accepted, unknown flags dropped */
+  {
+    GstEvent *seg = NULL;
+    const GstSegment *segment;
+    Hostile t;
+    gint fd;
+
+    hostile_begin (&t);
+    hostile_push_headers (&t);
+    fail_unless_equals_int (gst_harness_push (t.h,
+            make_raw_segment_msg (GST_FORMAT_TIME, -1.0, 1.0, 0, 0,
+                10 * GST_SECOND, 0, 80)), GST_FLOW_OK);
+    fd = make_memfd (FRAME_SIZE, 1);
+    push_frame_at (&t, fd, 5 * GST_SECOND, &seg);
+    fail_unless (seg != NULL);
+    gst_event_parse_segment (seg, &segment);
+    fail_unless_equals_float (segment->rate, -1.0);
+    fail_unless_equals_uint64 (segment->stop, 10 * GST_SECOND);
+    fail_unless ((segment->flags & ~(GST_SEGMENT_FLAG_RESET |
+                GST_SEGMENT_FLAG_TRICKMODE | GST_SEGMENT_FLAG_SEGMENT |
+                GST_SEGMENT_FLAG_TRICKMODE_KEY_UNITS |
+                GST_SEGMENT_FLAG_TRICKMODE_FORWARD_PREDICTED |
+                GST_SEGMENT_FLAG_TRICKMODE_NO_AUDIO)) == 0);
+    gst_clear_event (&seg);
+    close (fd);
+    hostile_end (&t);
+  }
+}
+
+GST_END_TEST;
+
 /* Stream times and timestamps far apart, from a hostile sender: no
  * arithmetic overflows (the fuzzer found one, undefined behaviour under
  * UBSan), the segment stays meaningful, and values beyond G_MAXINT64 count
@@ -2768,6 +3109,10 @@ fddepay_suite (void)
   tcase_add_test (tc_chain, test_roundtrip_copy);
   tcase_add_test (tc_chain, test_segment_starts_at_first_frame);
   tcase_add_test (tc_chain, test_segment_stream_time);
+  tcase_add_test (tc_chain, test_sender_segment);
+  tcase_add_test (tc_chain, test_sender_segment_running_time);
+  tcase_add_test (tc_chain, test_sender_segment_needs_1_2);
+  tcase_add_test (tc_chain, test_hostile_segment);
   tcase_add_test (tc_chain, test_hostile_stream_time_far_apart);
   tcase_add_test (tc_chain, test_unsealed_file_is_copied);
   tcase_add_test (tc_chain, test_kept_files);

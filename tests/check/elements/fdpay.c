@@ -154,6 +154,13 @@ parse_message (GstBuffer * msg, GstFdPassHeader * header,
     case GST_FDPASS_MESSAGE_EOS:
       fail_unless_equals_int (header->payload_size, 0);
       break;
+    case GST_FDPASS_MESSAGE_SEGMENT:{
+      GstSegment segment;
+
+      fail_unless (gst_fdpass_segment_parse (payload, header->payload_size,
+              &segment, &err), "invalid segment: %s", err ? err->message : "");
+      break;
+    }
     default:
       fail ("unexpected message type %u", header->type);
       break;
@@ -262,7 +269,9 @@ pull_buffer_message (GstHarness * h)
     if (type == GST_FDPASS_MESSAGE_BUFFER)
       return msg;
     fail_unless (type == GST_FDPASS_MESSAGE_HELLO ||
-        type == GST_FDPASS_MESSAGE_CAPS, "unexpected message type %u", type);
+        type == GST_FDPASS_MESSAGE_CAPS ||
+        type == GST_FDPASS_MESSAGE_SEGMENT, "unexpected message type %u",
+        type);
     gst_buffer_unref (msg);
   }
   fail ("no buffer message");
@@ -330,13 +339,13 @@ GST_START_TEST (test_headers)
   GstCaps *srccaps, *caps = NULL;
   const GstStructure *s;
   const GValue *sh;
-  GstBuffer *hello, *capsmsg, *msg;
+  GstBuffer *hello, *capsmsg, *segmsg, *msg;
   GstFdPassHeader header;
   GstFdPassBufferInfo info;
 
   fail_unless_equals_int (gst_harness_push (h,
           new_pattern_buffer (FRAME_SIZE, 0)), GST_FLOW_OK);
-  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 3);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 4);
 
   hello = gst_harness_pull (h);
   parse_message (hello, &header, NULL, NULL);
@@ -351,13 +360,19 @@ GST_START_TEST (test_headers)
   fail_unless (gst_caps_is_equal (caps, incaps), "%" GST_PTR_FORMAT, caps);
   gst_caps_unref (caps);
 
+  /* the harness's segment */
+  segmsg = gst_harness_pull (h);
+  parse_message (segmsg, &header, NULL, NULL);
+  fail_unless_equals_int (header.type, GST_FDPASS_MESSAGE_SEGMENT);
+  fail_unless (GST_BUFFER_FLAG_IS_SET (segmsg, GST_BUFFER_FLAG_HEADER));
+
   msg = gst_harness_pull (h);
   parse_message (msg, &header, &info, NULL);
   fail_unless_equals_int (header.type, GST_FDPASS_MESSAGE_BUFFER);
   fail_if (GST_BUFFER_FLAG_IS_SET (msg, GST_BUFFER_FLAG_HEADER));
   gst_buffer_unref (msg);
 
-  /* the same two headers are the streamheader of the source caps */
+  /* the same three headers are the streamheader of the source caps */
   srccaps = gst_pad_get_current_caps (h->sinkpad);
   fail_unless (srccaps != NULL);
   fail_unless_equals_int (gst_caps_get_size (srccaps), 1);
@@ -365,10 +380,11 @@ GST_START_TEST (test_headers)
   fail_unless (gst_structure_has_name (s, "application/x-fdpass"));
   sh = gst_structure_get_value (s, "streamheader");
   fail_unless (sh != NULL && GST_VALUE_HOLDS_ARRAY (sh));
-  fail_unless_equals_int (gst_value_array_get_size (sh), 2);
+  fail_unless_equals_int (gst_value_array_get_size (sh), 3);
   {
     GstBuffer *sh0 = gst_value_get_buffer (gst_value_array_get_value (sh, 0));
     GstBuffer *sh1 = gst_value_get_buffer (gst_value_array_get_value (sh, 1));
+    GstBuffer *sh2 = gst_value_get_buffer (gst_value_array_get_value (sh, 2));
     GstMapInfo map;
 
     fail_unless (gst_buffer_map (hello, &map, GST_MAP_READ));
@@ -380,10 +396,16 @@ GST_START_TEST (test_headers)
     fail_unless_equals_int (gst_buffer_get_size (sh1), map.size);
     fail_unless (gst_buffer_memcmp (sh1, 0, map.data, map.size) == 0);
     gst_buffer_unmap (capsmsg, &map);
+
+    fail_unless (gst_buffer_map (segmsg, &map, GST_MAP_READ));
+    fail_unless_equals_int (gst_buffer_get_size (sh2), map.size);
+    fail_unless (gst_buffer_memcmp (sh2, 0, map.data, map.size) == 0);
+    gst_buffer_unmap (segmsg, &map);
   }
   gst_caps_unref (srccaps);
   gst_buffer_unref (hello);
   gst_buffer_unref (capsmsg);
+  gst_buffer_unref (segmsg);
 
   /* no headers for the next buffer with the same caps (the
    * NEED_RECONFIGURE flag set when the pads were linked must not send them
@@ -411,6 +433,11 @@ GST_START_TEST (test_headers)
   gst_caps_unref (caps);
   gst_buffer_unref (msg);
 
+  /* the segment, unchanged, goes with the other headers */
+  msg = gst_harness_pull (h);
+  fail_unless_equals_int (message_type (msg), GST_FDPASS_MESSAGE_SEGMENT);
+  gst_buffer_unref (msg);
+
   msg = gst_harness_pull (h);
   parse_message (msg, &header, &info, NULL);
   fail_unless_equals_int (header.type, GST_FDPASS_MESSAGE_BUFFER);
@@ -422,7 +449,7 @@ GST_START_TEST (test_headers)
   srccaps = gst_pad_get_current_caps (h->sinkpad);
   sh = gst_structure_get_value (gst_caps_get_structure (srccaps, 0),
       "streamheader");
-  fail_unless_equals_int (gst_value_array_get_size (sh), 2);
+  fail_unless_equals_int (gst_value_array_get_size (sh), 3);
   {
     GstBuffer *sh1 = gst_value_get_buffer (gst_value_array_get_value (sh, 1));
 
@@ -563,7 +590,7 @@ GST_START_TEST (test_copy_path_multi_memory)
   fail_unless_equals_int (gst_buffer_n_memory (buf), 2);
 
   fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
-  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 3);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 4);
   msg = pull_buffer_message (h);
   parse_message (msg, &header, &info, NULL);
   fail_unless_equals_int (info.n_fds, 1);
@@ -1066,10 +1093,11 @@ GST_START_TEST (test_eos)
           new_pattern_buffer (FRAME_SIZE, 0)), GST_FLOW_OK);
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
 
-  fail_unless_equals_string (log->str, "buffer:1 buffer:2 buffer:3 buffer:4 "
-      "eos ");
+  fail_unless_equals_string (log->str, "buffer:1 buffer:2 buffer:7 buffer:3 "
+      "buffer:4 eos ");
 
-  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 4);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 5);
+  gst_buffer_unref (gst_harness_pull (h));
   gst_buffer_unref (gst_harness_pull (h));
   gst_buffer_unref (gst_harness_pull (h));
   gst_buffer_unref (gst_harness_pull (h));
@@ -1100,12 +1128,15 @@ GST_START_TEST (test_eos_without_buffers)
   GstBuffer *msg;
 
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
-  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 3);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 4);
   msg = gst_harness_pull (h);
   fail_unless_equals_int (message_type (msg), GST_FDPASS_MESSAGE_HELLO);
   gst_buffer_unref (msg);
   msg = gst_harness_pull (h);
   fail_unless_equals_int (message_type (msg), GST_FDPASS_MESSAGE_CAPS);
+  gst_buffer_unref (msg);
+  msg = gst_harness_pull (h);
+  fail_unless_equals_int (message_type (msg), GST_FDPASS_MESSAGE_SEGMENT);
   gst_buffer_unref (msg);
   msg = gst_harness_pull (h);
   fail_unless_equals_int (message_type (msg), GST_FDPASS_MESSAGE_EOS);
@@ -1161,7 +1192,7 @@ GST_START_TEST (test_empty_buffer)
   buf = gst_buffer_new ();
   GST_BUFFER_PTS (buf) = 5 * GST_SECOND;
   fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
-  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 3);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 4);
   msg = pull_buffer_message (h);
   parse_message (msg, &header, &info, NULL);
   fail_unless_equals_int (header.type, GST_FDPASS_MESSAGE_BUFFER);
@@ -1896,6 +1927,127 @@ GST_START_TEST (test_stream_time_sent)
 
 GST_END_TEST;
 
+/* the next message of @h, which must be a segment message: its segment */
+static void
+pull_segment_message (GstHarness * h, GstSegment * segment)
+{
+  GstBuffer *msg = gst_harness_pull (h);
+  GstFdPassHeader header;
+  GstMapInfo map;
+  GError *err = NULL;
+
+  fail_unless (msg != NULL);
+  fail_unless (gst_buffer_map (msg, &map, GST_MAP_READ));
+  fail_unless (gst_fdpass_header_parse (map.data, map.size, &header, &err));
+  fail_unless_equals_int (header.type, GST_FDPASS_MESSAGE_SEGMENT);
+  fail_unless_equals_int (header.n_fds, 0);
+  fail_unless (gst_fdpass_segment_parse (map.data + GST_FDPASS_HEADER_SIZE,
+          header.payload_size, segment, &err));
+  gst_buffer_unmap (msg, &map);
+  fail_unless (GST_BUFFER_FLAG_IS_SET (msg, GST_BUFFER_FLAG_HEADER));
+  gst_buffer_unref (msg);
+}
+
+/* the segment of the input travels (protocol 1.2): in-band before the next
+ * buffer when it changes, and as the last streamheader entry */
+GST_START_TEST (test_segment_sent)
+{
+  GstHarness *h = new_video_harness ();
+  GstSegment segment, got;
+  GstBuffer *msg;
+  GstCaps *srccaps;
+  const GValue *sh;
+
+  fail_unless_equals_int (gst_harness_push (h,
+          new_pattern_buffer (FRAME_SIZE, 0)), GST_FLOW_OK);
+  while ((msg = gst_harness_try_pull (h)))
+    gst_buffer_unref (msg);
+
+  /* what hlsdemux and tsdemux give: timestamps from the PCR, a stream time,
+   * a base from the periods before, a rate */
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  segment.start = 3600 * GST_SECOND + 780 * GST_MSECOND;
+  segment.stop = 3700 * GST_SECOND;
+  segment.time = 62 * GST_SECOND;
+  segment.base = 17 * GST_SECOND;
+  segment.offset = 5 * GST_MSECOND;
+  segment.rate = 2.0;
+  segment.applied_rate = 0.5;
+  segment.position = segment.start;
+  segment.duration = 100 * GST_SECOND;
+  segment.flags = GST_SEGMENT_FLAG_RESET | GST_SEGMENT_FLAG_TRICKMODE;
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
+
+  fail_unless_equals_int (gst_harness_push (h,
+          new_pattern_buffer (FRAME_SIZE, 1)), GST_FLOW_OK);
+  fail_unless_equals_int (message_type (msg = gst_harness_pull (h)),
+      GST_FDPASS_MESSAGE_HELLO);
+  gst_buffer_unref (msg);
+  fail_unless_equals_int (message_type (msg = gst_harness_pull (h)),
+      GST_FDPASS_MESSAGE_CAPS);
+  gst_buffer_unref (msg);
+  pull_segment_message (h, &got);
+  fail_unless (gst_segment_is_equal (&got, &segment),
+      "sent %" GST_SEGMENT_FORMAT ", got %" GST_SEGMENT_FORMAT, &segment, &got);
+  fail_unless_equals_uint64 (got.offset, segment.offset);
+  fail_unless_equals_uint64 (got.base, segment.base);
+  fail_unless_equals_int (got.flags, segment.flags);
+  fail_unless_equals_uint64 (got.duration, segment.duration);
+  fail_unless_equals_int (message_type (msg = gst_harness_pull (h)),
+      GST_FDPASS_MESSAGE_BUFFER);
+  gst_buffer_unref (msg);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 0);
+
+  /* receivers that join later get it with the streamheader */
+  srccaps = gst_pad_get_current_caps (h->sinkpad);
+  sh = gst_structure_get_value (gst_caps_get_structure (srccaps, 0),
+      "streamheader");
+  fail_unless_equals_int (gst_value_array_get_size (sh), 3);
+  {
+    GstBuffer *sh2 = gst_value_get_buffer (gst_value_array_get_value (sh, 2));
+    GstFdPassHeader header;
+    GstMapInfo map;
+
+    fail_unless (gst_buffer_map (sh2, &map, GST_MAP_READ));
+    fail_unless (gst_fdpass_header_parse (map.data, map.size, &header, NULL));
+    fail_unless_equals_int (header.type, GST_FDPASS_MESSAGE_SEGMENT);
+    fail_unless (gst_fdpass_segment_parse (map.data + GST_FDPASS_HEADER_SIZE,
+            header.payload_size, &got, NULL));
+    fail_unless (gst_segment_is_equal (&got, &segment));
+    gst_buffer_unmap (sh2, &map);
+  }
+  gst_caps_unref (srccaps);
+
+  /* the same segment again changes nothing */
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
+  fail_unless_equals_int (gst_harness_push (h,
+          new_pattern_buffer (FRAME_SIZE, 2)), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 1);
+  fail_unless_equals_int (message_type (msg = gst_harness_pull (h)),
+      GST_FDPASS_MESSAGE_BUFFER);
+  gst_buffer_unref (msg);
+
+  /* a segment in bytes is not sent: the streamheader goes back to hello
+   * and caps */
+  gst_segment_init (&segment, GST_FORMAT_BYTES);
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
+  fail_unless_equals_int (gst_harness_push (h,
+          new_pattern_buffer (FRAME_SIZE, 3)), GST_FLOW_OK);
+  while ((msg = gst_harness_try_pull (h))) {
+    fail_if (message_type (msg) == GST_FDPASS_MESSAGE_SEGMENT);
+    gst_buffer_unref (msg);
+  }
+  srccaps = gst_pad_get_current_caps (h->sinkpad);
+  sh = gst_structure_get_value (gst_caps_get_structure (srccaps, 0),
+      "streamheader");
+  fail_unless_equals_int (gst_value_array_get_size (sh), 2);
+  gst_caps_unref (srccaps);
+
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 static Suite *
 fdpay_suite (void)
 {
@@ -1918,6 +2070,7 @@ fdpay_suite (void)
   tcase_add_test (tc_chain, test_empty_buffer);
   tcase_add_test (tc_chain, test_fd_leak);
   tcase_add_test (tc_chain, test_stream_time_sent);
+  tcase_add_test (tc_chain, test_segment_sent);
   tcase_add_test (tc_chain, test_release_copy_path_reuses_memfds);
   tcase_add_test (tc_chain, test_release_held_frames_not_reused);
   tcase_add_test (tc_chain, test_release_foreign_pool_copied);

@@ -366,6 +366,33 @@ client_recv (gint fd, Message * m)
   return TRUE;
 }
 
+/* appsrc's segment, as fdpay sent it: it comes with the first frame */
+static void
+check_segment_message (Message * m)
+{
+  GstSegment segment;
+
+  fail_unless_equals_int (m->header.type, GST_FDPASS_MESSAGE_SEGMENT);
+  fail_unless (gst_fdpass_segment_parse (m->data + GST_FDPASS_HEADER_SIZE,
+          m->header.payload_size, &segment, NULL));
+  fail_unless_equals_int (segment.format, GST_FORMAT_TIME);
+  fail_unless_equals_uint64 (segment.start, 0);
+  fail_unless_equals_uint64 (segment.base, 0);
+}
+
+/* Receives the next message, after the segment message if that comes
+ * first. */
+static gboolean
+client_recv_after_segment (gint fd, Message * m)
+{
+  if (!client_recv (fd, m))
+    return FALSE;
+  if (m->header.type != GST_FDPASS_MESSAGE_SEGMENT)
+    return TRUE;
+  check_segment_message (m);
+  return client_recv (fd, m);
+}
+
 static void
 client_expect_type (gint fd, guint type)
 {
@@ -379,6 +406,8 @@ client_expect_type (gint fd, guint type)
     fail_unless (gst_fdpass_hello_parse (m->data + GST_FDPASS_HEADER_SIZE,
             m->header.payload_size, &hello, NULL));
     fail_unless (hello.features & GST_FDPASS_FEATURE_RELEASE);
+  } else if (type == GST_FDPASS_MESSAGE_SEGMENT) {
+    check_segment_message (m);
   } else if (type == GST_FDPASS_MESSAGE_CAPS) {
     GstCaps *caps, *expected = gst_caps_from_string (TEST_CAPS);
 
@@ -432,7 +461,7 @@ client_expect_frame (gint fd, guint8 value)
   GstFdPassBufferInfo *info = g_new0 (GstFdPassBufferInfo, 1);
   guint64 id;
 
-  fail_unless (client_recv (fd, m));
+  fail_unless (client_recv_after_segment (fd, m));
   fail_unless_equals_int (m->header.type, GST_FDPASS_MESSAGE_BUFFER);
   fail_unless (gst_fdpass_buffer_parse (&m->header,
           m->data + GST_FDPASS_HEADER_SIZE, m->header.payload_size, info,
@@ -539,7 +568,7 @@ keeper_expect_frame (Keeper * k, gint fd, guint8 value)
     GstFdPassFdInfo *files;
     guint n, j;
 
-    fail_unless (client_recv (fd, m));
+    fail_unless (client_recv_after_segment (fd, m));
     if (m->header.type != GST_FDPASS_MESSAGE_FORGET)
       break;
     fail_unless (gst_fdpass_forget_parse (m->data + GST_FDPASS_HEADER_SIZE,
