@@ -80,6 +80,7 @@ static gint opt_watchdog = 15;
 static gint opt_max_memory = 0;
 static gint opt_timeout = 20;
 static gboolean opt_report_fds = FALSE;
+static gboolean opt_json = FALSE;
 
 static GOptionEntry entries[] = {
   {"analyzer", 0, 0, G_OPTION_ARG_FILENAME, &opt_analyzer,
@@ -95,6 +96,10 @@ static GOptionEntry entries[] = {
       "Keep the generated stream's directory", NULL},
   {"quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet,
       "No progress line and no live state lines", NULL},
+  {"json", 0, 0, G_OPTION_ARG_NONE, &opt_json,
+      "Print state changes and events as JSON lines on stdout as they "
+        "happen, and a last \"end\" line, instead of the timeline "
+        "(see README.md)", NULL},
   {"realtime", 0, 0, G_OPTION_ARG_NONE, &opt_realtime,
       "Send frames at the pace of their timestamps (multisocketsink "
         "sync=true), as a live stream would arrive", NULL},
@@ -350,6 +355,16 @@ check_reachable (const gchar * uri, GError ** error)
 
 /* --- the run ------------------------------------------------------------- */
 
+/* A failure before the stream plays: @message (taken) goes to stderr
+ * after @prefix and is kept for the end line. */
+static void
+app_early_error (App * app, const gchar * prefix, gchar * message)
+{
+  g_printerr ("%s: %s%s\n", PROGRAM_NAME, prefix, message);
+  g_free (app->error);
+  app->error = message;
+}
+
 /* The URI to play: @url, a file name, or (NULL) the generated stream,
  * served by a new *server from *gen_dir. Returns the exit status on
  * failure, 0 on success. */
@@ -364,15 +379,15 @@ app_prepare_uri (App * app, const gchar * url, Server ** server,
 
     *gen_dir = g_dir_make_tmp ("fdpass-hls-XXXXXX", &err);
     if (*gen_dir == NULL || !generator_make_stream (*gen_dir, &err)) {
-      g_printerr ("%s: cannot generate the test stream: %s\n", PROGRAM_NAME,
-          err->message);
+      app_early_error (app, "", g_strdup_printf ("cannot generate the test "
+              "stream: %s", err->message));
       g_clear_error (&err);
       return 1;
     }
     *server = server_start (*gen_dir, &err);
     if (*server == NULL) {
-      g_printerr ("%s: cannot serve the test stream: %s\n", PROGRAM_NAME,
-          err->message);
+      app_early_error (app, "", g_strdup_printf ("cannot serve the test "
+              "stream: %s", err->message));
       g_clear_error (&err);
       return 1;
     }
@@ -388,16 +403,16 @@ app_prepare_uri (App * app, const gchar * url, Server ** server,
   } else {
     app->uri = gst_filename_to_uri (url, &err);
     if (app->uri == NULL) {
-      g_printerr ("%s: %s is neither a URL nor a file: %s\n", PROGRAM_NAME,
-          url, err->message);
+      app_early_error (app, "", g_strdup_printf ("%s is neither a URL nor "
+              "a file: %s", url, err->message));
       g_clear_error (&err);
       return 2;
     }
   }
 
   if (!check_reachable (app->uri, &err)) {
-    g_printerr ("%s: error: cannot connect to %s: %s\n", PROGRAM_NAME,
-        app->uri, err->message);
+    app_early_error (app, "error: ", g_strdup_printf ("cannot connect to "
+            "%s: %s", app->uri, err->message));
     g_clear_error (&err);
     return 1;
   }
@@ -416,8 +431,8 @@ app_prepare_snapshot_dir (App * app)
     app->snapshot_dir = g_dir_make_tmp ("fdpass-snapshots-XXXXXX", &err);
   if (app->snapshot_dir == NULL ||
       g_mkdir_with_parents (app->snapshot_dir, 0755) < 0) {
-    g_printerr ("%s: cannot create the snapshot directory: %s\n",
-        PROGRAM_NAME, err ? err->message : g_strerror (errno));
+    app_early_error (app, "", g_strdup_printf ("cannot create the snapshot "
+            "directory: %s", err ? err->message : g_strerror (errno)));
     g_clear_error (&err);
     return FALSE;
   }
@@ -433,6 +448,7 @@ app_play (App * app)
   guint sigint_source, sigterm_source;
 
   app->loop = g_main_loop_new (NULL, FALSE);
+  report_started (app->report, app->uri, app->snapshot_dir);
 
   /* the analysis process starts with the pipeline: multisocketsink takes
    * clients from READY on */
@@ -443,7 +459,7 @@ app_play (App * app)
   if (opt_timeout > 0)
     app->first_frame_source = g_timeout_add_seconds (opt_timeout,
         on_first_frame_timeout, app);
-  if (!opt_quiet && isatty (STDERR_FILENO))
+  if (!opt_quiet && !opt_json && isatty (STDERR_FILENO))
     app->progress_source = g_timeout_add (250, show_progress, app);
 
   if (!app->stopping && !pipeline_set_state (app->pipeline, GST_STATE_PLAYING)) {
@@ -483,6 +499,7 @@ app_finish (App * app)
 
   pipeline_get_stats (app->pipeline, &stats);
   result.ok = !app->failed && app->pipeline_eos && n_states > 0;
+  result.exit_status = result.ok ? 0 : app->interrupted ? 130 : 1;
   result.eos = app->pipeline_eos;
   result.frames = stats.frames;
   result.delivered = stats.delivered;
@@ -490,21 +507,17 @@ app_finish (App * app)
   result.error = app->error;
 
   if (app->error)
-    g_printerr ("%s: error: %s\n", PROGRAM_NAME, app->error);
+    result.message = app->error;
   else if (!app->pipeline_eos && !app->interrupted)
-    g_printerr ("%s: error: the stream did not reach its end\n", PROGRAM_NAME);
+    result.message = "the stream did not reach its end";
   else if (n_states == 0)
-    g_printerr ("%s: error: the analysis detected nothing\n", PROGRAM_NAME);
+    result.message = "the analysis detected nothing";
+  if (result.message)
+    g_printerr ("%s: error: %s\n", PROGRAM_NAME, result.message);
 
-  if (stats.frames > 0 || n_states > 0) {
-    report_print_timeline (app->report, stdout, result.restarts);
-    printf ("frames: %" G_GUINT64_FORMAT " decoded, %" G_GUINT64_FORMAT
-        " sent to the analysis\n", stats.frames, stats.delivered);
-    report_write_summary (app->report, app->snapshot_dir, &result);
-    fflush (stdout);
-  }
+  report_finish (app->report, app->snapshot_dir, &result);
 
-  return result.ok ? 0 : app->interrupted ? 130 : 1;
+  return result.exit_status;
 }
 
 static gint
@@ -517,9 +530,10 @@ run (const gchar * url)
   GError *err = NULL;
   gint ret;
 
+  app.report = report_new (opt_quiet, opt_json);
   if (!g_file_test (opt_analyzer, G_FILE_TEST_IS_EXECUTABLE)) {
-    g_printerr ("%s: the analysis program %s is missing (build it, or "
-        "give --analyzer PATH)\n", PROGRAM_NAME, opt_analyzer);
+    app_early_error (&app, "", g_strdup_printf ("the analysis program %s is "
+            "missing (build it, or give --analyzer PATH)", opt_analyzer));
     ret = 1;
     goto out;
   }
@@ -535,14 +549,13 @@ run (const gchar * url)
   app.pipeline = pipeline_new (app.uri, opt_realtime, &pipeline_callbacks,
       &app, &err);
   if (app.pipeline == NULL) {
-    g_printerr ("%s: cannot build the pipeline for %s: %s\n", PROGRAM_NAME,
-        app.uri, err->message);
+    app_early_error (&app, "", g_strdup_printf ("cannot build the pipeline "
+            "for %s: %s", app.uri, err->message));
     g_clear_error (&err);
     ret = 1;
     goto out;
   }
 
-  app.report = report_new (app.uri, opt_quiet);
   sup_options.analyzer = opt_analyzer;
   sup_options.snapshot_dir = app.snapshot_dir;
   sup_options.max_restarts = opt_max_restarts;
@@ -554,8 +567,17 @@ run (const gchar * url)
 
   app_play (&app);
   ret = app_finish (&app);
+  g_clear_pointer (&app.report, report_free);
 
 out:
+  if (app.report) {
+    ReportResult result = { 0, };
+
+    /* it failed before it played: only --json has something to say */
+    result.exit_status = ret;
+    result.error = result.message = app.error;
+    report_finish (app.report, NULL, &result);
+  }
   server_stop (server);
   if (gen_dir) {
     if (opt_keep)

@@ -20,7 +20,24 @@
 /* Collects the timeline (the state changes the analysis processes report,
  * and the restarts between them) and shows it: a progress line and one
  * line per state change on stderr while the stream runs, the timeline
- * table on stdout and summary.json in the snapshot directory at the end. */
+ * table on stdout and summary.json in the snapshot directory at the end.
+ *
+ * With --json, stdout carries JSON lines instead, one object per line,
+ * written and flushed as it happens, for a program to follow (alerting).
+ * Every object has "event" and "wall_time" (UTC, ISO 8601); the fields of
+ * each event are listed in README.md and must stay stable:
+ *
+ *   start             uri, snapshot_dir
+ *   analyzer_started  analyzer (its number, from 0), pid
+ *   state             state, start, previous {state, start, end} or null,
+ *                     evidence, snapshot, analyzer
+ *   analyzer_killed   pid, reason
+ *   analyzer_restart  at, analyzer, pid, reason, backoff_ms, restarts
+ *   analyzer_ended    reason
+ *   end               ok, exit_status, eos, end, frames_decoded,
+ *                     frames_sent, restarts, states, error, summary
+ *
+ * Times in the stream ("start", "end", "at") are in seconds. */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -29,6 +46,7 @@
 #include "report.h"
 #include "json.h"
 
+#include <stdio.h>
 #include <string.h>
 
 typedef struct
@@ -46,10 +64,12 @@ struct _Report
 {
   gchar *uri;
   gboolean quiet;
+  gboolean json;
 
   GPtrArray *timeline;
   gchar *current_state;
   gdouble end_time;
+  guint n_restarts;
   gboolean progress_shown;
 };
 
@@ -109,13 +129,15 @@ summarize_evidence (const gchar * state, const gchar * raw)
   return g_string_free (s, FALSE);
 }
 
+/* With @quiet, no live state lines on stderr; with @json, JSON lines on
+ * stdout instead of them and of the timeline. */
 Report *
-report_new (const gchar * uri, gboolean quiet)
+report_new (gboolean quiet, gboolean json)
 {
   Report *r = g_new0 (Report, 1);
 
-  r->uri = g_strdup (uri);
-  r->quiet = quiet;
+  r->quiet = quiet || json;
+  r->json = json;
   r->timeline = g_ptr_array_new_with_free_func (timeline_entry_free);
   r->end_time = -1;
 
@@ -134,7 +156,65 @@ report_free (Report * r)
   g_free (r);
 }
 
+/* --- JSON lines --------------------------------------------------------- */
+
+static GString *
+json_line_new (const gchar * event)
+{
+  GString *s = g_string_new ("{\"event\":");
+
+  json_append_string (s, event);
+
+  return s;
+}
+
+/* Ends the object of @s with the wall time, writes it on one line of
+ * stdout, flushed, and frees @s. */
+static void
+json_line_emit (GString * s)
+{
+  GDateTime *now = g_date_time_new_now_utc ();
+  gchar *wall = g_date_time_format (now, "%Y-%m-%dT%H:%M:%S.%fZ");
+
+  g_string_append (s, ",\"wall_time\":");
+  json_append_string (s, wall);
+  g_string_append (s, "}\n");
+  fputs (s->str, stdout);
+  fflush (stdout);
+
+  g_free (wall);
+  g_date_time_unref (now);
+  g_string_free (s, TRUE);
+}
+
+/* A process id as a JSON number */
+static void
+json_append_pid (GString * s, const gchar * pid)
+{
+  g_string_append_printf (s, "%" G_GINT64_FORMAT, g_ascii_strtoll (pid, NULL,
+          10));
+}
+
 /* --- while it runs ------------------------------------------------------- */
+
+/* The stream starts playing. */
+void
+report_started (Report * r, const gchar * uri, const gchar * snapshot_dir)
+{
+  GString *s;
+
+  g_free (r->uri);
+  r->uri = g_strdup (uri);
+  if (!r->json)
+    return;
+
+  s = json_line_new ("start");
+  g_string_append (s, ",\"uri\":");
+  json_append_string (s, uri);
+  g_string_append (s, ",\"snapshot_dir\":");
+  json_append_string (s, snapshot_dir);
+  json_line_emit (s);
+}
 
 /* Clears the progress line, before any other line goes to stderr. */
 void
@@ -158,11 +238,20 @@ report_show_progress (Report * r, GstClockTime position, guint64 frames,
   r->progress_shown = TRUE;
 }
 
+/* Analysis process number @instance started. */
 void
-report_analyzer_started (Report * r, const gchar * pid)
+report_analyzer_started (Report * r, guint instance, const gchar * pid)
 {
   report_clear_progress (r);
   g_printerr ("%s: analyzer pid %s\n", PROGRAM_NAME, pid);
+
+  if (r->json) {
+    GString *s = json_line_new ("analyzer_started");
+
+    g_string_append_printf (s, ",\"analyzer\":%u,\"pid\":", instance);
+    json_append_pid (s, pid);
+    json_line_emit (s);
+  }
 }
 
 /* The last state entry of the timeline, or NULL. */
@@ -179,6 +268,34 @@ report_last_state (Report * r)
   }
 
   return NULL;
+}
+
+static void
+report_emit_state (TimelineEntry * e, TimelineEntry * previous)
+{
+  GString *s = json_line_new ("state");
+
+  g_string_append (s, ",\"state\":");
+  json_append_string (s, e->state);
+  g_string_append (s, ",\"start\":");
+  json_append_double (s, e->start);
+  g_string_append (s, ",\"previous\":");
+  if (previous) {
+    g_string_append (s, "{\"state\":");
+    json_append_string (s, previous->state);
+    g_string_append (s, ",\"start\":");
+    json_append_double (s, previous->start);
+    g_string_append (s, ",\"end\":");
+    json_append_double (s, e->start);
+    g_string_append_c (s, '}');
+  } else {
+    g_string_append (s, "null");
+  }
+  g_string_append_printf (s, ",\"evidence\":%s,\"snapshot\":",
+      e->evidence ? e->evidence : "null");
+  json_append_string (s, e->snapshot);
+  g_string_append_printf (s, ",\"analyzer\":%u", e->instance);
+  json_line_emit (s);
 }
 
 /* A line of analysis process number @instance: a state change, or its
@@ -212,6 +329,8 @@ report_analyzer_line (Report * r, guint instance, const gchar * line)
       e->instance = instance;
       g_ptr_array_add (r->timeline, e);
 
+      if (r->json)
+        report_emit_state (e, last);
       if (!r->quiet) {
         gchar *sum = summarize_evidence (state, raw);
 
@@ -232,6 +351,16 @@ report_analyzer_killed (Report * r, const gchar * pid, const gchar * reason)
   report_clear_progress (r);
   g_printerr ("%s: killing the analysis process (pid %s): %s\n",
       PROGRAM_NAME, pid, reason);
+
+  if (r->json) {
+    GString *s = json_line_new ("analyzer_killed");
+
+    g_string_append (s, ",\"pid\":");
+    json_append_pid (s, pid);
+    g_string_append (s, ",\"reason\":");
+    json_append_string (s, reason);
+    json_line_emit (s);
+  }
 }
 
 /* Analysis process number @instance went away at stream time @at. */
@@ -249,6 +378,21 @@ report_analyzer_restarting (Report * r, gdouble at, guint instance,
   e->note = g_strdup_printf ("analysis process restarted: %s", why);
   e->instance = instance;
   g_ptr_array_add (r->timeline, e);
+  r->n_restarts++;
+
+  if (r->json) {
+    GString *s = json_line_new ("analyzer_restart");
+
+    g_string_append (s, ",\"at\":");
+    json_append_double (s, at);
+    g_string_append_printf (s, ",\"analyzer\":%u,\"pid\":", instance);
+    json_append_pid (s, pid);
+    g_string_append (s, ",\"reason\":");
+    json_append_string (s, why);
+    g_string_append_printf (s, ",\"backoff_ms\":%u,\"restarts\":%u",
+        backoff_ms, r->n_restarts);
+    json_line_emit (s);
+  }
 }
 
 /* The analysis process did not end cleanly, but the stream is over. */
@@ -258,6 +402,14 @@ report_analyzer_ended (Report * r, const gchar * why)
   report_clear_progress (r);
   g_printerr ("%s: the analysis process %s at the end of the stream\n",
       PROGRAM_NAME, why);
+
+  if (r->json) {
+    GString *s = json_line_new ("analyzer_ended");
+
+    g_string_append (s, ",\"reason\":");
+    json_append_string (s, why);
+    json_line_emit (s);
+  }
 }
 
 void
@@ -282,7 +434,7 @@ report_count_states (Report * r)
   return n;
 }
 
-void
+static void
 report_print_timeline (Report * r, FILE * f, guint restarts)
 {
   guint i, n_states = 0;
@@ -357,15 +509,14 @@ append_restart_log (Report * r, GString * s)
   g_string_append (s, "\n  ]\n");
 }
 
-/* Writes summary.json into @snapshot_dir and prints its path on stdout. */
-gboolean
+/* Writes summary.json into @snapshot_dir; returns its path, or NULL. */
+static gchar *
 report_write_summary (Report * r, const gchar * snapshot_dir,
     const ReportResult * result)
 {
   GString *s = g_string_new ("{\n  \"uri\": ");
   GError *err = NULL;
   gchar *path;
-  gboolean ok;
 
   json_append_string (s, r->uri);
   g_string_append_printf (s, ",\n  \"ok\": %s,\n  \"eos\": %s,\n",
@@ -386,15 +537,59 @@ report_write_summary (Report * r, const gchar * snapshot_dir,
   g_string_append (s, "}\n");
 
   path = g_build_filename (snapshot_dir, "summary.json", NULL);
-  ok = g_file_set_contents (path, s->str, s->len, &err);
-  if (!ok) {
+  if (!g_file_set_contents (path, s->str, s->len, &err)) {
     g_printerr ("%s: cannot write %s: %s\n", PROGRAM_NAME, path, err->message);
     g_clear_error (&err);
-  } else {
-    printf ("summary: %s\n", path);
+    g_clear_pointer (&path, g_free);
   }
-  g_free (path);
   g_string_free (s, TRUE);
 
-  return ok;
+  return path;
+}
+
+static void
+report_emit_end (Report * r, const ReportResult * result, const gchar * summary)
+{
+  GString *s = json_line_new ("end");
+
+  g_string_append_printf (s, ",\"ok\":%s,\"exit_status\":%d,\"eos\":%s,"
+      "\"end\":", result->ok ? "true" : "false", result->exit_status,
+      result->eos ? "true" : "false");
+  if (r->end_time >= 0)
+    json_append_double (s, r->end_time);
+  else
+    g_string_append (s, "null");
+  g_string_append_printf (s, ",\"frames_decoded\":%" G_GUINT64_FORMAT
+      ",\"frames_sent\":%" G_GUINT64_FORMAT ",\"restarts\":%u,\"states\":%u"
+      ",\"error\":", result->frames, result->delivered, result->restarts,
+      report_count_states (r));
+  json_append_string (s, result->message);
+  g_string_append (s, ",\"summary\":");
+  json_append_string (s, summary);
+  json_line_emit (s);
+}
+
+/* The end of the run: the timeline and summary.json when anything was
+ * decoded or detected; with --json, the "end" line in any case.
+ * @snapshot_dir may be NULL when the run failed before it had one. */
+void
+report_finish (Report * r, const gchar * snapshot_dir,
+    const ReportResult * result)
+{
+  gchar *summary = NULL;
+
+  if (snapshot_dir && (result->frames > 0 || report_count_states (r) > 0)) {
+    if (!r->json) {
+      report_print_timeline (r, stdout, result->restarts);
+      printf ("frames: %" G_GUINT64_FORMAT " decoded, %" G_GUINT64_FORMAT
+          " sent to the analysis\n", result->frames, result->delivered);
+    }
+    summary = report_write_summary (r, snapshot_dir, result);
+    if (summary && !r->json)
+      printf ("summary: %s\n", summary);
+  }
+  if (r->json)
+    report_emit_end (r, result, summary);
+  fflush (stdout);
+  g_free (summary);
 }

@@ -19,14 +19,15 @@
 
 /* Everything the demo tells its user: the progress line and the live
  * lines on stderr while it runs, and at the end the detected timeline on
- * stdout and summary.json. The supervisor feeds it the analysis process's
- * lines and what happens to the process. */
+ * stdout and summary.json; or with --json, one JSON object per line on
+ * stdout for each state change and event, and a last "end" line. The
+ * supervisor feeds it the analysis process's lines and what happens to
+ * the process. */
 
 #ifndef __HLS_DEMO_REPORT_H__
 #define __HLS_DEMO_REPORT_H__
 
 #include <gst/gst.h>
-#include <stdio.h>
 
 G_BEGIN_DECLS
 
@@ -34,18 +35,26 @@ G_BEGIN_DECLS
 
 typedef struct _Report Report;
 
-/* how the run ended, for summary.json */
+/* how the run ended */
 typedef struct
 {
   gboolean ok;
+  gint exit_status;
   gboolean eos;
   guint64 frames;
   guint64 delivered;
   guint restarts;
+  /* for summary.json: what made the run fail, or NULL */
   const gchar *error;
+  /* the error line printed on stderr, or NULL: the "error" of the end
+   * line of --json */
+  const gchar *message;
 } ReportResult;
 
-Report *  report_new                 (const gchar * uri, gboolean quiet);
+Report *  report_new                 (gboolean quiet, gboolean json);
+
+void      report_started             (Report * report, const gchar * uri,
+                                      const gchar * snapshot_dir);
 
 void      report_clear_progress      (Report * report);
 
@@ -53,7 +62,8 @@ void      report_show_progress       (Report * report, GstClockTime position,
                                       guint64 frames, guint64 delivered,
                                       guint restarts);
 
-void      report_analyzer_started    (Report * report, const gchar * pid);
+void      report_analyzer_started    (Report * report, guint instance,
+                                      const gchar * pid);
 
 void      report_analyzer_line       (Report * report, guint instance,
                                       const gchar * line);
@@ -72,10 +82,7 @@ void      report_analyzer_output_failed (Report * report,
 
 guint     report_count_states        (Report * report);
 
-void      report_print_timeline      (Report * report, FILE * f,
-                                      guint restarts);
-
-gboolean  report_write_summary       (Report * report,
+void      report_finish              (Report * report,
                                       const gchar * snapshot_dir,
                                       const ReportResult * result);
 

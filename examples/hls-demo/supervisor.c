@@ -412,7 +412,7 @@ supervisor_start_analyzer (Supervisor * sup)
   an->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (an->proc));
   sup->analyzer = an;
 
-  report_analyzer_started (sup->report, an->pid);
+  report_analyzer_started (sup->report, an->instance, an->pid);
 
   sup->last_done = 0;
   sup->last_done_change = g_get_monotonic_time ();
