@@ -44,6 +44,7 @@
 #include "config.h"
 #endif
 
+#include "diagnosis.h"
 #include "generator.h"
 #include "pipeline.h"
 #include "report.h"
@@ -81,6 +82,7 @@ static gint opt_max_memory = 0;
 static gint opt_timeout = 20;
 static gboolean opt_report_fds = FALSE;
 static gboolean opt_json = FALSE;
+static gint opt_http_timeout = 10;
 
 static GOptionEntry entries[] = {
   {"analyzer", 0, 0, G_OPTION_ARG_FILENAME, &opt_analyzer,
@@ -113,6 +115,10 @@ static GOptionEntry entries[] = {
   {"timeout", 0, 0, G_OPTION_ARG_INT, &opt_timeout,
       "Give up when the first video frame takes longer than this "
         "(default: 20)", "SECONDS"},
+  {"http-timeout", 0, 0, G_OPTION_ARG_INT, &opt_http_timeout,
+      "Give up on an HTTP request (playlist or segment) when the server "
+        "does not answer for this long (default: 10, 0: souphttpsrc's "
+        "default)", "SECONDS"},
   {"report-fds", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &opt_report_fds,
       "Print the number of open file descriptors at start and end", NULL},
   {NULL}
@@ -325,34 +331,6 @@ count_settled_fds (void)
   return n;
 }
 
-/* souphttpsrc reports a refused connection as a bare flow error: try the
- * server first, for a clear message */
-static gboolean
-check_reachable (const gchar * uri, GError ** error)
-{
-  GSocketClient *client;
-  GSocketConnection *conn;
-  gchar *scheme = g_uri_parse_scheme (uri);
-  gboolean http;
-
-  http = scheme && (g_ascii_strcasecmp (scheme, "http") == 0 ||
-      g_ascii_strcasecmp (scheme, "https") == 0);
-  g_free (scheme);
-  if (!http)
-    return TRUE;
-
-  client = g_socket_client_new ();
-  g_socket_client_set_timeout (client, 10);
-  conn = g_socket_client_connect_to_uri (client, uri, 80, NULL, error);
-  g_object_unref (client);
-  if (conn == NULL)
-    return FALSE;
-  g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
-  g_object_unref (conn);
-
-  return TRUE;
-}
-
 /* --- the run ------------------------------------------------------------- */
 
 /* A failure before the stream plays: @message (taken) goes to stderr
@@ -410,7 +388,7 @@ app_prepare_uri (App * app, const gchar * url, Server ** server,
     }
   }
 
-  if (!check_reachable (app->uri, &err)) {
+  if (!diagnosis_check_reachable (app->uri, &err)) {
     app_early_error (app, "error: ", g_strdup_printf ("cannot connect to "
             "%s: %s", app->uri, err->message));
     g_clear_error (&err);
@@ -546,8 +524,8 @@ run (const gchar * url)
     goto out;
   }
 
-  app.pipeline = pipeline_new (app.uri, opt_realtime, &pipeline_callbacks,
-      &app, &err);
+  app.pipeline = pipeline_new (app.uri, opt_realtime, MAX (opt_http_timeout,
+          0), &pipeline_callbacks, &app, &err);
   if (app.pipeline == NULL) {
     app_early_error (&app, "", g_strdup_printf ("cannot build the pipeline "
             "for %s: %s", app.uri, err->message));

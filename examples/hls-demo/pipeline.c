@@ -44,6 +44,7 @@
 #endif
 
 #include "pipeline.h"
+#include "diagnosis.h"
 
 #include <gst/fdpass/fdpass.h>
 #include <string.h>
@@ -60,6 +61,8 @@ struct _Pipeline
   GstElement *convert;
   GstElement *sink;
   gchar *uri;
+  guint http_timeout;
+  Diagnosis *diagnosis;
 
   PipelineCallbacks callbacks;
   gpointer user_data;
@@ -359,62 +362,39 @@ on_decodebin_no_more_pads (GstElement * decodebin, gpointer user_data)
 
 /* --- the bus ------------------------------------------------------------- */
 
-static gchar *
-last_line (const gchar * text)
-{
-  gchar *copy, *nl;
-
-  if (text == NULL)
-    return NULL;
-  copy = g_strstrip (g_strdup (text));
-  nl = strrchr (copy, '\n');
-  if (nl) {
-    gchar *tail = g_strdup (nl + 1);
-
-    g_free (copy);
-    return tail;
-  }
-  return copy;
-}
-
 static void
 pipeline_handle_error (Pipeline * p, GstMessage * msg)
 {
-  GError *err = NULL;
-  gchar *debug = NULL, *detail, *bad_type;
+  gchar *bad_type, *why;
   guint64 frames;
 
-  gst_message_parse_error (msg, &err, &debug);
-  detail = last_line (debug);
   g_mutex_lock (&p->lock);
   bad_type = g_strdup (p->bad_type);
   frames = p->frames;
   g_mutex_unlock (&p->lock);
 
-  if (bad_type)
+  if (bad_type) {
     pipeline_fail (p, "%s is not an HLS playlist (its content is %s)",
         p->uri, bad_type);
-  else if (g_error_matches (err, GST_STREAM_ERROR,
-          GST_STREAM_ERROR_TYPE_NOT_FOUND) && frames == 0)
-    pipeline_fail (p, "%s is not an HLS playlist (unrecognised content)",
-        p->uri);
-  else if (frames == 0 && g_error_matches (err, GST_STREAM_ERROR,
-          GST_STREAM_ERROR_FAILED) && GST_MESSAGE_SRC (msg) &&
-      GST_IS_URI_HANDLER (GST_MESSAGE_SRC (msg)))
-    pipeline_fail (p, "cannot read %s: no data (connection refused or "
-        "closed?)", p->uri);
-  else if (frames == 0 && GST_MESSAGE_SRC (msg) &&
-      GST_IS_URI_HANDLER (GST_MESSAGE_SRC (msg)))
-    pipeline_fail (p, "cannot read %s: %s (%s)", p->uri, err->message,
-        detail ? detail : "no details");
-  else
-    pipeline_fail (p, "error from %s: %s (%s)",
-        GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)), err->message,
-        detail ? detail : "no details");
+  } else {
+    why = diagnosis_explain_error (p->diagnosis, msg, frames);
+    p->callbacks.error (why, p->user_data);
+    g_free (why);
+  }
   g_free (bad_type);
-  g_free (detail);
-  g_free (debug);
-  g_clear_error (&err);
+}
+
+static void
+pipeline_handle_eos (Pipeline * p)
+{
+  gchar *why = diagnosis_explain_eos (p->diagnosis);
+
+  /* hlsdemux gives up on a failing segment with an EOS */
+  if (why)
+    p->callbacks.error (why, p->user_data);
+  else
+    p->callbacks.eos (p->user_data);
+  g_free (why);
 }
 
 static gboolean
@@ -422,9 +402,10 @@ on_bus_message (GstBus * bus, GstMessage * msg, gpointer user_data)
 {
   Pipeline *p = user_data;
 
+  diagnosis_observe (p->diagnosis, msg);
   switch (GST_MESSAGE_TYPE (msg)) {
     case GST_MESSAGE_EOS:
-      p->callbacks.eos (p->user_data);
+      pipeline_handle_eos (p);
       break;
     case GST_MESSAGE_ERROR:
       pipeline_handle_error (p, msg);
@@ -437,6 +418,31 @@ on_bus_message (GstBus * bus, GstMessage * msg, gpointer user_data)
 }
 
 /* --- building ------------------------------------------------------------ */
+
+/* An HTTP source, ours or one that hlsdemux made: a bounded time per
+ * request, and @retries retries, so that a dead server makes us fail in
+ * bounded time. */
+static void
+pipeline_configure_source (Pipeline * p, GstElement * element, gint retries)
+{
+  GObjectClass *klass = G_OBJECT_GET_CLASS (element);
+
+  if (!GST_IS_URI_HANDLER (element) ||
+      gst_uri_handler_get_uri_type (GST_URI_HANDLER (element)) != GST_URI_SRC)
+    return;
+  if (g_object_class_find_property (klass, "retries"))
+    g_object_set (element, "retries", retries, NULL);
+  if (p->http_timeout > 0 && g_object_class_find_property (klass, "timeout"))
+    g_object_set (element, "timeout", p->http_timeout, NULL);
+}
+
+static void
+on_deep_element_added (GstBin * pipeline, GstBin * bin, GstElement * element,
+    gpointer user_data)
+{
+  /* hlsdemux retries failed downloads by itself */
+  pipeline_configure_source (user_data, element, 0);
+}
 
 static gboolean
 pipeline_build (Pipeline * p, gboolean realtime, GError ** error)
@@ -485,8 +491,7 @@ pipeline_build (Pipeline * p, gboolean realtime, GError ** error)
       "unit-format", GST_FORMAT_BUFFERS, "units-soft-max",
       (gint64) SINK_SOFT_MAX, NULL);
   gst_util_set_object_arg (G_OBJECT (p->sink), "recover-policy", "latest");
-  if (g_object_class_find_property (G_OBJECT_GET_CLASS (src), "retries"))
-    g_object_set (src, "retries", 1, NULL);
+  pipeline_configure_source (p, src, 1);
 
   gst_bin_add_many (GST_BIN (p->pipeline), src, typefind, demux,
       p->decodebin, p->convert, filter, pay, p->sink, NULL);
@@ -497,6 +502,8 @@ pipeline_build (Pipeline * p, gboolean realtime, GError ** error)
     return FALSE;
   }
 
+  g_signal_connect (p->pipeline, "deep-element-added",
+      G_CALLBACK (on_deep_element_added), p);
   g_signal_connect (typefind, "have-type", G_CALLBACK (on_have_type), p);
   g_signal_connect (demux, "pad-added", G_CALLBACK (on_demux_pad_added), p);
   g_signal_connect (p->decodebin, "pad-added",
@@ -522,9 +529,10 @@ pipeline_build (Pipeline * p, gboolean realtime, GError ** error)
 /* --- the interface ------------------------------------------------------- */
 
 /* Builds the pipeline for @uri and watches its bus; NULL and @error when
- * an element is missing or @uri has no source element. */
+ * an element is missing or @uri has no source element. HTTP requests time
+ * out after @http_timeout seconds (0: souphttpsrc's default). */
 Pipeline *
-pipeline_new (const gchar * uri, gboolean realtime,
+pipeline_new (const gchar * uri, gboolean realtime, guint http_timeout,
     const PipelineCallbacks * callbacks, gpointer user_data, GError ** error)
 {
   Pipeline *p = g_new0 (Pipeline, 1);
@@ -533,6 +541,8 @@ pipeline_new (const gchar * uri, gboolean realtime,
   g_mutex_init (&p->lock);
   g_cond_init (&p->cond);
   p->uri = g_strdup (uri);
+  p->http_timeout = http_timeout;
+  p->diagnosis = diagnosis_new (uri, http_timeout > 0 ? http_timeout : 15);
   p->callbacks = *callbacks;
   p->user_data = user_data;
   p->position = GST_CLOCK_TIME_NONE;
@@ -652,6 +662,7 @@ pipeline_free (Pipeline * p)
     return;
 
   gst_clear_object (&p->pipeline);
+  diagnosis_free (p->diagnosis);
   g_free (p->bad_type);
   g_free (p->uri);
   g_mutex_clear (&p->lock);

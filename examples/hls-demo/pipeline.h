@@ -25,7 +25,9 @@
  * The analysis process is the sink's only client (pipeline_add_client).
  * The pipeline counts frames, keeps at most PIPELINE_CREDIT_FRAMES in
  * flight to the client, and reports what happens through
- * PipelineCallbacks, always in the thread of the default main context. */
+ * PipelineCallbacks, always in the thread of the default main context.
+ * When the stream cannot be read, the error callback gets one line saying
+ * which URL failed and why (diagnosis.c). */
 
 #ifndef __HLS_DEMO_PIPELINE_H__
 #define __HLS_DEMO_PIPELINE_H__
@@ -44,7 +46,8 @@ typedef struct
 {
   /* the stream reached its end */
   void (*eos) (gpointer user_data);
-  /* the stream cannot be played: @message says why, in one line */
+  /* the stream cannot be played, or stopped before its end: @message
+   * says why, in one line */
   void (*error) (const gchar * message, gpointer user_data);
   /* the sink wrote the EOS message to the client completely */
   void (*eos_delivered) (gpointer user_data);
@@ -62,6 +65,7 @@ typedef struct
 } PipelineStats;
 
 Pipeline *  pipeline_new               (const gchar * uri, gboolean realtime,
+                                        guint http_timeout,
                                         const PipelineCallbacks * callbacks,
                                         gpointer user_data, GError ** error);
 
