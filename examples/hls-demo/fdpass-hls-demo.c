@@ -45,6 +45,7 @@
 #endif
 
 #include "diagnosis.h"
+#include "fds.h"
 #include "generator.h"
 #include "pipeline.h"
 #include "report.h"
@@ -294,43 +295,6 @@ static const PipelineCallbacks pipeline_callbacks = {
   on_pipeline_client_removed,
 };
 
-/* --- small helpers ------------------------------------------------------- */
-
-static gint
-count_open_fds (void)
-{
-  GDir *dir = g_dir_open ("/proc/self/fd", 0, NULL);
-  gint n = 0;
-
-  if (dir == NULL)
-    return -1;
-  while (g_dir_read_name (dir) != NULL)
-    n++;
-  g_dir_close (dir);
-
-  /* the directory's own fd */
-  return n - 1;
-}
-
-/* The open fd count once GLib's helper threads have closed what they were
- * closing (the pipe of a child that just exited, say): the same count twice
- * in a row, 20 ms apart. */
-static gint
-count_settled_fds (void)
-{
-  gint prev = count_open_fds (), n = prev, i;
-
-  for (i = 0; i < 50; i++) {
-    g_usleep (20 * 1000);
-    n = count_open_fds ();
-    if (n == prev)
-      break;
-    prev = n;
-  }
-
-  return n;
-}
-
 /* --- the run ------------------------------------------------------------- */
 
 /* A failure before the stream plays: @message (taken) goes to stderr
@@ -576,30 +540,6 @@ out:
   return ret;
 }
 
-/* For --report-fds: GLib creates some file descriptors once per process,
- * on first use, and keeps them: the worker thread's context, the child
- * watcher, the task pool, the proxy resolver (and the settings it reads).
- * Create them before counting, so that the count at the end shows what
- * the run itself left open. */
-static void
-warm_up (void)
-{
-  GProxyResolver *resolver = g_proxy_resolver_get_default ();
-  gchar **proxies;
-  GSubprocess *proc;
-  gchar *out = NULL;
-
-  proxies = g_proxy_resolver_lookup (resolver, "http://127.0.0.1/", NULL, NULL);
-  g_strfreev (proxies);
-
-  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, NULL, "true", NULL);
-  if (proc) {
-    g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, NULL, NULL);
-    g_free (out);
-    g_object_unref (proc);
-  }
-}
-
 int
 main (int argc, char *argv[])
 {
@@ -646,14 +586,14 @@ main (int argc, char *argv[])
   signal (SIGPIPE, SIG_IGN);
 
   if (opt_report_fds)
-    warm_up ();
-  fds_start = opt_report_fds ? count_settled_fds () : count_open_fds ();
+    fds_warm_up ();
+  fds_start = opt_report_fds ? fds_count_settled () : fds_count ();
   if (opt_report_fds)
     g_printerr (PROGRAM_NAME ": open fds at start: %d\n", fds_start);
 
   ret = run (argc > 1 ? argv[1] : NULL);
 
-  fds_end = opt_report_fds ? count_settled_fds () : count_open_fds ();
+  fds_end = opt_report_fds ? fds_count_settled () : fds_count ();
   if (opt_report_fds)
     g_printerr (PROGRAM_NAME ": open fds at end: %d\n", fds_end);
 
