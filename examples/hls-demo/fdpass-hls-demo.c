@@ -439,6 +439,11 @@ app_finish (App * app)
   PipelineStats stats;
   guint n_states = report_count_states (app->report);
 
+  if (!app->error && !app->pipeline_eos && !app->interrupted) {
+    app->error = pipeline_explain_stop (app->pipeline);
+    app->failed = app->error != NULL;
+  }
+
   pipeline_get_stats (app->pipeline, &stats);
   result.ok = !app->failed && app->pipeline_eos && n_states > 0;
   result.exit_status = result.ok ? 0 : app->interrupted ? 130 : 1;

@@ -638,6 +638,16 @@ pipeline_set_flushing (Pipeline * p)
   g_mutex_unlock (&p->lock);
 }
 
+/* Why the stream stopped before its end, when a download failed: for a
+ * run that ended without the pipeline's EOS or error message (the client
+ * can finish on the EOS it was sent before the bus says so). NULL when no
+ * download failed. */
+gchar *
+pipeline_explain_stop (Pipeline * p)
+{
+  return diagnosis_explain_eos (p->diagnosis);
+}
+
 /* Stops the pipeline (NULL state) and its bus watch. */
 void
 pipeline_shutdown (Pipeline * p)

@@ -87,6 +87,8 @@ gdouble     pipeline_get_stream_time   (Pipeline * pipeline);
 
 void        pipeline_set_flushing      (Pipeline * pipeline);
 
+gchar *     pipeline_explain_stop      (Pipeline * pipeline);
+
 void        pipeline_shutdown          (Pipeline * pipeline);
 
 void        pipeline_free              (Pipeline * pipeline);
