@@ -178,7 +178,8 @@ diagnosis_observe (Diagnosis * d, GstMessage * msg)
     gst_message_parse_warning (msg, &err, NULL);
     g_free (d->last_warning);
     d->last_warning = g_strdup_printf ("%s: %s",
-        GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)), err->message);
+        GST_MESSAGE_SRC (msg) ? GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)) : "?",
+        err->message);
     g_clear_error (&err);
     return;
   }
@@ -250,7 +251,7 @@ diagnosis_probe (Diagnosis * d, const gchar * uri)
   GstUri *guri = gst_uri_from_string (uri);
   const gchar *path;
   GError *err = NULL;
-  gchar *request, *line, *cause;
+  gchar *request, *host, *line, *cause;
 
   g_socket_client_set_timeout (client, d->http_timeout);
   g_socket_client_set_tls (client, g_str_has_prefix (uri, "https:"));
@@ -273,9 +274,15 @@ diagnosis_probe (Diagnosis * d, const gchar * uri)
   /* the path and query as they are in the URI, escaped */
   path = strstr (uri, "://");
   path = path ? strchr (path + 3, '/') : NULL;
-  request = g_strdup_printf ("GET %.*s HTTP/1.1\r\nHost: %s:%u\r\n"
+  if (gst_uri_get_port (guri) == GST_URI_NO_PORT)
+    host = g_strdup (gst_uri_get_host (guri));
+  else
+    host = g_strdup_printf ("%s:%u", gst_uri_get_host (guri),
+        gst_uri_get_port (guri));
+  request = g_strdup_printf ("GET %.*s HTTP/1.1\r\nHost: %s\r\n"
       "Connection: close\r\n\r\n", path ? (gint) strcspn (path, "#") : 1,
-      path ? path : "/", gst_uri_get_host (guri), gst_uri_get_port (guri));
+      path ? path : "/", host);
+  g_free (host);
   gst_uri_unref (guri);
   in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM
           (conn)));
