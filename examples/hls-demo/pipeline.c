@@ -1,0 +1,681 @@
+/* GStreamer fd passing example: HLS demo, frame flow
+ * Copyright (C) 2026 gst-fdpass contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Library General Public License for more details.
+ *
+ * You should have received a copy of the GNU Library General Public
+ * License along with this library; if not, write to the
+ * Free Software Foundation, Inc., 51 Franklin St, Fifth Floor,
+ * Boston, MA 02110-1301, USA.
+ */
+
+/* Builds and watches the pipeline that pulls the HLS stream, decodes it and
+ * hands the frames to the analysis process:
+ *
+ *   <uri src> ! typefind ! hlsdemux ! decodebin ! videoconvert !
+ *       video/x-raw,format={I420,NV12} ! fdpay ! multisocketsink sync=false
+ *
+ * Flow control: multisocketsink never blocks its upstream, so a decoder
+ * faster than the analysis (always the case for a VOD stream read with
+ * sync=false) would make it queue without bound. A pad probe on the sink
+ * keeps at most PIPELINE_CREDIT_FRAMES frames in flight to the client
+ * (counted with multisocketsink's send-dispatched events) and waits at most
+ * CREDIT_WAIT_MS per frame for it: a healthy analysis process paces a VOD
+ * stream, a stuck one costs only that wait until it is killed. On top of
+ * that, units-soft-max with recover-policy=latest bounds the sink's queue
+ * for any client, so our memory stays flat whatever the client does. With
+ * no client, multisocketsink drops the frames; a client that joins
+ * mid-stream gets fdpay's HELLO and CAPS (the streamheader) first.
+ *
+ * The streaming threads only update counters under the lock; everything
+ * else is passed to the default main context and reported from there
+ * through PipelineCallbacks. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "pipeline.h"
+#include "diagnosis.h"
+
+#include <gst/fdpass/fdpass.h>
+#include <string.h>
+
+/* the longest the sender waits for the analysis process, per frame */
+#define CREDIT_WAIT_MS 200
+/* frames the sink queues for a client before it skips to the newest */
+#define SINK_SOFT_MAX 50
+
+struct _Pipeline
+{
+  GstElement *pipeline;
+  GstElement *decodebin;
+  GstElement *convert;
+  GstElement *sink;
+  gchar *uri;
+  guint http_timeout;
+  Diagnosis *diagnosis;
+
+  PipelineCallbacks callbacks;
+  gpointer user_data;
+
+  /* set from streaming threads */
+  GMutex lock;
+  GCond cond;
+  gchar *bad_type;
+  gboolean have_video;
+  gboolean client_active;
+  gboolean flushing;
+  guint64 credit_sent;
+  guint64 credit_done;
+  guint64 frames;
+  guint64 delivered;
+  GstClockTime position;
+};
+
+/* --- the streaming threads ----------------------------------------------- */
+
+/* The type of the fdpass message in @buf, or -1 */
+static gint
+fdpass_message_type (GstBuffer * buf)
+{
+  GstFdPassHeader header;
+  GstMapInfo map;
+  gint type = -1;
+
+  if (gst_buffer_map (buf, &map, GST_MAP_READ)) {
+    if (gst_fdpass_header_parse (map.data, map.size, &header, NULL))
+      type = header.type;
+    gst_buffer_unmap (buf, &map);
+  }
+
+  return type;
+}
+
+/* multisocketsink's sink pad: count the frames in flight to the analysis
+ * process and wait for it when there are too many. */
+static GstPadProbeReturn
+on_sink_buffer (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Pipeline *p = user_data;
+  gint64 deadline;
+
+  if (fdpass_message_type (GST_PAD_PROBE_INFO_BUFFER (info)) !=
+      GST_FDPASS_MESSAGE_BUFFER)
+    return GST_PAD_PROBE_OK;
+
+  deadline = g_get_monotonic_time () + CREDIT_WAIT_MS * G_TIME_SPAN_MILLISECOND;
+  g_mutex_lock (&p->lock);
+  while (p->client_active && !p->flushing &&
+      p->credit_sent > p->credit_done + PIPELINE_CREDIT_FRAMES) {
+    if (!g_cond_wait_until (&p->cond, &p->lock, deadline))
+      break;
+  }
+  if (p->client_active)
+    p->credit_sent++;
+  g_mutex_unlock (&p->lock);
+
+  return GST_PAD_PROBE_OK;
+}
+
+static gboolean
+on_eos_delivered (gpointer user_data)
+{
+  Pipeline *p = user_data;
+
+  p->callbacks.eos_delivered (p->user_data);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* GstNetworkMessageDispatched: multisocketsink wrote a message completely. */
+static GstPadProbeReturn
+on_sink_upstream_event (GstPad * pad, GstPadProbeInfo * info,
+    gpointer user_data)
+{
+  Pipeline *p = user_data;
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  const GstStructure *s = gst_event_get_structure (event);
+  GstBuffer *buf = NULL;
+
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CUSTOM_UPSTREAM || s == NULL ||
+      !gst_structure_has_name (s, "GstNetworkMessageDispatched"))
+    return GST_PAD_PROBE_OK;
+
+  if (gst_structure_get (s, "buffer", GST_TYPE_BUFFER, &buf, NULL)) {
+    gint type = fdpass_message_type (buf);
+
+    if (type == GST_FDPASS_MESSAGE_BUFFER) {
+      g_mutex_lock (&p->lock);
+      p->credit_done++;
+      p->delivered++;
+      g_cond_broadcast (&p->cond);
+      g_mutex_unlock (&p->lock);
+    } else if (type == GST_FDPASS_MESSAGE_EOS) {
+      g_main_context_invoke (NULL, on_eos_delivered, p);
+    }
+  }
+  gst_clear_buffer (&buf);
+
+  return GST_PAD_PROBE_DROP;
+}
+
+typedef struct
+{
+  Pipeline *p;
+  GSocket *socket;
+} RemovedSocket;
+
+static gboolean
+on_socket_removed_main (gpointer user_data)
+{
+  RemovedSocket *rs = user_data;
+
+  rs->p->callbacks.client_removed (rs->socket, rs->p->user_data);
+  g_object_unref (rs->socket);
+  g_free (rs);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* multisocketsink let go of a socket: we removed it, or it dropped it. */
+static void
+on_client_socket_removed (GstElement * sink, GSocket * socket,
+    gpointer user_data)
+{
+  RemovedSocket *rs = g_new0 (RemovedSocket, 1);
+
+  if (!g_socket_is_closed (socket))
+    g_socket_close (socket, NULL);
+
+  rs->p = user_data;
+  rs->socket = g_object_ref (socket);
+  g_main_context_invoke (NULL, on_socket_removed_main, rs);
+}
+
+/* fdpay's sink pad: frames decoded, and where the stream is */
+static GstPadProbeReturn
+on_pay_buffer (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Pipeline *p = user_data;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstEvent *seg_event;
+  GstClockTime pos = GST_CLOCK_TIME_NONE;
+
+  seg_event = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
+  if (seg_event && GST_BUFFER_PTS_IS_VALID (buf)) {
+    const GstSegment *segment;
+
+    gst_event_parse_segment (seg_event, &segment);
+    pos = gst_segment_to_stream_time (segment, GST_FORMAT_TIME,
+        GST_BUFFER_PTS (buf));
+  }
+  gst_clear_event (&seg_event);
+
+  g_mutex_lock (&p->lock);
+  p->frames++;
+  if (GST_CLOCK_TIME_IS_VALID (pos))
+    p->position = pos;
+  g_mutex_unlock (&p->lock);
+
+  return GST_PAD_PROBE_OK;
+}
+
+/* --- dynamic pads -------------------------------------------------------- */
+
+static void
+pipeline_fail (Pipeline * p, const gchar * format, ...)
+{
+  va_list args;
+  gchar *message;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  p->callbacks.error (message, p->user_data);
+  g_free (message);
+}
+
+static gboolean
+on_not_hls (gpointer user_data)
+{
+  Pipeline *p = user_data;
+  gchar *bad_type;
+
+  g_mutex_lock (&p->lock);
+  bad_type = g_strdup (p->bad_type);
+  g_mutex_unlock (&p->lock);
+  pipeline_fail (p, "%s is not an HLS playlist (its content is %s)", p->uri,
+      bad_type);
+  g_free (bad_type);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_have_type (GstElement * typefind, guint probability, GstCaps * caps,
+    gpointer user_data)
+{
+  Pipeline *p = user_data;
+  const GstStructure *s = gst_caps_get_structure (caps, 0);
+
+  if (!gst_structure_has_name (s, "application/x-hls")) {
+    g_mutex_lock (&p->lock);
+    g_free (p->bad_type);
+    p->bad_type = g_strdup (gst_structure_get_name (s));
+    g_mutex_unlock (&p->lock);
+    /* it may not fail by itself: typefind just cannot link */
+    g_main_context_invoke (NULL, on_not_hls, p);
+  }
+}
+
+/* A pad we do not analyse: into a fakesink, so that it does not stop the
+ * stream with not-linked. */
+static void
+pipeline_discard_pad (Pipeline * p, GstPad * pad)
+{
+  GstElement *fake = gst_element_factory_make ("fakesink", NULL);
+  GstPad *fpad;
+
+  g_object_set (fake, "sync", FALSE, "async", FALSE, NULL);
+  gst_bin_add (GST_BIN (p->pipeline), fake);
+  gst_element_sync_state_with_parent (fake);
+  fpad = gst_element_get_static_pad (fake, "sink");
+  gst_pad_link (pad, fpad);
+  gst_object_unref (fpad);
+}
+
+static void
+on_demux_pad_added (GstElement * demux, GstPad * pad, gpointer user_data)
+{
+  Pipeline *p = user_data;
+  GstPad *sinkpad = gst_element_get_static_pad (p->decodebin, "sink");
+
+  if (!gst_pad_is_linked (sinkpad))
+    gst_pad_link (pad, sinkpad);
+  else
+    /* another rendition: not ours */
+    pipeline_discard_pad (p, pad);
+  gst_object_unref (sinkpad);
+}
+
+static void
+on_decodebin_pad_added (GstElement * decodebin, GstPad * pad,
+    gpointer user_data)
+{
+  Pipeline *p = user_data;
+  GstCaps *caps = gst_pad_get_current_caps (pad);
+  GstPad *sinkpad;
+  gboolean video = FALSE;
+
+  if (caps == NULL)
+    caps = gst_pad_query_caps (pad, NULL);
+  if (caps && !gst_caps_is_empty (caps))
+    video = g_str_has_prefix (gst_structure_get_name
+        (gst_caps_get_structure (caps, 0)), "video/");
+  gst_clear_caps (&caps);
+
+  sinkpad = gst_element_get_static_pad (p->convert, "sink");
+  if (video && !gst_pad_is_linked (sinkpad)) {
+    if (gst_pad_link (pad, sinkpad) == GST_PAD_LINK_OK) {
+      g_mutex_lock (&p->lock);
+      p->have_video = TRUE;
+      g_mutex_unlock (&p->lock);
+    }
+  } else {
+    pipeline_discard_pad (p, pad);
+  }
+  gst_object_unref (sinkpad);
+}
+
+static gboolean
+on_no_video (gpointer user_data)
+{
+  Pipeline *p = user_data;
+
+  pipeline_fail (p, "the stream %s has no video", p->uri);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_decodebin_no_more_pads (GstElement * decodebin, gpointer user_data)
+{
+  Pipeline *p = user_data;
+  gboolean have_video;
+
+  g_mutex_lock (&p->lock);
+  have_video = p->have_video;
+  g_mutex_unlock (&p->lock);
+
+  if (!have_video)
+    g_main_context_invoke (NULL, on_no_video, p);
+}
+
+/* --- the bus ------------------------------------------------------------- */
+
+static void
+pipeline_handle_error (Pipeline * p, GstMessage * msg)
+{
+  gchar *bad_type, *why;
+  guint64 frames;
+
+  g_mutex_lock (&p->lock);
+  bad_type = g_strdup (p->bad_type);
+  frames = p->frames;
+  g_mutex_unlock (&p->lock);
+
+  if (bad_type) {
+    pipeline_fail (p, "%s is not an HLS playlist (its content is %s)",
+        p->uri, bad_type);
+  } else {
+    why = diagnosis_explain_error (p->diagnosis, msg, frames);
+    p->callbacks.error (why, p->user_data);
+    g_free (why);
+  }
+  g_free (bad_type);
+}
+
+static void
+pipeline_handle_eos (Pipeline * p)
+{
+  gchar *why = diagnosis_explain_eos (p->diagnosis);
+
+  /* hlsdemux gives up on a failing segment with an EOS */
+  if (why)
+    p->callbacks.error (why, p->user_data);
+  else
+    p->callbacks.eos (p->user_data);
+  g_free (why);
+}
+
+static gboolean
+on_bus_message (GstBus * bus, GstMessage * msg, gpointer user_data)
+{
+  Pipeline *p = user_data;
+
+  diagnosis_observe (p->diagnosis, msg);
+  switch (GST_MESSAGE_TYPE (msg)) {
+    case GST_MESSAGE_EOS:
+      pipeline_handle_eos (p);
+      break;
+    case GST_MESSAGE_ERROR:
+      pipeline_handle_error (p, msg);
+      break;
+    default:
+      break;
+  }
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* --- building ------------------------------------------------------------ */
+
+/* An HTTP source, ours or one that hlsdemux made: a bounded time per
+ * request, and @retries retries, so that a dead server makes us fail in
+ * bounded time. */
+static void
+pipeline_configure_source (Pipeline * p, GstElement * element, gint retries)
+{
+  GObjectClass *klass = G_OBJECT_GET_CLASS (element);
+
+  if (!GST_IS_URI_HANDLER (element) ||
+      gst_uri_handler_get_uri_type (GST_URI_HANDLER (element)) != GST_URI_SRC)
+    return;
+  if (g_object_class_find_property (klass, "retries"))
+    g_object_set (element, "retries", retries, NULL);
+  if (p->http_timeout > 0 && g_object_class_find_property (klass, "timeout"))
+    g_object_set (element, "timeout", p->http_timeout, NULL);
+}
+
+static void
+on_deep_element_added (GstBin * pipeline, GstBin * bin, GstElement * element,
+    gpointer user_data)
+{
+  /* hlsdemux retries failed downloads by itself */
+  pipeline_configure_source (user_data, element, 0);
+}
+
+static gboolean
+pipeline_build (Pipeline * p, gboolean realtime, GError ** error)
+{
+  GstElement *src, *typefind, *demux, *filter, *pay;
+  GstCaps *caps;
+  GstPad *pad;
+
+  src = gst_element_make_from_uri (GST_URI_SRC, p->uri, "src", error);
+  if (src == NULL)
+    return FALSE;
+
+  p->pipeline = gst_pipeline_new ("hls-demo");
+  typefind = gst_element_factory_make ("typefind", NULL);
+  demux = gst_element_factory_make ("hlsdemux", NULL);
+  p->decodebin = gst_element_factory_make ("decodebin", NULL);
+  p->convert = gst_element_factory_make ("videoconvert", NULL);
+  filter = gst_element_factory_make ("capsfilter", NULL);
+  pay = gst_element_factory_make ("fdpay", NULL);
+  p->sink = gst_element_factory_make ("multisocketsink", NULL);
+  if (!typefind || !demux || !p->decodebin || !p->convert || !filter || !pay
+      || !p->sink) {
+    g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
+        "missing element (need typefind, hlsdemux, decodebin, videoconvert, "
+        "capsfilter, fdpay and multisocketsink; is GST_PLUGIN_PATH set?)");
+    gst_object_unref (src);
+    gst_clear_object (&typefind);
+    gst_clear_object (&demux);
+    gst_clear_object (&p->decodebin);
+    gst_clear_object (&p->convert);
+    gst_clear_object (&filter);
+    gst_clear_object (&pay);
+    gst_clear_object (&p->sink);
+    return FALSE;
+  }
+
+  /* the analysis reads I420 and NV12; for those videoconvert is passthrough
+   * and the decoder still writes into fdpay's memfds */
+  caps = gst_caps_from_string ("video/x-raw,format={I420,NV12}");
+  g_object_set (filter, "caps", caps, NULL);
+  gst_caps_unref (caps);
+
+  /* a client that falls SINK_SOFT_MAX frames behind skips to the newest
+   * frame: the queue, and so our memory, is bounded */
+  g_object_set (p->sink, "sync", realtime, "send-dispatched", TRUE,
+      "unit-format", GST_FORMAT_BUFFERS, "units-soft-max",
+      (gint64) SINK_SOFT_MAX, NULL);
+  gst_util_set_object_arg (G_OBJECT (p->sink), "recover-policy", "latest");
+  pipeline_configure_source (p, src, 1);
+
+  gst_bin_add_many (GST_BIN (p->pipeline), src, typefind, demux,
+      p->decodebin, p->convert, filter, pay, p->sink, NULL);
+  if (!gst_element_link_many (src, typefind, demux, NULL) ||
+      !gst_element_link_many (p->convert, filter, pay, p->sink, NULL)) {
+    g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION,
+        "cannot link the pipeline");
+    return FALSE;
+  }
+
+  g_signal_connect (p->pipeline, "deep-element-added",
+      G_CALLBACK (on_deep_element_added), p);
+  g_signal_connect (typefind, "have-type", G_CALLBACK (on_have_type), p);
+  g_signal_connect (demux, "pad-added", G_CALLBACK (on_demux_pad_added), p);
+  g_signal_connect (p->decodebin, "pad-added",
+      G_CALLBACK (on_decodebin_pad_added), p);
+  g_signal_connect (p->decodebin, "no-more-pads",
+      G_CALLBACK (on_decodebin_no_more_pads), p);
+  g_signal_connect (p->sink, "client-socket-removed",
+      G_CALLBACK (on_client_socket_removed), p);
+
+  pad = gst_element_get_static_pad (pay, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, on_pay_buffer, p, NULL);
+  gst_object_unref (pad);
+
+  pad = gst_element_get_static_pad (p->sink, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, on_sink_buffer, p, NULL);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+      on_sink_upstream_event, p, NULL);
+  gst_object_unref (pad);
+
+  return TRUE;
+}
+
+/* --- the interface ------------------------------------------------------- */
+
+/* Builds the pipeline for @uri and watches its bus; NULL and @error when
+ * an element is missing or @uri has no source element. HTTP requests time
+ * out after @http_timeout seconds (0: souphttpsrc's default). */
+Pipeline *
+pipeline_new (const gchar * uri, gboolean realtime, guint http_timeout,
+    const PipelineCallbacks * callbacks, gpointer user_data, GError ** error)
+{
+  Pipeline *p = g_new0 (Pipeline, 1);
+  GstBus *bus;
+
+  g_mutex_init (&p->lock);
+  g_cond_init (&p->cond);
+  p->uri = g_strdup (uri);
+  p->http_timeout = http_timeout;
+  p->diagnosis = diagnosis_new (uri, http_timeout > 0 ? http_timeout : 15);
+  p->callbacks = *callbacks;
+  p->user_data = user_data;
+  p->position = GST_CLOCK_TIME_NONE;
+
+  if (!pipeline_build (p, realtime, error)) {
+    pipeline_free (p);
+    return NULL;
+  }
+
+  bus = gst_element_get_bus (p->pipeline);
+  gst_bus_add_watch (bus, on_bus_message, p);
+  gst_object_unref (bus);
+
+  return p;
+}
+
+/* FALSE when the state change failed */
+gboolean
+pipeline_set_state (Pipeline * p, GstState state)
+{
+  return gst_element_set_state (p->pipeline, state) != GST_STATE_CHANGE_FAILURE;
+}
+
+/* @socket becomes the sink's client, with a fresh credit. */
+void
+pipeline_add_client (Pipeline * p, GSocket * socket)
+{
+  g_mutex_lock (&p->lock);
+  p->credit_sent = p->credit_done = 0;
+  p->client_active = TRUE;
+  g_mutex_unlock (&p->lock);
+
+  g_signal_emit_by_name (p->sink, "add", socket);
+}
+
+/* The sink drops @socket; client_removed follows. */
+void
+pipeline_remove_client (Pipeline * p, GSocket * socket)
+{
+  g_signal_emit_by_name (p->sink, "remove", socket);
+}
+
+/* The client is gone or going: the sender stops waiting for it. */
+void
+pipeline_deactivate_client (Pipeline * p)
+{
+  g_mutex_lock (&p->lock);
+  p->client_active = FALSE;
+  g_cond_broadcast (&p->cond);
+  g_mutex_unlock (&p->lock);
+}
+
+/* Frames given to the current client, and those it has been sent
+ * completely. */
+void
+pipeline_get_credit (Pipeline * p, guint64 * sent, guint64 * done)
+{
+  g_mutex_lock (&p->lock);
+  *sent = p->credit_sent;
+  *done = p->credit_done;
+  g_mutex_unlock (&p->lock);
+}
+
+void
+pipeline_get_stats (Pipeline * p, PipelineStats * stats)
+{
+  g_mutex_lock (&p->lock);
+  stats->frames = p->frames;
+  stats->delivered = p->delivered;
+  stats->position = p->position;
+  g_mutex_unlock (&p->lock);
+}
+
+/* The stream time of the last decoded frame in seconds, 0 before any. */
+gdouble
+pipeline_get_stream_time (Pipeline * p)
+{
+  PipelineStats stats;
+
+  pipeline_get_stats (p, &stats);
+
+  return GST_CLOCK_TIME_IS_VALID (stats.position) ?
+      stats.position / (gdouble) GST_SECOND : 0.0;
+}
+
+/* The sender stops waiting for the client for good. */
+void
+pipeline_set_flushing (Pipeline * p)
+{
+  g_mutex_lock (&p->lock);
+  p->flushing = TRUE;
+  g_cond_broadcast (&p->cond);
+  g_mutex_unlock (&p->lock);
+}
+
+/* Why the stream stopped before its end, when a download failed: for a
+ * run that ended without the pipeline's EOS or error message (the client
+ * can finish on the EOS it was sent before the bus says so). NULL when no
+ * download failed. */
+gchar *
+pipeline_explain_stop (Pipeline * p)
+{
+  return diagnosis_explain_eos (p->diagnosis);
+}
+
+/* Stops the pipeline (NULL state) and its bus watch. */
+void
+pipeline_shutdown (Pipeline * p)
+{
+  GstBus *bus;
+
+  g_mutex_lock (&p->lock);
+  p->flushing = TRUE;
+  p->client_active = FALSE;
+  g_cond_broadcast (&p->cond);
+  g_mutex_unlock (&p->lock);
+  gst_element_set_state (p->pipeline, GST_STATE_NULL);
+  bus = gst_element_get_bus (p->pipeline);
+  gst_bus_remove_watch (bus);
+  gst_object_unref (bus);
+}
+
+void
+pipeline_free (Pipeline * p)
+{
+  if (p == NULL)
+    return;
+
+  gst_clear_object (&p->pipeline);
+  diagnosis_free (p->diagnosis);
+  g_free (p->bad_type);
+  g_free (p->uri);
+  g_mutex_clear (&p->lock);
+  g_cond_clear (&p->cond);
+  g_free (p);
+}
