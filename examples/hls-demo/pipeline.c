@@ -79,6 +79,9 @@ struct _Pipeline
   guint64 frames;
   guint64 delivered;
   GstClockTime position;
+  /* stream time of the first decoded frame: the demo's times count from
+   * there, as a player's do from the first frame of the playlist */
+  GstClockTime origin;
 };
 
 /* --- the streaming threads ----------------------------------------------- */
@@ -222,8 +225,11 @@ on_pay_buffer (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 
   g_mutex_lock (&p->lock);
   p->frames++;
-  if (GST_CLOCK_TIME_IS_VALID (pos))
-    p->position = pos;
+  if (GST_CLOCK_TIME_IS_VALID (pos)) {
+    if (!GST_CLOCK_TIME_IS_VALID (p->origin))
+      p->origin = pos;
+    p->position = pos > p->origin ? pos - p->origin : 0;
+  }
   g_mutex_unlock (&p->lock);
 
   return GST_PAD_PROBE_OK;
@@ -546,6 +552,7 @@ pipeline_new (const gchar * uri, gboolean realtime, guint http_timeout,
   p->callbacks = *callbacks;
   p->user_data = user_data;
   p->position = GST_CLOCK_TIME_NONE;
+  p->origin = GST_CLOCK_TIME_NONE;
 
   if (!pipeline_build (p, realtime, error)) {
     pipeline_free (p);
@@ -616,7 +623,8 @@ pipeline_get_stats (Pipeline * p, PipelineStats * stats)
   g_mutex_unlock (&p->lock);
 }
 
-/* The stream time of the last decoded frame in seconds, 0 before any. */
+/* The time of the last decoded frame in seconds, from the first one (see
+ * pipeline_get_origin()), 0 before any. */
 gdouble
 pipeline_get_stream_time (Pipeline * p)
 {
@@ -626,6 +634,21 @@ pipeline_get_stream_time (Pipeline * p)
 
   return GST_CLOCK_TIME_IS_VALID (stats.position) ?
       stats.position / (gdouble) GST_SECOND : 0.0;
+}
+
+/* The stream time of the first decoded frame, in seconds: the analysis
+ * process reports stream times, the demo counts from this one. 0 before
+ * the first frame. */
+gdouble
+pipeline_get_origin (Pipeline * p)
+{
+  GstClockTime origin;
+
+  g_mutex_lock (&p->lock);
+  origin = p->origin;
+  g_mutex_unlock (&p->lock);
+
+  return GST_CLOCK_TIME_IS_VALID (origin) ? origin / (gdouble) GST_SECOND : 0.0;
 }
 
 /* The sender stops waiting for the client for good. */

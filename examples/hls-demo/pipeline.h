@@ -60,7 +60,8 @@ typedef struct
   /* frames decoded, and sent completely to a client */
   guint64 frames;
   guint64 delivered;
-  /* stream time of the last decoded frame, or GST_CLOCK_TIME_NONE */
+  /* stream time of the last decoded frame from that of the first one, or
+   * GST_CLOCK_TIME_NONE */
   GstClockTime position;
 } PipelineStats;
 
@@ -84,6 +85,7 @@ void        pipeline_get_stats         (Pipeline * pipeline,
                                         PipelineStats * stats);
 
 gdouble     pipeline_get_stream_time   (Pipeline * pipeline);
+gdouble     pipeline_get_origin        (Pipeline * pipeline);
 
 void        pipeline_set_flushing      (Pipeline * pipeline);
 

@@ -299,21 +299,25 @@ report_emit_state (TimelineEntry * e, TimelineEntry * previous)
 }
 
 /* A line of analysis process number @instance: a state change, or its
- * end. */
+ * end. The process reports stream times; the report counts from @origin,
+ * the stream time of the first frame. */
 void
-report_analyzer_line (Report * r, guint instance, const gchar * line)
+report_analyzer_line (Report * r, guint instance, const gchar * line,
+    gdouble origin)
 {
   gchar *state, *event;
   gdouble t;
 
   event = json_get_string (line, "event");
   if (g_strcmp0 (event, "eos") == 0 && json_get_double (line, "end", &t))
-    r->end_time = t;
+    r->end_time = MAX (t - origin, 0.0);
   g_free (event);
 
   state = json_get_string (line, "state");
   if (state != NULL && json_get_double (line, "start", &t)) {
     TimelineEntry *last = report_last_state (r);
+
+    t = MAX (t - origin, 0.0);
 
     /* a new process reports the state it joins in, which continues the
      * one before the restart */

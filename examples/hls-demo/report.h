@@ -66,7 +66,7 @@ void      report_analyzer_started    (Report * report, guint instance,
                                       const gchar * pid);
 
 void      report_analyzer_line       (Report * report, guint instance,
-                                      const gchar * line);
+                                      const gchar * line, gdouble origin);
 
 void      report_analyzer_killed     (Report * report, const gchar * pid,
                                       const gchar * reason);

@@ -302,7 +302,8 @@ on_analyzer_line (GObject * source, GAsyncResult * res, gpointer user_data)
   if (g_strcmp0 (event, "eos") == 0)
     an->saw_eos = TRUE;
   g_free (event);
-  report_analyzer_line (an->sup->report, an->instance, line);
+  report_analyzer_line (an->sup->report, an->instance, line,
+      pipeline_get_origin (an->sup->pipeline));
   g_free (line);
 
   g_data_input_stream_read_line_async (an->out, G_PRIORITY_DEFAULT,
