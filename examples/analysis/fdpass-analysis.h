@@ -30,14 +30,19 @@
  *           deviation is at most FDPASS_BLACK_MAX_STDDEV (8). A dim scene
  *           with detail (mean 40..50) fails the first two, a dark picture
  *           with a few bright spots the last.
- *   bars    every known pattern is described as bands of rows split into
- *           segments of one colour (RGB levels, converted to Y'CbCr with
- *           the frame's matrix and range). The centre of each segment is
- *           averaged; the distance to the reference is the Euclidean YUV
- *           distance plus half the luma standard deviation inside the
- *           segment. score = 1 - mean distance / 64, clamped to 0..1; bars
- *           when the best score is at least FDPASS_BARS_MIN_SCORE (0.75,
- *           i.e. a mean error of at most 16 code values).
+ *   bars    every known pattern is a list of rectangles of one R'G'B'
+ *           colour, in fractions of the picture, that its generators all
+ *           draw (SMPTE ECR 1 at 100% and 75%, videotestsrc's full-height
+ *           smpte75 and smpte100, SMPTE RP 219 HD bars, EBU 100/0/75/0 and
+ *           100/0/100/0). A sample of the centre of a rectangle matches
+ *           when its Y'CbCr is within FDPASS_BARS_TOLERANCE (24 code
+ *           values, Euclidean) of the rectangle's colour; the score of a
+ *           pattern is the mean over its rectangles of the matching
+ *           fraction, with the best of the frame's matrix, BT.601 and
+ *           BT.709 (generators write fixed code values and streams rarely
+ *           say which). Bars when the best score is at least
+ *           FDPASS_BARS_MIN_SCORE (0.75): a clock or a logo over a few
+ *           rectangles costs only the part it covers.
  *   motion  a 64-bit difference hash (dHash) of the picture area-averaged
  *           to 9x8 cells: bit = right cell brighter than its left neighbour
  *           by more than half a code value (the dead zone keeps flat
@@ -62,7 +67,7 @@ G_BEGIN_DECLS
 #define FDPASS_BLACK_MAX_STDDEV         8.0
 
 #define FDPASS_BARS_MIN_SCORE           0.75
-#define FDPASS_BARS_SCORE_SCALE         64.0
+#define FDPASS_BARS_TOLERANCE           24.0
 
 #define FDPASS_PHASH_COLS               9
 #define FDPASS_PHASH_ROWS               8
@@ -115,7 +120,8 @@ typedef enum
   FDPASS_BARS_SMPTE,            /* bars, castellations, -I/white/+Q, pluge */
   FDPASS_BARS_SMPTE75,          /* 75% bars over the whole height */
   FDPASS_BARS_SMPTE100,         /* 100% bars over the whole height */
-  FDPASS_BARS_EBU,              /* 100/0/75/0: 100% white, 75% colours, black */
+  FDPASS_BARS_EBU,              /* 100/0/75/0 or 100/0/100/0, with black */
+  FDPASS_BARS_SMPTE_RP219,      /* HD bars: 40% grey sides, 75% bars, ramp */
   FDPASS_BARS_N_PATTERNS
 } FdpassBarsPattern;
 
