@@ -612,9 +612,34 @@ fdpass_analysis_analyze (const FdpassAnalysisFrame * frame,
       && (result->hash_distance >= FDPASS_MOTION_MIN_DISTANCE
           || result->cell_delta >= FDPASS_MOTION_MIN_CELL_DELTA))
     result->klass = FDPASS_SAMPLE_MOTION;
+  else if (result->have_previous && result->hash_distance == 0
+      && result->cell_delta <= FDPASS_FROZEN_MAX_CELL_DELTA)
+    result->klass = FDPASS_SAMPLE_FROZEN;
   else
     result->klass = FDPASS_SAMPLE_STATIC;
 
+  return TRUE;
+}
+
+/* Call with the hash of the last sample that was neither static nor
+ * frozen. Returns TRUE when the picture of a static or frozen sample moved
+ * that far away from it and made it a motion sample. */
+gboolean
+fdpass_analysis_check_drift (const FdpassPHash * anchor,
+    FdpassSampleResult * result)
+{
+  g_return_val_if_fail (anchor != NULL && result != NULL, FALSE);
+
+  if (result->klass != FDPASS_SAMPLE_STATIC
+      && result->klass != FDPASS_SAMPLE_FROZEN)
+    return FALSE;
+  if (fdpass_phash_distance (anchor, &result->hash) <
+      FDPASS_MOTION_MIN_DISTANCE
+      && fdpass_phash_cell_delta (anchor, &result->hash) <
+      FDPASS_MOTION_MIN_CELL_DELTA)
+    return FALSE;
+
+  result->klass = FDPASS_SAMPLE_MOTION;
   return TRUE;
 }
 
@@ -628,6 +653,8 @@ fdpass_sample_class_name (FdpassSampleClass klass)
       return "bars";
     case FDPASS_SAMPLE_MOTION:
       return "motion";
+    case FDPASS_SAMPLE_FROZEN:
+      return "frozen";
     case FDPASS_SAMPLE_STATIC:
     default:
       return "static";
@@ -665,6 +692,7 @@ fdpass_stream_state_for_class (FdpassSampleClass klass)
     case FDPASS_SAMPLE_MOTION:
       return FDPASS_STATE_LIVE;
     case FDPASS_SAMPLE_STATIC:
+    case FDPASS_SAMPLE_FROZEN:
     default:
       return FDPASS_STATE_STILL;
   }
@@ -672,49 +700,92 @@ fdpass_stream_state_for_class (FdpassSampleClass klass)
 
 void
 fdpass_state_machine_init (FdpassStateMachine * sm, guint hysteresis,
-    gdouble still_hold)
+    gdouble still_hold, guint frozen_samples)
 {
   memset (sm, 0, sizeof (*sm));
   sm->hysteresis = MAX (hysteresis, 1);
   sm->still_hold = MAX (still_hold, 0.0);
+  sm->frozen_samples = MAX (frozen_samples, 1);
   sm->state = FDPASS_STATE_UNKNOWN;
 }
 
-/* Returns TRUE when this sample completed a run that changes the state:
- * sm->state is the new state, sm->state_start the time of the run's first
- * sample. */
+/* does a sample of this class point to `state`? */
+static gboolean
+class_supports (const FdpassStateMachine * sm, FdpassSampleClass klass,
+    FdpassStreamState state)
+{
+  gboolean picture_expected = sm->state == FDPASS_STATE_UNKNOWN
+      || sm->state == FDPASS_STATE_BLACK || sm->state == FDPASS_STATE_BARS;
+
+  switch (state) {
+    case FDPASS_STATE_BLACK:
+      return klass == FDPASS_SAMPLE_BLACK;
+    case FDPASS_STATE_BARS:
+      return klass == FDPASS_SAMPLE_BARS;
+    case FDPASS_STATE_STILL:
+      return klass == FDPASS_SAMPLE_STATIC || klass == FDPASS_SAMPLE_FROZEN;
+    case FDPASS_STATE_LIVE:
+      return klass == FDPASS_SAMPLE_MOTION || (picture_expected
+          && (klass == FDPASS_SAMPLE_STATIC || klass == FDPASS_SAMPLE_FROZEN));
+    default:
+      return FALSE;
+  }
+}
+
+static gboolean
+run_confirms (const FdpassStateMachine * sm, FdpassStreamState state,
+    gdouble time)
+{
+  const FdpassStateRun *run = &sm->runs[state];
+
+  if (!run->active)
+    return FALSE;
+  if (state != FDPASS_STATE_STILL)
+    return run->count >= sm->hysteresis;
+  return run->frozen >= sm->frozen_samples || (run->count >= sm->hysteresis
+      && time - run->start >= sm->still_hold);
+}
+
+/* Returns TRUE when this sample changed the state: sm->state is the new
+ * state, sm->state_start the time it began (see FdpassStateMachine). */
 gboolean
 fdpass_state_machine_push (FdpassStateMachine * sm, FdpassSampleClass klass,
     gdouble time)
 {
-  FdpassStreamState target = fdpass_stream_state_for_class (klass);
+  static const FdpassStreamState order[] = { FDPASS_STATE_BLACK,
+    FDPASS_STATE_BARS, FDPASS_STATE_STILL, FDPASS_STATE_LIVE
+  };
+  guint i;
 
-  if (target == sm->state) {
-    /* a glitch ended: forget it */
-    sm->have_candidate = FALSE;
-    sm->candidate_count = 0;
-    return FALSE;
+  for (i = 0; i < G_N_ELEMENTS (order); i++) {
+    FdpassStateRun *run = &sm->runs[order[i]];
+
+    if (order[i] == sm->state || !class_supports (sm, klass, order[i])) {
+      run->active = FALSE;
+      continue;
+    }
+    if (!run->active) {
+      run->active = TRUE;
+      run->count = 0;
+      run->frozen = 0;
+      run->start = time;
+      if (order[i] == FDPASS_STATE_STILL && sm->have_previous)
+        run->start = sm->previous_time;
+    }
+    run->count++;
+    run->frozen = klass == FDPASS_SAMPLE_FROZEN ? run->frozen + 1 : 0;
+  }
+  sm->have_previous = TRUE;
+  sm->previous_time = time;
+
+  for (i = 0; i < G_N_ELEMENTS (order); i++) {
+    if (run_confirms (sm, order[i], time)) {
+      sm->state = order[i];
+      sm->state_start = sm->runs[order[i]].start;
+      sm->runs[order[i]].active = FALSE;
+      return TRUE;
+    }
   }
 
-  if (sm->have_candidate && sm->candidate == klass) {
-    sm->candidate_count++;
-  } else {
-    sm->have_candidate = TRUE;
-    sm->candidate = klass;
-    sm->candidate_start = time;
-    sm->candidate_count = 1;
-  }
-
-  if (sm->candidate_count < sm->hysteresis)
-    return FALSE;
-  if (klass == FDPASS_SAMPLE_STATIC
-      && time - sm->candidate_start < sm->still_hold)
-    return FALSE;
-
-  sm->state = target;
-  sm->state_start = sm->candidate_start;
-  sm->have_candidate = FALSE;
-  sm->candidate_count = 0;
-
-  return TRUE;
+  return FALSE;
 }

@@ -52,6 +52,13 @@
  *           by at least FDPASS_MOTION_MIN_CELL_DELTA (6 code values): a
  *           small moving object changes at most a few bits of a 64-bit
  *           hash, but the mean of the cells it crosses a lot.
+ *   frozen  a sample that is not motion, with a Hamming distance of 0 and
+ *           no cell mean changed by more than FDPASS_FROZEN_MAX_CELL_DELTA
+ *           (1 code value: an encoder that is fed the same picture keeps
+ *           refining it by up to about that much). A static sample is
+ *           motion after all when it drifted as far from the last
+ *           non-static sample as motion moves between two samples
+ *           (fdpass_analysis_check_drift): a slow scene is not still.
  */
 
 #ifndef __FDPASS_ANALYSIS_H__
@@ -75,8 +82,17 @@ G_BEGIN_DECLS
 #define FDPASS_PHASH_DEAD_ZONE          0.5
 #define FDPASS_MOTION_MIN_DISTANCE      5
 #define FDPASS_MOTION_MIN_CELL_DELTA    6.0
+#define FDPASS_FROZEN_MAX_CELL_DELTA    1.0
 
-#define FDPASS_DEFAULT_HYSTERESIS       3
+/* Defaults of fdpass-analyze, chosen for timing: at 100 ms a sample costs
+ * about 1 ms of CPU at 1080p, the start of a state is known to within
+ * 100 ms, a frozen picture is "still" after FDPASS_DEFAULT_FROZEN_SAMPLES
+ * (3) near-identical samples, at most 0.4 s after it began, and the other
+ * states need FDPASS_DEFAULT_HYSTERESIS (5) samples: a glitch shorter than
+ * 0.5 s changes nothing. */
+#define FDPASS_DEFAULT_SAMPLE_INTERVAL_MS 100
+#define FDPASS_DEFAULT_HYSTERESIS       5
+#define FDPASS_DEFAULT_FROZEN_SAMPLES   3
 #define FDPASS_DEFAULT_STILL_HOLD       3.0
 
 typedef enum
@@ -145,6 +161,7 @@ typedef enum
   FDPASS_SAMPLE_BARS,
   FDPASS_SAMPLE_MOTION,
   FDPASS_SAMPLE_STATIC,
+  FDPASS_SAMPLE_FROZEN,         /* static, and the same picture as before */
 } FdpassSampleClass;
 
 typedef struct
@@ -165,25 +182,46 @@ typedef enum
   FDPASS_STATE_BARS,
   FDPASS_STATE_LIVE,
   FDPASS_STATE_STILL,
+  FDPASS_STATE_N_STATES
 } FdpassStreamState;
 
-/* A new state is declared once samples of one class different from the
- * current state's came in without interruption for `hysteresis` samples
- * (FDPASS_SAMPLE_STATIC: also for at least `still_hold` seconds). The
- * state starts at the time of the first sample of that run. */
+/* Consecutive samples that point to one state other than the current. */
+typedef struct
+{
+  gboolean active;
+  gdouble start;                /* when the candidate state began */
+  guint count;                  /* samples in the run */
+  guint frozen;                 /* consecutive FDPASS_SAMPLE_FROZEN at its end */
+} FdpassStateRun;
+
+/* Each state other than the current one has a run of the samples that
+ * point to it, which any other sample ends:
+ *
+ *   black, bars  black or bars samples; `hysteresis` of them change the
+ *                state, which starts at the first.
+ *   still        static and frozen samples: `frozen_samples` consecutive
+ *                frozen ones, or `hysteresis` spanning `still_hold`
+ *                seconds, change the state. It starts at the sample before
+ *                the first: a static sample shows the picture of the
+ *                previous one.
+ *   live         motion samples; after black, bars or at the start any
+ *                picture (motion, static or frozen: a picture that came up
+ *                is live until it proves to be still). `hysteresis` of them
+ *                change the state, which starts at the first.
+ *
+ * still is checked before live. */
 typedef struct
 {
   guint hysteresis;
   gdouble still_hold;
+  guint frozen_samples;
 
   FdpassStreamState state;
   gdouble state_start;
 
-  /* the run of samples that disagree with the current state */
-  gboolean have_candidate;
-  FdpassSampleClass candidate;
-  gdouble candidate_start;
-  guint candidate_count;
+  gboolean have_previous;
+  gdouble previous_time;
+  FdpassStateRun runs[FDPASS_STATE_N_STATES];
 } FdpassStateMachine;
 
 gboolean fdpass_analysis_frame_is_valid (const FdpassAnalysisFrame * frame);
@@ -206,6 +244,9 @@ gdouble fdpass_phash_cell_delta (const FdpassPHash * a, const FdpassPHash * b);
 gboolean fdpass_analysis_analyze (const FdpassAnalysisFrame * frame,
     const FdpassPHash * previous, FdpassSampleResult * result);
 
+gboolean fdpass_analysis_check_drift (const FdpassPHash * anchor,
+    FdpassSampleResult * result);
+
 const gchar *fdpass_sample_class_name (FdpassSampleClass klass);
 
 const gchar *fdpass_stream_state_name (FdpassStreamState state);
@@ -213,7 +254,7 @@ const gchar *fdpass_stream_state_name (FdpassStreamState state);
 FdpassStreamState fdpass_stream_state_for_class (FdpassSampleClass klass);
 
 void fdpass_state_machine_init (FdpassStateMachine * sm, guint hysteresis,
-    gdouble still_hold);
+    gdouble still_hold, guint frozen_samples);
 
 gboolean fdpass_state_machine_push (FdpassStateMachine * sm,
     FdpassSampleClass klass, gdouble time);

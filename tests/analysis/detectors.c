@@ -493,7 +493,7 @@ test_hash (void)
       &r);
   g_assert_cmpuint (r.hash_distance, <=, 1);
   g_assert_cmpfloat (r.cell_delta, <, 2.0);
-  g_assert_cmpint (r.klass, ==, FDPASS_SAMPLE_STATIC);
+  g_assert_cmpint (r.klass, ==, FDPASS_SAMPLE_FROZEN);
 
   /* a small moving object: few hash bits but large cell changes */
   hash_pair ("ball 0 vs 15", "videotestsrc pattern=ball num-buffers=16 ! "
@@ -535,7 +535,7 @@ run_machine (const gchar * sequence, gdouble interval, Change * changes,
   FdpassStateMachine sm;
   guint i, n = 0;
 
-  fdpass_state_machine_init (&sm, 3, 1.5);
+  fdpass_state_machine_init (&sm, 3, 1.5, 3);
   for (i = 0; sequence[i]; i++) {
     FdpassSampleClass klass;
 
@@ -585,17 +585,16 @@ test_state_machine (void)
   g_assert_cmpint (c[3].state, ==, FDPASS_STATE_BLACK);
   g_assert_cmpfloat (c[3].start, ==, 35 * 0.5);
 
-  /* a static picture becomes "still" only after the hold time (1.5 s here:
-   * 3 samples 0.5 s apart span 1 s, not enough, 4 are; its start is the
-   * run's) */
-  n = run_machine ("MMMM" "SSS" "M" "SSSSSS" "MMM", 0.5, c, G_N_ELEMENTS (c));
+  /* a static picture becomes "still" only after the hold time (1.5 s here,
+   * from the sample before the run, which showed the picture already) */
+  n = run_machine ("MMMM" "SS" "M" "SSSSSS" "MMM", 0.5, c, G_N_ELEMENTS (c));
   g_assert_cmpuint (n, ==, 3);
   g_assert_cmpint (c[0].state, ==, FDPASS_STATE_LIVE);
   g_assert_cmpfloat (c[0].start, ==, 0.0);
   g_assert_cmpint (c[1].state, ==, FDPASS_STATE_STILL);
-  g_assert_cmpfloat (c[1].start, ==, 8 * 0.5);
+  g_assert_cmpfloat (c[1].start, ==, 6 * 0.5);
   g_assert_cmpint (c[2].state, ==, FDPASS_STATE_LIVE);
-  g_assert_cmpfloat (c[2].start, ==, 14 * 0.5);
+  g_assert_cmpfloat (c[2].start, ==, 13 * 0.5);
 }
 
 int
