@@ -651,6 +651,15 @@ test_bars_formats (void)
 
 /* --- ffmpeg -------------------------------------------------------------- */
 
+static gboolean
+have_ffmpeg (void)
+{
+  gchar *path = g_find_program_in_path ("ffmpeg");
+
+  g_free (path);
+  return path != NULL;
+}
+
 /* Runs ffmpeg with these arguments. FALSE when it is not installed. */
 static gboolean
 run_ffmpeg (GPtrArray * args)
@@ -776,7 +785,7 @@ test_bars_ffmpeg (void)
   gchar *dir;
   guint i, s, v;
 
-  if (!g_find_program_in_path ("ffmpeg")) {
+  if (!have_ffmpeg ()) {
     g_test_skip ("ffmpeg is not installed: no frames of ffmpeg's "
         "smptebars, smptehdbars, pal75bars and pal100bars");
     return;
@@ -916,7 +925,7 @@ test_not_bars (void)
   gst_sample_unref (t);
   gst_sample_unref (s);
 
-  if (!g_find_program_in_path ("ffmpeg")) {
+  if (!have_ffmpeg ()) {
     g_test_skip ("ffmpeg is not installed: no frames of ffmpeg's "
         "rgbtestsrc, testsrc, testsrc2 and yuvtestsrc");
     return;
