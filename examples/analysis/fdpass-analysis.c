@@ -737,9 +737,13 @@ run_confirms (const FdpassStateMachine * sm, FdpassStreamState state,
     gdouble time)
 {
   const FdpassStateRun *run = &sm->runs[state];
+  const FdpassStateRun *still = &sm->runs[FDPASS_STATE_STILL];
 
   if (!run->active)
     return FALSE;
+  if (state == FDPASS_STATE_LIVE && still->active
+      && still->frozen == still->count && still->frozen < sm->frozen_samples)
+    return FALSE;               /* a picture that has not moved yet */
   if (state != FDPASS_STATE_STILL)
     return run->count >= sm->hysteresis;
   return run->frozen >= sm->frozen_samples || (run->count >= sm->hysteresis

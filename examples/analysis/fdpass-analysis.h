@@ -87,12 +87,14 @@ G_BEGIN_DECLS
 /* Defaults of fdpass-analyze, chosen for timing: at 100 ms a sample costs
  * about 1 ms of CPU at 1080p, the start of a state is known to within
  * 100 ms, a frozen picture is "still" after FDPASS_DEFAULT_FROZEN_SAMPLES
- * (3) near-identical samples, at most 0.4 s after it began, and the other
- * states need FDPASS_DEFAULT_HYSTERESIS (5) samples: a glitch shorter than
- * 0.5 s changes nothing. */
+ * (5) near-identical samples, 0.5 s after the first sample that showed it
+ * (4 would also take videotestsrc's ball in the HLS demo's stream, whose
+ * decoded picture does not change for 0.4 s at the top of its path), and
+ * the other states need FDPASS_DEFAULT_HYSTERESIS (5) samples: a glitch
+ * shorter than 0.5 s changes nothing. */
 #define FDPASS_DEFAULT_SAMPLE_INTERVAL_MS 100
 #define FDPASS_DEFAULT_HYSTERESIS       5
-#define FDPASS_DEFAULT_FROZEN_SAMPLES   3
+#define FDPASS_DEFAULT_FROZEN_SAMPLES   5
 #define FDPASS_DEFAULT_STILL_HOLD       3.0
 
 typedef enum
@@ -207,7 +209,9 @@ typedef struct
  *   live         motion samples; after black, bars or at the start any
  *                picture (motion, static or frozen: a picture that came up
  *                is live until it proves to be still). `hysteresis` of them
- *                change the state, which starts at the first.
+ *                change the state, which starts at the first; not while
+ *                all the samples since the first were frozen and may yet
+ *                make it still.
  *
  * still is checked before live. */
 typedef struct

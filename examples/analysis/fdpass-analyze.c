@@ -124,7 +124,7 @@ static GOptionEntry entries[] = {
         "(default: 3)", "SECONDS"},
   {"frozen-samples", 0, 0, G_OPTION_ARG_INT, &opt_frozen_samples,
       "Consecutive samples of the very same picture that make it \"still\" "
-        "at once (default: 3)", "N"},
+        "at once (default: 5)", "N"},
   {NULL}
 };
 

@@ -25,8 +25,8 @@
  *   socketpair whose other end is fd 3 of fdpass-analyze, and checks its
  *   JSON lines: black at 0, bars (smpte) at 2, live at 4, still at 6,
  *   black at 8, live at 10, each dated within one sample interval (100 ms)
- *   of the first frame of the new state, the still picture known within
- *   0.4 s, then the end of stream; every snapshot is a PNG.
+ *   of the first frame of the new state, the still picture known 0.5 s
+ *   later, then the end of stream; every snapshot is a PNG.
  * memory: the same with --max-memory 256.
  * watchdog: a live source is paused without closing the socket: the
  *   analyzer must exit with status 3 soon after --watchdog 2 seconds.
@@ -415,9 +415,9 @@ timeline (const gchar * const *extra_args)
        * sample (100 ms) */
       g_assert_cmpfloat (ABS (value - expected[n_changes].start), <=, 0.1);
       g_assert_true (json_number (lines[i], "samples", &value));
-      /* known 0.3 s (3 frozen samples) after it began */
+      /* known 0.5 s (5 frozen samples) after it began */
       if (g_str_equal (state, "still"))
-        g_assert_cmpfloat (value, <=, 4);
+        g_assert_cmpfloat (value, <=, 5);
       g_assert_nonnull (strstr (lines[i], "\"wall_time\":\""));
       if (expected[n_changes].pattern) {
         pattern = json_string (lines[i], "pattern");
