@@ -152,42 +152,27 @@ fdpass_analysis_detect_black (const FdpassAnalysisFrame * frame,
 
 /* --- colour bars ------------------------------------------------------ */
 
-typedef enum
-{
-  SEG_RGB,                      /* a, b, c: R'G'B' levels 0..1 */
-  SEG_YUV,                      /* a, b, c: limited-range Y, Cb, Cr */
-} SegKind;
-
+/* A pattern is a list of rectangles of one R'G'B' colour, in fractions of
+ * the picture, that every generator of it draws the same way. Parts that
+ * generators draw differently (SMPTE -I and +Q, the PLUGE, the RP 219 ramp
+ * and +I/-I chips, videotestsrc's noise) are left out. */
 typedef struct
 {
-  gfloat x0, x1;
-  SegKind kind;
-  gfloat a, b, c;
-} BarSeg;
+  gfloat x0, x1, y0, y1;
+  gfloat r, g, b;
+} BarRect;
 
-#define MAX_SEGS 8
-#define MAX_BANDS 3
-#define MAX_REFS 6
-
-typedef struct
-{
-  gfloat y0, y1;
-  guint n_segs;
-  BarSeg segs[MAX_SEGS];
-} BarBand;
+#define MAX_RECTS 32
+#define N_MATRICES 3
 
 typedef struct
 {
   FdpassBarsPattern pattern;
-  guint n_bands;
-  BarBand bands[MAX_BANDS];
+  guint n_rects;
+  BarRect rects[MAX_RECTS];
 } BarRef;
 
-/* rows of the three bands, away from the pattern's own borders (SMPTE:
- * bars to 2/3, castellations to 3/4, then the bottom row) */
-static const gfloat band_rows[MAX_BANDS][2] = {
-  {0.10f, 0.60f}, {0.69f, 0.73f}, {0.80f, 0.95f}
-};
+#define MAX_REFS 8
 
 /* white, yellow, cyan, green, magenta, red, blue, black */
 static const gfloat bar_rgb[8][3] = {
@@ -198,97 +183,121 @@ static const gfloat bar_rgb[8][3] = {
 enum
 { WHITE, YELLOW, CYAN, GREEN, MAGENTA, RED, BLUE, BLACK };
 
+static const gint seven_bars[7] = { WHITE, YELLOW, CYAN, GREEN, MAGENTA,
+  RED, BLUE
+};
+
 static BarRef bar_refs[MAX_REFS];
 static guint n_bar_refs;
 
 static void
-set_seg (BarSeg * seg, gfloat x0, gfloat x1, gint colour, gfloat amplitude)
+add_rect (BarRef * ref, gfloat x0, gfloat x1, gfloat y0, gfloat y1,
+    gint colour, gfloat level)
 {
-  seg->x0 = x0;
-  seg->x1 = x1;
-  seg->kind = SEG_RGB;
-  seg->a = bar_rgb[colour][0] * amplitude;
-  seg->b = bar_rgb[colour][1] * amplitude;
-  seg->c = bar_rgb[colour][2] * amplitude;
+  BarRect *rect;
+
+  g_assert (ref->n_rects < MAX_RECTS);
+  rect = &ref->rects[ref->n_rects++];
+  rect->x0 = x0;
+  rect->x1 = x1;
+  rect->y0 = y0;
+  rect->y1 = y1;
+  rect->r = bar_rgb[colour][0] * level;
+  rect->g = bar_rgb[colour][1] * level;
+  rect->b = bar_rgb[colour][2] * level;
 }
 
+/* a grey of the given level */
 static void
-set_seg_yuv (BarSeg * seg, gfloat x0, gfloat x1, gfloat y, gfloat u, gfloat v)
+add_grey (BarRef * ref, gfloat x0, gfloat x1, gfloat y0, gfloat y1,
+    gfloat level)
 {
-  seg->x0 = x0;
-  seg->x1 = x1;
-  seg->kind = SEG_YUV;
-  seg->a = y;
-  seg->b = u;
-  seg->c = v;
+  add_rect (ref, x0, x1, y0, y1, WHITE, level);
 }
 
-/* equal-width bars of the given colours over the whole width */
-static void
-fill_bars (BarBand * band, const gint * colours, const gfloat * amplitudes,
-    guint n)
+static BarRef *
+new_ref (FdpassBarsPattern pattern)
 {
-  guint i;
+  BarRef *ref;
 
-  band->n_segs = n;
-  for (i = 0; i < n; i++)
-    set_seg (&band->segs[i], (gfloat) i / n, (gfloat) (i + 1) / n,
-        colours[i], amplitudes[i]);
+  g_assert (n_bar_refs < MAX_REFS);
+  ref = &bar_refs[n_bar_refs++];
+  ref->pattern = pattern;
+  ref->n_rects = 0;
+  return ref;
 }
 
+/* n equal bars over the whole width and height: colours[i] at levels[i].
+ * Each bar is cut at 2/3 and 3/4 of the height, where SMPTE ECR 1 changes,
+ * so that the lower third weighs as much as the top. */
 static void
 add_full_height (FdpassBarsPattern pattern, const gint * colours,
-    const gfloat * amplitudes, guint n)
+    const gfloat * levels, guint n)
 {
-  BarRef *ref = &bar_refs[n_bar_refs++];
-  guint b;
+  static const gfloat rows[4] = { 0.0f, 2 / 3.0f, 3 / 4.0f, 1.0f };
+  BarRef *ref = new_ref (pattern);
+  guint i, j;
 
-  ref->pattern = pattern;
-  ref->n_bands = MAX_BANDS;
-  for (b = 0; b < MAX_BANDS; b++) {
-    ref->bands[b].y0 = band_rows[b][0];
-    ref->bands[b].y1 = band_rows[b][1];
-    fill_bars (&ref->bands[b], colours, amplitudes, n);
-  }
+  for (j = 0; j < 3; j++)
+    for (i = 0; i < n; i++)
+      add_rect (ref, (gfloat) i / n, (gfloat) (i + 1) / n, rows[j],
+          rows[j + 1], colours[i], levels[i]);
 }
 
-/* SMPTE ECR 1-1978 as videotestsrc draws it (pattern=smpte, 100% bars);
- * broadcast generators use 75% bars with the same layout */
+/* SMPTE ECR 1-1978 (EG 1-1990): seven bars over 2/3 of the height, the
+ * reversed-blue castellations to 3/4, then -I, 100% white, +Q, black and
+ * the PLUGE. Bars and castellations at level a (videotestsrc pattern=smpte
+ * draws 100%, ffmpeg's smptebars and broadcast generators 75%). Of the
+ * bottom row only the white and the black that all generators share. */
 static void
 add_smpte (gfloat a)
 {
-  static const gint top[7] = { WHITE, YELLOW, CYAN, GREEN, MAGENTA, RED,
-    BLUE
-  };
   static const gint castellations[7] = { BLUE, BLACK, MAGENTA, BLACK, CYAN,
     BLACK, WHITE
   };
-  gfloat amps[7] = { a, a, a, a, a, a, a };
-  BarRef *ref = &bar_refs[n_bar_refs++];
-  BarBand *band;
+  BarRef *ref = new_ref (FDPASS_BARS_SMPTE);
+  guint i;
 
-  ref->pattern = FDPASS_BARS_SMPTE;
-  ref->n_bands = MAX_BANDS;
+  for (i = 0; i < 7; i++) {
+    add_rect (ref, i / 7.0f, (i + 1) / 7.0f, 0.0f, 2 / 3.0f, seven_bars[i], a);
+    add_rect (ref, i / 7.0f, (i + 1) / 7.0f, 2 / 3.0f, 3 / 4.0f,
+        castellations[i], a);
+  }
+  /* white: 1/6..2/6 (videotestsrc) or 5/28..10/28 (5/4 of a bar wide) */
+  add_rect (ref, 5 / 28.0f, 2 / 6.0f, 3 / 4.0f, 1.0f, WHITE, 1.0f);
+  add_rect (ref, 7 / 12.0f, 8 / 12.0f, 3 / 4.0f, 1.0f, BLACK, 1.0f);
+}
 
-  band = &ref->bands[0];
-  band->y0 = band_rows[0][0];
-  band->y1 = band_rows[0][1];
-  fill_bars (band, top, amps, 7);
+/* SMPTE RP 219-1 HD bars: 1/8 of the width on each side (d), seven 75%
+ * bars of 3/28 (c) in between over 7/12 of the height, then three rows of
+ * 1/12 (100% cyan and blue around 75% white; 100% yellow and red around
+ * the ramp) and the bottom row with 15% grey, 0% black, 100% white and
+ * the PLUGE. */
+static void
+add_smpte_rp219 (void)
+{
+  const gfloat d = 1 / 8.0f, c = 3 / 28.0f;
+  BarRef *ref = new_ref (FDPASS_BARS_SMPTE_RP219);
+  guint i;
 
-  band = &ref->bands[1];
-  band->y0 = band_rows[1][0];
-  band->y1 = band_rows[1][1];
-  fill_bars (band, castellations, amps, 7);
+  add_grey (ref, 0.0f, d, 0.0f, 7 / 12.0f, 0.4f);
+  for (i = 0; i < 7; i++)
+    add_rect (ref, d + i * c, d + (i + 1) * c, 0.0f, 7 / 12.0f,
+        seven_bars[i], 0.75f);
+  add_grey (ref, 1.0f - d, 1.0f, 0.0f, 7 / 12.0f, 0.4f);
 
-  /* -I, 100% white, +Q, (super black), black, (grey), (noise) */
-  band = &ref->bands[2];
-  band->y0 = band_rows[2][0];
-  band->y1 = band_rows[2][1];
-  band->n_segs = 4;
-  set_seg_yuv (&band->segs[0], 0.0f, 1.0f / 6, 16, 198, 21);
-  set_seg (&band->segs[1], 1.0f / 6, 2.0f / 6, WHITE, 1.0f);
-  set_seg_yuv (&band->segs[2], 2.0f / 6, 3.0f / 6, 16, 235, 198);
-  set_seg (&band->segs[3], 7.0f / 12, 8.0f / 12, BLACK, 1.0f);
+  add_rect (ref, 0.0f, d, 7 / 12.0f, 8 / 12.0f, CYAN, 1.0f);
+  add_grey (ref, d + c, 1.0f - d, 7 / 12.0f, 8 / 12.0f, 0.75f);
+  add_rect (ref, 1.0f - d, 1.0f, 7 / 12.0f, 8 / 12.0f, BLUE, 1.0f);
+
+  add_rect (ref, 0.0f, d, 8 / 12.0f, 9 / 12.0f, YELLOW, 1.0f);
+  add_rect (ref, 1.0f - d, 1.0f, 8 / 12.0f, 9 / 12.0f, RED, 1.0f);
+
+  add_grey (ref, 0.0f, d, 9 / 12.0f, 1.0f, 0.15f);
+  add_rect (ref, d, d + 1.5f * c, 9 / 12.0f, 1.0f, BLACK, 1.0f);
+  add_rect (ref, d + 1.5f * c, d + 3.5f * c, 9 / 12.0f, 1.0f, WHITE, 1.0f);
+  add_rect (ref, d + 3.5f * c, d + 5.7f * c, 9 / 12.0f, 1.0f, BLACK, 1.0f);
+  add_grey (ref, 1.0f - d, 1.0f, 9 / 12.0f, 1.0f, 0.15f);
 }
 
 static gsize bar_refs_ready = 0;
@@ -296,26 +305,24 @@ static gsize bar_refs_ready = 0;
 static void
 init_bar_refs (void)
 {
-  static const gint seven[7] = { WHITE, YELLOW, CYAN, GREEN, MAGENTA, RED,
-    BLUE
-  };
   static const gint eight[8] = { WHITE, YELLOW, CYAN, GREEN, MAGENTA, RED,
     BLUE, BLACK
   };
-  static const gfloat a75[7] = { 0.75, 0.75, 0.75, 0.75, 0.75, 0.75, 0.75 };
-  static const gfloat a100[7] = { 1, 1, 1, 1, 1, 1, 1 };
+  static const gfloat l75[7] = { 0.75, 0.75, 0.75, 0.75, 0.75, 0.75, 0.75 };
+  static const gfloat l100[8] = { 1, 1, 1, 1, 1, 1, 1, 1 };
   /* EBU 100/0/75/0: white at 100%, the colours at 75% */
-  static const gfloat ebu[8] = { 1, 0.75, 0.75, 0.75, 0.75, 0.75, 0.75, 0 };
+  static const gfloat ebu75[8] = { 1, 0.75, 0.75, 0.75, 0.75, 0.75, 0.75, 0 };
 
   if (!g_once_init_enter (&bar_refs_ready))
     return;
 
   add_smpte (1.0f);
   add_smpte (0.75f);
-  add_full_height (FDPASS_BARS_SMPTE75, seven, a75, 7);
-  add_full_height (FDPASS_BARS_SMPTE100, seven, a100, 7);
-  add_full_height (FDPASS_BARS_EBU, eight, ebu, 8);
-  g_assert (n_bar_refs <= MAX_REFS);
+  add_smpte_rp219 ();
+  add_full_height (FDPASS_BARS_SMPTE75, seven_bars, l75, 7);
+  add_full_height (FDPASS_BARS_SMPTE100, seven_bars, l100, 7);
+  add_full_height (FDPASS_BARS_EBU, eight, ebu75, 8);
+  add_full_height (FDPASS_BARS_EBU, eight, l100, 8);
 
   g_once_init_leave (&bar_refs_ready, 1);
 }
@@ -340,30 +347,17 @@ matrix_coefficients (FdpassAnalysisMatrix matrix, gdouble * kr, gdouble * kb)
   }
 }
 
-/* the reference colour of a segment in the frame's own code values */
+/* R'G'B' to the frame's Y'CbCr code values with the given matrix */
 static void
-segment_reference (const FdpassAnalysisFrame * frame, const BarSeg * seg,
-    gdouble yuv[3])
+rgb_to_yuv (const FdpassAnalysisFrame * frame, FdpassAnalysisMatrix matrix,
+    const BarRect * rect, gdouble yuv[3])
 {
   gdouble kr, kb, ey, pb, pr;
 
-  if (seg->kind == SEG_YUV) {
-    if (frame->full_range) {
-      yuv[0] = (seg->a - 16.0) * 255.0 / 219.0;
-      yuv[1] = 128.0 + (seg->b - 128.0) * 255.0 / 224.0;
-      yuv[2] = 128.0 + (seg->c - 128.0) * 255.0 / 224.0;
-    } else {
-      yuv[0] = seg->a;
-      yuv[1] = seg->b;
-      yuv[2] = seg->c;
-    }
-    return;
-  }
-
-  matrix_coefficients (frame->matrix, &kr, &kb);
-  ey = kr * seg->a + (1.0 - kr - kb) * seg->b + kb * seg->c;
-  pb = (seg->c - ey) / (2.0 * (1.0 - kb));
-  pr = (seg->a - ey) / (2.0 * (1.0 - kr));
+  matrix_coefficients (matrix, &kr, &kb);
+  ey = kr * rect->r + (1.0 - kr - kb) * rect->g + kb * rect->b;
+  pb = (rect->b - ey) / (2.0 * (1.0 - kb));
+  pr = (rect->r - ey) / (2.0 * (1.0 - kr));
   if (frame->full_range) {
     yuv[0] = 255.0 * ey;
     yuv[1] = 128.0 + 255.0 * pb;
@@ -375,71 +369,96 @@ segment_reference (const FdpassAnalysisFrame * frame, const BarSeg * seg,
   }
 }
 
-/* mean Y, U, V and luma standard deviation of the central 60% of a
- * segment's width within a band */
-static void
-measure_segment (const FdpassAnalysisFrame * frame, const BarBand * band,
-    const BarSeg * seg, gint step, gdouble mean[3], gdouble * stddev)
+/* The matrices to try: the frame's, then BT.601 and BT.709. Generators
+ * write fixed code values (ffmpeg's smptebars and pal*bars BT.601 ones,
+ * smptehdbars BT.709 ones, at every size) and streams rarely say which:
+ * without colour information in the stream GStreamer assumes BT.709 from
+ * 720 lines up and BT.601 below. */
+static guint
+bars_matrices (const FdpassAnalysisFrame * frame,
+    FdpassAnalysisMatrix matrices[N_MATRICES])
 {
-  gdouble w = (seg->x1 - seg->x0) * frame->width;
-  gint x0 = (gint) (seg->x0 * frame->width + 0.2 * w);
-  gint x1 = (gint) (seg->x1 * frame->width - 0.2 * w);
-  gint y0 = (gint) (band->y0 * frame->height);
-  gint y1 = (gint) (band->y1 * frame->height);
-  gdouble sy = 0, sy2 = 0, su = 0, sv = 0, var;
-  guint64 n = 0;
-  gint x, y;
+  guint n = 0;
+
+  matrices[n++] = frame->matrix;
+  if (frame->matrix != FDPASS_ANALYSIS_MATRIX_BT601)
+    matrices[n++] = FDPASS_ANALYSIS_MATRIX_BT601;
+  if (frame->matrix != FDPASS_ANALYSIS_MATRIX_BT709)
+    matrices[n++] = FDPASS_ANALYSIS_MATRIX_BT709;
+  return n;
+}
+
+/* Fraction of the samples of the centre of a rectangle (60% of its width,
+ * 70% of its height: away from the edges, where compression and chroma
+ * subsampling blur the colours) within FDPASS_BARS_TOLERANCE of the
+ * rectangle's colour, for each matrix. */
+static void
+match_rect (const FdpassAnalysisFrame * frame, const BarRect * rect,
+    const FdpassAnalysisMatrix * matrices, guint n_matrices, gint step,
+    gdouble fractions[N_MATRICES])
+{
+  gdouble w = (rect->x1 - rect->x0) * frame->width;
+  gdouble h = (rect->y1 - rect->y0) * frame->height;
+  gint x0 = (gint) ceil (rect->x0 * frame->width + 0.2 * w);
+  gint x1 = (gint) (rect->x1 * frame->width - 0.2 * w);
+  gint y0 = (gint) ceil (rect->y0 * frame->height + 0.15 * h);
+  gint y1 = (gint) (rect->y1 * frame->height - 0.15 * h);
+  const gdouble tol2 = FDPASS_BARS_TOLERANCE * FDPASS_BARS_TOLERANCE;
+  gdouble want[N_MATRICES][3];
+  guint64 n = 0, hits[N_MATRICES] = { 0, };
+  gint x, y, xstep, ystep;
+  guint m;
 
   x0 = CLAMP (x0, 0, frame->width - 1);
   x1 = CLAMP (x1, x0 + 1, frame->width);
   y0 = CLAMP (y0, 0, frame->height - 1);
   y1 = CLAMP (y1, y0 + 1, frame->height);
+  /* at least a few rows and columns, even in thin rows of the pattern */
+  xstep = CLAMP ((x1 - x0) / 4, 1, step);
+  ystep = CLAMP ((y1 - y0) / 4, 1, step);
 
-  for (y = y0; y < y1; y += step) {
-    for (x = x0; x < x1; x += step) {
+  for (m = 0; m < n_matrices; m++)
+    rgb_to_yuv (frame, matrices[m], rect, want[m]);
+
+  for (y = y0; y < y1; y += ystep) {
+    for (x = x0; x < x1; x += xstep) {
       guint l = luma_at (frame, x, y), u, v;
 
       chroma_at (frame, x, y, &u, &v);
-      sy += l;
-      sy2 += (gdouble) l *l;
-      su += u;
-      sv += v;
+      for (m = 0; m < n_matrices; m++) {
+        gdouble dy = l - want[m][0], du = u - want[m][1], dv = v - want[m][2];
+
+        if (dy * dy + du * du + dv * dv <= tol2)
+          hits[m]++;
+      }
       n++;
     }
   }
 
-  mean[0] = sy / n;
-  mean[1] = su / n;
-  mean[2] = sv / n;
-  var = sy2 / n - mean[0] * mean[0];
-  *stddev = sqrt (MAX (var, 0.0));
+  for (m = 0; m < n_matrices; m++)
+    fractions[m] = (gdouble) hits[m] / n;
 }
 
+/* mean matching fraction over the rectangles, with the best matrix */
 static gdouble
 score_reference (const FdpassAnalysisFrame * frame, const BarRef * ref,
     gint step)
 {
-  gdouble total = 0.0, score;
-  guint n = 0, b, s;
+  FdpassAnalysisMatrix matrices[N_MATRICES];
+  gdouble sums[N_MATRICES] = { 0, }, best = 0.0;
+  guint n_matrices = bars_matrices (frame, matrices), i, m;
 
-  for (b = 0; b < ref->n_bands; b++) {
-    const BarBand *band = &ref->bands[b];
+  for (i = 0; i < ref->n_rects; i++) {
+    gdouble fractions[N_MATRICES];
 
-    for (s = 0; s < band->n_segs; s++) {
-      gdouble want[3], got[3], sd, d;
-
-      segment_reference (frame, &band->segs[s], want);
-      measure_segment (frame, band, &band->segs[s], step, got, &sd);
-      d = sqrt ((got[0] - want[0]) * (got[0] - want[0]) +
-          (got[1] - want[1]) * (got[1] - want[1]) +
-          (got[2] - want[2]) * (got[2] - want[2]));
-      total += d + 0.5 * sd;
-      n++;
-    }
+    match_rect (frame, &ref->rects[i], matrices, n_matrices, step, fractions);
+    for (m = 0; m < n_matrices; m++)
+      sums[m] += fractions[m];
   }
 
-  score = 1.0 - (total / n) / FDPASS_BARS_SCORE_SCALE;
-  return CLAMP (score, 0.0, 1.0);
+  for (m = 0; m < n_matrices; m++)
+    best = MAX (best, sums[m] / ref->n_rects);
+  return best;
 }
 
 gboolean
@@ -456,8 +475,7 @@ fdpass_analysis_detect_bars (const FdpassAnalysisFrame * frame,
 
   init_bar_refs ();
 
-  /* bars are large: a coarser grid than the other detectors is plenty */
-  step = MAX (1, sample_step (frame) / 2);
+  step = sample_step (frame);
   for (i = 0; i < n_bar_refs; i++) {
     gdouble score = score_reference (frame, &bar_refs[i], step);
 
@@ -488,6 +506,8 @@ fdpass_bars_pattern_name (FdpassBarsPattern pattern)
       return "smpte75";
     case FDPASS_BARS_SMPTE100:
       return "smpte100";
+    case FDPASS_BARS_SMPTE_RP219:
+      return "smpte-rp219";
     case FDPASS_BARS_EBU:
       return "ebu";
     case FDPASS_BARS_NONE:
@@ -592,9 +612,34 @@ fdpass_analysis_analyze (const FdpassAnalysisFrame * frame,
       && (result->hash_distance >= FDPASS_MOTION_MIN_DISTANCE
           || result->cell_delta >= FDPASS_MOTION_MIN_CELL_DELTA))
     result->klass = FDPASS_SAMPLE_MOTION;
+  else if (result->have_previous && result->hash_distance == 0
+      && result->cell_delta <= FDPASS_FROZEN_MAX_CELL_DELTA)
+    result->klass = FDPASS_SAMPLE_FROZEN;
   else
     result->klass = FDPASS_SAMPLE_STATIC;
 
+  return TRUE;
+}
+
+/* Call with the hash of the last sample that was neither static nor
+ * frozen. Returns TRUE when the picture of a static or frozen sample moved
+ * that far away from it and made it a motion sample. */
+gboolean
+fdpass_analysis_check_drift (const FdpassPHash * anchor,
+    FdpassSampleResult * result)
+{
+  g_return_val_if_fail (anchor != NULL && result != NULL, FALSE);
+
+  if (result->klass != FDPASS_SAMPLE_STATIC
+      && result->klass != FDPASS_SAMPLE_FROZEN)
+    return FALSE;
+  if (fdpass_phash_distance (anchor, &result->hash) <
+      FDPASS_MOTION_MIN_DISTANCE
+      && fdpass_phash_cell_delta (anchor, &result->hash) <
+      FDPASS_MOTION_MIN_CELL_DELTA)
+    return FALSE;
+
+  result->klass = FDPASS_SAMPLE_MOTION;
   return TRUE;
 }
 
@@ -608,6 +653,8 @@ fdpass_sample_class_name (FdpassSampleClass klass)
       return "bars";
     case FDPASS_SAMPLE_MOTION:
       return "motion";
+    case FDPASS_SAMPLE_FROZEN:
+      return "frozen";
     case FDPASS_SAMPLE_STATIC:
     default:
       return "static";
@@ -645,6 +692,7 @@ fdpass_stream_state_for_class (FdpassSampleClass klass)
     case FDPASS_SAMPLE_MOTION:
       return FDPASS_STATE_LIVE;
     case FDPASS_SAMPLE_STATIC:
+    case FDPASS_SAMPLE_FROZEN:
     default:
       return FDPASS_STATE_STILL;
   }
@@ -652,49 +700,96 @@ fdpass_stream_state_for_class (FdpassSampleClass klass)
 
 void
 fdpass_state_machine_init (FdpassStateMachine * sm, guint hysteresis,
-    gdouble still_hold)
+    gdouble still_hold, guint frozen_samples)
 {
   memset (sm, 0, sizeof (*sm));
   sm->hysteresis = MAX (hysteresis, 1);
   sm->still_hold = MAX (still_hold, 0.0);
+  sm->frozen_samples = MAX (frozen_samples, 1);
   sm->state = FDPASS_STATE_UNKNOWN;
 }
 
-/* Returns TRUE when this sample completed a run that changes the state:
- * sm->state is the new state, sm->state_start the time of the run's first
- * sample. */
+/* does a sample of this class point to `state`? */
+static gboolean
+class_supports (const FdpassStateMachine * sm, FdpassSampleClass klass,
+    FdpassStreamState state)
+{
+  gboolean picture_expected = sm->state == FDPASS_STATE_UNKNOWN
+      || sm->state == FDPASS_STATE_BLACK || sm->state == FDPASS_STATE_BARS;
+
+  switch (state) {
+    case FDPASS_STATE_BLACK:
+      return klass == FDPASS_SAMPLE_BLACK;
+    case FDPASS_STATE_BARS:
+      return klass == FDPASS_SAMPLE_BARS;
+    case FDPASS_STATE_STILL:
+      return klass == FDPASS_SAMPLE_STATIC || klass == FDPASS_SAMPLE_FROZEN;
+    case FDPASS_STATE_LIVE:
+      return klass == FDPASS_SAMPLE_MOTION || (picture_expected
+          && (klass == FDPASS_SAMPLE_STATIC || klass == FDPASS_SAMPLE_FROZEN));
+    default:
+      return FALSE;
+  }
+}
+
+static gboolean
+run_confirms (const FdpassStateMachine * sm, FdpassStreamState state,
+    gdouble time)
+{
+  const FdpassStateRun *run = &sm->runs[state];
+  const FdpassStateRun *still = &sm->runs[FDPASS_STATE_STILL];
+
+  if (!run->active)
+    return FALSE;
+  if (state == FDPASS_STATE_LIVE && still->active
+      && still->frozen == still->count && still->frozen < sm->frozen_samples)
+    return FALSE;               /* a picture that has not moved yet */
+  if (state != FDPASS_STATE_STILL)
+    return run->count >= sm->hysteresis;
+  return run->frozen >= sm->frozen_samples || (run->count >= sm->hysteresis
+      && time - run->start >= sm->still_hold);
+}
+
+/* Returns TRUE when this sample changed the state: sm->state is the new
+ * state, sm->state_start the time it began (see FdpassStateMachine). */
 gboolean
 fdpass_state_machine_push (FdpassStateMachine * sm, FdpassSampleClass klass,
     gdouble time)
 {
-  FdpassStreamState target = fdpass_stream_state_for_class (klass);
+  static const FdpassStreamState order[] = { FDPASS_STATE_BLACK,
+    FDPASS_STATE_BARS, FDPASS_STATE_STILL, FDPASS_STATE_LIVE
+  };
+  guint i;
 
-  if (target == sm->state) {
-    /* a glitch ended: forget it */
-    sm->have_candidate = FALSE;
-    sm->candidate_count = 0;
-    return FALSE;
+  for (i = 0; i < G_N_ELEMENTS (order); i++) {
+    FdpassStateRun *run = &sm->runs[order[i]];
+
+    if (order[i] == sm->state || !class_supports (sm, klass, order[i])) {
+      run->active = FALSE;
+      continue;
+    }
+    if (!run->active) {
+      run->active = TRUE;
+      run->count = 0;
+      run->frozen = 0;
+      run->start = time;
+      if (order[i] == FDPASS_STATE_STILL && sm->have_previous)
+        run->start = sm->previous_time;
+    }
+    run->count++;
+    run->frozen = klass == FDPASS_SAMPLE_FROZEN ? run->frozen + 1 : 0;
+  }
+  sm->have_previous = TRUE;
+  sm->previous_time = time;
+
+  for (i = 0; i < G_N_ELEMENTS (order); i++) {
+    if (run_confirms (sm, order[i], time)) {
+      sm->state = order[i];
+      sm->state_start = sm->runs[order[i]].start;
+      sm->runs[order[i]].active = FALSE;
+      return TRUE;
+    }
   }
 
-  if (sm->have_candidate && sm->candidate == klass) {
-    sm->candidate_count++;
-  } else {
-    sm->have_candidate = TRUE;
-    sm->candidate = klass;
-    sm->candidate_start = time;
-    sm->candidate_count = 1;
-  }
-
-  if (sm->candidate_count < sm->hysteresis)
-    return FALSE;
-  if (klass == FDPASS_SAMPLE_STATIC
-      && time - sm->candidate_start < sm->still_hold)
-    return FALSE;
-
-  sm->state = target;
-  sm->state_start = sm->candidate_start;
-  sm->have_candidate = FALSE;
-  sm->candidate_count = 0;
-
-  return TRUE;
+  return FALSE;
 }

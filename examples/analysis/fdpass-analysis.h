@@ -30,14 +30,19 @@
  *           deviation is at most FDPASS_BLACK_MAX_STDDEV (8). A dim scene
  *           with detail (mean 40..50) fails the first two, a dark picture
  *           with a few bright spots the last.
- *   bars    every known pattern is described as bands of rows split into
- *           segments of one colour (RGB levels, converted to Y'CbCr with
- *           the frame's matrix and range). The centre of each segment is
- *           averaged; the distance to the reference is the Euclidean YUV
- *           distance plus half the luma standard deviation inside the
- *           segment. score = 1 - mean distance / 64, clamped to 0..1; bars
- *           when the best score is at least FDPASS_BARS_MIN_SCORE (0.75,
- *           i.e. a mean error of at most 16 code values).
+ *   bars    every known pattern is a list of rectangles of one R'G'B'
+ *           colour, in fractions of the picture, that its generators all
+ *           draw (SMPTE ECR 1 at 100% and 75%, videotestsrc's full-height
+ *           smpte75 and smpte100, SMPTE RP 219 HD bars, EBU 100/0/75/0 and
+ *           100/0/100/0). A sample of the centre of a rectangle matches
+ *           when its Y'CbCr is within FDPASS_BARS_TOLERANCE (24 code
+ *           values, Euclidean) of the rectangle's colour; the score of a
+ *           pattern is the mean over its rectangles of the matching
+ *           fraction, with the best of the frame's matrix, BT.601 and
+ *           BT.709 (generators write fixed code values and streams rarely
+ *           say which). Bars when the best score is at least
+ *           FDPASS_BARS_MIN_SCORE (0.75): a clock or a logo over a few
+ *           rectangles costs only the part it covers.
  *   motion  a 64-bit difference hash (dHash) of the picture area-averaged
  *           to 9x8 cells: bit = right cell brighter than its left neighbour
  *           by more than half a code value (the dead zone keeps flat
@@ -47,6 +52,13 @@
  *           by at least FDPASS_MOTION_MIN_CELL_DELTA (6 code values): a
  *           small moving object changes at most a few bits of a 64-bit
  *           hash, but the mean of the cells it crosses a lot.
+ *   frozen  a sample that is not motion, with a Hamming distance of 0 and
+ *           no cell mean changed by more than FDPASS_FROZEN_MAX_CELL_DELTA
+ *           (1 code value: an encoder that is fed the same picture keeps
+ *           refining it by up to about that much). A static sample is
+ *           motion after all when it drifted as far from the last
+ *           non-static sample as motion moves between two samples
+ *           (fdpass_analysis_check_drift): a slow scene is not still.
  */
 
 #ifndef __FDPASS_ANALYSIS_H__
@@ -62,7 +74,7 @@ G_BEGIN_DECLS
 #define FDPASS_BLACK_MAX_STDDEV         8.0
 
 #define FDPASS_BARS_MIN_SCORE           0.75
-#define FDPASS_BARS_SCORE_SCALE         64.0
+#define FDPASS_BARS_TOLERANCE           24.0
 
 #define FDPASS_PHASH_COLS               9
 #define FDPASS_PHASH_ROWS               8
@@ -70,8 +82,19 @@ G_BEGIN_DECLS
 #define FDPASS_PHASH_DEAD_ZONE          0.5
 #define FDPASS_MOTION_MIN_DISTANCE      5
 #define FDPASS_MOTION_MIN_CELL_DELTA    6.0
+#define FDPASS_FROZEN_MAX_CELL_DELTA    1.0
 
-#define FDPASS_DEFAULT_HYSTERESIS       3
+/* Defaults of fdpass-analyze, chosen for timing: at 100 ms a sample costs
+ * about 1 ms of CPU at 1080p, the start of a state is known to within
+ * 100 ms, a frozen picture is "still" after FDPASS_DEFAULT_FROZEN_SAMPLES
+ * (5) near-identical samples, 0.5 s after the first sample that showed it
+ * (4 would also take videotestsrc's ball in the HLS demo's stream, whose
+ * decoded picture does not change for 0.4 s at the top of its path), and
+ * the other states need FDPASS_DEFAULT_HYSTERESIS (5) samples: a glitch
+ * shorter than 0.5 s changes nothing. */
+#define FDPASS_DEFAULT_SAMPLE_INTERVAL_MS 100
+#define FDPASS_DEFAULT_HYSTERESIS       5
+#define FDPASS_DEFAULT_FROZEN_SAMPLES   5
 #define FDPASS_DEFAULT_STILL_HOLD       3.0
 
 typedef enum
@@ -115,7 +138,8 @@ typedef enum
   FDPASS_BARS_SMPTE,            /* bars, castellations, -I/white/+Q, pluge */
   FDPASS_BARS_SMPTE75,          /* 75% bars over the whole height */
   FDPASS_BARS_SMPTE100,         /* 100% bars over the whole height */
-  FDPASS_BARS_EBU,              /* 100/0/75/0: 100% white, 75% colours, black */
+  FDPASS_BARS_EBU,              /* 100/0/75/0 or 100/0/100/0, with black */
+  FDPASS_BARS_SMPTE_RP219,      /* HD bars: 40% grey sides, 75% bars, ramp */
   FDPASS_BARS_N_PATTERNS
 } FdpassBarsPattern;
 
@@ -139,6 +163,7 @@ typedef enum
   FDPASS_SAMPLE_BARS,
   FDPASS_SAMPLE_MOTION,
   FDPASS_SAMPLE_STATIC,
+  FDPASS_SAMPLE_FROZEN,         /* static, and the same picture as before */
 } FdpassSampleClass;
 
 typedef struct
@@ -159,25 +184,48 @@ typedef enum
   FDPASS_STATE_BARS,
   FDPASS_STATE_LIVE,
   FDPASS_STATE_STILL,
+  FDPASS_STATE_N_STATES
 } FdpassStreamState;
 
-/* A new state is declared once samples of one class different from the
- * current state's came in without interruption for `hysteresis` samples
- * (FDPASS_SAMPLE_STATIC: also for at least `still_hold` seconds). The
- * state starts at the time of the first sample of that run. */
+/* Consecutive samples that point to one state other than the current. */
+typedef struct
+{
+  gboolean active;
+  gdouble start;                /* when the candidate state began */
+  guint count;                  /* samples in the run */
+  guint frozen;                 /* consecutive FDPASS_SAMPLE_FROZEN at its end */
+} FdpassStateRun;
+
+/* Each state other than the current one has a run of the samples that
+ * point to it, which any other sample ends:
+ *
+ *   black, bars  black or bars samples; `hysteresis` of them change the
+ *                state, which starts at the first.
+ *   still        static and frozen samples: `frozen_samples` consecutive
+ *                frozen ones, or `hysteresis` spanning `still_hold`
+ *                seconds, change the state. It starts at the sample before
+ *                the first: a static sample shows the picture of the
+ *                previous one.
+ *   live         motion samples; after black, bars or at the start any
+ *                picture (motion, static or frozen: a picture that came up
+ *                is live until it proves to be still). `hysteresis` of them
+ *                change the state, which starts at the first; not while
+ *                all the samples since the first were frozen and may yet
+ *                make it still.
+ *
+ * still is checked before live. */
 typedef struct
 {
   guint hysteresis;
   gdouble still_hold;
+  guint frozen_samples;
 
   FdpassStreamState state;
   gdouble state_start;
 
-  /* the run of samples that disagree with the current state */
-  gboolean have_candidate;
-  FdpassSampleClass candidate;
-  gdouble candidate_start;
-  guint candidate_count;
+  gboolean have_previous;
+  gdouble previous_time;
+  FdpassStateRun runs[FDPASS_STATE_N_STATES];
 } FdpassStateMachine;
 
 gboolean fdpass_analysis_frame_is_valid (const FdpassAnalysisFrame * frame);
@@ -200,6 +248,9 @@ gdouble fdpass_phash_cell_delta (const FdpassPHash * a, const FdpassPHash * b);
 gboolean fdpass_analysis_analyze (const FdpassAnalysisFrame * frame,
     const FdpassPHash * previous, FdpassSampleResult * result);
 
+gboolean fdpass_analysis_check_drift (const FdpassPHash * anchor,
+    FdpassSampleResult * result);
+
 const gchar *fdpass_sample_class_name (FdpassSampleClass klass);
 
 const gchar *fdpass_stream_state_name (FdpassStreamState state);
@@ -207,7 +258,7 @@ const gchar *fdpass_stream_state_name (FdpassStreamState state);
 FdpassStreamState fdpass_stream_state_for_class (FdpassSampleClass klass);
 
 void fdpass_state_machine_init (FdpassStateMachine * sm, guint hysteresis,
-    gdouble still_hold);
+    gdouble still_hold, guint frozen_samples);
 
 gboolean fdpass_state_machine_push (FdpassStateMachine * sm,
     FdpassSampleClass klass, gdouble time);

@@ -18,7 +18,8 @@
  */
 
 /* fdpass-analyze --fd N [--snapshot-dir DIR] [--sample-interval MS]
- *     [--max-memory MB] [--watchdog SECONDS] [--seqpacket]
+ *     [--max-memory MB] [--watchdog SECONDS] [--seqpacket] [--hysteresis N]
+ *     [--still-hold SECONDS] [--frozen-samples N]
  *
  * Receives decoded frames on the connected Unix socket N (inherited from
  * the parent, stream or seqpacket, the sender runs fdpay ! multisocketsink
@@ -37,8 +38,10 @@
  *    "cell_delta":150.2,"samples":3},"snapshot":"DIR/0002-bars.png"}
  *
  * (one line; "start" is the stream time in seconds of the first sample of
- * the run that made the change, "wall_time" when that sample arrived, the
- * evidence is that sample's, and so is the PNG snapshot; "pattern" and
+ * the run that made the change (for "still" the sample before it, which
+ * already showed the picture), "wall_time" when that sample arrived, the
+ * evidence is the run's first sample's, and so is the PNG snapshot;
+ * "samples" the length of the run; "pattern" and
  * "hash_distance" are null when there are none, "snapshot" without
  * --snapshot-dir or when writing failed). At the end of the stream:
  *
@@ -88,12 +91,13 @@
 /* command line */
 static gint opt_fd = -1;
 static gchar *opt_snapshot_dir = NULL;
-static gint opt_sample_interval = 200;
+static gint opt_sample_interval = FDPASS_DEFAULT_SAMPLE_INTERVAL_MS;
 static gint opt_max_memory = 1024;
 static gdouble opt_watchdog = 5.0;
 static gboolean opt_seqpacket = FALSE;
 static gint opt_hysteresis = FDPASS_DEFAULT_HYSTERESIS;
 static gdouble opt_still_hold = FDPASS_DEFAULT_STILL_HOLD;
+static gint opt_frozen_samples = FDPASS_DEFAULT_FROZEN_SAMPLES;
 
 static GOptionEntry entries[] = {
   {"fd", 0, 0, G_OPTION_ARG_INT, &opt_fd,
@@ -101,7 +105,7 @@ static GOptionEntry entries[] = {
   {"snapshot-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_snapshot_dir,
       "Write a PNG of the frame behind each state change into DIR", "DIR"},
   {"sample-interval", 0, 0, G_OPTION_ARG_INT, &opt_sample_interval,
-        "Analyse one frame per MS milliseconds of stream time (default: 200)",
+        "Analyse one frame per MS milliseconds of stream time (default: 100)",
       "MS"},
   {"max-memory", 0, 0, G_OPTION_ARG_INT, &opt_max_memory,
         "Address space limit in MiB (RLIMIT_AS; 0: none; default: 1024)",
@@ -114,12 +118,26 @@ static GOptionEntry entries[] = {
       NULL},
   {"hysteresis", 0, 0, G_OPTION_ARG_INT, &opt_hysteresis,
       "Consecutive samples a new classification needs to change the state "
-        "(default: 3)", "N"},
+        "(default: 5)", "N"},
   {"still-hold", 0, 0, G_OPTION_ARG_DOUBLE, &opt_still_hold,
       "Seconds a static picture must last to count as \"still\" "
         "(default: 3)", "SECONDS"},
+  {"frozen-samples", 0, 0, G_OPTION_ARG_INT, &opt_frozen_samples,
+      "Consecutive samples of the very same picture that make it \"still\" "
+        "at once (default: 5)", "N"},
   {NULL}
 };
+
+/* what a state change reports: the first sample of the run that made it,
+ * and when the state began (for "still" the sample before it) */
+typedef struct
+{
+  GstSample *sample;
+  FdpassSampleResult result;
+  GstClockTime time;
+  gchar *wall;
+  guint samples;                /* in the run when it made the change */
+} RunEvidence;
 
 typedef struct
 {
@@ -133,6 +151,8 @@ typedef struct
   FdpassStateMachine sm;
   FdpassPHash prev_hash;
   gboolean have_prev_hash;
+  FdpassPHash anchor_hash;      /* of the last sample that was not static */
+  gboolean have_anchor_hash;
 
   /* sampling on the stream time grid */
   gboolean have_next;
@@ -140,11 +160,12 @@ typedef struct
   GstClockTime last_time;       /* of the last frame, for the EOS line */
   gboolean have_last_time;
 
-  /* the first sample of the current candidate run */
-  GstSample *run_sample;
-  FdpassSampleResult run_result;
-  GstClockTime run_time;
-  gchar *run_wall;
+  /* the previous sample */
+  GstClockTime prev_time;
+  gchar *prev_wall;
+
+  /* the first sample of each candidate state's run */
+  RunEvidence runs[FDPASS_STATE_N_STATES];
 
   guint n_changes;
   guint64 n_frames;
@@ -227,29 +248,38 @@ write_snapshot (Analyzer * an, GstSample * sample, const gchar * state)
 }
 
 static void
-clear_run (Analyzer * an)
+clear_run (RunEvidence * run)
 {
-  if (an->run_sample) {
-    gst_sample_unref (an->run_sample);
-    an->run_sample = NULL;
+  if (run->sample) {
+    gst_sample_unref (run->sample);
+    run->sample = NULL;
   }
-  g_clear_pointer (&an->run_wall, g_free);
+  g_clear_pointer (&run->wall, g_free);
 }
 
 static void
-report_change (Analyzer * an)
+clear_runs (Analyzer * an)
 {
-  const FdpassSampleResult *r = &an->run_result;
+  guint i;
+
+  for (i = 0; i < FDPASS_STATE_N_STATES; i++)
+    clear_run (&an->runs[i]);
+}
+
+static void
+report_change (Analyzer * an, const RunEvidence * run)
+{
+  const FdpassSampleResult *r = &run->result;
   const gchar *state = fdpass_stream_state_name (an->sm.state);
   GString *line = g_string_new (NULL);
   gchar *snapshot;
 
   an->n_changes++;
-  snapshot = write_snapshot (an, an->run_sample, state);
+  snapshot = write_snapshot (an, run->sample, state);
 
   g_string_append_printf (line, "{\"state\":\"%s\",\"start\":%.3f,"
       "\"wall_time\":\"%s\",\"evidence\":{", state,
-      (gdouble) an->run_time / GST_SECOND, an->run_wall);
+      (gdouble) run->time / GST_SECOND, run->wall);
   if (r->bars.pattern != FDPASS_BARS_NONE)
     g_string_append_printf (line, "\"pattern\":\"%s\",",
         fdpass_bars_pattern_name (r->bars.pattern));
@@ -263,7 +293,7 @@ report_change (Analyzer * an)
         r->hash_distance, r->cell_delta);
   else
     g_string_append (line, "\"hash_distance\":null,\"cell_delta\":null,");
-  g_string_append_printf (line, "\"samples\":%u},", an->sm.hysteresis);
+  g_string_append_printf (line, "\"samples\":%u},", run->samples);
   if (snapshot) {
     gchar *escaped = g_strescape (snapshot, NULL);
 
@@ -292,9 +322,10 @@ handle_sample (Analyzer * an, GstSample * sample)
   GstClockTime interval = (GstClockTime) opt_sample_interval * GST_MSECOND;
   FdpassAnalysisFrame frame;
   FdpassSampleResult result;
-  FdpassStreamState target;
   GstVideoFrame vframe;
-  gboolean starts_run;
+  gboolean changed;
+  gchar *wall;
+  guint i;
 
   if (buf == NULL || caps == NULL)
     return TRUE;
@@ -350,28 +381,51 @@ handle_sample (Analyzer * an, GstSample * sample)
       &result);
   gst_video_frame_unmap (&vframe);
 
+  if (an->have_anchor_hash)
+    fdpass_analysis_check_drift (&an->anchor_hash, &result);
+  if (result.klass != FDPASS_SAMPLE_STATIC
+      && result.klass != FDPASS_SAMPLE_FROZEN) {
+    an->anchor_hash = result.hash;
+    an->have_anchor_hash = TRUE;
+  }
+
   an->n_samples++;
   an->prev_hash = result.hash;
   an->have_prev_hash = TRUE;
+  wall = wall_time_now ();
 
-  target = fdpass_stream_state_for_class (result.klass);
-  starts_run = target != an->sm.state && !(an->sm.have_candidate
-      && an->sm.candidate == result.klass);
-  if (target == an->sm.state) {
-    clear_run (an);
-  } else if (starts_run) {
-    clear_run (an);
-    an->run_sample = gst_sample_ref (sample);
-    an->run_result = result;
-    an->run_time = t;
-    an->run_wall = wall_time_now ();
+  changed = fdpass_state_machine_push (&an->sm, result.klass,
+      (gdouble) t / GST_SECOND);
+
+  /* keep the first sample of each run as the evidence of its state */
+  for (i = 0; i < FDPASS_STATE_N_STATES; i++) {
+    const FdpassStateRun *sr = &an->sm.runs[i];
+    RunEvidence *run = &an->runs[i];
+
+    if (!sr->active && !(changed && i == an->sm.state)) {
+      clear_run (run);
+    } else if (sr->count == 1) {
+      gboolean from_previous = sr->start != (gdouble) t / GST_SECOND;
+
+      clear_run (run);
+      run->sample = gst_sample_ref (sample);
+      run->result = result;
+      run->time = from_previous ? an->prev_time : t;
+      run->wall = g_strdup (from_previous ? an->prev_wall : wall);
+    }
   }
 
-  if (fdpass_state_machine_push (&an->sm, result.klass,
-          (gdouble) t / GST_SECOND)) {
-    report_change (an);
-    clear_run (an);
+  if (changed) {
+    RunEvidence *run = &an->runs[an->sm.state];
+
+    run->samples = an->sm.runs[an->sm.state].count;
+    report_change (an, run);
+    clear_run (run);
   }
+
+  g_free (an->prev_wall);
+  an->prev_wall = wall;
+  an->prev_time = t;
 
   return TRUE;
 }
@@ -541,7 +595,8 @@ main (int argc, char **argv)
     g_printerr (PROGRAM_NAME ": --fd N is required\n");
     return EXIT_USAGE;
   }
-  if (opt_sample_interval <= 0 || opt_hysteresis <= 0 || opt_max_memory < 0
+  if (opt_sample_interval <= 0 || opt_hysteresis <= 0
+      || opt_frozen_samples <= 0 || opt_max_memory < 0
       || opt_watchdog < 0 || opt_still_hold < 0) {
     g_printerr (PROGRAM_NAME ": option values must be positive\n");
     return EXIT_USAGE;
@@ -555,13 +610,15 @@ main (int argc, char **argv)
     return EXIT_ERROR;
 
   memset (&an, 0, sizeof (an));
-  fdpass_state_machine_init (&an.sm, opt_hysteresis, opt_still_hold);
+  fdpass_state_machine_init (&an.sm, opt_hysteresis, opt_still_hold,
+      opt_frozen_samples);
 
   ret = run (&an);
 
   if (an.pipeline)
     gst_element_set_state (an.pipeline, GST_STATE_NULL);
-  clear_run (&an);
+  clear_runs (&an);
+  g_free (an.prev_wall);
   gst_clear_caps (&an.caps);
   gst_clear_object (&an.bus);
   gst_clear_object (&an.sink);

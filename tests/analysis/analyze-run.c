@@ -19,12 +19,14 @@
 
 /* analysis-run /path/to/fdpass-analyze
  *
- * timeline: this process plays 8 s of video (black, SMPTE bars, the moving
- *   ball, black; 2 s each) through x264enc ! avdec_h264 ! fdpay !
- *   multisocketsink into a socketpair whose other end is fd 3 of
- *   fdpass-analyze, and checks its JSON lines: black at 0, bars (smpte) at
- *   2, live at 4, black at 6 (each within 0.5 s), then the end of stream;
- *   every snapshot is a PNG.
+ * timeline: this process plays 12 s of video (black, SMPTE bars, the moving
+ *   ball, the ball frozen, black, a dim noisy moving scene; 2 s each)
+ *   through x264enc ! avdec_h264 ! fdpay ! multisocketsink into a
+ *   socketpair whose other end is fd 3 of fdpass-analyze, and checks its
+ *   JSON lines: black at 0, bars (smpte) at 2, live at 4, still at 6,
+ *   black at 8, live at 10, each dated within one sample interval (100 ms)
+ *   of the first frame of the new state, the still picture known 0.5 s
+ *   later, then the end of stream; every snapshot is a PNG.
  * memory: the same with --max-memory 256.
  * watchdog: a live source is paused without closing the socket: the
  *   analyzer must exit with status 3 soon after --watchdog 2 seconds.
@@ -38,6 +40,9 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
+#include <gst/video/video.h>
+
+#include <math.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -62,18 +67,103 @@ on_client_socket_removed (GstElement * sink, GSocket * socket,
     g_socket_close (socket, NULL);
 }
 
-/* switches the pattern every 60 frames: black, smpte, ball, black */
-static GstPadProbeReturn
-switch_pattern (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
-{
-  static const gchar *patterns[] = { "black", "smpte", "ball", "black" };
-  guint *count = user_data;
-  GstElement *src = GST_ELEMENT (gst_pad_get_parent (pad));
+#define SEGMENT_FRAMES 60
+#define FPS 30
 
-  (*count)++;
-  if (*count % 60 == 0 && *count / 60 < G_N_ELEMENTS (patterns))
-    gst_util_set_object_arg (G_OBJECT (src), "pattern", patterns[*count / 60]);
-  gst_object_unref (src);
+typedef enum
+{
+  PICTURE_PATTERN,              /* what videotestsrc draws */
+  PICTURE_FROZEN,               /* the segment's first frame, again */
+  PICTURE_DIM,                  /* a dim noisy scene that moves */
+} Picture;
+
+static const struct
+{
+  const gchar *pattern;
+  Picture picture;
+} segments[] = {
+  {"black", PICTURE_PATTERN}, {"smpte", PICTURE_PATTERN},
+  {"ball", PICTURE_PATTERN}, {"ball", PICTURE_FROZEN},
+  {"black", PICTURE_PATTERN}, {"black", PICTURE_DIM},
+};
+
+typedef struct
+{
+  guint count;
+  GstBuffer *frozen;
+} Script;
+
+/* luma about 45 (25..65) in broad waves moving 12 pixels a frame, with
+ * noise; neutral chroma */
+static void
+draw_dim (GstBuffer * buf, GstCaps * caps, guint index)
+{
+  GstVideoInfo info;
+  GstVideoFrame vf;
+  guint x, y, p;
+
+  g_assert_true (gst_video_info_from_caps (&info, caps));
+  g_assert_true (gst_video_frame_map (&vf, &info, buf, GST_MAP_WRITE));
+  for (y = 0; y < GST_VIDEO_FRAME_HEIGHT (&vf); y++) {
+    guint8 *row = (guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&vf, 0) +
+        y * GST_VIDEO_FRAME_PLANE_STRIDE (&vf, 0);
+
+    for (x = 0; x < GST_VIDEO_FRAME_WIDTH (&vf); x++)
+      row[x] = 45 + 20 * sin ((x + 12.0 * index) * 2 * G_PI / 320) +
+          g_random_int_range (-8, 9);
+  }
+  for (p = 1; p < 3; p++)
+    for (y = 0; y < GST_VIDEO_FRAME_COMP_HEIGHT (&vf, p); y++)
+      memset ((guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&vf, p) +
+          y * GST_VIDEO_FRAME_PLANE_STRIDE (&vf, p), 128,
+          GST_VIDEO_FRAME_COMP_WIDTH (&vf, p));
+  gst_video_frame_unmap (&vf);
+}
+
+/* plays the segments: sets the pattern for the next frame, freezes or
+ * draws this one */
+static GstPadProbeReturn
+play_script (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Script *script = user_data;
+  guint index = script->count++;
+  guint segment = MIN (index / SEGMENT_FRAMES, G_N_ELEMENTS (segments) - 1);
+  guint next = (index + 1) / SEGMENT_FRAMES;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+
+  if ((index + 1) % SEGMENT_FRAMES == 0 && next < G_N_ELEMENTS (segments)) {
+    GstElement *src = GST_ELEMENT (gst_pad_get_parent (pad));
+
+    gst_util_set_object_arg (G_OBJECT (src), "pattern", segments[next].pattern);
+    gst_object_unref (src);
+  }
+
+  switch (segments[segment].picture) {
+    case PICTURE_FROZEN:
+      if (script->frozen == NULL) {
+        script->frozen = gst_buffer_copy_deep (buf);
+      } else {
+        GstMapInfo map;
+
+        buf = gst_buffer_make_writable (buf);
+        g_assert_true (gst_buffer_map (script->frozen, &map, GST_MAP_READ));
+        g_assert_cmpuint (gst_buffer_fill (buf, 0, map.data, map.size), ==,
+            map.size);
+        gst_buffer_unmap (script->frozen, &map);
+      }
+      break;
+    case PICTURE_DIM:{
+      GstCaps *caps = gst_pad_get_current_caps (pad);
+
+      buf = gst_buffer_make_writable (buf);
+      draw_dim (buf, caps, index);
+      gst_caps_unref (caps);
+      break;
+    }
+    default:
+      break;
+  }
+  GST_PAD_PROBE_INFO_DATA (info) = buf;
 
   return GST_PAD_PROBE_OK;
 }
@@ -252,8 +342,11 @@ timeline (const gchar * const *extra_args)
     const gchar *pattern;
   } expected[] = {
     {"black", 0.0, NULL}, {"bars", 2.0, "smpte"}, {"live", 4.0, NULL},
-    {"black", 6.0, NULL},
+    {"still", 6.0, NULL}, {"black", 8.0, NULL}, {"live", 10.0, NULL},
   };
+  const guint n_frames = SEGMENT_FRAMES * G_N_ELEMENTS (segments);
+  Script script = { 0, };
+  gchar *desc;
   Run run = { 0, };
   GstSegment segment;
   GstElement *src;
@@ -262,15 +355,16 @@ timeline (const gchar * const *extra_args)
   GstMessage *msg;
   GError *err = NULL;
   gchar *out = NULL, **lines;
-  guint count = 0, i, n_changes = 0;
+  guint i, n_changes = 0;
   gboolean eos = FALSE;
 
-  run_start (&run, "videotestsrc name=src pattern=black num-buffers=240 ! "
-      "video/x-raw,format=I420,width=640,height=360,framerate=30/1 ! "
-      "x264enc tune=zerolatency speed-preset=ultrafast bitrate=1500 ! "
-      "h264parse ! avdec_h264 ! fdpay name=pay ! "
-      "multisocketsink name=sink sync=false", extra_args,
-      G_SUBPROCESS_FLAGS_NONE);
+  desc = g_strdup_printf ("videotestsrc name=src pattern=black "
+      "num-buffers=%u ! video/x-raw,format=I420,width=640,height=360,"
+      "framerate=%d/1 ! x264enc tune=zerolatency speed-preset=ultrafast "
+      "bitrate=1500 ! h264parse ! avdec_h264 ! fdpay name=pay ! "
+      "multisocketsink name=sink sync=false", n_frames, FPS);
+  run_start (&run, desc, extra_args, G_SUBPROCESS_FLAGS_NONE);
+  g_free (desc);
   src = gst_bin_get_by_name (GST_BIN (run.pipeline), "pay");
   pad = gst_element_get_static_pad (src, "sink");
   gst_segment_init (&segment, GST_FORMAT_TIME);
@@ -280,7 +374,7 @@ timeline (const gchar * const *extra_args)
   gst_object_unref (src);
   src = gst_bin_get_by_name (GST_BIN (run.pipeline), "src");
   pad = gst_element_get_static_pad (src, "src");
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, switch_pattern, &count,
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, play_script, &script,
       NULL);
   gst_object_unref (pad);
   gst_object_unref (src);
@@ -315,7 +409,15 @@ timeline (const gchar * const *extra_args)
       g_assert_cmpuint (n_changes, <, G_N_ELEMENTS (expected));
       g_assert_cmpstr (state, ==, expected[n_changes].state);
       g_assert_true (json_number (lines[i], "start", &value));
-      g_assert_cmpfloat (ABS (value - expected[n_changes].start), <=, 0.5);
+      g_print ("# %s at %.3f: %+.3f s from its first frame\n", state, value,
+          value - expected[n_changes].start);
+      /* dated at the first frame of the new state, give or take one
+       * sample (100 ms) */
+      g_assert_cmpfloat (ABS (value - expected[n_changes].start), <=, 0.1);
+      g_assert_true (json_number (lines[i], "samples", &value));
+      /* known 0.5 s (5 frozen samples) after it began */
+      if (g_str_equal (state, "still"))
+        g_assert_cmpfloat (value, <=, 5);
       g_assert_nonnull (strstr (lines[i], "\"wall_time\":\""));
       if (expected[n_changes].pattern) {
         pattern = json_string (lines[i], "pattern");
@@ -333,7 +435,7 @@ timeline (const gchar * const *extra_args)
 
       g_assert_cmpstr (event, ==, "eos");
       g_assert_true (json_number (lines[i], "end", &value));
-      g_assert_cmpfloat (ABS (value - 239.0 / 30), <, 0.05);
+      g_assert_cmpfloat (ABS (value - (n_frames - 1.0) / FPS), <, 0.05);
       g_assert_null (lines[i + 1] && lines[i + 1][0] ? lines[i + 1] : NULL);
       g_free (event);
       eos = TRUE;
@@ -345,6 +447,7 @@ timeline (const gchar * const *extra_args)
   g_strfreev (lines);
   g_free (out);
   run_free (&run);
+  gst_clear_buffer (&script.frozen);
 }
 
 static void

@@ -17,9 +17,11 @@
  * Boston, MA 02110-1301, USA.
  */
 
-/* Frames come from videotestsrc (raw, and after an x264 encode/decode
- * round trip) or are synthesised in memory. Each test prints the measured
- * numbers as "# ..." lines. */
+/* Frames come from videotestsrc (raw, after an x264 encode/decode round
+ * trip, with a clock or a logo over them), from ffmpeg's lavfi generators
+ * decoded by GStreamer (skipped, with a message, without ffmpeg), or are
+ * synthesised in memory. Each test prints the measured numbers as "# ..."
+ * lines. */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -28,7 +30,9 @@
 #include <gst/gst.h>
 #include <gst/app/app.h>
 #include <gst/video/video.h>
+#include <glib/gstdio.h>
 #include <math.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "fdpass-analysis.h"
@@ -63,14 +67,17 @@ capture (const gchar * desc)
   g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), !=,
       GST_STATE_CHANGE_FAILURE);
 
-  while ((sample = gst_app_sink_pull_sample (GST_APP_SINK (sink))))
-    g_ptr_array_add (samples, sample);
-
   bus = gst_element_get_bus (pipeline);
-  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  if (msg) {
-    gst_message_parse_error (msg, &err, NULL);
-    g_error ("%s: %s", desc, err->message);
+  while (!gst_app_sink_is_eos (GST_APP_SINK (sink))) {
+    sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink),
+        100 * GST_MSECOND);
+    if (sample)
+      g_ptr_array_add (samples, sample);
+    msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+    if (msg) {
+      gst_message_parse_error (msg, &err, NULL);
+      g_error ("%s: %s", desc, err->message);
+    }
   }
   gst_object_unref (bus);
   gst_element_set_state (pipeline, GST_STATE_NULL);
@@ -248,12 +255,14 @@ static void
 print_result (const gchar * what, const FdpassSampleResult * r)
 {
   g_print ("# %-22s mean=%6.2f sd=%6.2f dark=%.3f black=%d bars=%s "
-      "(best %s %.3f; smpte %.3f smpte75 %.3f smpte100 %.3f ebu %.3f)",
+      "(best %s %.3f; smpte %.3f smpte75 %.3f smpte100 %.3f ebu %.3f "
+      "rp219 %.3f)",
       what, r->black.mean_luma, r->black.luma_stddev, r->black.dark_fraction,
       r->black.is_black, fdpass_bars_pattern_name (r->bars.pattern),
       fdpass_bars_pattern_name (r->bars.best), r->bars.score,
       r->bars.scores[FDPASS_BARS_SMPTE], r->bars.scores[FDPASS_BARS_SMPTE75],
-      r->bars.scores[FDPASS_BARS_SMPTE100], r->bars.scores[FDPASS_BARS_EBU]);
+      r->bars.scores[FDPASS_BARS_SMPTE100], r->bars.scores[FDPASS_BARS_EBU],
+      r->bars.scores[FDPASS_BARS_SMPTE_RP219]);
   if (r->have_previous)
     g_print (" dist=%u delta=%.2f", r->hash_distance, r->cell_delta);
   g_print (" class=%s\n", fdpass_sample_class_name (r->klass));
@@ -330,6 +339,59 @@ test_black (void)
   gst_sample_unref (s);
 }
 
+typedef struct
+{
+  gdouble mean;                 /* luma of the scene */
+  gint noise;                   /* uniform noise of +-noise */
+} DimScene;
+
+/* a dim scene: a broad gentle relief around the mean and sensor noise */
+static guint8
+luma_dim_noisy (gint x, gint y, gpointer user_data)
+{
+  const DimScene *scene = user_data;
+  gdouble v = scene->mean + 6.0 * sin (x / 40.0) * cos (y / 30.0) +
+      g_random_int_range (-scene->noise, scene->noise + 1);
+
+  return (guint8) CLAMP (v, 0, 255);
+}
+
+/* dark but not black: a dim noisy scene is never black, raw or encoded */
+static void
+test_dim_noisy (void)
+{
+  static const DimScene scenes[] = {
+    {40, 3}, {40, 10}, {40, 20}, {45, 6}, {45, 15}, {50, 4}, {50, 25},
+  };
+  guint i, j;
+
+  for (i = 0; i < G_N_ELEMENTS (scenes); i++) {
+    for (j = 0; j < 2; j++) {
+      GstSample *s = synthetic_gray (luma_dim_noisy, (gpointer) & scenes[i]);
+      FdpassSampleResult r;
+      gchar *what;
+
+      if (j == 1) {
+        GstSample *t = x264_round_trip (s);
+
+        gst_sample_unref (s);
+        s = t;
+      }
+      analyze (s, NULL, &r);
+      what = g_strdup_printf ("dim %.0f +-%d%s", scenes[i].mean,
+          scenes[i].noise, j ? " (x264)" : "");
+      print_result (what, &r);
+      g_assert_cmpfloat (r.black.mean_luma, >=, scenes[i].mean - 3);
+      g_assert_cmpfloat (r.black.mean_luma, <=, scenes[i].mean + 3);
+      g_assert_false (r.black.is_black);
+      g_assert_cmpint (r.klass, !=, FDPASS_SAMPLE_BLACK);
+      g_assert_cmpint (r.bars.pattern, ==, FDPASS_BARS_NONE);
+      g_free (what);
+      gst_sample_unref (s);
+    }
+  }
+}
+
 static void
 test_not_black (void)
 {
@@ -375,7 +437,43 @@ test_not_black (void)
 
 /* --- bars ---------------------------------------------------------------- */
 
-static void
+typedef struct
+{
+  const gchar *name;
+  gint width, height;
+} Size;
+
+/* 240p in 16:9 and 4:3; 2160p (the last) gets fewer cases */
+static const Size sizes[] = {
+  {"240p", 426, 240}, {"240p-4:3", 320, 240}, {"360p", 640, 360},
+  {"480p", 854, 480}, {"720p", 1280, 720}, {"1080p", 1920, 1080},
+  {"2160p", 3840, 2160},
+};
+
+#define N_SIZES G_N_ELEMENTS (sizes)
+#define SIZE_2160P (N_SIZES - 1)
+
+/* overlays at 240p, 720p and 1080p (the rest takes time) */
+#define OVERLAY_SIZE(s) ((s) == 0 || (s) == 4 || (s) == 5)
+
+/* moderate quality: about what ffmpeg -crf 26 gives */
+#define ENCODE "x264enc speed-preset=ultrafast pass=qual quantizer=26 ! " \
+  "h264parse ! avdec_h264 ! video/x-raw,format=I420"
+
+typedef enum
+{
+  VARIANT_RAW,
+  VARIANT_X264,
+  VARIANT_CLOCK,                /* a large clock in the middle, then x264 */
+  VARIANT_LOGO,                 /* a red box near the top right, then x264 */
+  N_VARIANTS
+} Variant;
+
+static const gchar *variant_names[N_VARIANTS] = {
+  "raw", "x264", "clock+x264", "logo+x264"
+};
+
+static gdouble
 check_bars (const gchar * what, GstSample * s, FdpassBarsPattern expected)
 {
   FdpassSampleResult r;
@@ -391,10 +489,70 @@ check_bars (const gchar * what, GstSample * s, FdpassBarsPattern expected)
   for (i = FDPASS_BARS_NONE + 1; i < FDPASS_BARS_N_PATTERNS; i++)
     if (i != expected)
       g_assert_cmpfloat (r.bars.scores[i], <, r.bars.score - 0.2);
+
+  return r.bars.score;
+}
+
+static gboolean
+have_element (const gchar * name)
+{
+  GstElementFactory *factory = gst_element_factory_find (name);
+
+  if (factory == NULL)
+    return FALSE;
+  gst_object_unref (factory);
+  return TRUE;
+}
+
+/* one videotestsrc frame of a pattern */
+static GstSample *
+videotestsrc_frame (const gchar * pattern, const Size * size, Variant variant)
+{
+  gchar *caps = g_strdup_printf ("video/x-raw,format=I420,width=%d,"
+      "height=%d,framerate=30/1", size->width, size->height);
+  gchar *desc = NULL;
+  GPtrArray *samples;
+  GstSample *sample;
+
+  switch (variant) {
+    case VARIANT_RAW:
+      desc = g_strdup_printf ("videotestsrc pattern=%s num-buffers=1 ! %s ! "
+          "appsink name=sink", pattern, caps);
+      break;
+    case VARIANT_X264:
+      desc = g_strdup_printf ("videotestsrc pattern=%s num-buffers=1 ! %s ! "
+          ENCODE " ! appsink name=sink", pattern, caps);
+      break;
+    case VARIANT_CLOCK:
+      desc = g_strdup_printf ("videotestsrc pattern=%s num-buffers=1 ! %s ! "
+          "timeoverlay halignment=center valignment=center "
+          "font-desc=\"Sans Bold 24\" ! " ENCODE " ! appsink name=sink",
+          pattern, caps);
+      break;
+    case VARIANT_LOGO:
+      desc = g_strdup_printf ("compositor name=mix sink_1::xpos=%d "
+          "sink_1::ypos=%d ! %s ! " ENCODE " ! appsink name=sink "
+          "videotestsrc pattern=%s num-buffers=1 ! %s ! mix.sink_0 "
+          "videotestsrc pattern=red num-buffers=1 ! video/x-raw,format=I420,"
+          "width=%d,height=%d,framerate=30/1 ! mix.sink_1",
+          size->width * 4 / 5, size->height / 20, caps, pattern, caps,
+          size->width / 8, size->height / 8);
+      break;
+    default:
+      g_assert_not_reached ();
+  }
+
+  samples = capture (desc);
+  sample = gst_sample_ref (g_ptr_array_index (samples, samples->len - 1));
+  g_ptr_array_unref (samples);
+  g_free (desc);
+  g_free (caps);
+
+  return sample;
 }
 
 static void
-test_bars (void)
+test_bars_videotestsrc (void)
 {
   static const struct
   {
@@ -404,22 +562,47 @@ test_bars (void)
     {"smpte", FDPASS_BARS_SMPTE},
     {"smpte75", FDPASS_BARS_SMPTE75},
     {"smpte100", FDPASS_BARS_SMPTE100},
+    {"smpte-rp-219", FDPASS_BARS_SMPTE_RP219},
   };
-  GstSample *s, *t;
-  gchar *what;
-  guint i;
+  gboolean have_clock = have_element ("timeoverlay");
+  guint p, s, v;
 
-  for (i = 0; i < G_N_ELEMENTS (patterns); i++) {
-    s = test_frame (patterns[i].name, NULL, 0, FALSE);
-    check_bars (patterns[i].name, s, patterns[i].pattern);
-    gst_sample_unref (s);
+  if (!have_clock)
+    g_test_message ("timeoverlay (gst-plugins-base pango) is not installed: "
+        "no clock overlay cases");
 
-    s = test_frame (patterns[i].name, NULL, 10, TRUE);
-    what = g_strdup_printf ("%s (x264)", patterns[i].name);
-    check_bars (what, s, patterns[i].pattern);
-    g_free (what);
-    gst_sample_unref (s);
+  for (p = 0; p < G_N_ELEMENTS (patterns); p++) {
+    for (s = 0; s < N_SIZES; s++) {
+      for (v = 0; v < N_VARIANTS; v++) {
+        GstSample *sample;
+        gchar *what;
+
+        if ((v == VARIANT_CLOCK && !have_clock) || (v > VARIANT_X264
+                && !OVERLAY_SIZE (s)))
+          continue;
+        /* 2160p: raw and x264 of smpte and smpte-rp-219 */
+        if (s == SIZE_2160P && (patterns[p].pattern == FDPASS_BARS_SMPTE75
+                || patterns[p].pattern == FDPASS_BARS_SMPTE100
+                || v > VARIANT_X264))
+          continue;
+
+        sample = videotestsrc_frame (patterns[p].name, &sizes[s], v);
+        what = g_strdup_printf ("%s %s %s", patterns[p].name, sizes[s].name,
+            variant_names[v]);
+        check_bars (what, sample, patterns[p].pattern);
+        g_free (what);
+        gst_sample_unref (sample);
+      }
+    }
   }
+}
+
+/* EBU 100/0/75/0 bars written in memory (BT.601 limited range): EBU bars
+ * without ffmpeg */
+static void
+test_bars_synthetic_ebu (void)
+{
+  GstSample *s, *t;
 
   s = synthetic_ebu ();
   check_bars ("ebu (synthetic)", s, FDPASS_BARS_EBU);
@@ -453,6 +636,344 @@ test_bars_formats (void)
   s = g_ptr_array_index (a, 0);
   check_bars ("smpte100 NV21 1080p", s, FDPASS_BARS_SMPTE100);
   g_ptr_array_unref (a);
+
+  a = capture ("videotestsrc pattern=smpte-rp-219 num-buffers=1 ! "
+      "video/x-raw,format=I420,width=1280,height=720,colorimetry=bt601 ! "
+      "appsink name=sink");
+  s = g_ptr_array_index (a, 0);
+  check_bars ("smpte-rp-219 720p bt601", s, FDPASS_BARS_SMPTE_RP219);
+  g_ptr_array_unref (a);
+
+  if (!have_element ("clockoverlay")) {
+    g_test_message ("clockoverlay (gst-plugins-base pango) is not "
+        "installed: no clock overlay case");
+    return;
+  }
+  a = capture ("videotestsrc pattern=smpte num-buffers=1 ! "
+      "video/x-raw,format=I420,width=1280,height=720 ! clockoverlay ! "
+      "appsink name=sink");
+  s = g_ptr_array_index (a, 0);
+  check_bars ("smpte 720p clockoverlay", s, FDPASS_BARS_SMPTE);
+  g_ptr_array_unref (a);
+}
+
+/* --- ffmpeg -------------------------------------------------------------- */
+
+static gboolean
+have_ffmpeg (void)
+{
+  gchar *path = g_find_program_in_path ("ffmpeg");
+
+  g_free (path);
+  return path != NULL;
+}
+
+/* Runs ffmpeg with these arguments. FALSE when it is not installed. */
+static gboolean
+run_ffmpeg (GPtrArray * args)
+{
+  gchar *path = g_find_program_in_path ("ffmpeg");
+  gchar *out = NULL, *err_out = NULL;
+  GError *err = NULL;
+  gint status = 0;
+
+  if (path == NULL)
+    return FALSE;
+
+  g_ptr_array_insert (args, 0, path);
+  g_ptr_array_add (args, NULL);
+  g_assert_true (g_spawn_sync (NULL, (gchar **) args->pdata, NULL,
+          G_SPAWN_DEFAULT, NULL, NULL, &out, &err_out, &status, &err));
+  g_assert_no_error (err);
+  if (!g_spawn_check_wait_status (status, &err))
+    g_error ("ffmpeg failed: %s\n%s", err->message, err_out);
+  g_free (out);
+  g_free (err_out);
+
+  return TRUE;
+}
+
+static void
+add_arg (GPtrArray * args, const gchar * format, ...)
+G_GNUC_PRINTF (2, 3);
+
+     static void add_arg (GPtrArray * args, const gchar * format, ...)
+{
+  va_list ap;
+
+  va_start (ap, format);
+  g_ptr_array_add (args, g_strdup_vprintf (format, ap));
+  va_end (ap);
+}
+
+static gchar *
+ffmpeg_file (const gchar * dir, const gchar * source, guint size,
+    Variant variant)
+{
+  gchar *name = g_strdup_printf ("%s-%s-%s.%s", source, sizes[size].name,
+      variant_names[variant], variant == VARIANT_RAW ? "y4m" : "mkv");
+  gchar *path = g_build_filename (dir, name, NULL);
+
+  g_free (name);
+  return path;
+}
+
+/* Generates one frame of a lavfi source at every size, raw (y4m) and
+ * through libx264 (crf 26, moderate quality), plain and (at some sizes)
+ * with a clock (drawtext) and a logo (drawbox), in one ffmpeg run. FALSE
+ * without ffmpeg. */
+static gboolean
+ffmpeg_generate (const gchar * dir, const gchar * source)
+{
+  GPtrArray *args = g_ptr_array_new_with_free_func (g_free);
+  gboolean ret;
+  guint s, v;
+
+  add_arg (args, "-nostdin");
+  add_arg (args, "-loglevel");
+  add_arg (args, "error");
+  add_arg (args, "-y");
+  for (s = 0; s < N_SIZES; s++) {
+    add_arg (args, "-f");
+    add_arg (args, "lavfi");
+    add_arg (args, "-i");
+    add_arg (args, "%s=s=%dx%d:d=0.04", source, sizes[s].width,
+        sizes[s].height);
+    add_arg (args, "-f");
+    add_arg (args, "lavfi");
+    add_arg (args, "-i");
+    add_arg (args, "%s=s=%dx%d:d=0.04,drawtext=text='12\\:34\\:56':"
+        "fontsize=h/10:fontcolor=white:x=(w-tw)/2:y=h/3,"
+        "drawbox=x=iw*4/5:y=ih/20:w=iw/8:h=ih/8:color=red:t=fill", source,
+        sizes[s].width, sizes[s].height);
+  }
+  for (s = 0; s < N_SIZES; s++) {
+    for (v = VARIANT_RAW; v <= VARIANT_CLOCK; v++) {
+      /* 2160p: x264 only */
+      if ((s == SIZE_2160P && v != VARIANT_X264) || (v == VARIANT_CLOCK
+              && !OVERLAY_SIZE (s)))
+        continue;
+      add_arg (args, "-map");
+      add_arg (args, "%u", 2 * s + (v == VARIANT_CLOCK ? 1 : 0));
+      add_arg (args, "-frames:v");
+      add_arg (args, "1");
+      add_arg (args, "-pix_fmt");
+      add_arg (args, "yuv420p");
+      if (v != VARIANT_RAW) {
+        add_arg (args, "-c:v");
+        add_arg (args, "libx264");
+        add_arg (args, "-preset");
+        add_arg (args, "ultrafast");
+        add_arg (args, "-crf");
+        add_arg (args, "26");
+      }
+      g_ptr_array_add (args, ffmpeg_file (dir, source, s, v));
+    }
+  }
+
+  ret = run_ffmpeg (args);
+  g_ptr_array_unref (args);
+  return ret;
+}
+
+static void
+test_bars_ffmpeg (void)
+{
+  static const struct
+  {
+    const gchar *source;
+    FdpassBarsPattern pattern;
+  } sources[] = {
+    {"smptebars", FDPASS_BARS_SMPTE},
+    {"smptehdbars", FDPASS_BARS_SMPTE_RP219},
+    {"pal75bars", FDPASS_BARS_EBU},
+    {"pal100bars", FDPASS_BARS_EBU},
+  };
+  GError *err = NULL;
+  gchar *dir;
+  guint i, s, v;
+
+  if (!have_ffmpeg ()) {
+    g_test_skip ("ffmpeg is not installed: no frames of ffmpeg's "
+        "smptebars, smptehdbars, pal75bars and pal100bars");
+    return;
+  }
+
+  dir = g_dir_make_tmp ("fdpass-detectors-XXXXXX", &err);
+  g_assert_no_error (err);
+
+  for (i = 0; i < G_N_ELEMENTS (sources); i++) {
+    g_assert_true (ffmpeg_generate (dir, sources[i].source));
+
+    for (s = 0; s < N_SIZES; s++) {
+      for (v = VARIANT_RAW; v <= VARIANT_CLOCK; v++) {
+        gchar *path, *desc, *what;
+        GPtrArray *a;
+
+        if ((s == SIZE_2160P && v != VARIANT_X264) || (v == VARIANT_CLOCK
+                && !OVERLAY_SIZE (s)))
+          continue;
+
+        path = ffmpeg_file (dir, sources[i].source, s, v);
+        if (v == VARIANT_RAW)
+          desc = g_strdup_printf ("filesrc location=%s ! y4mdec ! "
+              "appsink name=sink", path);
+        else
+          desc = g_strdup_printf ("filesrc location=%s ! matroskademux ! "
+              "h264parse ! avdec_h264 ! appsink name=sink", path);
+        a = capture (desc);
+        what = g_strdup_printf ("ffmpeg %s %s %s", sources[i].source,
+            sizes[s].name, v == VARIANT_CLOCK ? "clock+logo+x264" :
+            variant_names[v]);
+        check_bars (what, g_ptr_array_index (a, 0), sources[i].pattern);
+        g_ptr_array_unref (a);
+        g_unlink (path);
+        g_free (what);
+        g_free (desc);
+        g_free (path);
+      }
+    }
+  }
+
+  g_rmdir (dir);
+  g_free (dir);
+}
+
+/* --- not bars ------------------------------------------------------------ */
+
+static void
+assert_not_bars (const gchar * what, GstSample * sample)
+{
+  FdpassSampleResult r;
+
+  analyze (sample, NULL, &r);
+  print_result (what, &r);
+  g_assert_cmpint (r.bars.pattern, ==, FDPASS_BARS_NONE);
+  g_assert_cmpfloat (r.bars.score, <, 0.6);
+}
+
+/* a photo-like picture: sky, a sun, hills, texture; colour everywhere */
+static GstSample *
+synthetic_photo (gint width, gint height)
+{
+  GstVideoInfo info;
+  GstVideoFrame vf;
+  GstBuffer *buf;
+  gint x, y;
+
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_I420, width, height);
+  buf = gst_buffer_new_allocate (NULL, info.size, NULL);
+  g_assert_true (gst_video_frame_map (&vf, &info, buf, GST_MAP_WRITE));
+  for (y = 0; y < height; y++) {
+    for (x = 0; x < width; x++) {
+      gdouble fx = (gdouble) x / width, fy = (gdouble) y / height;
+      gdouble hill = 0.6 + 0.1 * sin (fx * 7.0) + 0.05 * sin (fx * 23.0);
+      gdouble sun = hypot (fx - 0.7, fy - 0.2) < 0.08 ? 1.0 : 0.0;
+      gdouble l, u, v;
+
+      if (fy < hill) {
+        l = 170 - 60 * fy + 60 * sun;
+        u = 150 - 30 * fy - 40 * sun;
+        v = 115 + 10 * fy + 30 * sun;
+      } else {
+        l = 70 + 25 * sin (x / 3.0) * cos (y / 4.0) + 20 * fx;
+        u = 100 + 10 * sin (x / 9.0);
+        v = 110 + 8 * cos (y / 7.0);
+      }
+      l += g_random_int_range (-6, 7);
+      GST_VIDEO_FRAME_COMP_DATA (&vf, 0)[y * GST_VIDEO_FRAME_COMP_STRIDE (&vf,
+              0) + x] = (guint8) CLAMP (l, 16, 235);
+      if (x % 2 == 0 && y % 2 == 0) {
+        GST_VIDEO_FRAME_COMP_DATA (&vf, 1)[(y / 2) *
+            GST_VIDEO_FRAME_COMP_STRIDE (&vf, 1) + x / 2] =
+            (guint8) CLAMP (u, 16, 240);
+        GST_VIDEO_FRAME_COMP_DATA (&vf, 2)[(y / 2) *
+            GST_VIDEO_FRAME_COMP_STRIDE (&vf, 2) + x / 2] =
+            (guint8) CLAMP (v, 16, 240);
+      }
+    }
+  }
+  gst_video_frame_unmap (&vf);
+
+  return make_sample (&info, buf);
+}
+
+static void
+test_not_bars (void)
+{
+  static const gchar *patterns[] = { "snow", "ball", "pinwheel", "spokes",
+    "gradient", "colors", "zone-plate", "chroma-zone-plate", "gamut",
+    "checkers-8", "circular", "bar", "white", "red", "blue"
+  };
+  static const gchar *ffmpeg_sources[] = { "rgbtestsrc", "testsrc",
+    "testsrc2", "yuvtestsrc"
+  };
+  GstSample *s, *t;
+  gchar *what;
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (patterns); i++) {
+    s = videotestsrc_frame (patterns[i], &sizes[2], VARIANT_X264);
+    what = g_strdup_printf ("%s 360p x264", patterns[i]);
+    assert_not_bars (what, s);
+    g_free (what);
+    gst_sample_unref (s);
+
+    s = videotestsrc_frame (patterns[i], &sizes[5], VARIANT_RAW);
+    what = g_strdup_printf ("%s 1080p", patterns[i]);
+    assert_not_bars (what, s);
+    g_free (what);
+    gst_sample_unref (s);
+  }
+
+  s = synthetic_photo (WIDTH, HEIGHT);
+  assert_not_bars ("photo", s);
+  t = x264_round_trip (s);
+  assert_not_bars ("photo (x264)", t);
+  gst_sample_unref (t);
+  gst_sample_unref (s);
+
+  if (!have_ffmpeg ()) {
+    g_test_skip ("ffmpeg is not installed: no frames of ffmpeg's "
+        "rgbtestsrc, testsrc, testsrc2 and yuvtestsrc");
+    return;
+  }
+  for (i = 0; i < G_N_ELEMENTS (ffmpeg_sources); i++) {
+    GError *err = NULL;
+    gchar *dir = g_dir_make_tmp ("fdpass-detectors-XXXXXX", &err);
+    gchar *path = g_build_filename (dir, "frame.y4m", NULL);
+    gchar *desc;
+    GPtrArray *args = g_ptr_array_new_with_free_func (g_free), *a;
+
+    g_assert_no_error (err);
+    add_arg (args, "-nostdin");
+    add_arg (args, "-loglevel");
+    add_arg (args, "error");
+    add_arg (args, "-f");
+    add_arg (args, "lavfi");
+    add_arg (args, "-i");
+    add_arg (args, "%s=s=1280x720:d=0.04", ffmpeg_sources[i]);
+    add_arg (args, "-frames:v");
+    add_arg (args, "1");
+    add_arg (args, "-pix_fmt");
+    add_arg (args, "yuv420p");
+    add_arg (args, "%s", path);
+    g_assert_true (run_ffmpeg (args));
+    g_ptr_array_unref (args);
+
+    desc = g_strdup_printf ("filesrc location=%s ! y4mdec ! "
+        "appsink name=sink", path);
+    a = capture (desc);
+    what = g_strdup_printf ("ffmpeg %s 720p", ffmpeg_sources[i]);
+    assert_not_bars (what, g_ptr_array_index (a, 0));
+    g_ptr_array_unref (a);
+    g_unlink (path);
+    g_rmdir (dir);
+    g_free (what);
+    g_free (desc);
+    g_free (path);
+    g_free (dir);
+  }
 }
 
 /* --- hash ---------------------------------------------------------------- */
@@ -493,7 +1014,7 @@ test_hash (void)
       &r);
   g_assert_cmpuint (r.hash_distance, <=, 1);
   g_assert_cmpfloat (r.cell_delta, <, 2.0);
-  g_assert_cmpint (r.klass, ==, FDPASS_SAMPLE_STATIC);
+  g_assert_cmpint (r.klass, ==, FDPASS_SAMPLE_FROZEN);
 
   /* a small moving object: few hash bits but large cell changes */
   hash_pair ("ball 0 vs 15", "videotestsrc pattern=ball num-buffers=16 ! "
@@ -520,22 +1041,89 @@ test_hash (void)
   g_assert_cmpint (r.klass, ==, FDPASS_SAMPLE_MOTION);
 }
 
+/* Frames `every` apart of a pipeline, through the detectors, the drift
+ * check and a state machine with the analyzer's defaults, as if they were
+ * 100 ms apart. Returns the number of state changes to `forbidden`. */
+static guint
+run_samples (const gchar * desc, guint every, FdpassStreamState forbidden,
+    FdpassStreamState * final)
+{
+  GPtrArray *a = capture (desc);
+  FdpassStateMachine sm;
+  FdpassPHash prev, anchor;
+  guint i, n = 0, n_forbidden = 0;
+
+  fdpass_state_machine_init (&sm, FDPASS_DEFAULT_HYSTERESIS,
+      FDPASS_DEFAULT_STILL_HOLD, FDPASS_DEFAULT_FROZEN_SAMPLES);
+  for (i = 0; i < a->len; i += every, n++) {
+    FdpassSampleResult r;
+
+    analyze (g_ptr_array_index (a, i), n ? &prev : NULL, &r);
+    if (n)
+      fdpass_analysis_check_drift (&anchor, &r);
+    if (r.klass != FDPASS_SAMPLE_STATIC && r.klass != FDPASS_SAMPLE_FROZEN)
+      anchor = r.hash;
+    prev = r.hash;
+    if (fdpass_state_machine_push (&sm, r.klass, n * 0.1)) {
+      g_print ("# frame %u: %s since %.1f (%s, dist %u, delta %.2f)\n", i,
+          fdpass_stream_state_name (sm.state), sm.state_start,
+          fdpass_sample_class_name (r.klass), r.hash_distance, r.cell_delta);
+      if (sm.state == forbidden)
+        n_forbidden++;
+    }
+  }
+  *final = sm.state;
+  g_ptr_array_unref (a);
+
+  return n_forbidden;
+}
+
+/* a frozen picture is still at once; scenes that move slowly never are */
+static void
+test_frozen_and_slow (void)
+{
+  FdpassStreamState final;
+
+  /* a static picture through x264: near-identical samples (the encoder
+   * still refines it at first, the picture may be live for a while) */
+  g_assert_cmpuint (run_samples ("videotestsrc pattern=pinwheel "
+          "num-buffers=45 ! " RAW_CAPS " ! " X264 " ! appsink name=sink", 3,
+          FDPASS_STATE_STILL, &final), ==, 1);
+  g_assert_cmpint (final, ==, FDPASS_STATE_STILL);
+
+  /* 1 pixel per frame, sampled every frame (4 px/s at 30 fps sampled every
+   * 100 ms would be slower than anything the motion test sees) */
+  g_assert_cmpuint (run_samples ("videotestsrc pattern=pinwheel "
+          "horizontal-speed=1 num-buffers=90 ! " RAW_CAPS " ! " X264 " ! "
+          "appsink name=sink", 1, FDPASS_STATE_STILL, &final), ==, 0);
+  g_assert_cmpint (final, ==, FDPASS_STATE_LIVE);
+
+  /* the ball, sampled every 100 ms: it stands still for 8 frames (267 ms)
+   * at the top of its path, less than the 500 ms of 5 frozen samples */
+  g_assert_cmpuint (run_samples ("videotestsrc pattern=ball "
+          "num-buffers=120 ! " RAW_CAPS " ! " X264 " ! appsink name=sink", 3,
+          FDPASS_STATE_STILL, &final), ==, 0);
+  g_assert_cmpint (final, ==, FDPASS_STATE_LIVE);
+}
+
 /* --- state machine ------------------------------------------------------- */
 
 typedef struct
 {
   FdpassStreamState state;
   gdouble start;
+  gdouble confirmed;            /* time of the sample that made the change */
 } Change;
 
 static guint
-run_machine (const gchar * sequence, gdouble interval, Change * changes,
+run_machine_full (const gchar * sequence, gdouble interval, guint hysteresis,
+    gdouble still_hold, guint frozen_samples, Change * changes,
     guint max_changes)
 {
   FdpassStateMachine sm;
   guint i, n = 0;
 
-  fdpass_state_machine_init (&sm, 3, 1.5);
+  fdpass_state_machine_init (&sm, hysteresis, still_hold, frozen_samples);
   for (i = 0; sequence[i]; i++) {
     FdpassSampleClass klass;
 
@@ -549,6 +1137,9 @@ run_machine (const gchar * sequence, gdouble interval, Change * changes,
       case 'M':
         klass = FDPASS_SAMPLE_MOTION;
         break;
+      case 'F':
+        klass = FDPASS_SAMPLE_FROZEN;
+        break;
       default:
         klass = FDPASS_SAMPLE_STATIC;
         break;
@@ -557,12 +1148,107 @@ run_machine (const gchar * sequence, gdouble interval, Change * changes,
       g_assert_cmpuint (n, <, max_changes);
       changes[n].state = sm.state;
       changes[n].start = sm.state_start;
+      changes[n].confirmed = i * interval;
       g_print ("# sample %u: %s since %.1f\n", i,
           fdpass_stream_state_name (sm.state), sm.state_start);
       n++;
     }
   }
   return n;
+}
+
+static guint
+run_machine (const gchar * sequence, gdouble interval, Change * changes,
+    guint max_changes)
+{
+  return run_machine_full (sequence, interval, 3, 1.5, 3, changes, max_changes);
+}
+
+/* with the analyzer's defaults, 100 ms apart */
+static guint
+run_machine_defaults (const gchar * sequence, Change * changes,
+    guint max_changes)
+{
+  return run_machine_full (sequence, FDPASS_DEFAULT_SAMPLE_INTERVAL_MS /
+      1000.0, FDPASS_DEFAULT_HYSTERESIS, FDPASS_DEFAULT_STILL_HOLD,
+      FDPASS_DEFAULT_FROZEN_SAMPLES, changes, max_changes);
+}
+
+static void
+assert_change (const Change * c, FdpassStreamState state, gdouble start,
+    gdouble max_delay)
+{
+  g_print ("# %s at %.2f, known at %.2f (%.2f s later)\n",
+      fdpass_stream_state_name (c->state), c->start, c->confirmed,
+      c->confirmed - c->start);
+  g_assert_cmpint (c->state, ==, state);
+  g_assert_cmpfloat (fabs (c->start - start), <, 1e-9);
+  g_assert_cmpfloat (c->confirmed - c->start, <=, max_delay + 1e-9);
+}
+
+/* timing with the defaults: every change is dated at the first sample of
+ * the new state, a frozen picture is known 0.5 s after
+ * the first sample that showed it */
+static void
+test_state_machine_timing (void)
+{
+  Change c[16];
+  guint n;
+
+  /* live, then frozen at sample 10: the first frozen sample (11) equals
+   * sample 10, which already showed the picture */
+  n = run_machine_defaults ("MMMMMMMMMM" "MFFFFFFFFF" "MMMMMM", c,
+      G_N_ELEMENTS (c));
+  g_assert_cmpuint (n, ==, 3);
+  assert_change (&c[0], FDPASS_STATE_LIVE, 0.0, 0.4);
+  assert_change (&c[1], FDPASS_STATE_STILL, 1.0, 0.5);
+  assert_change (&c[2], FDPASS_STATE_LIVE, 2.0, 0.4);
+
+  /* an encoder refining the frozen picture: a static sample among the
+   * frozen ones delays it, does not stop it */
+  n = run_machine_defaults ("MMMMMM" "MFSFFFFF", c, G_N_ELEMENTS (c));
+  g_assert_cmpuint (n, ==, 2);
+  assert_change (&c[1], FDPASS_STATE_STILL, 0.6, 0.7);
+
+  /* the same picture for 4 samples only (videotestsrc's ball at the top
+   * of its path in the HLS demo) is not still */
+  n = run_machine_defaults ("MMMMMM" "MSFFFFS" "MMMMMM", c, G_N_ELEMENTS (c));
+  g_assert_cmpuint (n, ==, 1);
+
+  /* black, then a dim noisy scene whose samples are now motion, now
+   * static: live from its first sample */
+  n = run_machine_defaults ("BBBBBBBBBB" "MSMSSMSSMS" "SMSMSMSM", c,
+      G_N_ELEMENTS (c));
+  g_assert_cmpuint (n, ==, 2);
+  assert_change (&c[0], FDPASS_STATE_BLACK, 0.0, 0.4);
+  assert_change (&c[1], FDPASS_STATE_LIVE, 1.0, 0.4);
+
+  /* black, then a frozen picture: still from the picture's first sample */
+  n = run_machine_defaults ("BBBBBBBBBB" "MFFFFFFF", c, G_N_ELEMENTS (c));
+  g_assert_cmpuint (n, ==, 2);
+  assert_change (&c[1], FDPASS_STATE_STILL, 1.0, 0.5);
+
+  /* bars, then black, then bars: each from its first sample */
+  n = run_machine_defaults ("CCCCCCCC" "BBBBBBB" "CCCCCCC", c,
+      G_N_ELEMENTS (c));
+  g_assert_cmpuint (n, ==, 3);
+  assert_change (&c[0], FDPASS_STATE_BARS, 0.0, 0.4);
+  assert_change (&c[1], FDPASS_STATE_BLACK, 0.8, 0.4);
+  assert_change (&c[2], FDPASS_STATE_BARS, 1.5, 0.4);
+
+  /* a static but not frozen picture (noise, slow encoder): still after
+   * the hold time only, dated from the sample before its run */
+  n = run_machine_defaults ("MMMMM" "SSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSS", c,
+      G_N_ELEMENTS (c));
+  g_assert_cmpuint (n, ==, 2);
+  assert_change (&c[1], FDPASS_STATE_STILL, 0.4, FDPASS_DEFAULT_STILL_HOLD);
+  g_assert_cmpfloat (c[1].confirmed - c[1].start, >=,
+      FDPASS_DEFAULT_STILL_HOLD - 1e-9);
+
+  /* glitches shorter than the hysteresis change nothing */
+  n = run_machine_defaults ("MMMMM" "BBBB" "MM" "CCCC" "MFF" "MMMM", c,
+      G_N_ELEMENTS (c));
+  g_assert_cmpuint (n, ==, 1);
 }
 
 static void
@@ -585,17 +1271,16 @@ test_state_machine (void)
   g_assert_cmpint (c[3].state, ==, FDPASS_STATE_BLACK);
   g_assert_cmpfloat (c[3].start, ==, 35 * 0.5);
 
-  /* a static picture becomes "still" only after the hold time (1.5 s here:
-   * 3 samples 0.5 s apart span 1 s, not enough, 4 are; its start is the
-   * run's) */
-  n = run_machine ("MMMM" "SSS" "M" "SSSSSS" "MMM", 0.5, c, G_N_ELEMENTS (c));
+  /* a static picture becomes "still" only after the hold time (1.5 s here,
+   * from the sample before the run, which showed the picture already) */
+  n = run_machine ("MMMM" "SS" "M" "SSSSSS" "MMM", 0.5, c, G_N_ELEMENTS (c));
   g_assert_cmpuint (n, ==, 3);
   g_assert_cmpint (c[0].state, ==, FDPASS_STATE_LIVE);
   g_assert_cmpfloat (c[0].start, ==, 0.0);
   g_assert_cmpint (c[1].state, ==, FDPASS_STATE_STILL);
-  g_assert_cmpfloat (c[1].start, ==, 8 * 0.5);
+  g_assert_cmpfloat (c[1].start, ==, 6 * 0.5);
   g_assert_cmpint (c[2].state, ==, FDPASS_STATE_LIVE);
-  g_assert_cmpfloat (c[2].start, ==, 14 * 0.5);
+  g_assert_cmpfloat (c[2].start, ==, 13 * 0.5);
 }
 
 int
@@ -606,10 +1291,16 @@ main (int argc, char **argv)
 
   g_test_add_func ("/analysis/black", test_black);
   g_test_add_func ("/analysis/not-black", test_not_black);
-  g_test_add_func ("/analysis/bars", test_bars);
-  g_test_add_func ("/analysis/bars-formats", test_bars_formats);
+  g_test_add_func ("/analysis/dim-noisy", test_dim_noisy);
+  g_test_add_func ("/analysis/bars/videotestsrc", test_bars_videotestsrc);
+  g_test_add_func ("/analysis/bars/synthetic-ebu", test_bars_synthetic_ebu);
+  g_test_add_func ("/analysis/bars/formats", test_bars_formats);
+  g_test_add_func ("/analysis/bars/ffmpeg", test_bars_ffmpeg);
+  g_test_add_func ("/analysis/not-bars", test_not_bars);
   g_test_add_func ("/analysis/hash", test_hash);
   g_test_add_func ("/analysis/state-machine", test_state_machine);
+  g_test_add_func ("/analysis/state-machine/timing", test_state_machine_timing);
+  g_test_add_func ("/analysis/frozen-and-slow", test_frozen_and_slow);
 
   return g_test_run ();
 }
