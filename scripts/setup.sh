@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs what gst-fdpass needs on Debian 12 (as root, with apt-get) and
-# builds it with meson into ./build. Safe to run again: it only installs
+# builds it with meson into ./build; FDPASS_EXTRA_PACKAGES names more
+# packages to install (scripts/test.sh: what the tests use). Safe to run again: it only installs
 # missing packages and only reconfigures an existing build directory.
 set -eu
 
@@ -10,7 +11,8 @@ PACKAGES="build-essential meson ninja-build pkg-config
   libglib2.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
-  python3 python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0"
+  python3 python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
+  ${FDPASS_EXTRA_PACKAGES:-}"
 
 missing=""
 for p in $PACKAGES; do

@@ -4,7 +4,9 @@
 set -eu
 
 cd "$(dirname "$0")/.."
-sh scripts/setup.sh
+# the tests also make streams and test patterns with ffmpeg, and overlay
+# clocks with gstreamer1.0-x's timeoverlay
+FDPASS_EXTRA_PACKAGES="ffmpeg gstreamer1.0-x" sh scripts/setup.sh
 
 log=build/meson-logs/test-summary.txt
 status=0
