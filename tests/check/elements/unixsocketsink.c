@@ -792,8 +792,10 @@ GST_START_TEST (test_join_midstream)
 
   b = client_connect (f->path);
   WAIT_FOR (stat_u64 (f->sink, "n-clients") == 2);
-  /* caps first, then only the frames from now on */
+  /* hello, caps and the current segment first, then only the frames from
+   * now on */
   client_expect_headers (b);
+  client_expect_type (b, GST_FDPASS_MESSAGE_SEGMENT);
   for (i = 5; i < 8; i++) {
     fixture_push (f);
     client_expect_frame (a, i);
