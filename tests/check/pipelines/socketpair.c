@@ -30,6 +30,7 @@
 
 #include <gst/check/gstcheck.h>
 #include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
 #include <gst/allocators/allocators.h>
 #include <gst/base/gstbytewriter.h>
 #include <gst/net/net.h>
@@ -942,6 +943,140 @@ GST_START_TEST (test_fd_leak_cycles)
 
 GST_END_TEST;
 
+/* The sender's segment crosses the socket (protocol 1.2), on the user's
+ * path: fdpay ! multisocketsink, socketsrc ! fddepay. An encoder's
+ * timestamps (from 1000 hours), a stream time, a rate: the receiver's
+ * buffers have the sender's stream time and rate, and the sender's
+ * distances in running time; a new segment upstream of the sender (a seek)
+ * follows. */
+static void
+push_frame_in_segment (GstElement * appsrc, const GstSegment * segment,
+    GstClockTime pts)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 16 * 16, NULL);
+  GstCaps *caps = gst_caps_from_string ("video/x-raw, format=GRAY8, "
+      "width=16, height=16, framerate=25/1");
+  GstSample *sample;
+
+  gst_buffer_memset (buf, 0, pts / GST_MSECOND, 16 * 16);
+  GST_BUFFER_PTS (buf) = pts;
+  GST_BUFFER_DURATION (buf) = 40 * GST_MSECOND;
+  sample = gst_sample_new (buf, caps, segment, NULL);
+  fail_unless_equals_int (gst_app_src_push_sample (GST_APP_SRC (appsrc),
+          sample), GST_FLOW_OK);
+  gst_sample_unref (sample);
+  gst_buffer_unref (buf);
+  gst_caps_unref (caps);
+}
+
+static GstSample *
+pull_sample_checked (GstElement * appsink)
+{
+  GstSample *sample =
+      gst_app_sink_try_pull_sample (GST_APP_SINK (appsink), WAIT_TIMEOUT);
+
+  fail_unless (sample != NULL, "no frame arrived");
+  return sample;
+}
+
+GST_START_TEST (test_sender_segment)
+{
+  const GstClockTime hours = 1000 * 3600 * GST_SECOND;
+  GstElement *sender, *receiver, *appsrc, *appsink, *msink;
+  GSocket *tx, *rx;
+  GstSegment segment;
+  GstSample *s1, *s2, *s3;
+  const GstSegment *seg1, *seg2, *seg3;
+  GstClockTime pts1, pts2, pts3;
+  GError *err = NULL;
+
+  make_socketpair (SOCK_STREAM, 0, &tx, &rx);
+  sender = gst_parse_launch ("appsrc name=src format=time "
+      "handle-segment-change=true ! fdpay ! multisocketsink name=sink "
+      "sync=false", &err);
+  fail_unless (sender != NULL, "%s", err ? err->message : "");
+  appsrc = gst_bin_get_by_name (GST_BIN (sender), "src");
+  msink = gst_bin_get_by_name (GST_BIN (sender), "sink");
+  receiver = gst_parse_launch ("socketsrc name=src ! fddepay ! "
+      "appsink name=sink sync=false", &err);
+  fail_unless (receiver != NULL, "%s", err ? err->message : "");
+  appsink = gst_bin_get_by_name (GST_BIN (receiver), "sink");
+  {
+    GstElement *src = gst_bin_get_by_name (GST_BIN (receiver), "src");
+
+    g_object_set (src, "socket", rx, NULL);
+    gst_object_unref (src);
+  }
+
+  fail_unless (gst_element_set_state (sender, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  fail_unless (gst_element_set_state (receiver, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  g_signal_emit_by_name (msink, "add", tx);
+
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  segment.start = hours;
+  segment.time = 5 * GST_SECOND;
+  segment.rate = 2.0;
+  segment.position = hours;
+  push_frame_in_segment (appsrc, &segment, hours);
+  push_frame_in_segment (appsrc, &segment, hours + 400 * GST_MSECOND);
+
+  s1 = pull_sample_checked (appsink);
+  s2 = pull_sample_checked (appsink);
+  seg1 = gst_sample_get_segment (s1);
+  seg2 = gst_sample_get_segment (s2);
+  pts1 = GST_BUFFER_PTS (gst_sample_get_buffer (s1));
+  pts2 = GST_BUFFER_PTS (gst_sample_get_buffer (s2));
+  fail_unless_equals_uint64 (pts1, hours);
+  fail_unless_equals_float (seg1->rate, 2.0);
+  fail_unless_equals_uint64 (gst_segment_to_stream_time (seg1,
+          GST_FORMAT_TIME, pts1), 5 * GST_SECOND);
+  fail_unless_equals_uint64 (gst_segment_to_stream_time (seg2,
+          GST_FORMAT_TIME, pts2), 5 * GST_SECOND + 400 * GST_MSECOND);
+  /* 400 ms of timestamps at double rate: 200 ms of running time */
+  fail_unless_equals_uint64 (gst_segment_to_running_time (seg2,
+          GST_FORMAT_TIME, pts2) - gst_segment_to_running_time (seg1,
+          GST_FORMAT_TIME, pts1), 200 * GST_MSECOND);
+
+  /* a seek upstream of the sender: stream time 60 s, normal rate, 1 s of
+   * running time after the start */
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  segment.start = hours + 60 * GST_SECOND;
+  segment.time = 60 * GST_SECOND;
+  segment.base = GST_SECOND;
+  segment.position = segment.start;
+  push_frame_in_segment (appsrc, &segment, segment.start);
+  s3 = pull_sample_checked (appsink);
+  seg3 = gst_sample_get_segment (s3);
+  pts3 = GST_BUFFER_PTS (gst_sample_get_buffer (s3));
+  fail_unless_equals_float (seg3->rate, 1.0);
+  fail_unless_equals_uint64 (gst_segment_to_stream_time (seg3,
+          GST_FORMAT_TIME, pts3), 60 * GST_SECOND);
+  fail_unless_equals_uint64 (gst_segment_to_running_time (seg3,
+          GST_FORMAT_TIME, pts3) - gst_segment_to_running_time (seg1,
+          GST_FORMAT_TIME, pts1), GST_SECOND);
+
+  gst_sample_unref (s1);
+  gst_sample_unref (s2);
+  gst_sample_unref (s3);
+  assert_no_error (sender);
+  assert_no_error (receiver);
+  fail_unless_equals_int (gst_element_set_state (sender, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  fail_unless_equals_int (gst_element_set_state (receiver, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  gst_object_unref (appsrc);
+  gst_object_unref (msink);
+  gst_object_unref (appsink);
+  gst_object_unref (sender);
+  gst_object_unref (receiver);
+  close_socket (tx);
+  close_socket (rx);
+}
+
+GST_END_TEST;
+
 static Suite *
 socketpair_suite (void)
 {
@@ -957,6 +1092,7 @@ socketpair_suite (void)
   tcase_add_test (tc_chain, test_split_message_seqpacket);
   tcase_add_test (tc_chain, test_fd_leak_frames);
   tcase_add_test (tc_chain, test_fd_leak_cycles);
+  tcase_add_test (tc_chain, test_sender_segment);
 
   return s;
 }
