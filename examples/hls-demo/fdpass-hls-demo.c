@@ -313,6 +313,15 @@ on_pipeline_variant (const PipelineVariant * variant, gpointer user_data)
   report_variant (app->report, variant);
 }
 
+static void
+on_pipeline_playlist (const MediaPlaylist * playlist,
+    const Segment * segment, gpointer user_data)
+{
+  App *app = user_data;
+
+  report_playlist (app->report, playlist, segment);
+}
+
 static const PipelineCallbacks pipeline_callbacks = {
   on_pipeline_eos,
   on_pipeline_error,
@@ -320,6 +329,7 @@ static const PipelineCallbacks pipeline_callbacks = {
   on_pipeline_client_removed,
   on_pipeline_variants,
   on_pipeline_variant,
+  on_pipeline_playlist,
 };
 
 /* --- the run ------------------------------------------------------------- */

@@ -109,6 +109,10 @@ struct _Pipeline
   GString *playlist;
   GPtrArray *variants;
   gint pinned;
+  /* the first playlist when it is a media playlist, and whether its first
+   * segment fetched was seen (main thread) */
+  MediaPlaylist *media;
+  gboolean first_segment_seen;
   /* the size of the frames at fdpay, to tell the variant played */
   gint width;
   gint height;
@@ -380,6 +384,9 @@ on_master_playlist_main (gpointer user_data)
     pipeline_fail (mp->p, "%s", mp->error);
   else
     mp->p->callbacks.variants (mp->variants, mp->pinned, mp->p->user_data);
+  /* p->media does not change once set */
+  if (mp->p->media && !mp->p->first_segment_seen)
+    mp->p->callbacks.playlist (mp->p->media, NULL, mp->p->user_data);
   g_ptr_array_unref (mp->variants);
   g_free (mp->error);
   g_free (mp);
@@ -431,6 +438,8 @@ on_demux_playlist (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   g_clear_pointer (&p->variants, g_ptr_array_unref);
   p->variants = g_ptr_array_ref (mp->variants);
   p->pinned = mp->pinned;
+  if (p->media == NULL)
+    p->media = media_playlist_parse (p->playlist->str, p->uri);
   g_mutex_unlock (&p->lock);
   g_string_truncate (p->playlist, 0);
 
@@ -698,12 +707,40 @@ pipeline_handle_eos (Pipeline * p)
   g_free (why);
 }
 
+/* The first segment the demuxer fetches, where a live stream was joined:
+ * from the http-headers message of hlsdemux's HTTP source (hlsdemux2
+ * downloads by itself and tells nothing of its segments). */
+static void
+pipeline_observe_segment (Pipeline * p, GstMessage * msg)
+{
+  const GstStructure *s = gst_message_get_structure (msg);
+  const Segment *segment = NULL;
+  const gchar *uri;
+
+  if (p->first_segment_seen || s == NULL ||
+      !gst_structure_has_name (s, "http-headers") ||
+      (uri = gst_structure_get_string (s, "uri")) == NULL)
+    return;
+
+  g_mutex_lock (&p->lock);
+  if (p->media)
+    segment = media_playlist_find (p->media, uri);
+  g_mutex_unlock (&p->lock);
+
+  if (segment) {
+    p->first_segment_seen = TRUE;
+    p->callbacks.playlist (p->media, segment, p->user_data);
+  }
+}
+
 static gboolean
 on_bus_message (GstBus * bus, GstMessage * msg, gpointer user_data)
 {
   Pipeline *p = user_data;
 
   diagnosis_observe (p->diagnosis, msg);
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ELEMENT)
+    pipeline_observe_segment (p, msg);
   switch (GST_MESSAGE_TYPE (msg)) {
     case GST_MESSAGE_EOS:
       pipeline_handle_eos (p);
@@ -1009,6 +1046,7 @@ pipeline_free (Pipeline * p)
   g_list_free_full (p->branches, branch_free);
   g_string_free (p->playlist, TRUE);
   g_clear_pointer (&p->variants, g_ptr_array_unref);
+  media_playlist_free (p->media);
   g_free ((gchar *) p->options.demux);
   g_free ((gchar *) p->options.variant);
   diagnosis_free (p->diagnosis);

@@ -91,6 +91,11 @@ typedef struct
   void (*variants) (GPtrArray * variants, gint pinned, gpointer user_data);
   /* the frames come from @variant from now on */
   void (*variant) (const PipelineVariant * variant, gpointer user_data);
+  /* the first playlist is the media playlist @playlist; called again
+   * with @segment, the first segment fetched (where a live stream is
+   * joined), when the demuxer tells (hlsdemux does, hlsdemux2 not) */
+  void (*playlist) (const MediaPlaylist * playlist, const Segment * segment,
+      gpointer user_data);
 } PipelineCallbacks;
 
 typedef struct

@@ -33,6 +33,10 @@
  *                     (the index --variant chose, or null)
  *   variant           at, variant (index, or null), width, height,
  *                     bandwidth
+ *   playlist          live, media_sequence (of the first playlist read),
+ *                     first_segment {uri, media_sequence,
+ *                     program_date_time (or null)} or null (not known
+ *                     yet; a second line follows when it is)
  *   analyzer_started  analyzer (its number, from 0), pid
  *   state             state, start, previous {state, start, end} or null,
  *                     evidence, snapshot, analyzer
@@ -75,6 +79,8 @@ struct _Report
   gint pinned;
   /* PipelineVariant, one per switch */
   GArray *variant_log;
+  /* the "playlist" object of a media playlist, or NULL */
+  gchar *playlist;
   gboolean quiet;
   gboolean json;
 
@@ -171,6 +177,7 @@ report_free (Report * r)
   g_free (r->variant_spec);
   g_clear_pointer (&r->variants, g_ptr_array_unref);
   g_array_unref (r->variant_log);
+  g_free (r->playlist);
   g_free (r);
 }
 
@@ -555,6 +562,57 @@ report_analyzer_output_failed (Report * r, const gchar * message)
       message);
 }
 
+/* The first playlist is the media playlist @playlist, and @segment the
+ * first segment fetched (NULL: not known yet, or never with hlsdemux2).
+ * For a live stream, that is where it was joined: the times of the report
+ * count from its first frame. */
+void
+report_playlist (Report * r, const MediaPlaylist * playlist,
+    const Segment * segment)
+{
+  gchar *pdt = segment && segment->program_date_time ?
+      g_date_time_format_iso8601 (segment->program_date_time) : NULL;
+  GString *s = g_string_new (NULL);
+
+  report_clear_progress (r);
+  if (segment)
+    g_printerr ("%s: %s playlist, first segment: media sequence %"
+        G_GINT64_FORMAT "%s%s\n", PROGRAM_NAME, playlist->live ? "live" :
+        "VOD", segment->media_sequence, pdt ? ", program date-time " : "",
+        pdt ? pdt : "");
+  else if (playlist->live)
+    g_printerr ("%s: live playlist, media sequence %" G_GINT64_FORMAT
+        " to %" G_GINT64_FORMAT "\n", PROGRAM_NAME, playlist->media_sequence,
+        playlist->media_sequence + playlist->segments->len - 1);
+
+  g_string_append_printf (s, "{\"live\":%s,\"media_sequence\":%"
+      G_GINT64_FORMAT ",\"first_segment\":", playlist->live ? "true" :
+      "false", playlist->media_sequence);
+  if (segment) {
+    g_string_append (s, "{\"uri\":");
+    json_append_string (s, segment->uri);
+    g_string_append_printf (s, ",\"media_sequence\":%" G_GINT64_FORMAT
+        ",\"program_date_time\":", segment->media_sequence);
+    json_append_string (s, pdt);
+    g_string_append_c (s, '}');
+  } else {
+    g_string_append (s, "null");
+  }
+  g_string_append_c (s, '}');
+  g_free (r->playlist);
+  r->playlist = g_string_free (s, FALSE);
+  g_free (pdt);
+
+  if (r->json) {
+    GString *line = json_line_new ("playlist");
+
+    /* the same fields, in the line */
+    g_string_append_c (line, ',');
+    g_string_append_len (line, r->playlist + 1, strlen (r->playlist) - 2);
+    json_line_emit (line);
+  }
+}
+
 /* --- at the end ---------------------------------------------------------- */
 
 guint
@@ -692,6 +750,8 @@ report_write_summary (Report * r, const gchar * snapshot_dir,
     g_string_append_printf (s, "%d", r->pinned);
   else
     g_string_append (s, "null");
+  g_string_append (s, ",\n  \"playlist\": ");
+  g_string_append (s, r->playlist ? r->playlist : "null");
   g_string_append (s, ",\n");
   append_variant_log (r, s);
   append_timeline (r, s);

@@ -66,6 +66,10 @@ void      report_variants            (Report * report, GPtrArray * variants,
 void      report_variant             (Report * report,
                                       const PipelineVariant * variant);
 
+void      report_playlist            (Report * report,
+                                      const MediaPlaylist * playlist,
+                                      const Segment * segment);
+
 void      report_clear_progress      (Report * report);
 
 void      report_show_progress       (Report * report, GstClockTime position,

@@ -195,6 +195,100 @@ variants_pin_demux (GstElement * demux, const Variant * variant)
   return FALSE;
 }
 
+static void
+segment_free (gpointer data)
+{
+  Segment *seg = data;
+
+  g_free (seg->uri);
+  g_clear_pointer (&seg->program_date_time, g_date_time_unref);
+  g_free (seg);
+}
+
+/* The segments of the media playlist @playlist, read from @uri; NULL when
+ * it is not one. A segment without #EXT-X-PROGRAM-DATE-TIME of its own
+ * gets that of the one before plus its duration. */
+MediaPlaylist *
+media_playlist_parse (const gchar * playlist, const gchar * uri)
+{
+  MediaPlaylist *mp = g_new0 (MediaPlaylist, 1);
+  gchar **lines = g_strsplit (playlist, "\n", -1);
+  GDateTime *pdt = NULL;
+  gdouble duration = 0;
+  gboolean vod = FALSE, endlist = FALSE, have_extinf = FALSE;
+  guint i;
+
+  mp->segments = g_ptr_array_new_with_free_func (segment_free);
+  for (i = 0; lines[i]; i++) {
+    gchar *line = g_strstrip (lines[i]);
+
+    if (g_str_has_prefix (line, "#EXT-X-MEDIA-SEQUENCE:")) {
+      mp->media_sequence = g_ascii_strtoll (line +
+          strlen ("#EXT-X-MEDIA-SEQUENCE:"), NULL, 10);
+    } else if (g_str_has_prefix (line, "#EXT-X-PROGRAM-DATE-TIME:")) {
+      g_clear_pointer (&pdt, g_date_time_unref);
+      pdt = g_date_time_new_from_iso8601 (line +
+          strlen ("#EXT-X-PROGRAM-DATE-TIME:"), NULL);
+    } else if (g_str_has_prefix (line, "#EXTINF:")) {
+      duration = g_ascii_strtod (line + strlen ("#EXTINF:"), NULL);
+      have_extinf = TRUE;
+    } else if (g_str_equal (line, "#EXT-X-ENDLIST")) {
+      endlist = TRUE;
+    } else if (g_str_equal (line, "#EXT-X-PLAYLIST-TYPE:VOD")) {
+      vod = TRUE;
+    } else if (line[0] != '\0' && line[0] != '#' && have_extinf) {
+      Segment *seg = g_new0 (Segment, 1);
+
+      seg->uri = gst_uri_join_strings (uri, line);
+      seg->media_sequence = mp->media_sequence + mp->segments->len;
+      if (pdt) {
+        seg->program_date_time = g_date_time_ref (pdt);
+        /* for the next segment */
+        g_date_time_unref (pdt);
+        pdt = g_date_time_add_seconds (seg->program_date_time, duration);
+      }
+      g_ptr_array_add (mp->segments, seg);
+      have_extinf = FALSE;
+    }
+  }
+  g_clear_pointer (&pdt, g_date_time_unref);
+  g_strfreev (lines);
+
+  if (mp->segments->len == 0) {
+    media_playlist_free (mp);
+    return NULL;
+  }
+  mp->live = !endlist && !vod;
+
+  return mp;
+}
+
+/* The segment of @playlist at @uri, or NULL */
+const Segment *
+media_playlist_find (MediaPlaylist * playlist, const gchar * uri)
+{
+  guint i;
+
+  for (i = 0; i < playlist->segments->len; i++) {
+    Segment *seg = g_ptr_array_index (playlist->segments, i);
+
+    if (seg->uri && g_str_equal (seg->uri, uri))
+      return seg;
+  }
+
+  return NULL;
+}
+
+void
+media_playlist_free (MediaPlaylist * playlist)
+{
+  if (playlist == NULL)
+    return;
+
+  g_ptr_array_unref (playlist->segments);
+  g_free (playlist);
+}
+
 /* "426x240, 660000 bit/s" */
 gchar *
 variant_describe (const Variant * variant)

@@ -17,11 +17,14 @@
  * Boston, MA 02110-1301, USA.
  */
 
-/* The variants of an HLS master playlist (#EXT-X-STREAM-INF), and the
- * --variant option that picks one of them: its position in the playlist,
- * its resolution or its bandwidth. hlsdemux and hlsdemux2 choose a variant
- * by bandwidth only, so a variant is pinned by telling the demuxer a
- * connection speed of exactly its bandwidth (variants_pin_demux). */
+/* What the demo reads of the first playlist itself: the variants of a
+ * master playlist (#EXT-X-STREAM-INF), and the --variant option that
+ * picks one of them: its position in the playlist, its resolution or its
+ * bandwidth. hlsdemux and hlsdemux2 choose a variant by bandwidth only, so
+ * a variant is pinned by telling the demuxer a connection speed of
+ * exactly its bandwidth (variants_pin_demux). Or the segments of a media
+ * playlist, with their media sequence and program date-time, to say where
+ * a live stream was joined. */
 
 #ifndef __HLS_DEMO_VARIANTS_H__
 #define __HLS_DEMO_VARIANTS_H__
@@ -40,7 +43,35 @@ typedef struct
   gchar *uri;
 } Variant;
 
+/* a segment of a media playlist */
+typedef struct
+{
+  /* absolute */
+  gchar *uri;
+  gint64 media_sequence;
+  /* from #EXT-X-PROGRAM-DATE-TIME, or NULL */
+  GDateTime *program_date_time;
+} Segment;
+
+/* what a media playlist says of the stream */
+typedef struct
+{
+  /* no #EXT-X-ENDLIST (yet) */
+  gboolean live;
+  gint64 media_sequence;
+  /* Segment */
+  GPtrArray *segments;
+} MediaPlaylist;
+
 GPtrArray *     variants_parse        (const gchar * playlist);
+
+MediaPlaylist * media_playlist_parse  (const gchar * playlist,
+                                       const gchar * uri);
+
+const Segment * media_playlist_find   (MediaPlaylist * playlist,
+                                       const gchar * uri);
+
+void            media_playlist_free   (MediaPlaylist * playlist);
 
 gint            variants_find         (GPtrArray * variants,
                                        const gchar * spec, GError ** error);

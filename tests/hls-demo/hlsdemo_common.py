@@ -3,6 +3,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 SKIP = 77
 
@@ -170,5 +171,65 @@ def serve(directory):
 
     handler = functools.partial(QuietHandler, directory=directory)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def serve_live(directory, window=4, first=8, endlist=True):
+    """Serves the 1 s segments of directory/index.m3u8 as a live stream,
+    live.m3u8: a sliding window of @window segments, the first request
+    seeing segments up to @first - 1, one more each second after it,
+    with #EXT-X-MEDIA-SEQUENCE and #EXT-X-PROGRAM-DATE-TIME (06:00:00 UTC
+    for segment 0). With @endlist, #EXT-X-ENDLIST comes with the last
+    segment; without, the playlist stays live (no more segments).
+    server.segments_requested lists the segments requested, by number."""
+    import functools
+    import http.server
+    import threading
+
+    with open(os.path.join(directory, "index.m3u8")) as f:
+        segments = [line.strip() for line in f
+                    if line.strip() and not line.startswith("#")]
+    state = {"t0": None}
+    requested = []
+    lock = threading.Lock()
+
+    class LiveHandler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            if not self.path.startswith("/live.m3u8"):
+                name = self.path.lstrip("/")
+                if name in segments:
+                    with lock:
+                        requested.append(segments.index(name))
+                return super().do_GET()
+            with lock:
+                if state["t0"] is None:
+                    state["t0"] = time.monotonic()
+                elapsed = time.monotonic() - state["t0"]
+            end = min(len(segments), first + int(elapsed))
+            start = max(0, end - window)
+            lines = ["#EXTM3U", "#EXT-X-VERSION:3",
+                     "#EXT-X-TARGETDURATION:1",
+                     "#EXT-X-MEDIA-SEQUENCE:%d" % start,
+                     "#EXT-X-PROGRAM-DATE-TIME:2026-12-05T06:00:%02d.000Z"
+                     % start]
+            for i in range(start, end):
+                lines += ["#EXTINF:1.000000,", segments[i]]
+            if endlist and end == len(segments):
+                lines.append("#EXT-X-ENDLIST")
+            body = ("\n".join(lines) + "\n").encode()
+            self.send_response(200)
+            self.send_header("Content-Type",
+                             "application/vnd.apple.mpegurl")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    handler = functools.partial(LiveHandler, directory=directory)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.segments_requested = requested
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server

@@ -23,6 +23,7 @@ FIELDS = {
     "start": ["uri", "snapshot_dir", "demux", "variant"],
     "variants": ["variants", "pinned"],
     "variant": ["at", "variant", "width", "height", "bandwidth"],
+    "playlist": ["live", "media_sequence", "first_segment"],
     "analyzer_started": ["analyzer", "pid"],
     "state": ["state", "start", "previous", "evidence", "snapshot",
               "analyzer"],
