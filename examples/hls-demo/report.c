@@ -282,8 +282,8 @@ report_variants (Report * r, GPtrArray * variants, gint pinned)
 
   if (variants->len > 0) {
     report_clear_progress (r);
-    g_printerr ("%s: master playlist of %u variants:", PROGRAM_NAME,
-        variants->len);
+    g_printerr ("%s: master playlist of %u variant%s:", PROGRAM_NAME,
+        variants->len, variants->len == 1 ? "" : "s");
     for (i = 0; i < variants->len; i++) {
       gchar *d = variant_describe (g_ptr_array_index (variants, i));
 

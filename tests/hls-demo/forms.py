@@ -2,9 +2,9 @@
 # The common forms of HLS, made with ffmpeg and served over HTTP on
 # 127.0.0.1: MPEG-TS segments, a master playlist of two variants (followed
 # across hlsdemux's switch from 320x240 to 426x240, and pinned with
-# --variant), fMP4 (CMAF) segments, audio muxed with the video, and two
-# differently-encoded pieces joined by #EXT-X-DISCONTINUITY; with hlsdemux
-# and with hlsdemux2. Each holds black 0-4 s, bars 4-8 s, moving 8-12 s,
+# --variant), fMP4 (CMAF) segments, audio muxed with the video or in a
+# rendition of its own (#EXT-X-MEDIA), and two differently-encoded pieces
+# joined by #EXT-X-DISCONTINUITY; with hlsdemux and with hlsdemux2. Each holds black 0-4 s, bars 4-8 s, moving 8-12 s,
 # black 12-16 s: the demo must exit 0 and find exactly those four states,
 # each within 0.2 s of the truth, times counted from the first frame, all
 # 400 frames analysed, and say which variant it analysed (stderr, the
@@ -17,9 +17,9 @@ import tempfile
 import time
 
 from hlsdemo_common import (EXPECTED, args_or_skip, describe, ffmpeg_or_skip,
-                            find_in_order, load_summary, make_audio_video,
-                            make_discontinuity, make_fmp4, make_master,
-                            make_ts, serve)
+                            find_in_order, load_summary, make_audio_rendition,
+                            make_audio_video, make_discontinuity, make_fmp4,
+                            make_master, make_ts, serve)
 
 TOLERANCE = 0.2
 
@@ -37,6 +37,10 @@ CASES = [
     ("fmp4", make_fmp4, "hlsdemux2", None, [(None, 0.0)]),
     ("audio+video", make_audio_video, "hlsdemux", None, [(None, 0.0)]),
     ("audio+video", make_audio_video, "hlsdemux2", None, [(None, 0.0)]),
+    ("audio rendition", make_audio_rendition, "hlsdemux", None,
+     [(0, 0.0)]),
+    ("audio rendition", make_audio_rendition, "hlsdemux2", None,
+     [(0, 0.0)]),
     ("discontinuity", make_discontinuity, "hlsdemux", None,
      [(None, 0.0), (None, 8.0)]),
     ("discontinuity", make_discontinuity, "hlsdemux2", None,
@@ -122,7 +126,8 @@ def main():
         try:
             for form, maker, demux, variant, want in CASES:
                 if form not in made:
-                    d = os.path.join(tmp, form.replace("+", "-"))
+                    d = os.path.join(tmp, form.replace("+", "-")
+                                     .replace(" ", "-"))
                     os.mkdir(d)
                     made[form] = "http://127.0.0.1:%d/%s/%s" % (
                         port, os.path.basename(d), maker(d))

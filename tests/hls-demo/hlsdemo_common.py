@@ -110,6 +110,20 @@ def make_audio_video(directory):
     return "index.m3u8"
 
 
+def make_audio_rendition(directory):
+    """A master playlist whose one variant has its audio in a rendition of
+    its own (#EXT-X-MEDIA TYPE=AUDIO): two playlists, two pads"""
+    ffmpeg(directory, ["-filter_complex",
+                       FFMPEG_STATES.format(size="320x240") + "[v]",
+                       "-f", "lavfi", "-i", "sine=frequency=440:duration=16",
+                       "-map", "[v]", "-map", "0:a"] + X264
+           + ["-c:a", "aac", "-b:a", "64k"] + HLS_VOD
+           + ["-var_stream_map", "a:0,agroup:aud,default:yes v:0,agroup:aud",
+              "-master_pl_name", "master.m3u8",
+              "-hls_segment_filename", "s%v_%03d.ts", "p%v.m3u8"])
+    return "master.m3u8"
+
+
 def make_master(directory):
     """A master playlist of two variants, 320x240 and 426x240, each with
     the states: hlsdemux starts on the first and switches to the second"""
