@@ -103,7 +103,6 @@ struct _Pipeline
   /* the branches (Branch), and those without their no-more-pads yet */
   GList *branches;
   guint branches_pending;
-  Branch *active_branch;
   /* the master playlist as it goes into the demuxer, its variants, and
    * the one pinned (-1: the demuxer chooses) */
   GString *playlist;
@@ -625,7 +624,6 @@ on_branch_finished (gpointer user_data)
   GstPad *concat_pad;
 
   g_mutex_lock (&p->lock);
-  p->branches = g_list_remove (p->branches, b);
   if (!b->done)
     p->branches_pending--;
   concat_pad = g_steal_pointer (&b->concat_pad);
@@ -643,31 +641,36 @@ on_branch_finished (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* concat went on to the next variant: the one before is over. */
+/* concat went on to the next variant: those before are over. concat
+ * plays its pads in the order they were requested, that of the list. */
 static void
 on_concat_active_pad (GObject * concat, GParamSpec * pspec, gpointer user_data)
 {
   Pipeline *p = user_data;
   GstPad *active = NULL;
-  Branch *finished = NULL;
-  GList *l;
+  GList *l, *finished = NULL;
 
   g_object_get (concat, "active-pad", &active, NULL);
   g_mutex_lock (&p->lock);
-  if (p->active_branch && p->active_branch->concat_pad != active)
-    finished = p->active_branch;
-  p->active_branch = NULL;
-  for (l = p->branches; l; l = l->next) {
+  for (l = p->branches; l && active;) {
     Branch *b = l->data;
+    GList *next = l->next;
 
-    if (active && b->concat_pad == active)
-      p->active_branch = b;
+    if (b->concat_pad == active)
+      break;
+    /* a branch without video gave its pad back and ends by itself */
+    if (b->concat_pad) {
+      p->branches = g_list_remove_link (p->branches, l);
+      finished = g_list_concat (finished, l);
+    }
+    l = next;
   }
   g_mutex_unlock (&p->lock);
   gst_clear_object (&active);
 
-  if (finished)
-    g_idle_add (on_branch_finished, finished);
+  for (l = finished; l; l = l->next)
+    g_idle_add (on_branch_finished, l->data);
+  g_list_free (finished);
 }
 
 /* --- the bus ------------------------------------------------------------- */
