@@ -20,10 +20,11 @@
 /* The parent of the main job. It pulls an HLS stream and decodes it
  * (pipeline.c),
  *
- *   <uri src> ! typefind ! hlsdemux ! decodebin ! videoconvert !
+ *   <uri src> ! typefind ! hlsdemux ! decodebin ! concat ! videoconvert !
  *       video/x-raw,format={I420,NV12} ! fdpay ! multisocketsink sync=false
  *
- * and hands the decoded frames, as memfds, to an analysis process
+ * (--demux hlsdemux2 for adaptivedemux2's demuxer; a decodebin per variant
+ * hlsdemux switches to, unless --variant pins one) and hands the decoded frames, as memfds, to an analysis process
  * (fdpass-analyze) that it spawns with one end of a socketpair as fd 3,
  * restarts when it crashes or hangs, and kills when it must
  * (supervisor.c). The analysis process prints one JSON line per state
