@@ -20,10 +20,11 @@
 /* The parent of the main job. It pulls an HLS stream and decodes it
  * (pipeline.c),
  *
- *   <uri src> ! typefind ! hlsdemux ! decodebin ! videoconvert !
+ *   <uri src> ! typefind ! hlsdemux ! decodebin ! concat ! videoconvert !
  *       video/x-raw,format={I420,NV12} ! fdpay ! multisocketsink sync=false
  *
- * and hands the decoded frames, as memfds, to an analysis process
+ * (--demux hlsdemux2 for adaptivedemux2's demuxer; a decodebin per variant
+ * hlsdemux switches to, unless --variant pins one) and hands the decoded frames, as memfds, to an analysis process
  * (fdpass-analyze) that it spawns with one end of a socketpair as fd 3,
  * restarts when it crashes or hangs, and kills when it must
  * (supervisor.c). The analysis process prints one JSON line per state
@@ -84,6 +85,8 @@ static gint opt_timeout = 20;
 static gboolean opt_report_fds = FALSE;
 static gboolean opt_json = FALSE;
 static gint opt_http_timeout = 10;
+static gchar *opt_demux = NULL;
+static gchar *opt_variant = NULL;
 
 static GOptionEntry entries[] = {
   {"analyzer", 0, 0, G_OPTION_ARG_FILENAME, &opt_analyzer,
@@ -120,6 +123,13 @@ static GOptionEntry entries[] = {
       "Give up on an HTTP request (playlist or segment) when the server "
         "does not answer for this long (default: 10, 0: souphttpsrc's "
         "default)", "SECONDS"},
+  {"demux", 0, 0, G_OPTION_ARG_STRING, &opt_demux,
+      "The HLS demuxer: hlsdemux (the default) or hlsdemux2", "NAME"},
+  {"variant", 0, 0, G_OPTION_ARG_STRING, &opt_variant,
+        "Analyse this variant of a master playlist: its position in the "
+        "playlist (from 0), its resolution or its bandwidth in bit/s "
+        "(default: follow the demuxer's switches)",
+      "N|WIDTHxHEIGHT|BANDWIDTH"},
   {"report-fds", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &opt_report_fds,
       "Print the number of open file descriptors at start and end", NULL},
   {NULL}
@@ -288,11 +298,39 @@ on_pipeline_client_removed (GSocket * socket, gpointer user_data)
   supervisor_client_removed (app->supervisor, socket);
 }
 
+static void
+on_pipeline_variants (GPtrArray * variants, gint pinned, gpointer user_data)
+{
+  App *app = user_data;
+
+  report_variants (app->report, variants, pinned);
+}
+
+static void
+on_pipeline_variant (const PipelineVariant * variant, gpointer user_data)
+{
+  App *app = user_data;
+
+  report_variant (app->report, variant);
+}
+
+static void
+on_pipeline_playlist (const MediaPlaylist * playlist,
+    const Segment * segment, gpointer user_data)
+{
+  App *app = user_data;
+
+  report_playlist (app->report, playlist, segment);
+}
+
 static const PipelineCallbacks pipeline_callbacks = {
   on_pipeline_eos,
   on_pipeline_error,
   on_pipeline_eos_delivered,
   on_pipeline_client_removed,
+  on_pipeline_variants,
+  on_pipeline_variant,
+  on_pipeline_playlist,
 };
 
 /* --- the run ------------------------------------------------------------- */
@@ -390,7 +428,8 @@ app_play (App * app)
   guint sigint_source, sigterm_source;
 
   app->loop = g_main_loop_new (NULL, FALSE);
-  report_started (app->report, app->uri, app->snapshot_dir);
+  report_started (app->report, app->uri, app->snapshot_dir, opt_demux,
+      opt_variant);
 
   /* the analysis process starts with the pipeline: multisocketsink takes
    * clients from READY on */
@@ -472,6 +511,7 @@ run (const gchar * url)
 {
   App app = { NULL, };
   SupervisorOptions sup_options = { NULL, };
+  PipelineOptions pipe_options = { NULL, };
   Server *server = NULL;
   gchar *gen_dir = NULL;
   GError *err = NULL;
@@ -493,8 +533,12 @@ run (const gchar * url)
     goto out;
   }
 
-  app.pipeline = pipeline_new (app.uri, opt_realtime, MAX (opt_http_timeout,
-          0), &pipeline_callbacks, &app, &err);
+  pipe_options.demux = opt_demux;
+  pipe_options.variant = opt_variant;
+  pipe_options.realtime = opt_realtime;
+  pipe_options.http_timeout = MAX (opt_http_timeout, 0);
+  app.pipeline = pipeline_new (app.uri, &pipe_options, &pipeline_callbacks,
+      &app, &err);
   if (app.pipeline == NULL) {
     app_early_error (&app, "", g_strdup_printf ("cannot build the pipeline "
             "for %s: %s", app.uri, err->message));
@@ -586,6 +630,14 @@ main (int argc, char *argv[])
   }
   if (opt_analyzer == NULL)
     opt_analyzer = g_strdup (FDPASS_ANALYZE_PATH);
+  if (opt_demux == NULL)
+    opt_demux = g_strdup ("hlsdemux");
+  if (!g_str_equal (opt_demux, "hlsdemux") &&
+      !g_str_equal (opt_demux, "hlsdemux2")) {
+    g_printerr (PROGRAM_NAME ": --demux must be hlsdemux or hlsdemux2, not "
+        "'%s'\n", opt_demux);
+    return 2;
+  }
 
   /* a dead analysis process must not kill us when we write to it */
   signal (SIGPIPE, SIG_IGN);
@@ -604,6 +656,8 @@ main (int argc, char *argv[])
 
   g_free (opt_analyzer);
   g_free (opt_snapshot_dir);
+  g_free (opt_demux);
+  g_free (opt_variant);
   gst_deinit ();
 
   return ret;

@@ -19,8 +19,11 @@
 
 /* The frame flow of the demo, one GStreamer pipeline:
  *
- *   <uri src> ! typefind ! hlsdemux ! decodebin ! videoconvert !
+ *   <uri src> ! typefind ! hlsdemux ! decodebin ! concat ! videoconvert !
  *       video/x-raw,format={I420,NV12} ! fdpay ! multisocketsink
+ *
+ * (hlsdemux2 in place of hlsdemux when asked for; one decodebin per
+ * variant hlsdemux switches to, all into concat)
  *
  * The analysis process is the sink's only client (pipeline_add_client).
  * The pipeline counts frames, keeps at most PIPELINE_CREDIT_FRAMES in
@@ -35,12 +38,42 @@
 #include <gst/gst.h>
 #include <gio/gio.h>
 
+#include "variants.h"
+
 G_BEGIN_DECLS
 
 /* frames in flight to the analysis process before the sender waits */
 #define PIPELINE_CREDIT_FRAMES 8
 
 typedef struct _Pipeline Pipeline;
+
+typedef struct
+{
+  /* the demuxer: "hlsdemux" (NULL) or "hlsdemux2" */
+  const gchar *demux;
+  /* the variant to play, as --variant gives it (variants_find()), or NULL
+   * to follow the demuxer's switches */
+  const gchar *variant;
+  /* send frames at the pace of their timestamps */
+  gboolean realtime;
+  /* HTTP requests time out after this many seconds (0: souphttpsrc's
+   * default) */
+  guint http_timeout;
+} PipelineOptions;
+
+/* the variant the frames come from */
+typedef struct
+{
+  /* in the master playlist, from 0; -1 when unknown or without a master
+   * playlist */
+  gint index;
+  /* its BANDWIDTH (0 when unknown) and the size of its frames */
+  guint bandwidth;
+  gint width;
+  gint height;
+  /* from when on, in seconds from the first frame */
+  gdouble at;
+} PipelineVariant;
 
 typedef struct
 {
@@ -53,6 +86,16 @@ typedef struct
   void (*eos_delivered) (gpointer user_data);
   /* the sink let go of @socket (removed, or dropped by the sink) */
   void (*client_removed) (GSocket * socket, gpointer user_data);
+  /* the first playlist was read: the variants (Variant) of a master
+   * playlist, or none, and the one --variant pinned, or -1 */
+  void (*variants) (GPtrArray * variants, gint pinned, gpointer user_data);
+  /* the frames come from @variant from now on */
+  void (*variant) (const PipelineVariant * variant, gpointer user_data);
+  /* the first playlist is the media playlist @playlist; called again
+   * with @segment, the first segment fetched (where a live stream is
+   * joined), when the demuxer tells (hlsdemux does, hlsdemux2 not) */
+  void (*playlist) (const MediaPlaylist * playlist, const Segment * segment,
+      gpointer user_data);
 } PipelineCallbacks;
 
 typedef struct
@@ -65,8 +108,8 @@ typedef struct
   GstClockTime position;
 } PipelineStats;
 
-Pipeline *  pipeline_new               (const gchar * uri, gboolean realtime,
-                                        guint http_timeout,
+Pipeline *  pipeline_new               (const gchar * uri,
+                                        const PipelineOptions * options,
                                         const PipelineCallbacks * callbacks,
                                         gpointer user_data, GError ** error);
 

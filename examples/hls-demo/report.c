@@ -27,7 +27,16 @@
  * Every object has "event" and "wall_time" (UTC, ISO 8601); the fields of
  * each event are listed in README.md and must stay stable:
  *
- *   start             uri, snapshot_dir
+ *   start             uri, snapshot_dir, demux, variant (as asked for, or
+ *                     null)
+ *   variants          variants [{bandwidth, width, height, uri}], pinned
+ *                     (the index --variant chose, or null)
+ *   variant           at, variant (index, or null), width, height,
+ *                     bandwidth
+ *   playlist          live, media_sequence (of the first playlist read),
+ *                     first_segment {uri, media_sequence,
+ *                     program_date_time (or null)} or null (not known
+ *                     yet; a second line follows when it is)
  *   analyzer_started  analyzer (its number, from 0), pid
  *   state             state, start, previous {state, start, end} or null,
  *                     evidence, snapshot, analyzer
@@ -63,6 +72,15 @@ typedef struct
 struct _Report
 {
   gchar *uri;
+  gchar *demux;
+  gchar *variant_spec;
+  /* of the master playlist (Variant), or NULL before it is read */
+  GPtrArray *variants;
+  gint pinned;
+  /* PipelineVariant, one per switch */
+  GArray *variant_log;
+  /* the "playlist" object of a media playlist, or NULL */
+  gchar *playlist;
   gboolean quiet;
   gboolean json;
 
@@ -140,6 +158,8 @@ report_new (gboolean quiet, gboolean json)
   r->json = json;
   r->timeline = g_ptr_array_new_with_free_func (timeline_entry_free);
   r->end_time = -1;
+  r->pinned = -1;
+  r->variant_log = g_array_new (FALSE, FALSE, sizeof (PipelineVariant));
 
   return r;
 }
@@ -153,6 +173,11 @@ report_free (Report * r)
   g_ptr_array_unref (r->timeline);
   g_free (r->current_state);
   g_free (r->uri);
+  g_free (r->demux);
+  g_free (r->variant_spec);
+  g_clear_pointer (&r->variants, g_ptr_array_unref);
+  g_array_unref (r->variant_log);
+  g_free (r->playlist);
   g_free (r);
 }
 
@@ -197,14 +222,20 @@ json_append_pid (GString * s, const gchar * pid)
 
 /* --- while it runs ------------------------------------------------------- */
 
-/* The stream starts playing. */
+/* The stream starts playing, with @demux, and the variant the user asked
+ * for (NULL: the demuxer's choice). */
 void
-report_started (Report * r, const gchar * uri, const gchar * snapshot_dir)
+report_started (Report * r, const gchar * uri, const gchar * snapshot_dir,
+    const gchar * demux, const gchar * variant)
 {
   GString *s;
 
   g_free (r->uri);
   r->uri = g_strdup (uri);
+  g_free (r->demux);
+  r->demux = g_strdup (demux);
+  g_free (r->variant_spec);
+  r->variant_spec = g_strdup (variant);
   if (!r->json)
     return;
 
@@ -213,7 +244,114 @@ report_started (Report * r, const gchar * uri, const gchar * snapshot_dir)
   json_append_string (s, uri);
   g_string_append (s, ",\"snapshot_dir\":");
   json_append_string (s, snapshot_dir);
+  g_string_append (s, ",\"demux\":");
+  json_append_string (s, demux);
+  g_string_append (s, ",\"variant\":");
+  json_append_string (s, variant);
   json_line_emit (s);
+}
+
+static void
+append_variant_list (GString * s, GPtrArray * variants)
+{
+  guint i;
+
+  g_string_append_c (s, '[');
+  for (i = 0; i < variants->len; i++) {
+    Variant *v = g_ptr_array_index (variants, i);
+
+    g_string_append_printf (s, "%s{\"bandwidth\":%u,\"width\":%d,"
+        "\"height\":%d,\"uri\":", i ? "," : "", v->bandwidth, v->width,
+        v->height);
+    json_append_string (s, v->uri);
+    g_string_append_c (s, '}');
+  }
+  g_string_append_c (s, ']');
+}
+
+/* The first playlist was read: the @variants of a master playlist (none
+ * for a media playlist), @pinned the one --variant chose or -1. */
+void
+report_variants (Report * r, GPtrArray * variants, gint pinned)
+{
+  guint i;
+
+  g_clear_pointer (&r->variants, g_ptr_array_unref);
+  r->variants = g_ptr_array_ref (variants);
+  r->pinned = pinned;
+
+  if (variants->len > 0) {
+    report_clear_progress (r);
+    g_printerr ("%s: master playlist of %u variant%s:", PROGRAM_NAME,
+        variants->len, variants->len == 1 ? "" : "s");
+    for (i = 0; i < variants->len; i++) {
+      gchar *d = variant_describe (g_ptr_array_index (variants, i));
+
+      g_printerr ("%s %u: %s", i ? ";" : "", i, d);
+      g_free (d);
+    }
+    if (pinned >= 0)
+      g_printerr ("; analysing variant %d (--variant)\n", pinned);
+    else
+      g_printerr ("; analysing the variants %s plays\n", r->demux);
+  } else if (r->variant_spec) {
+    report_clear_progress (r);
+    g_printerr ("%s: %s is a media playlist, not a master playlist: "
+        "--variant %s ignored\n", PROGRAM_NAME, r->uri, r->variant_spec);
+  }
+
+  if (r->json) {
+    GString *s = json_line_new ("variants");
+
+    g_string_append (s, ",\"variants\":");
+    append_variant_list (s, variants);
+    g_string_append (s, ",\"pinned\":");
+    if (pinned >= 0)
+      g_string_append_printf (s, "%d", pinned);
+    else
+      g_string_append (s, "null");
+    json_line_emit (s);
+  }
+}
+
+static void
+append_variant (GString * s, const PipelineVariant * v)
+{
+  json_append_double (s, v->at);
+  if (v->index >= 0)
+    g_string_append_printf (s, ",\"variant\":%d", v->index);
+  else
+    g_string_append (s, ",\"variant\":null");
+  g_string_append_printf (s, ",\"width\":%d,\"height\":%d,"
+      "\"bandwidth\":", v->width, v->height);
+  if (v->bandwidth > 0)
+    g_string_append_printf (s, "%u", v->bandwidth);
+  else
+    g_string_append (s, "null");
+}
+
+/* The frames come from @variant from now on. */
+void
+report_variant (Report * r, const PipelineVariant * variant)
+{
+  g_array_append_val (r->variant_log, *variant);
+
+  report_clear_progress (r);
+  if (variant->index >= 0)
+    g_printerr ("%s: %8.3f s  analysing variant %d (%dx%d, %u bit/s)\n",
+        PROGRAM_NAME, variant->at, variant->index, variant->width,
+        variant->height, variant->bandwidth);
+  else
+    g_printerr ("%s: %8.3f s  analysing %dx%d frames\n", PROGRAM_NAME,
+        variant->at, variant->width, variant->height);
+
+  if (r->json) {
+    GString *s = json_line_new ("variant");
+
+    g_string_append (s, ",\"at\":");
+    append_variant (s, variant);
+    json_line_emit (s);
+  }
 }
 
 /* Clears the progress line, before any other line goes to stderr. */
@@ -424,6 +562,57 @@ report_analyzer_output_failed (Report * r, const gchar * message)
       message);
 }
 
+/* The first playlist is the media playlist @playlist, and @segment the
+ * first segment fetched (NULL: not known yet, or never with hlsdemux2).
+ * For a live stream, that is where it was joined: the times of the report
+ * count from its first frame. */
+void
+report_playlist (Report * r, const MediaPlaylist * playlist,
+    const Segment * segment)
+{
+  gchar *pdt = segment && segment->program_date_time ?
+      g_date_time_format_iso8601 (segment->program_date_time) : NULL;
+  GString *s = g_string_new (NULL);
+
+  report_clear_progress (r);
+  if (segment)
+    g_printerr ("%s: %s playlist, first segment: media sequence %"
+        G_GINT64_FORMAT "%s%s\n", PROGRAM_NAME, playlist->live ? "live" :
+        "VOD", segment->media_sequence, pdt ? ", program date-time " : "",
+        pdt ? pdt : "");
+  else if (playlist->live)
+    g_printerr ("%s: live playlist, media sequence %" G_GINT64_FORMAT
+        " to %" G_GINT64_FORMAT "\n", PROGRAM_NAME, playlist->media_sequence,
+        playlist->media_sequence + playlist->segments->len - 1);
+
+  g_string_append_printf (s, "{\"live\":%s,\"media_sequence\":%"
+      G_GINT64_FORMAT ",\"first_segment\":", playlist->live ? "true" :
+      "false", playlist->media_sequence);
+  if (segment) {
+    g_string_append (s, "{\"uri\":");
+    json_append_string (s, segment->uri);
+    g_string_append_printf (s, ",\"media_sequence\":%" G_GINT64_FORMAT
+        ",\"program_date_time\":", segment->media_sequence);
+    json_append_string (s, pdt);
+    g_string_append_c (s, '}');
+  } else {
+    g_string_append (s, "null");
+  }
+  g_string_append_c (s, '}');
+  g_free (r->playlist);
+  r->playlist = g_string_free (s, FALSE);
+  g_free (pdt);
+
+  if (r->json) {
+    GString *line = json_line_new ("playlist");
+
+    /* the same fields, in the line */
+    g_string_append_c (line, ',');
+    g_string_append_len (line, r->playlist + 1, strlen (r->playlist) - 2);
+    json_line_emit (line);
+  }
+}
+
 /* --- at the end ---------------------------------------------------------- */
 
 guint
@@ -492,6 +681,20 @@ append_timeline (Report * r, GString * s)
 }
 
 static void
+append_variant_log (Report * r, GString * s)
+{
+  guint i;
+
+  g_string_append (s, "  \"variant_log\": [");
+  for (i = 0; i < r->variant_log->len; i++) {
+    g_string_append_printf (s, "%s\n    {\"at\":", i ? "," : "");
+    append_variant (s, &g_array_index (r->variant_log, PipelineVariant, i));
+    g_string_append_c (s, '}');
+  }
+  g_string_append (s, "\n  ],\n");
+}
+
+static void
 append_restart_log (Report * r, GString * s)
 {
   gboolean first = TRUE;
@@ -535,7 +738,22 @@ report_write_summary (Report * r, const gchar * snapshot_dir,
   }
   g_string_append (s, "  \"error\": ");
   json_append_string (s, result->error);
+  g_string_append (s, ",\n  \"demux\": ");
+  json_append_string (s, r->demux);
+  g_string_append (s, ",\n  \"variants\": ");
+  if (r->variants)
+    append_variant_list (s, r->variants);
+  else
+    g_string_append (s, "[]");
+  g_string_append (s, ",\n  \"variant_pinned\": ");
+  if (r->pinned >= 0)
+    g_string_append_printf (s, "%d", r->pinned);
+  else
+    g_string_append (s, "null");
+  g_string_append (s, ",\n  \"playlist\": ");
+  g_string_append (s, r->playlist ? r->playlist : "null");
   g_string_append (s, ",\n");
+  append_variant_log (r, s);
   append_timeline (r, s);
   append_restart_log (r, s);
   g_string_append (s, "}\n");

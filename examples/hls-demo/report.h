@@ -29,6 +29,8 @@
 
 #include <gst/gst.h>
 
+#include "pipeline.h"
+
 G_BEGIN_DECLS
 
 #define PROGRAM_NAME "fdpass-hls-demo"
@@ -54,7 +56,19 @@ typedef struct
 Report *  report_new                 (gboolean quiet, gboolean json);
 
 void      report_started             (Report * report, const gchar * uri,
-                                      const gchar * snapshot_dir);
+                                      const gchar * snapshot_dir,
+                                      const gchar * demux,
+                                      const gchar * variant);
+
+void      report_variants            (Report * report, GPtrArray * variants,
+                                      gint pinned);
+
+void      report_variant             (Report * report,
+                                      const PipelineVariant * variant);
+
+void      report_playlist            (Report * report,
+                                      const MediaPlaylist * playlist,
+                                      const Segment * segment);
 
 void      report_clear_progress      (Report * report);
 

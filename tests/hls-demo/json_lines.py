@@ -20,7 +20,10 @@ from hlsdemo_common import EXPECTED, args_or_skip, find_in_order, \
 
 COMMON = ["event", "wall_time"]
 FIELDS = {
-    "start": ["uri", "snapshot_dir"],
+    "start": ["uri", "snapshot_dir", "demux", "variant"],
+    "variants": ["variants", "pinned"],
+    "variant": ["at", "variant", "width", "height", "bandwidth"],
+    "playlist": ["live", "media_sequence", "first_segment"],
     "analyzer_started": ["analyzer", "pid"],
     "state": ["state", "start", "previous", "evidence", "snapshot",
               "analyzer"],
