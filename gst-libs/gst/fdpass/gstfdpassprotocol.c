@@ -1235,8 +1235,10 @@ segment_rate_is_valid (gdouble rate)
  *
  * Parses and checks a segment message (protocol 1.2). The segment is in
  * %GST_FORMAT_TIME, its rates are finite and not zero, its times are at
- * most %G_MAXINT64 (the start, time, base and offset are not none) and
- * its stop, when set, is not before its start. Unknown flags are dropped.
+ * most %G_MAXINT64 (the start, time, base and offset are not none), its
+ * stop, when set, is not before its start nor its offset beyond its
+ * length, and a reverse segment (negative rate) has a stop. Unknown flags
+ * are dropped.
  *
  * Returns: %TRUE when the message is valid; @segment can then be passed to
  *     gst_event_new_segment()
@@ -1293,6 +1295,14 @@ gst_fdpass_segment_parse (const guint8 * payload, gsize size,
   if (stop != GST_CLOCK_TIME_NONE && stop < start)
     FAIL (INVALID, "Segment stops at %" G_GUINT64_FORMAT " before it starts at %"
         G_GUINT64_FORMAT, stop, start);
+  /* running time is computed back from the stop when playing backwards
+   * (GStreamer asserts on a reverse segment without one), and the offset
+   * lies within the segment */
+  if (rate < 0.0 && stop == GST_CLOCK_TIME_NONE)
+    FAIL (INVALID, "Reverse segment (rate %g) without a stop", rate);
+  if (stop != GST_CLOCK_TIME_NONE && offset > stop - start)
+    FAIL (INVALID, "Segment offset %" G_GUINT64_FORMAT " is beyond its length %"
+        G_GUINT64_FORMAT, offset, stop - start);
 
   gst_segment_init (segment, GST_FORMAT_TIME);
   segment->flags = flags & SEGMENT_FLAGS_KNOWN;

@@ -1700,7 +1700,8 @@ GST_END_TEST;
  * would refuse. */
 static GstBuffer *
 make_raw_segment_msg (guint32 format, gdouble rate, gdouble applied_rate,
-    guint64 base, guint64 start, guint64 stop, guint64 time, gsize size)
+    guint64 base, guint64 offset, guint64 start, guint64 stop, guint64 time,
+    gsize size)
 {
   guint8 data[GST_FDPASS_HEADER_SIZE + 80];
   guint8 *p = data + GST_FDPASS_HEADER_SIZE;
@@ -1715,7 +1716,7 @@ make_raw_segment_msg (guint32 format, gdouble rate, gdouble applied_rate,
   GST_WRITE_DOUBLE_LE (p + 8, rate);
   GST_WRITE_DOUBLE_LE (p + 16, applied_rate);
   GST_WRITE_UINT64_LE (p + 24, base);
-  GST_WRITE_UINT64_LE (p + 32, 0);
+  GST_WRITE_UINT64_LE (p + 32, offset);
   GST_WRITE_UINT64_LE (p + 40, start);
   GST_WRITE_UINT64_LE (p + 48, stop);
   GST_WRITE_UINT64_LE (p + 56, time);
@@ -1734,6 +1735,7 @@ GST_START_TEST (test_hostile_segment)
     gdouble rate, applied_rate;
     guint64 base, start, stop, time;
     gsize size;
+    guint64 offset;
   } bad[] = {
     {GST_FORMAT_BYTES, 1.0, 1.0, 0, 0, none, 0, 80},
     {GST_FORMAT_UNDEFINED, 1.0, 1.0, 0, 0, none, 0, 80},
@@ -1752,14 +1754,19 @@ GST_START_TEST (test_hostile_segment)
     {GST_FORMAT_TIME, 1.0, 1.0, 0, 0, big, 0, 80},
     {GST_FORMAT_TIME, 1.0, 1.0, 0, 0, none, 0, 79},
     {GST_FORMAT_TIME, 1.0, 1.0, 0, 0, none, 0, 0},
+    /* found by the fuzzer: GStreamer asserts computing running times */
+    {GST_FORMAT_TIME, -1.0, 1.0, 0, 0, none, 0, 80},
+    {GST_FORMAT_TIME, 1.0, 1.0, 0, 10, 20, 0, 80, 11},
+    {GST_FORMAT_TIME, -2.0, 1.0, 0, 0, 5, 0, 80, 6},
+    {GST_FORMAT_TIME, 1.0, 1.0, 0, 0, none, 0, 80, big},
   };
   guint i;
 
   for (i = 0; i < G_N_ELEMENTS (bad); i++) {
     Hostile t;
     GstBuffer *msg = make_raw_segment_msg (bad[i].format, bad[i].rate,
-        bad[i].applied_rate, bad[i].base, bad[i].start, bad[i].stop,
-        bad[i].time, bad[i].size);
+        bad[i].applied_rate, bad[i].base, bad[i].offset, bad[i].start,
+        bad[i].stop, bad[i].time, bad[i].size);
 
     GST_INFO ("bad segment %u", i);
     hostile_begin (&t);
@@ -1779,14 +1786,16 @@ GST_START_TEST (test_hostile_segment)
     hostile_begin (&t);
     hostile_push_headers (&t);
     fail_unless_equals_int (gst_harness_push (t.h,
-            make_raw_segment_msg (GST_FORMAT_TIME, -1.0, 1.0, 0, 0,
-                10 * GST_SECOND, 0, 80)), GST_FLOW_OK);
+            make_raw_segment_msg (GST_FORMAT_TIME, -1.0, 1.0, 0, GST_SECOND,
+                0, 10 * GST_SECOND, 0, 80)), GST_FLOW_OK);
     fd = make_memfd (FRAME_SIZE, 1);
     push_frame_at (&t, fd, 5 * GST_SECOND, &seg);
     fail_unless (seg != NULL);
     gst_event_parse_segment (seg, &segment);
     fail_unless_equals_float (segment->rate, -1.0);
     fail_unless_equals_uint64 (segment->stop, 10 * GST_SECOND);
+    fail_unless_equals_uint64 (gst_segment_to_stream_time (segment,
+            GST_FORMAT_TIME, 5 * GST_SECOND), 5 * GST_SECOND);
     fail_unless ((segment->flags & ~(GST_SEGMENT_FLAG_RESET |
                 GST_SEGMENT_FLAG_TRICKMODE | GST_SEGMENT_FLAG_SEGMENT |
                 GST_SEGMENT_FLAG_TRICKMODE_KEY_UNITS |
