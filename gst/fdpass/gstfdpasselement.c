@@ -40,3 +40,23 @@ fdpass_element_init (GstPlugin * plugin)
     g_once_init_leave (&res, TRUE);
   }
 }
+
+/* Whether two buffers hold the same bytes: header messages (hello, caps,
+ * segment) are sent again only when they changed. */
+gboolean
+fdpass_buffers_equal (GstBuffer * a, GstBuffer * b)
+{
+  GstMapInfo map;
+  gboolean ret;
+
+  if (a == b)
+    return TRUE;
+  if (gst_buffer_get_size (a) != gst_buffer_get_size (b))
+    return FALSE;
+  if (!gst_buffer_map (a, &map, GST_MAP_READ))
+    return FALSE;
+  ret = gst_buffer_memcmp (b, 0, map.data, map.size) == 0;
+  gst_buffer_unmap (a, &map);
+
+  return ret;
+}

@@ -26,6 +26,8 @@ G_BEGIN_DECLS
 
 G_GNUC_INTERNAL void fdpass_element_init (GstPlugin * plugin);
 
+G_GNUC_INTERNAL gboolean fdpass_buffers_equal (GstBuffer * a, GstBuffer * b);
+
 GST_ELEMENT_REGISTER_DECLARE (fdpay);
 GST_ELEMENT_REGISTER_DECLARE (fddepay);
 GST_ELEMENT_REGISTER_DECLARE (unixsocketsrc);

@@ -341,21 +341,6 @@ gst_fd_pay_set_caps (GstFdPay * self, GstCaps * caps)
   return gst_fd_pay_update_src_caps (self);
 }
 
-static gboolean
-messages_equal (GstBuffer * a, GstBuffer * b)
-{
-  GstMapInfo map;
-  gboolean equal;
-
-  if (gst_buffer_get_size (a) != gst_buffer_get_size (b) ||
-      !gst_buffer_map (b, &map, GST_MAP_READ))
-    return FALSE;
-  equal = gst_buffer_memcmp (a, 0, map.data, map.size) == 0;
-  gst_buffer_unmap (b, &map);
-
-  return equal;
-}
-
 /* A new segment: its message goes out before the next buffer, and in the
  * streamheader for receivers that join later. */
 static gboolean
@@ -367,7 +352,8 @@ gst_fd_pay_set_segment (GstFdPay * self, const GstSegment * segment)
     /* not in time: the receiver makes its own segment */
     GST_DEBUG_OBJECT (self, "not sending a segment in %s format",
         gst_format_get_name (segment->format));
-  } else if (self->segment_msg && messages_equal (self->segment_msg, msg)) {
+  } else if (self->segment_msg &&
+      fdpass_buffers_equal (self->segment_msg, msg)) {
     gst_buffer_unref (msg);
     return TRUE;
   } else {

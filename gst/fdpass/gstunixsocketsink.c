@@ -372,24 +372,6 @@ hello_with_features (GstBuffer * hello)
   return ret ? ret : gst_buffer_ref (hello);
 }
 
-static gboolean
-buffers_equal (GstBuffer * a, GstBuffer * b)
-{
-  GstMapInfo map;
-  gboolean ret;
-
-  if (a == b)
-    return TRUE;
-  if (gst_buffer_get_size (a) != gst_buffer_get_size (b))
-    return FALSE;
-  if (!gst_buffer_map (a, &map, GST_MAP_READ))
-    return FALSE;
-  ret = gst_buffer_memcmp (b, 0, map.data, map.size) == 0;
-  gst_buffer_unmap (a, &map);
-
-  return ret;
-}
-
 /* frames held for clients; called with the lock held, since the clients'
  * sessions drop their frames only then */
 static void
@@ -1270,7 +1252,7 @@ gst_unix_socket_sink_store_header (GstUnixSocketSink * self, GstBuffer * buf,
     buf = gst_buffer_ref (buf);
   }
 
-  if (*slot && buffers_equal (*slot, buf)) {
+  if (*slot && fdpass_buffers_equal (*slot, buf)) {
     gst_buffer_unref (buf);
     return;
   }
