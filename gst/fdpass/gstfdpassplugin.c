@@ -31,6 +31,8 @@
 
 #include "gstfdpasselements.h"
 
+#include <gst/fdpass/fdpass.h>
+
 static gboolean
 plugin_init (GstPlugin * plugin)
 {
@@ -40,6 +42,11 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (fddepay, plugin);
   ret |= GST_ELEMENT_REGISTER (unixsocketsrc, plugin);
   ret |= GST_ELEMENT_REGISTER (unixsocketsink, plugin);
+
+  /* applications find the allocator by its name, as they find
+   * GStreamer's own (gst_allocator_find()) */
+  gst_allocator_register (GST_ALLOCATOR_TMP_FILE,
+      gst_tmp_file_allocator_new ());
 
   return ret;
 }

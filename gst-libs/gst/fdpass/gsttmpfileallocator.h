@@ -29,8 +29,9 @@ G_BEGIN_DECLS
 /**
  * GST_ALLOCATOR_TMP_FILE:
  *
- * The name under which the #GstTmpFileAllocator is registered with
- * gst_allocator_register().
+ * The name under which the `fdpass` plugin registers a #GstTmpFileAllocator
+ * with gst_allocator_register() when it is loaded, for
+ * gst_allocator_find().
  */
 #define GST_ALLOCATOR_TMP_FILE "fdpass-tmpfile"
 

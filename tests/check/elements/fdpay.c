@@ -2048,6 +2048,29 @@ GST_START_TEST (test_segment_sent)
 
 GST_END_TEST;
 
+/* Loading the plugin registers the allocator under the name its header
+ * gives, and what it allocates is fd memory. */
+GST_START_TEST (test_allocator_registered)
+{
+  GstElement *pay = gst_element_factory_make ("fdpay", NULL);
+  GstAllocator *allocator;
+  GstMemory *mem;
+
+  fail_unless (pay != NULL);
+  allocator = gst_allocator_find (GST_ALLOCATOR_TMP_FILE);
+  fail_unless (allocator != NULL);
+  fail_unless (GST_IS_TMP_FILE_ALLOCATOR (allocator));
+  mem = gst_allocator_alloc (allocator, 4096, NULL);
+  fail_unless (mem != NULL);
+  fail_unless (gst_is_fd_memory (mem));
+  fail_unless (gst_fd_memory_get_fd (mem) >= 0);
+  gst_memory_unref (mem);
+  gst_object_unref (allocator);
+  gst_object_unref (pay);
+}
+
+GST_END_TEST;
+
 static Suite *
 fdpay_suite (void)
 {
@@ -2071,6 +2094,7 @@ fdpay_suite (void)
   tcase_add_test (tc_chain, test_fd_leak);
   tcase_add_test (tc_chain, test_stream_time_sent);
   tcase_add_test (tc_chain, test_segment_sent);
+  tcase_add_test (tc_chain, test_allocator_registered);
   tcase_add_test (tc_chain, test_release_copy_path_reuses_memfds);
   tcase_add_test (tc_chain, test_release_held_frames_not_reused);
   tcase_add_test (tc_chain, test_release_foreign_pool_copied);
