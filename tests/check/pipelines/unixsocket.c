@@ -943,6 +943,29 @@ wait_other_fds (guint n)
   }
 }
 
+/* Counts fds once the count has stopped moving: three equal readings in a
+ * row, 20 ms apart (a thread of GLib or GStreamer may still be closing a
+ * descriptor of its own, e.g. when a task ends). */
+static void
+count_settled_fds (guint * other, guint * memfd)
+{
+  gint64 end = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+  guint same = 0, last_other = G_MAXUINT, last_memfd = G_MAXUINT;
+
+  for (;;) {
+    fdpass_check_count_fds (other, memfd);
+    if (*other == last_other && *memfd == last_memfd)
+      same++;
+    else
+      same = 1;
+    if (same == 3 || g_get_monotonic_time () > end)
+      return;
+    last_other = *other;
+    last_memfd = *memfd;
+    g_usleep (20 * G_TIME_SPAN_MILLISECOND);
+  }
+}
+
 static guint64
 rss_bytes (void)
 {
@@ -1670,7 +1693,7 @@ GST_START_TEST (test_connect_disconnect_cycles)
   for (i = 0; i < N_WARMUP_CYCLES; i++)
     client_cycle (d.path, i);
   wait_no_clients (p);
-  fdpass_check_count_fds (&other_before, &memfd_before);
+  count_settled_fds (&other_before, &memfd_before);
   created_before = pay_stat (p, "memfds-created");
   rss_before = rss_bytes ();
 
