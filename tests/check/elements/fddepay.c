@@ -1460,6 +1460,26 @@ GST_START_TEST (test_segment_stream_time)
 
 GST_END_TEST;
 
+/* pushes a frame at @pts with the sender's @stream_time and returns the
+ * new segment of the output, NULL when there is none */
+static const GstSegment *
+push_stream_time (Hostile * t, gint fd, GstClockTime pts,
+    GstClockTime stream_time, GstEvent ** seg)
+{
+  const GstSegment *segment;
+  GstBuffer *buf;
+
+  buf = make_buffer_msg_stream_time (fd, pts, stream_time);
+  attach_fds (buf, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t->h, buf), GST_FLOW_OK);
+  gst_buffer_unref (gst_harness_pull (t->h));
+  *seg = pull_last_segment (t->h);
+  if (*seg == NULL)
+    return NULL;
+  gst_event_parse_segment (*seg, &segment);
+  return segment;
+}
+
 /* The sender's segment (protocol 1.2): buffers get it, with the same
  * stream time and the sender's running time moved by one constant per
  * connection, so that the first frame plays now. */
@@ -1639,7 +1659,6 @@ GST_START_TEST (test_sender_segment_needs_1_2)
 {
   const GstClockTime hours = 1000 * 3600 * GST_SECOND;
   GstEvent *seg = NULL;
-  GstBuffer *buf, *out;
   Hostile t;
   gint fd;
 
@@ -1652,16 +1671,10 @@ GST_START_TEST (test_sender_segment_needs_1_2)
               50 * GST_SECOND, 0, 1.0)), GST_FLOW_OK);
   fd = make_memfd (FRAME_SIZE, 1);
 
-  buf = make_buffer_msg_stream_time (fd, hours + 2 * GST_SECOND,
+  fail_unless (push_stream_time (&t, fd, hours + 2 * GST_SECOND,
+          2 * GST_SECOND, &seg) != NULL);
+  fail_unless_equals_uint64 (stream_time_of (seg, hours + 2 * GST_SECOND),
       2 * GST_SECOND);
-  attach_fds (buf, &fd, 1);
-  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_OK);
-  out = gst_harness_pull (t.h);
-  seg = pull_last_segment (t.h);
-  fail_unless (seg != NULL);
-  fail_unless_equals_uint64 (stream_time_of (seg, GST_BUFFER_PTS (out)),
-      2 * GST_SECOND);
-  gst_buffer_unref (out);
   gst_clear_event (&seg);
 
   /* a 1.2 hello and a segment: that one counts */
@@ -1678,13 +1691,8 @@ GST_START_TEST (test_sender_segment_needs_1_2)
   /* then a 1.1 hello again: back to the stream time of each buffer */
   fail_unless_equals_int (gst_harness_push (t.h, make_hello_minor (1)),
       GST_FLOW_OK);
-  buf = make_buffer_msg_stream_time (fd, hours + 4 * GST_SECOND,
-      4 * GST_SECOND);
-  attach_fds (buf, &fd, 1);
-  fail_unless_equals_int (gst_harness_push (t.h, buf), GST_FLOW_OK);
-  gst_buffer_unref (gst_harness_pull (t.h));
-  seg = pull_last_segment (t.h);
-  fail_unless (seg != NULL);
+  fail_unless (push_stream_time (&t, fd, hours + 4 * GST_SECOND,
+          4 * GST_SECOND, &seg) != NULL);
   fail_unless_equals_uint64 (stream_time_of (seg, hours + 4 * GST_SECOND),
       4 * GST_SECOND);
   gst_clear_event (&seg);
@@ -1813,24 +1821,6 @@ GST_END_TEST;
  * arithmetic overflows (the fuzzer found one, undefined behaviour under
  * UBSan), the segment stays meaningful, and values beyond G_MAXINT64 count
  * as no stream time. */
-static const GstSegment *
-push_stream_time (Hostile * t, gint fd, GstClockTime pts,
-    GstClockTime stream_time, GstEvent ** seg)
-{
-  const GstSegment *segment;
-  GstBuffer *buf;
-
-  buf = make_buffer_msg_stream_time (fd, pts, stream_time);
-  attach_fds (buf, &fd, 1);
-  fail_unless_equals_int (gst_harness_push (t->h, buf), GST_FLOW_OK);
-  gst_buffer_unref (gst_harness_pull (t->h));
-  *seg = pull_last_segment (t->h);
-  if (*seg == NULL)
-    return NULL;
-  gst_event_parse_segment (*seg, &segment);
-  return segment;
-}
-
 GST_START_TEST (test_hostile_stream_time_far_apart)
 {
   const GstSegment *segment;
