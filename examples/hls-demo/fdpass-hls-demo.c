@@ -32,6 +32,10 @@
  * them as they come and at the end prints the timeline and writes
  * summary.json (report.c).
  *
+ * A live stream's playlists reach the demuxer through a relay on
+ * 127.0.0.1 (relay.c), so that it also plays the segments that come with
+ * #EXT-X-ENDLIST.
+ *
  * With no URL argument the parent first makes its own stream with
  * GStreamer (generator.c: black 4 s, SMPTE bars 4 s, a moving ball 4 s,
  * black 4 s, 640x360 at 25 fps, H.264 in MPEG-TS segments of 1 s, a VOD
@@ -49,6 +53,7 @@
 #include "fds.h"
 #include "generator.h"
 #include "pipeline.h"
+#include "relay.h"
 #include "report.h"
 #include "server.h"
 #include "supervisor.h"
@@ -87,6 +92,7 @@ static gboolean opt_json = FALSE;
 static gint opt_http_timeout = 10;
 static gchar *opt_demux = NULL;
 static gchar *opt_variant = NULL;
+static gboolean opt_no_relay = FALSE;
 
 static GOptionEntry entries[] = {
   {"analyzer", 0, 0, G_OPTION_ARG_FILENAME, &opt_analyzer,
@@ -130,6 +136,10 @@ static GOptionEntry entries[] = {
         "playlist (from 0), its resolution or its bandwidth in bit/s "
         "(default: follow the demuxer's switches)",
       "N|WIDTHxHEIGHT|BANDWIDTH"},
+  {"no-relay", 0, 0, G_OPTION_ARG_NONE, &opt_no_relay,
+        "Let the demuxer fetch a live stream's playlists itself (GStreamer "
+        "1.22's demuxers then miss the segments that come with "
+        "#EXT-X-ENDLIST)", NULL},
   {"report-fds", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &opt_report_fds,
       "Print the number of open file descriptors at start and end", NULL},
   {NULL}
@@ -139,6 +149,7 @@ typedef struct
 {
   GMainLoop *loop;
   Pipeline *pipeline;
+  Relay *relay;
   Supervisor *supervisor;
   Report *report;
 
@@ -184,8 +195,10 @@ app_stop (App * app)
 static void
 app_fail (App * app, const gchar * message)
 {
+  /* the relay's URIs mean nothing to the user: name the origin's */
   if (app->error == NULL)
-    app->error = g_strdup (message);
+    app->error = app->relay ? relay_translate (app->relay, message) :
+        g_strdup (message);
   app->failed = TRUE;
   app_stop (app);
 }
@@ -533,12 +546,32 @@ run (const gchar * url)
     goto out;
   }
 
+  /* a live stream's playlists go through the relay (relay.c) */
+  if (url != NULL && !opt_no_relay && (g_str_has_prefix (app.uri, "http://")
+          || g_str_has_prefix (app.uri, "https://")) &&
+      relay_stream_is_live (app.uri, MAX (opt_http_timeout, 1))) {
+    app.relay = relay_new (app.uri, MAX (opt_http_timeout, 1), &err);
+    if (app.relay == NULL) {
+      app_early_error (&app, "", g_strdup_printf ("cannot relay the live "
+              "playlists of %s: %s", app.uri, err->message));
+      g_clear_error (&err);
+      ret = 1;
+      goto out;
+    }
+    g_printerr ("%s: live stream: the demuxer reads its playlists through "
+        "%s\n", PROGRAM_NAME, relay_get_uri (app.relay));
+  }
+
   pipe_options.demux = opt_demux;
   pipe_options.variant = opt_variant;
   pipe_options.realtime = opt_realtime;
   pipe_options.http_timeout = MAX (opt_http_timeout, 0);
-  app.pipeline = pipeline_new (app.uri, &pipe_options, &pipeline_callbacks,
-      &app, &err);
+  if (app.relay) {
+    pipe_options.get_media_playlist = relay_get_media_playlist;
+    pipe_options.media_playlist_data = app.relay;
+  }
+  app.pipeline = pipeline_new (app.relay ? relay_get_uri (app.relay) :
+      app.uri, &pipe_options, &pipeline_callbacks, &app, &err);
   if (app.pipeline == NULL) {
     app_early_error (&app, "", g_strdup_printf ("cannot build the pipeline "
             "for %s: %s", app.uri, err->message));
@@ -580,6 +613,7 @@ out:
   g_free (gen_dir);
   supervisor_free (app.supervisor);
   pipeline_free (app.pipeline);
+  relay_free (app.relay);
   report_free (app.report);
   g_clear_pointer (&app.loop, g_main_loop_unref);
   g_free (app.error);

@@ -726,6 +726,8 @@ pipeline_observe_segment (Pipeline * p, GstMessage * msg)
     return;
 
   g_mutex_lock (&p->lock);
+  if (p->media == NULL && p->options.get_media_playlist)
+    p->media = p->options.get_media_playlist (p->options.media_playlist_data);
   if (p->media)
     segment = media_playlist_find (p->media, uri);
   g_mutex_unlock (&p->lock);

@@ -59,6 +59,11 @@ typedef struct
   /* HTTP requests time out after this many seconds (0: souphttpsrc's
    * default) */
   guint http_timeout;
+  /* when the first playlist is a master playlist: the first media
+   * playlist the demuxer read (from the relay), to tell where a live
+   * stream was joined; or NULL */
+  MediaPlaylist * (*get_media_playlist) (gpointer data);
+  gpointer media_playlist_data;
 } PipelineOptions;
 
 /* the variant the frames come from */

@@ -17,11 +17,11 @@
  * Boston, MA 02110-1301, USA.
  */
 
-/* Serves the generated stream over HTTP on a free port of 127.0.0.1. A
- * GThreadedSocketService accepts in a thread of its own with its own main
- * context, so the server answers whatever the main thread is doing; each
- * request is read, answered with the whole file (or 404/405) and the
- * connection closed. */
+/* Serves the generated stream (or what a handler makes, see relay.c) over
+ * HTTP on a free port of 127.0.0.1. A GThreadedSocketService accepts in a
+ * thread of its own with its own main context, so the server answers
+ * whatever the main thread is doing; each request is read, answered with
+ * the whole file (or 404/405) and the connection closed. */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -34,6 +34,8 @@
 struct _Server
 {
   gchar *root;
+  ServerHandler handler;
+  gpointer user_data;
   GMainContext *context;
   GMainLoop *loop;
   GSocketService *service;
@@ -110,9 +112,21 @@ server_run (GThreadedSocketService * service, GSocketConnection * conn,
     goto done;
   }
 
-  /* a plain file name in the root directory, nothing else */
   path = g_strndup (parts[1], strcspn (parts[1], "?#"));
   name = g_uri_unescape_string (path[0] == '/' ? path + 1 : path, "/");
+  if (name != NULL && server->handler != NULL) {
+    ServerResponse response = { NULL, };
+
+    server->handler (name, &response, server->user_data);
+    server_respond (out, response.status ? response.status : "200 OK",
+        response.content_type ? response.content_type : "text/plain",
+        response.body, response.size);
+    g_free (response.body);
+    g_free (name);
+    goto done;
+  }
+
+  /* a plain file name in the root directory, nothing else */
   if (name == NULL || name[0] == '\0' || name[0] == '.' ||
       strchr (name, '/') != NULL) {
     g_free (name);
@@ -149,9 +163,9 @@ server_thread (gpointer user_data)
   return NULL;
 }
 
-/* Starts serving the files of @root on a free port of 127.0.0.1. */
-Server *
-server_start (const gchar * root, GError ** error)
+static Server *
+server_start_internal (const gchar * root, ServerHandler handler,
+    gpointer user_data, GError ** error)
 {
   Server *server = g_new0 (Server, 1);
   GInetAddress *loopback;
@@ -159,6 +173,8 @@ server_start (const gchar * root, GError ** error)
   gboolean ok;
 
   server->root = g_strdup (root);
+  server->handler = handler;
+  server->user_data = user_data;
   server->context = g_main_context_new ();
   server->loop = g_main_loop_new (server->context, FALSE);
 
@@ -194,6 +210,22 @@ server_start (const gchar * root, GError ** error)
   server->thread = g_thread_new ("http-server", server_thread, server);
 
   return server;
+}
+
+/* Starts serving the files of @root on a free port of 127.0.0.1. */
+Server *
+server_start (const gchar * root, GError ** error)
+{
+  return server_start_internal (root, NULL, NULL, error);
+}
+
+/* Starts answering each GET with what @handler makes of the path (without
+ * its leading '/' and query), in a thread of the server's. */
+Server *
+server_start_with_handler (ServerHandler handler, gpointer user_data,
+    GError ** error)
+{
+  return server_start_internal (NULL, handler, user_data, error);
 }
 
 guint16

@@ -18,8 +18,9 @@
  */
 
 /* A tiny HTTP/1.1 server on 127.0.0.1 that serves the files of one
- * directory (the generated playlist and segments) from its own thread:
- * GET only, one request per connection, plain file names only. */
+ * directory (the generated playlist and segments), or what a handler
+ * answers (the relay of live playlists), from its own thread: GET only,
+ * one request per connection, plain file names only. */
 
 #ifndef __HLS_DEMO_SERVER_H__
 #define __HLS_DEMO_SERVER_H__
@@ -30,7 +31,23 @@ G_BEGIN_DECLS
 
 typedef struct _Server Server;
 
+/* What a handler answers: all NULL is an empty 200 OK; the server frees
+ * body */
+typedef struct
+{
+  const gchar *status;
+  const gchar *content_type;
+  gchar *body;
+  gsize size;
+} ServerResponse;
+
+typedef void (*ServerHandler) (const gchar * path, ServerResponse * response,
+                               gpointer user_data);
+
 Server *  server_start    (const gchar * root, GError ** error);
+
+Server *  server_start_with_handler (ServerHandler handler,
+                                     gpointer user_data, GError ** error);
 
 guint16   server_get_port (Server * server);
 

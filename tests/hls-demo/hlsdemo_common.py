@@ -189,13 +189,16 @@ def serve(directory):
     return server
 
 
-def serve_live(directory, window=4, first=8, endlist=True):
+def serve_live(directory, window=4, first=8, endlist=True, fail_after=None):
     """Serves the 1 s segments of directory/index.m3u8 as a live stream,
     live.m3u8: a sliding window of @window segments, the first request
     seeing segments up to @first - 1, one more each second after it,
     with #EXT-X-MEDIA-SEQUENCE and #EXT-X-PROGRAM-DATE-TIME (06:00:00 UTC
     for segment 0). With @endlist, #EXT-X-ENDLIST comes with the last
     segment; without, the playlist stays live (no more segments).
+    master.m3u8 is a master playlist with live.m3u8 as its one variant.
+    With @fail_after, live.m3u8 is 404 Not Found from that many seconds
+    after the first request on.
     server.segments_requested lists the segments requested, by number."""
     import functools
     import http.server
@@ -212,7 +215,19 @@ def serve_live(directory, window=4, first=8, endlist=True):
         def log_message(self, *args):
             pass
 
+        def send_playlist(self, body):
+            self.send_response(200)
+            self.send_header("Content-Type",
+                             "application/vnd.apple.mpegurl")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
         def do_GET(self):
+            if self.path.startswith("/master.m3u8"):
+                return self.send_playlist(
+                    b"#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=800000,"
+                    b"RESOLUTION=640x360\nlive.m3u8\n")
             if not self.path.startswith("/live.m3u8"):
                 name = self.path.lstrip("/")
                 if name in segments:
@@ -223,6 +238,8 @@ def serve_live(directory, window=4, first=8, endlist=True):
                 if state["t0"] is None:
                     state["t0"] = time.monotonic()
                 elapsed = time.monotonic() - state["t0"]
+            if fail_after is not None and elapsed >= fail_after:
+                return self.send_error(404)
             end = min(len(segments), first + int(elapsed))
             start = max(0, end - window)
             lines = ["#EXTM3U", "#EXT-X-VERSION:3",
@@ -234,13 +251,7 @@ def serve_live(directory, window=4, first=8, endlist=True):
                 lines += ["#EXTINF:1.000000,", segments[i]]
             if endlist and end == len(segments):
                 lines.append("#EXT-X-ENDLIST")
-            body = ("\n".join(lines) + "\n").encode()
-            self.send_response(200)
-            self.send_header("Content-Type",
-                             "application/vnd.apple.mpegurl")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.send_playlist(("\n".join(lines) + "\n").encode())
 
     handler = functools.partial(LiveHandler, directory=directory)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
