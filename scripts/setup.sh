@@ -12,6 +12,7 @@ PACKAGES="build-essential meson ninja-build pkg-config
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
   python3 python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
+  python3-numpy gobject-introspection libgirepository1.0-dev
   ${FDPASS_EXTRA_PACKAGES:-}"
 
 missing=""

@@ -14,6 +14,12 @@ then `received <n> frames`. Without the id= field (which only the wire
 protocol carries) the lines are those of `fdpass-two-process --consumer`.
 Only the Python standard library is used; docs/wire-protocol.md describes
 the messages parsed here.
+
+Nothing is copied: each received file is mapped read-only with mmap, and a
+frame is handed out as memoryview slices of those mappings (Frame.memories,
+and Frame.plane() for the planes the video meta describes). To use it as a
+module, give Consumer an on_frame callback; fdpass_numpy.py does, to look at
+the planes as numpy arrays.
 """
 
 import argparse
@@ -36,6 +42,8 @@ BUFFER = struct.Struct("<QQQQQQIHH")  # id, pts, dts, duration, offset,
 FD_ENTRY = struct.Struct("<IIQQQ")  # kind, reserved, dev, ino, size
 MEM_ENTRY = struct.Struct("<IIQQ")  # fd_index, reserved, offset, size
 EXT_HEADER = struct.Struct("<HHI")  # type, reserved, size
+VIDEO_META = struct.Struct("<IIIIII4Q4i")  # format, flags, width, height,
+#                                  n_planes, reserved, offset[4], stride[4]
 
 MSG_HELLO, MSG_CAPS, MSG_BUFFER, MSG_EOS, MSG_RELEASE = 1, 2, 3, 4, 5
 FD_KIND_FILE, FD_KIND_DMABUF = 0, 1
@@ -46,15 +54,175 @@ MAX_MEMORIES = 16
 CLOCK_TIME_NONE = 0xFFFFFFFFFFFFFFFF
 MAX_PENDING_FDS = 4 * MAX_FDS
 
+# The layout of the GstVideoFormat values this example knows: its name and,
+# for each plane, how its width and height are subsampled (as a shift: 1 is
+# half, rounded up) and how many bytes a pixel of it takes. Frames of other
+# formats are still received; only Frame.plane() refuses them.
+_I420 = ((0, 0, 1), (1, 1, 1), (1, 1, 1))
+_NV12 = ((0, 0, 1), (1, 1, 2))
+VIDEO_FORMATS = {
+    2: ("I420", _I420), 3: ("YV12", _I420),
+    4: ("YUY2", ((0, 0, 2),)), 5: ("UYVY", ((0, 0, 2),)),
+    7: ("RGBx", ((0, 0, 4),)), 8: ("BGRx", ((0, 0, 4),)),
+    9: ("xRGB", ((0, 0, 4),)), 10: ("xBGR", ((0, 0, 4),)),
+    11: ("RGBA", ((0, 0, 4),)), 12: ("BGRA", ((0, 0, 4),)),
+    13: ("ARGB", ((0, 0, 4),)), 14: ("ABGR", ((0, 0, 4),)),
+    15: ("RGB", ((0, 0, 3),)), 16: ("BGR", ((0, 0, 3),)),
+    17: ("Y41B", ((0, 0, 1), (2, 0, 1), (2, 0, 1))),
+    18: ("Y42B", ((0, 0, 1), (1, 0, 1), (1, 0, 1))),
+    20: ("Y444", ((0, 0, 1), (0, 0, 1), (0, 0, 1))),
+    23: ("NV12", _NV12), 24: ("NV21", _NV12),
+    25: ("GRAY8", ((0, 0, 1),)), 27: ("GRAY16_LE", ((0, 0, 2),)),
+}
+
 
 class ProtocolError(Exception):
     pass
 
 
+class VideoMeta(collections.namedtuple(
+        "VideoMeta", "format flags width height n_planes offsets strides")):
+    """The video meta extension block of a buffer message (4.3.4): the
+    plane offsets count from the start of the buffer contents."""
+
+    @property
+    def format_name(self):
+        known = VIDEO_FORMATS.get(self.format)
+        return known[0] if known else "format-%u" % self.format
+
+
+class Plane(collections.namedtuple(
+        "Plane", "data rows stride row_bytes pixel_stride")):
+    """One plane of a frame: `data` is a read-only memoryview of
+    rows * stride bytes in the mapping; the first row_bytes of each row are
+    pixels (pixel_stride bytes each), the rest is padding."""
+
+
+def _scale(value, shift):
+    return -((-value) >> shift)  # value / 2**shift, rounded up
+
+
+class Frame:
+    """A received buffer, mapped read-only and not copied.
+
+    `memories` are memoryview slices of the mappings, in table order; the
+    buffer contents are their concatenation. The consumer closes the frame
+    once its on_frame callback returns: every view is released and each
+    mapping unmapped. A numpy array (or any other object) still holding a
+    view keeps its mapping alive until it goes away; the mapping is
+    unmapped then, by the mmap object itself.
+    """
+
+    def __init__(self, index, buf_id, pts, maps, mems, video):
+        self.index = index
+        self.id = buf_id
+        self.pts = pts  # nanoseconds, or None
+        self.video = video  # a VideoMeta, or None
+        self._maps = maps
+        self._views = [memoryview(m) if m is not None else None
+                       for m in maps]
+        # a file that only empty memories use is not mapped
+        self.memories = [(self._views[i] or memoryview(b""))[offset:
+                                                             offset + size]
+                         for i, offset, size in mems]
+        self.size = sum(len(m) for m in self.memories)
+
+    def plane(self, i):
+        """Returns plane `i` of the video meta as a Plane, whose data is a
+        view of the one memory holding it. Raises ValueError for a frame
+        without video meta, of a format this module does not know, or with
+        a plane split over several memories (which only a copy could join)."""
+        if self.video is None:
+            raise ValueError("frame %u has no video meta" % self.index)
+        known = VIDEO_FORMATS.get(self.video.format)
+        if known is None or i >= len(known[1]):
+            raise ValueError("plane %u of %s is not known to this example"
+                             % (i, self.video.format_name))
+        x_shift, y_shift, pixel_stride = known[1][i]
+        rows = _scale(self.video.height, y_shift)
+        stride = self.video.strides[i]
+        length = rows * stride
+        start = self.video.offsets[i]
+        for mem in self.memories:
+            if start < len(mem):
+                if start + length > len(mem):
+                    raise ValueError("plane %u of frame %u spans several "
+                                     "memories" % (i, self.index))
+                return Plane(mem[start:start + length], rows, stride,
+                             _scale(self.video.width, x_shift) * pixel_stride,
+                             pixel_stride)
+            start -= len(mem)
+        raise ValueError("plane %u is outside of frame %u" % (i, self.index))
+
+    def close(self):
+        """Releases the views and unmaps the files, unless something still
+        holds a view of them (then their mmap objects unmap them when the
+        last one goes away). Each mmap object has its own duplicate of the
+        file descriptor, which it closes when it unmaps."""
+        for view in self.memories + self._views:
+            if view is not None:
+                view.release()
+        for m in self._maps:
+            if m is not None:
+                try:
+                    m.close()
+                except BufferError:
+                    pass  # still exported: left to the garbage collector
+        self.memories, self._views, self._maps = [], [], []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def check_video_meta(video, total):
+    """Refuses a video meta whose planes do not lie in the `total` bytes of
+    the buffer, with the rule fddepay applies, for the formats known."""
+    if video.format == 0 or not 1 <= video.n_planes <= 4:
+        raise ProtocolError("video meta of format %u with %u planes"
+                            % (video.format, video.n_planes))
+    if not (0 < video.width < 2 ** 31 and 0 < video.height < 2 ** 31):
+        raise ProtocolError("video meta of %ux%u pixels"
+                            % (video.width, video.height))
+    known = VIDEO_FORMATS.get(video.format)
+    if known is None:
+        return
+    if video.n_planes != len(known[1]):
+        raise ProtocolError("video meta of %u planes for %s"
+                            % (video.n_planes, known[0]))
+    for i, (x_shift, y_shift, pixel_stride) in enumerate(known[1]):
+        rows = _scale(video.height, y_shift)
+        row_bytes = _scale(video.width, x_shift) * pixel_stride
+        stride, offset = video.strides[i], video.offsets[i]
+        if stride < row_bytes or offset > total \
+                or rows * stride > total - offset:
+            raise ProtocolError("plane %u (offset %u, stride %d) does not "
+                                "fit in the %u bytes of the buffer"
+                                % (i, offset, stride, total))
+
+
+def print_frame(frame, show_inode=None):
+    """The line of the module documentation, for one frame."""
+    crc = 0
+    for mem in frame.memories:
+        crc = zlib.crc32(mem, crc)
+    line = "frame %u id=%u pts=%s size=%u crc32=%08x" % (
+        frame.index, frame.id, "none" if frame.pts is None else frame.pts,
+        frame.size, crc)
+    if show_inode is not None:
+        line += " dev=%s ino=%s" % show_inode
+    print(line)
+
+
 class Consumer:
     def __init__(self, sock, verbose=False, show_inode=False,
-                 max_size=256 * 1024 * 1024):
+                 max_size=256 * 1024 * 1024, on_frame=None):
+        """on_frame(frame) is called with each Frame; the default prints its
+        line. The frame is closed when it returns."""
         self.sock = sock
+        self.on_frame = on_frame
         self.verbose = verbose
         self.show_inode = show_inode
         self.max_size = max_size
@@ -188,21 +356,31 @@ class Consumer:
             raise ProtocolError("buffer %u needs %u bytes, more than "
                                 "--max-size %u" % (buf_id, max(total, max(
                                     needed, default=0)), self.max_size))
-        # extension blocks: only the video meta is known, it is not needed
-        # to read the bytes; unknown blocks are skipped by their size
+        # extension blocks: the video meta gives the planes; unknown blocks
+        # are skipped by their size
+        video = None
         while pos < len(payload):
             if len(payload) - pos < EXT_HEADER.size:
                 raise ProtocolError("truncated extension block")
             ext_type, _, ext_size = EXT_HEADER.unpack_from(payload, pos)
-            pos += EXT_HEADER.size + ext_size
-            if pos > len(payload):
+            pos += EXT_HEADER.size
+            if ext_size > len(payload) - pos:
                 raise ProtocolError("truncated extension block %u" % ext_type)
+            if ext_type == EXT_VIDEO_META:
+                if video is not None or ext_size < VIDEO_META.size:
+                    raise ProtocolError("a second or short video meta in "
+                                        "buffer %u" % buf_id)
+                fields = VIDEO_META.unpack_from(payload, pos)
+                video = VideoMeta(*fields[:5], fields[6:10], fields[10:14])
+                check_video_meta(video, total)
+            pos += ext_size
 
-        fds, maps = [], []
+        fds, stats, maps = [], [], []
         try:
             for kind, dev, ino in fd_infos:
                 fd, st = self.claim_fd(dev, ino)
                 fds.append(fd)
+                stats.append(st)
                 if kind == FD_KIND_FILE:
                     if not stat.S_ISREG(st.st_mode):
                         raise ProtocolError("fd is not a regular file")
@@ -218,29 +396,37 @@ class Consumer:
                     raise ProtocolError("file of %u bytes, the buffer needs %u"
                                         % (file_size, needed[len(fds) - 1]))
             # one read-only mapping per file from offset 0 (mmap offsets must
-            # be page aligned), covering all memories in it
-            maps = [mmap.mmap(fd, n, mmap.MAP_SHARED, mmap.PROT_READ)
-                    if n > 0 else None for fd, n in zip(fds, needed)]
-            frame = b"".join(maps[i][off:off + size] for i, off, size in mems
-                             if size > 0)
-            line = "frame %u id=%u pts=%s size=%u crc32=%08x" % (
-                self.n_frames, buf_id,
-                "none" if pts == CLOCK_TIME_NONE else pts,
-                len(frame), zlib.crc32(frame))
-            if self.show_inode:
-                if fds:
-                    st = os.fstat(fds[mems[0][0]] if mems else fds[0])
-                    line += " dev=%u ino=%u" % (st.st_dev, st.st_ino)
-                else:
-                    line += " dev=none ino=none"
-            print(line)
-            self.n_frames += 1
-        finally:
+            # be page aligned), covering all memories in it. mmap.mmap keeps
+            # a duplicate of the fd (until Python 3.13's trackfd=False), so
+            # ours is closed below, right after mapping
+            for fd, n in zip(fds, needed):
+                maps.append(mmap.mmap(fd, n, mmap.MAP_SHARED, mmap.PROT_READ)
+                            if n > 0 else None)
+        except BaseException:
             for m in maps:
                 if m is not None:
                     m.close()
+            raise
+        finally:
             for fd in fds:
                 os.close(fd)
+
+        frame = Frame(self.n_frames, buf_id,
+                      None if pts == CLOCK_TIME_NONE else pts, maps, mems,
+                      video)
+        self.n_frames += 1
+        with frame:
+            if self.on_frame is not None:
+                self.on_frame(frame)
+            else:
+                inode = None
+                if self.show_inode:
+                    if stats:
+                        st = stats[mems[0][0] if mems else 0]
+                        inode = (st.st_dev, st.st_ino)
+                    else:
+                        inode = ("none", "none")
+                print_frame(frame, inode)
 
 
 def open_socket(args):
@@ -265,8 +451,10 @@ def open_socket(args):
     return socket.socket(fileno=int(fd))
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parse_args(description):
+    """The command line of this consumer, shared with the examples built on
+    it."""
+    parser = argparse.ArgumentParser(description=description)
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--fd", type=int,
                        help="connected Unix socket (default: $FDPASS_FD)")
@@ -282,10 +470,12 @@ def main():
     parser.add_argument("--verbose", action="store_true",
                         help="also print the hello and how many duplicate "
                         "fds were closed")
-    args = parser.parse_args()
+    return parser.parse_args()
 
-    consumer = Consumer(open_socket(args), args.verbose, args.show_inode,
-                        args.max_size)
+
+def run_consumer(consumer, args):
+    """Receives until EOS or end of file, closes the socket and every fd
+    left, prints the last line; returns the exit status."""
     status = 0
     try:
         if not consumer.run():
@@ -302,6 +492,13 @@ def main():
               % consumer.n_dropped_fds, file=sys.stderr)
     print("received %u frames" % consumer.n_frames)
     return status
+
+
+def main():
+    args = parse_args(__doc__.splitlines()[0])
+    consumer = Consumer(open_socket(args), args.verbose, args.show_inode,
+                        args.max_size)
+    return run_consumer(consumer, args)
 
 
 if __name__ == "__main__":
