@@ -40,6 +40,8 @@ Options (of build/examples/hls-demo/fdpass-hls-demo; once it is built,
   --demux=NAME             hlsdemux (the default) or hlsdemux2
   --variant=N|WIDTHxHEIGHT|BANDWIDTH
                            analyse this variant of a master playlist
+  --no-relay               let the demuxer fetch a live stream's playlists
+                           itself (it then misses the last segments)
   -h, --help               this help
 
 Exit status: 0 when the stream reached its end and a state was detected,
