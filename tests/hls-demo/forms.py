@@ -22,14 +22,25 @@ from hlsdemo_common import (EXPECTED, args_or_skip, describe, ffmpeg_or_skip,
                             make_master, make_ts, serve)
 
 TOLERANCE = 0.2
+SEGMENTS = 16
+
+
+def at_boundary(at, want):
+    """@at is @want, or with @want None the start of a segment after the
+    first one, within the tolerance"""
+    if want is not None:
+        return abs(at - want) <= TOLERANCE
+    return abs(at - round(at)) <= TOLERANCE and 1 <= round(at) < SEGMENTS
 
 # form, maker, demuxer, --variant, the variants analysed [(index, at)]
-# (None: a media playlist, no index)
+# (index None: a media playlist, no index; at None: the demuxer switches
+# when its bandwidth estimate says, which depends on the machine's load,
+# so at any segment boundary, 1 s apart)
 CASES = [
     ("ts", make_ts, "hlsdemux", None, [(None, 0.0)]),
     ("ts", make_ts, "hlsdemux2", None, [(None, 0.0)]),
-    ("master", make_master, "hlsdemux", None, [(0, 0.0), (1, 1.0)]),
-    ("master", make_master, "hlsdemux2", None, [(0, 0.0), (1, 1.0)]),
+    ("master", make_master, "hlsdemux", None, [(0, 0.0), (1, None)]),
+    ("master", make_master, "hlsdemux2", None, [(0, 0.0), (1, None)]),
     ("master", make_master, "hlsdemux", "426x240", [(1, 0.0)]),
     ("master", make_master, "hlsdemux2", "0", [(0, 0.0)]),
     ("master", make_master, "hlsdemux2", "660000", [(1, 0.0)]),
@@ -95,7 +106,7 @@ def run_case(demo, analyzer, url, tmp, name, demux, variant, want_variants):
     if log != events:
         failures.append("variant lines %r, summary.json %r" % (events, log))
     if len(log) != len(want_variants) or \
-            any(g[0] != w[0] or abs(g[1] - w[1]) > TOLERANCE
+            any(g[0] != w[0] or not at_boundary(g[1], w[1])
                 for g, w in zip(log, want_variants)):
         failures.append("variants analysed %r, expected %r"
                         % (log, want_variants))
