@@ -7,12 +7,17 @@ set -eu
 
 cd "$(dirname "$0")/.."
 
+# what debian/ needs beyond the packages below (its Build-Depends), for the
+# packaging/deb test, which builds the .debs; it also builds the GObject
+# introspection data of libgstfdpass. FDPASS_PACKAGING_PACKAGES= leaves them out.
+PACKAGING_PACKAGES=${FDPASS_PACKAGING_PACKAGES-"debhelper gobject-introspection libgirepository1.0-dev"}
+
 PACKAGES="build-essential meson ninja-build pkg-config
   libglib2.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
   python3 python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
-  ${FDPASS_EXTRA_PACKAGES:-}"
+  $PACKAGING_PACKAGES ${FDPASS_EXTRA_PACKAGES:-}"
 
 missing=""
 for p in $PACKAGES; do
