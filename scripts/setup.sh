@@ -7,13 +7,18 @@ set -eu
 
 cd "$(dirname "$0")/.."
 
+# what debian/ needs beyond the packages below (its Build-Depends), for the
+# packaging/deb test, which builds the .debs. FDPASS_PACKAGING_PACKAGES=
+# leaves it out.
+PACKAGING_PACKAGES=${FDPASS_PACKAGING_PACKAGES-"debhelper"}
+
 PACKAGES="build-essential meson ninja-build pkg-config
   libglib2.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
   python3 python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
   python3-numpy gobject-introspection libgirepository1.0-dev
-  ${FDPASS_EXTRA_PACKAGES:-}"
+  $PACKAGING_PACKAGES ${FDPASS_EXTRA_PACKAGES:-}"
 
 missing=""
 for p in $PACKAGES; do
