@@ -1886,20 +1886,26 @@ gst_fd_depay_class_init (GstFdDepayClass * klass)
    * Counters since the element was created: `buffers` pushed, their
    * `bytes`, `dropped-fds`, received file descriptors that no message
    * claimed (duplicates from partial writes, strays) and that were closed,
-   * `unsealed-copies`, frames read from files that could not be mapped
-   * safely, and `mappings-created` / `mappings-reused`: the memfds of a
-   * sender that recycles them (it reads releases) stay mapped, so a memfd
-   * that comes again is not mapped again. `kept-file-references` counts
-   * the files a sender named without passing their descriptor again,
-   * because it had asked us to keep them (behind #unixsocketsrc).
+   * `unsealed-copies`, files of a buffer read into memory because they
+   * could not be mapped safely (not sealed against shrinking), and
+   * `mappings-created` / `mappings-reused`: files mapped for a buffer, and
+   * files served by a mapping kept from an earlier buffer (the memfds of a
+   * sender that recycles them, because it reads releases, and the files it
+   * asked us to keep stay mapped, so a file that comes again is not mapped
+   * again). `kept-file-references` counts the files a sender named
+   * without passing their descriptor again, because it had asked us to
+   * keep them (behind unixsocketsrc). DMA buffers count in `buffers` and
+   * `bytes` only.
    */
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
-          "Counters: buffers, bytes, dropped-fds (received file descriptors "
-          "that no message claimed, closed), unsealed-copies (frames read "
-          "from unsealed files instead of mapped), mappings-created and "
-          "mappings-reused (memfds of a recycling sender stay mapped), "
-          "kept-file-references (files named without their fd)",
+          "Counters since the element was created: buffers and bytes "
+          "pushed, dropped-fds (received file descriptors that no message "
+          "claimed, closed), unsealed-copies (files read into memory instead "
+          "of mapped, not being sealed), mappings-created (files mapped), "
+          "mappings-reused (files served by a mapping kept from an earlier "
+          "buffer), kept-file-references (files a sender named without "
+          "passing their descriptor again)",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);

@@ -23,6 +23,12 @@
  * Elements that move buffers between processes without copying them: the
  * memory lives in memfds (or temporary files, or DMA buffers) and only their
  * file descriptors and a small header cross a Unix socket.
+ *
+ * Loading the plugin also registers a #GstTmpFileAllocator under
+ * %GST_ALLOCATOR_TMP_FILE. docs/elements.md is the reference of the
+ * elements, generated from this plugin.
+ *
+ * Since: 0.1
  */
 
 #ifdef HAVE_CONFIG_H

@@ -1103,9 +1103,11 @@ gst_fd_pay_class_init (GstFdPayClass * klass)
    */
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
-          "Counters: buffers, bytes, copies (buffers copied into a memfd), "
-          "zero-copy-buffers (sent without a copy), memfds-created, "
-          "memfds-reused and memfds-alive (memfds open now)",
+          "Counters since the element was created: buffers and bytes sent, "
+          "copies (buffers copied into a memfd), zero-copy-buffers (buffers "
+          "sent without a copy), memfds-created, memfds-reused (allocations "
+          "served by a freed memfd) and memfds-alive (memfds of fdpay's "
+          "allocator open now)",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);

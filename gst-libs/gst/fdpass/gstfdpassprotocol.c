@@ -30,7 +30,7 @@
  * length, count and offset is bounds-checked, and malformed input is
  * rejected with a #GError in the %GST_FDPASS_ERROR domain.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 
 #ifdef HAVE_CONFIG_H
@@ -79,6 +79,16 @@ G_STATIC_ASSERT (GST_FDPASS_HEADER_SIZE + BUFFER_FIXED_SIZE +
     EXT_HEADER_SIZE + VIDEO_META_EXT_SIZE + EXT_HEADER_SIZE +
     STREAM_TIME_EXT_SIZE == GST_FDPASS_MAX_BUFFER_MESSAGE_SIZE);
 
+/**
+ * gst_fdpass_error_quark:
+ *
+ * The error domain of the message parsers, %GST_FDPASS_ERROR. Its codes
+ * are #GstFdPassError values.
+ *
+ * Returns: the quark of the domain
+ *
+ * Since: 0.1
+ */
 GQuark
 gst_fdpass_error_quark (void)
 {
@@ -115,7 +125,12 @@ finish_message (GstByteWriter * bw)
  * gst_fdpass_message_new_hello:
  * @hello: the versions and features to announce
  *
+ * Encodes a hello message, the first message of each side of a connection:
+ * the protocol version it speaks and the #GstFdPassFeatures it offers.
+ *
  * Returns: (transfer full): a hello message
+ *
+ * Since: 0.1
  */
 GstBuffer *
 gst_fdpass_message_new_hello (const GstFdPassHello * hello)
@@ -139,8 +154,13 @@ gst_fdpass_message_new_hello (const GstFdPassHello * hello)
  * gst_fdpass_message_new_caps:
  * @caps: fixed caps
  *
+ * Encodes a caps message: @caps serialized by gst_caps_to_string(), NUL
+ * terminated. It applies to the buffer messages that follow it.
+ *
  * Returns: (transfer full) (nullable): a caps message, or %NULL when the
  *     serialized caps are larger than %GST_FDPASS_MAX_PAYLOAD
+ *
+ * Since: 0.1
  */
 GstBuffer *
 gst_fdpass_message_new_caps (const GstCaps * caps)
@@ -254,6 +274,8 @@ put_buffer_message (GstByteWriter * bw, const GstFdPassBufferInfo * info)
  * sent with the returned bytes, in the same order.
  *
  * Returns: (transfer full): a buffer message
+ *
+ * Since: 0.1
  */
 GstBuffer *
 gst_fdpass_message_new_buffer (const GstFdPassBufferInfo * info)
@@ -309,7 +331,11 @@ gst_fdpass_buffer_info_write (const GstFdPassBufferInfo * info, guint8 * data,
 /**
  * gst_fdpass_message_new_eos:
  *
+ * Encodes an end-of-stream message. It has no payload.
+ *
  * Returns: (transfer full): an end-of-stream message
+ *
+ * Since: 0.1
  */
 GstBuffer *
 gst_fdpass_message_new_eos (void)
@@ -327,7 +353,14 @@ gst_fdpass_message_new_eos (void)
  * @ids: (array length=n_ids): ids of the buffers the receiver is done with
  * @n_ids: number of ids, at most %GST_FDPASS_MAX_RELEASE_IDS
  *
+ * Encodes a release message, which a receiver that announced
+ * %GST_FDPASS_FEATURE_RELEASE sends to tell the sender that it no longer
+ * uses the buffers with these ids, so that their memory may be written
+ * again.
+ *
  * Returns: (transfer full): a release message
+ *
+ * Since: 0.1
  */
 GstBuffer *
 gst_fdpass_message_new_release (const guint64 * ids, guint n_ids)
@@ -352,11 +385,16 @@ gst_fdpass_message_new_release (const guint64 * ids, guint n_ids)
 /**
  * gst_fdpass_message_new_forget:
  * @files: (array length=n_files): the files the receiver may close; only
- *     their @dev and @ino are used
+ *     their device and inode numbers are used
  * @n_files: number of files, at most %GST_FDPASS_MAX_FORGET_FILES
  *
- * Returns: (transfer full): a forget message, sent to a receiver that keeps
- *     files (%GST_FDPASS_FEATURE_FILES) when it may close them
+ * Encodes a forget message (protocol 1.1): the sender tells a receiver
+ * that keeps files (%GST_FDPASS_FEATURE_FILES) which of them it may close,
+ * because no buffer message will name them again.
+ *
+ * Returns: (transfer full): a forget message
+ *
+ * Since: 0.1
  */
 GstBuffer *
 gst_fdpass_message_new_forget (const GstFdPassFdInfo * files, guint n_files)
@@ -442,6 +480,8 @@ gst_fdpass_message_new_segment (const GstSegment * segment)
  * Messages of known types other than buffer messages must carry no fds.
  *
  * Returns: %TRUE when the header is valid
+ *
+ * Since: 0.1
  */
 gboolean
 gst_fdpass_header_parse (const guint8 * data, gsize size,
@@ -503,6 +543,8 @@ gst_fdpass_header_parse (const guint8 * data, gsize size,
  * %GST_FDPASS_ERROR_VERSION.
  *
  * Returns: %TRUE when the hello is valid and compatible
+ *
+ * Since: 0.1
  */
 gboolean
 gst_fdpass_hello_parse (const guint8 * payload, gsize size,
@@ -915,6 +957,8 @@ find_unsafe_field (GQuark field, const GValue * value, gpointer user_data)
  *
  * Returns: (transfer full) (nullable): the caps, or %NULL when the payload
  *     is not a NUL-terminated string of fixed caps made of those types
+ *
+ * Since: 0.1
  */
 GstCaps *
 gst_fdpass_caps_parse (const guint8 * payload, gsize size, GError ** error)
@@ -1027,6 +1071,8 @@ parse_video_meta (GstByteReader * br, GstFdPassVideoInfo * v, GError ** error)
  * skipped.
  *
  * Returns: %TRUE when the message is valid
+ *
+ * Since: 0.1
  */
 gboolean
 gst_fdpass_buffer_parse (const GstFdPassHeader * header,
@@ -1164,7 +1210,12 @@ gst_fdpass_buffer_parse (const GstFdPassHeader * header,
  * @n_ids: (out): number of ids
  * @error: return location for a #GError
  *
+ * Parses a release message: at most %GST_FDPASS_MAX_RELEASE_IDS ids, all of
+ * them within the payload.
+ *
  * Returns: %TRUE when the message is valid
+ *
+ * Since: 0.1
  */
 gboolean
 gst_fdpass_release_parse (const guint8 * payload, gsize size, guint64 ** ids,
@@ -1323,12 +1374,17 @@ gst_fdpass_segment_parse (const guint8 * payload, gsize size,
  * gst_fdpass_forget_parse:
  * @payload: (array length=size): the payload of a forget message
  * @size: payload size
- * @files: (out) (transfer full) (array length=n_files): the files named, with
- *     only @dev and @ino set; free with g_free()
+ * @files: (out) (transfer full) (array length=n_files): the files named,
+ *     with only their device and inode numbers set; free with g_free()
  * @n_files: (out): number of files
  * @error: return location for a #GError
  *
+ * Parses a forget message (protocol 1.1): at most
+ * %GST_FDPASS_MAX_FORGET_FILES files, all of them within the payload.
+ *
  * Returns: %TRUE when the message is valid
+ *
+ * Since: 0.1
  */
 gboolean
 gst_fdpass_forget_parse (const guint8 * payload, gsize size,
@@ -1370,8 +1426,13 @@ gst_fdpass_forget_parse (const guint8 * payload, gsize size,
  * gst_fdpass_buffer_info_n_attached:
  * @info: a buffer description
  *
+ * Counts the descriptors a buffer message has attached, which a receiver
+ * compares with the descriptors that came with it.
+ *
  * Returns: how many file descriptors travel with the message of @info: one
  *     per fd table entry, except the entries naming a kept file
+ *
+ * Since: 0.1
  */
 guint
 gst_fdpass_buffer_info_n_attached (const GstFdPassBufferInfo * info)
@@ -1397,6 +1458,8 @@ gst_fdpass_buffer_info_n_attached (const GstFdPassBufferInfo * info)
  * Fills @info with the identity (device, inode and size) of @fd.
  *
  * Returns: %FALSE when fstat() failed, with errno set
+ *
+ * Since: 0.1
  */
 gboolean
 gst_fdpass_fd_info_from_fd (gint fd, GstFdPassFdKind kind,
@@ -1422,7 +1485,13 @@ gst_fdpass_fd_info_from_fd (gint fd, GstFdPassFdKind kind,
  * @info: a buffer description
  * @meta: the video meta of the buffer
  *
- * Returns: %FALSE when @meta cannot be described (too many planes)
+ * Copies the format, flags, size, planes, offsets and strides of @meta into
+ * @info, to travel in the video meta extension block of the buffer message.
+ *
+ * Returns: %FALSE when @meta cannot be described (no plane or more than
+ *     %GST_VIDEO_MAX_PLANES); @info is not changed then
+ *
+ * Since: 0.1
  */
 gboolean
 gst_fdpass_buffer_info_set_video_meta (GstFdPassBufferInfo * info,
@@ -1458,7 +1527,13 @@ gst_fdpass_buffer_info_set_video_meta (GstFdPassBufferInfo * info,
  * @info: a parsed buffer description with a video meta
  * @buffer: the buffer to add it to
  *
+ * Adds to @buffer the #GstVideoMeta that the video meta extension block of
+ * a parsed buffer message described, so that the receiver's buffer has the
+ * sender's plane layout.
+ *
  * Returns: (transfer none) (nullable): the added meta
+ *
+ * Since: 0.1
  */
 GstVideoMeta *
 gst_fdpass_buffer_info_add_video_meta (const GstFdPassBufferInfo * info,

@@ -30,6 +30,8 @@ G_BEGIN_DECLS
  * GST_FDPASS_MAGIC:
  *
  * The first four bytes of every message: "FDPS".
+ *
+ * Since: 0.1
  */
 #define GST_FDPASS_MAGIC 0x53504446u
 
@@ -38,6 +40,8 @@ G_BEGIN_DECLS
  *
  * Major version of the wire protocol this library speaks. A peer with
  * another major version cannot be understood.
+ *
+ * Since: 0.1
  */
 #define GST_FDPASS_VERSION_MAJOR 1
 
@@ -46,6 +50,8 @@ G_BEGIN_DECLS
  *
  * Minor version of the wire protocol. Minor versions only add message
  * types, extension blocks and trailing fields that older peers skip.
+ *
+ * Since: 0.1
  */
 #define GST_FDPASS_VERSION_MINOR 2
 
@@ -53,6 +59,8 @@ G_BEGIN_DECLS
  * GST_FDPASS_HEADER_SIZE:
  *
  * Size in bytes of the fixed header in front of every message.
+ *
+ * Since: 0.1
  */
 #define GST_FDPASS_HEADER_SIZE 16
 
@@ -61,6 +69,8 @@ G_BEGIN_DECLS
  *
  * Largest payload a message may announce. Anything larger is rejected
  * before any memory is allocated for it.
+ *
+ * Since: 0.1
  */
 #define GST_FDPASS_MAX_PAYLOAD (64 * 1024)
 
@@ -68,6 +78,8 @@ G_BEGIN_DECLS
  * GST_FDPASS_MAX_FDS:
  *
  * Largest number of file descriptors one message may carry.
+ *
+ * Since: 0.1
  */
 #define GST_FDPASS_MAX_FDS 16
 
@@ -75,6 +87,8 @@ G_BEGIN_DECLS
  * GST_FDPASS_MAX_MEMORIES:
  *
  * Largest number of memories one buffer message may describe.
+ *
+ * Since: 0.1
  */
 #define GST_FDPASS_MAX_MEMORIES 16
 
@@ -93,6 +107,8 @@ G_BEGIN_DECLS
  * GST_FDPASS_MAX_RELEASE_IDS:
  *
  * Largest number of buffer ids one release message may carry.
+ *
+ * Since: 0.1
  */
 #define GST_FDPASS_MAX_RELEASE_IDS 4096
 
@@ -100,6 +116,8 @@ G_BEGIN_DECLS
  * GST_FDPASS_MAX_FORGET_FILES:
  *
  * Largest number of files one forget message may name.
+ *
+ * Since: 0.1
  */
 #define GST_FDPASS_MAX_FORGET_FILES 4000
 
@@ -117,9 +135,11 @@ G_BEGIN_DECLS
  * @GST_FDPASS_MESSAGE_FORGET: sender to receiver: the receiver may close
  *     these kept files (protocol 1.1)
  * @GST_FDPASS_MESSAGE_SEGMENT: sender to receiver: the segment of the
- *     buffers that follow, as the sender had it (protocol 1.2)
+ *     buffers that follow, as the sender had it (protocol 1.2, since 0.2)
  *
  * Message types. Receivers skip types they do not know.
+ *
+ * Since: 0.1
  */
 typedef enum
 {
@@ -141,9 +161,11 @@ typedef enum
  * @GST_FDPASS_FEATURE_FILES: in a sender's hello: the sender may ask the
  *     receiver to keep files and then refer to them without passing their
  *     descriptor again; in a receiver's hello: the receiver keeps up to
- *     #GstFdPassHello.max_files such files (protocol 1.1)
+ *     the max_files of its #GstFdPassHello such files (protocol 1.1)
  *
  * Feature bits exchanged in hello messages.
+ *
+ * Since: 0.1
  */
 typedef enum
 {
@@ -158,6 +180,8 @@ typedef enum
  * @GST_FDPASS_FD_KIND_DMABUF: a DMA buffer
  *
  * What a passed file descriptor refers to.
+ *
+ * Since: 0.1
  */
 typedef enum
 {
@@ -177,6 +201,8 @@ typedef enum
  * Flags of an fd table entry. Both flags need the
  * %GST_FDPASS_FEATURE_FILES feature on both sides and apply to files
  * (%GST_FDPASS_FD_KIND_FILE) only. (protocol 1.1)
+ *
+ * Since: 0.1
  */
 typedef enum
 {
@@ -188,7 +214,9 @@ typedef enum
 /**
  * GST_FDPASS_ERROR:
  *
- * Error domain of protocol errors.
+ * Error domain of protocol errors; the codes are #GstFdPassError values.
+ *
+ * Since: 0.1
  */
 #define GST_FDPASS_ERROR (gst_fdpass_error_quark ())
 
@@ -199,6 +227,10 @@ typedef enum
  * @GST_FDPASS_ERROR_TOO_LARGE: a size or count is beyond the limits
  * @GST_FDPASS_ERROR_FD: a file descriptor is missing or not what the message
  *     described
+ *
+ * Error codes of the %GST_FDPASS_ERROR domain: why a message was refused.
+ *
+ * Since: 0.1
  */
 typedef enum
 {
@@ -219,9 +251,10 @@ GQuark gst_fdpass_error_quark (void);
  * @payload_size: bytes that follow the header
  *
  * The fixed header in front of every message.
+ *
+ * Since: 0.1
  */
-typedef struct
-{
+typedef struct {
   guint16 type;
   guint16 n_fds;
   guint32 flags;
@@ -235,9 +268,12 @@ typedef struct
  * @features: #GstFdPassFeatures
  * @max_files: in a receiver's hello with %GST_FDPASS_FEATURE_FILES: how many
  *     files the receiver keeps at most; 0 otherwise (protocol 1.1)
+ *
+ * The payload of a hello message.
+ *
+ * Since: 0.1
  */
-typedef struct
-{
+typedef struct {
   guint16 version_major;
   guint16 version_minor;
   guint32 features;
@@ -254,9 +290,10 @@ typedef struct
  *
  * Identity of one passed file descriptor, so that the receiver can check it
  * got the file the sender meant.
+ *
+ * Since: 0.1
  */
-typedef struct
-{
+typedef struct {
   guint32 kind;
   guint32 flags;
   guint64 dev;
@@ -269,9 +306,13 @@ typedef struct
  * @fd_index: index into the fds of the message
  * @offset: where the memory starts in the file
  * @size: size of the memory
+ *
+ * Where one memory of a buffer lies: a range of one of the files of the
+ * message.
+ *
+ * Since: 0.1
  */
-typedef struct
-{
+typedef struct {
   guint32 fd_index;
   guint64 offset;
   guint64 size;
@@ -288,9 +329,10 @@ typedef struct
  * @stride: stride of each plane
  *
  * The #GstVideoMeta of a buffer.
+ *
+ * Since: 0.1
  */
-typedef struct
-{
+typedef struct {
   guint32 format;
   guint32 flags;
   guint32 width;
@@ -322,9 +364,10 @@ typedef struct
  *     %GST_CLOCK_TIME_NONE
  *
  * Everything a buffer message says about a buffer.
+ *
+ * Since: 0.1
  */
-typedef struct
-{
+typedef struct {
   guint64 id;
   GstClockTime pts;
   GstClockTime dts;

@@ -139,6 +139,9 @@ frame_size (const GstFdPassBufferInfo * info)
  *     #GUnixFDMessage, no entry flagged kept
  * @error: return location for a #GError
  *
+ * Parses a buffer message once, for every session it is queued for, and
+ * checks that it carries the descriptors its fd table announces.
+ *
  * Returns: (transfer full) (nullable): a new frame holding a ref to
  *     @message, or %NULL when @message is not such a message
  *
@@ -214,6 +217,9 @@ failed:
 
 /**
  * gst_fdpass_frame_ref:
+ * @frame: a #GstFdPassFrame
+ *
+ * Adds a reference to @frame.
  *
  * Returns: (transfer full): @frame
  *
@@ -227,6 +233,10 @@ gst_fdpass_frame_ref (GstFdPassFrame * frame)
 
 /**
  * gst_fdpass_frame_unref:
+ * @frame: a #GstFdPassFrame
+ *
+ * Drops a reference to @frame; the last one drops the message and with it
+ * the sender's buffer.
  *
  * Since: 0.2
  */
@@ -238,6 +248,10 @@ gst_fdpass_frame_unref (GstFdPassFrame * frame)
 
 /**
  * gst_fdpass_frame_get_size:
+ * @frame: a #GstFdPassFrame
+ *
+ * Gives the memory a receiver holding @frame keeps from reuse, for limits
+ * on what receivers may hold.
  *
  * Returns: how many bytes of memory the frame holds in the sender: the
  *     size of its files
@@ -254,6 +268,10 @@ gst_fdpass_frame_get_size (GstFdPassFrame * frame)
 
 /**
  * gst_fdpass_frame_get_seqnum:
+ * @frame: a #GstFdPassFrame
+ *
+ * Gives the order in which frames were made, to find the oldest frame a
+ * receiver holds (gst_fdpass_session_get_oldest_seqnum()).
  *
  * Returns: a number that grows with every frame made in this process, so
  *     that the oldest of several frames has the smallest
@@ -270,6 +288,10 @@ gst_fdpass_frame_get_seqnum (GstFdPassFrame * frame)
 
 /**
  * gst_fdpass_frame_get_info:
+ * @frame: a #GstFdPassFrame
+ *
+ * Gives the parsed buffer message of @frame. Sessions send it with ids of
+ * their own, not the id in it.
  *
  * Returns: (transfer none): what the message says about the buffer, with
  *     the payloader's id
@@ -286,6 +308,7 @@ gst_fdpass_frame_get_info (GstFdPassFrame * frame)
 
 /**
  * gst_fdpass_frame_mark_exported:
+ * @frame: a #GstFdPassFrame
  *
  * A receiver may map the memory of @frame for as long as it likes: marks
  * every memory the message holds (the buffers of its #GstParentBufferMeta)
@@ -486,6 +509,9 @@ gst_fdpass_session_free (GstFdPassSession * session)
  * @max_kept_files: the most files to ask the receiver to keep (the FILES
  *     feature of protocol 1.1), whatever it offers; 0 to never ask
  *
+ * Creates the state of a new connection, with nothing queued. The owner
+ * queues the hello, caps and segment messages first.
+ *
  * Returns: (transfer full): a session for a new connection
  *
  * Since: 0.2
@@ -514,6 +540,9 @@ gst_fdpass_session_new (guint max_kept_files)
 
 /**
  * gst_fdpass_session_ref:
+ * @session: a #GstFdPassSession
+ *
+ * Adds a reference to @session.
  *
  * Returns: (transfer full): @session
  *
@@ -528,6 +557,7 @@ gst_fdpass_session_ref (GstFdPassSession * session)
 
 /**
  * gst_fdpass_session_unref:
+ * @session: a #GstFdPassSession
  *
  * Drops a reference; the last one closes the session if it was not closed
  * (see gst_fdpass_session_close()).
@@ -542,8 +572,12 @@ gst_fdpass_session_unref (GstFdPassSession * session)
 
 /**
  * gst_fdpass_session_queue_message:
+ * @session: a #GstFdPassSession
  * @message: a message other than a buffer message (hello, caps, EOS), sent
  *     as it is, without descriptors
+ *
+ * Queues @message for the receiver, after what is queued already; the
+ * session takes a reference. Nothing is queued once the session is closed.
  *
  * Since: 0.2
  */
@@ -566,6 +600,8 @@ gst_fdpass_session_queue_message (GstFdPassSession * session,
 
 /**
  * gst_fdpass_session_queue_frame:
+ * @session: a #GstFdPassSession
+ * @frame: a #GstFdPassFrame
  *
  * Queues @frame for the receiver; the session holds it until the receiver
  * released it, or until the session is closed.
@@ -766,6 +802,7 @@ session_prepare (GstFdPassSession * session)
 
 /**
  * gst_fdpass_session_get_output:
+ * @session: a #GstFdPassSession
  * @output: (out caller-allocates): what to write next
  *
  * Tells what to write next: the rest of one packet, to be written with one
@@ -829,8 +866,13 @@ session_frame_sent (GstFdPassSession * session, GstFdPassFrame * frame)
 
 /**
  * gst_fdpass_session_output_done:
+ * @session: a #GstFdPassSession
  * @written: how many bytes of the last output were written, with its
  *     descriptors when it had any; 0 when nothing could be written
+ *
+ * Tells the session how much of what gst_fdpass_session_get_output() gave
+ * was written. Once all of a frame's message is written, the receiver has
+ * the frame: until it releases it, or for good when it does not release.
  *
  * Since: 0.2
  */
@@ -935,6 +977,7 @@ session_handle_hello (GstFdPassSession * session, const GstFdPassHello * hello)
 
 /**
  * gst_fdpass_session_receive:
+ * @session: a #GstFdPassSession
  * @data: (array length=size): bytes the receiver wrote, in order
  * @size: how many
  * @error: return location for a #GError
@@ -1010,6 +1053,7 @@ gst_fdpass_session_receive (GstFdPassSession * session, const guint8 * data,
 
 /**
  * gst_fdpass_session_peer_caught_up:
+ * @session: a #GstFdPassSession
  *
  * The receiver read everything written to it so far (its socket's output
  * queue is empty): the frames in flight to a receiver that does not
@@ -1030,6 +1074,7 @@ gst_fdpass_session_peer_caught_up (GstFdPassSession * session)
 
 /**
  * gst_fdpass_session_close:
+ * @session: a #GstFdPassSession
  *
  * The connection is over, or the owner gives up on it. Whatever the
  * receiver may still map (frames it did not release, and the frame that
@@ -1065,6 +1110,10 @@ gst_fdpass_session_close (GstFdPassSession * session)
 
 /**
  * gst_fdpass_session_releases:
+ * @session: a #GstFdPassSession
+ *
+ * Tells whether the receiver's hello had %GST_FDPASS_FEATURE_RELEASE.
+ * Until its hello came, a receiver does not release.
  *
  * Returns: whether the receiver announced that it sends releases
  *
@@ -1080,6 +1129,10 @@ gst_fdpass_session_releases (GstFdPassSession * session)
 
 /**
  * gst_fdpass_session_get_pending:
+ * @session: a #GstFdPassSession
+ *
+ * Counts the frames whose memory the receiver keeps from reuse, for the
+ * owner's limit on what one receiver may hold.
  *
  * Returns: the frames the receiver holds: queued for it, sent and not
  *     released, or in flight to a receiver that does not release
@@ -1097,6 +1150,10 @@ gst_fdpass_session_get_pending (GstFdPassSession * session)
 
 /**
  * gst_fdpass_session_get_in_flight:
+ * @session: a #GstFdPassSession
+ *
+ * Counts the frames written to a receiver that does not release that it
+ * may not have read yet.
  *
  * Returns: frames given to a receiver that does not release, which it may
  *     not have read yet (see gst_fdpass_session_peer_caught_up())
@@ -1113,6 +1170,10 @@ gst_fdpass_session_get_in_flight (GstFdPassSession * session)
 
 /**
  * gst_fdpass_session_get_queued:
+ * @session: a #GstFdPassSession
+ *
+ * Counts what is waiting to be written, the message being written
+ * included.
  *
  * Returns: the messages queued, frames or not
  *
@@ -1128,7 +1189,12 @@ gst_fdpass_session_get_queued (GstFdPassSession * session)
 
 /**
  * gst_fdpass_session_get_oldest_seqnum:
+ * @session: a #GstFdPassSession
  * @seqnum: (out): the seqnum of the oldest frame the session holds
+ *
+ * Finds the oldest frame the session holds (see
+ * gst_fdpass_frame_get_seqnum()), so that the owner can tell which
+ * receiver holds up the reuse of memory the longest.
  *
  * Returns: %FALSE when the session holds no frame in the sender's memory
  *
@@ -1162,6 +1228,10 @@ gst_fdpass_session_get_oldest_seqnum (GstFdPassSession * session,
 
 /**
  * gst_fdpass_session_get_last_progress:
+ * @session: a #GstFdPassSession
+ *
+ * Tells since when a receiver that holds frames has made no progress, for
+ * the owner's timeout on receivers that stopped reading or releasing.
  *
  * Returns: the monotonic time (g_get_monotonic_time()) of the last release,
  *     of the last time the receiver caught up, or of when it got its first
@@ -1179,6 +1249,10 @@ gst_fdpass_session_get_last_progress (GstFdPassSession * session)
 
 /**
  * gst_fdpass_session_get_stats:
+ * @session: a #GstFdPassSession
+ *
+ * Takes a snapshot of the counters of @session, for the statistics of its
+ * owner.
  *
  * Returns: (transfer full): a structure named "session": `releases`
  *     (whether the receiver sends releases), `pending`, `queued`,

@@ -73,8 +73,7 @@ typedef struct _GstFdPassSession GstFdPassSession;
  *
  * Since: 0.2
  */
-typedef struct
-{
+typedef struct {
   const guint8 *data;
   gsize size;
   const gint *fds;

@@ -47,7 +47,18 @@
  * Unlinked temporary files cannot be sealed; a process that receives one
  * of their file descriptors and may open files of this user can write them.
  *
- * Since: 1.0
+ * Since: 0.1
+ */
+
+/**
+ * GstTmpFileAllocator:
+ *
+ * An allocator of #GstFdMemory in anonymous files. The structure is
+ * opaque; make one with gst_tmp_file_allocator_new() or
+ * gst_tmp_file_allocator_new_full(), or find the one the `fdpass` plugin
+ * registers with gst_allocator_find() and %GST_ALLOCATOR_TMP_FILE.
+ *
+ * Since: 0.1
  */
 
 #ifdef HAVE_CONFIG_H
@@ -361,6 +372,8 @@ gst_fdpass_memory_mark_exported (GstMemory * mem)
 /**
  * gst_fdpass_memory_is_exported:
  * @mem: a #GstMemory
+ *
+ * Checks the mark of gst_fdpass_memory_mark_exported().
  *
  * Returns: %TRUE when the file of @mem was marked with
  *     gst_fdpass_memory_mark_exported(), and may never be written again
@@ -707,6 +720,8 @@ gst_tmp_file_allocator_class_init (GstTmpFileAllocatorClass * klass)
    * GstTmpFileAllocator:method:
    *
    * How the file behind each memory is created.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_METHOD,
       g_param_spec_enum ("method", "Method",
@@ -721,6 +736,8 @@ gst_tmp_file_allocator_class_init (GstTmpFileAllocatorClass * klass)
    * Where unlinked temporary files are created when memfd is not used.
    * %NULL means `$XDG_RUNTIME_DIR`, else `/dev/shm`, else the temporary
    * directory.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_DIRECTORY,
       g_param_spec_string ("directory", "Directory",
@@ -739,6 +756,8 @@ gst_tmp_file_allocator_class_init (GstTmpFileAllocatorClass * klass)
    * Only enable this where nobody outside the process can still map a
    * freed memory (the receivers released it), and set it back to 0 when
    * done: cached memories keep the allocator alive.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_MAX_CACHED,
       g_param_spec_uint ("max-cached", "Maximum cached",
@@ -747,11 +766,28 @@ gst_tmp_file_allocator_class_init (GstTmpFileAllocatorClass * klass)
           G_MAXUINT, DEFAULT_MAX_CACHED,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 
+  /**
+   * GstTmpFileAllocator:files-created:
+   *
+   * How many files (memfds or temporary files) this allocator created so
+   * far. Allocations served from the cache of #GstTmpFileAllocator:max-cached
+   * create none.
+   *
+   * Since: 0.1
+   */
   g_object_class_install_property (gobject_class, PROP_FILES_CREATED,
       g_param_spec_uint64 ("files-created", "Files created",
           "Number of files (memfds or temporary files) created so far", 0,
           G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
+  /**
+   * GstTmpFileAllocator:files-reused:
+   *
+   * How many allocations were served by a freed memory of the cache of
+   * #GstTmpFileAllocator:max-cached, with its file and mapping.
+   *
+   * Since: 0.1
+   */
   g_object_class_install_property (gobject_class, PROP_FILES_REUSED,
       g_param_spec_uint64 ("files-reused", "Files reused",
           "Number of allocations served from the cache of freed memories", 0,
@@ -797,6 +833,8 @@ gst_tmp_file_allocator_init (GstTmpFileAllocator * self)
  * temporary files where memfd is not available.
  *
  * Returns: (transfer full): a new #GstTmpFileAllocator
+ *
+ * Since: 0.1
  */
 GstAllocator *
 gst_tmp_file_allocator_new (void)
@@ -810,7 +848,13 @@ gst_tmp_file_allocator_new (void)
  * @directory: (nullable): where temporary files are created, or %NULL for
  *     the default
  *
+ * Creates an allocator that makes its files with @method only, and puts
+ * the temporary files of the methods that need a directory in @directory
+ * (see #GstTmpFileAllocator:directory).
+ *
  * Returns: (transfer full): a new #GstTmpFileAllocator
+ *
+ * Since: 0.1
  */
 GstAllocator *
 gst_tmp_file_allocator_new_full (GstTmpFileMethod method,
@@ -829,7 +873,12 @@ gst_tmp_file_allocator_new_full (GstTmpFileMethod method,
  * gst_is_tmp_file_memory:
  * @mem: a #GstMemory
  *
+ * Checks whether @mem lives in a file of a #GstTmpFileAllocator, and so
+ * can be passed to another process as it is.
+ *
  * Returns: %TRUE when @mem was allocated by a #GstTmpFileAllocator
+ *
+ * Since: 0.1
  */
 gboolean
 gst_is_tmp_file_memory (GstMemory * mem)

@@ -32,6 +32,8 @@ G_BEGIN_DECLS
  * The name under which the `fdpass` plugin registers a #GstTmpFileAllocator
  * with gst_allocator_register() when it is loaded, for
  * gst_allocator_find().
+ *
+ * Since: 0.1
  */
 #define GST_ALLOCATOR_TMP_FILE "fdpass-tmpfile"
 
@@ -46,6 +48,8 @@ G_BEGIN_DECLS
  *     temporary directory only
  *
  * How a #GstTmpFileAllocator creates the file behind each memory.
+ *
+ * Since: 0.1
  */
 typedef enum
 {
