@@ -42,6 +42,7 @@ Options (of build/examples/hls-demo/fdpass-hls-demo; once it is built,
                            analyse this variant of a master playlist
   --no-relay               let the demuxer fetch a live stream's playlists
                            itself (it then misses the last segments)
+  --max-timeline=N         keep the last N state changes for the end
   -h, --help               this help
 
 Exit status: 0 when the stream reached its end and a state was detected,

@@ -93,6 +93,7 @@ static gint opt_http_timeout = 10;
 static gchar *opt_demux = NULL;
 static gchar *opt_variant = NULL;
 static gboolean opt_no_relay = FALSE;
+static gint opt_max_timeline = 10000;
 
 static GOptionEntry entries[] = {
   {"analyzer", 0, 0, G_OPTION_ARG_FILENAME, &opt_analyzer,
@@ -140,6 +141,10 @@ static GOptionEntry entries[] = {
         "Let the demuxer fetch a live stream's playlists itself (GStreamer "
         "1.22's demuxers then miss the segments that come with "
         "#EXT-X-ENDLIST)", NULL},
+  {"max-timeline", 0, 0, G_OPTION_ARG_INT, &opt_max_timeline,
+        "Keep the last N state changes for the timeline at the end and "
+        "summary.json (older ones were shown as they came; default: 10000)",
+      "N"},
   {"report-fds", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &opt_report_fds,
       "Print the number of open file descriptors at start and end", NULL},
   {NULL}
@@ -530,7 +535,7 @@ run (const gchar * url)
   GError *err = NULL;
   gint ret;
 
-  app.report = report_new (opt_quiet, opt_json);
+  app.report = report_new (opt_quiet, opt_json, opt_max_timeline);
   if (!g_file_test (opt_analyzer, G_FILE_TEST_IS_EXECUTABLE)) {
     app_early_error (&app, "", g_strdup_printf ("the analysis program %s is "
             "missing (build it, or give --analyzer PATH)", opt_analyzer));

@@ -85,6 +85,11 @@ struct _Report
   gboolean json;
 
   GPtrArray *timeline;
+  /* the most entries the timeline keeps, and how many older ones it let
+   * go (a live stream runs for ever; they went to stderr or stdout as
+   * they came) */
+  guint max_timeline;
+  guint64 timeline_dropped;
   gchar *current_state;
   gdouble end_time;
   guint n_restarts;
@@ -148,12 +153,14 @@ summarize_evidence (const gchar * state, const gchar * raw)
 }
 
 /* With @quiet, no live state lines on stderr; with @json, JSON lines on
- * stdout instead of them and of the timeline. */
+ * stdout instead of them and of the timeline. The timeline keeps the last
+ * @max_timeline entries. */
 Report *
-report_new (gboolean quiet, gboolean json)
+report_new (gboolean quiet, gboolean json, guint max_timeline)
 {
   Report *r = g_new0 (Report, 1);
 
+  r->max_timeline = MAX (max_timeline, 1);
   r->quiet = quiet || json;
   r->json = json;
   r->timeline = g_ptr_array_new_with_free_func (timeline_entry_free);
@@ -392,6 +399,18 @@ report_analyzer_started (Report * r, guint instance, const gchar * pid)
   }
 }
 
+/* Adds @e to the timeline, letting the oldest entry go when it is full:
+ * memory stays bounded however long a live stream runs. */
+static void
+report_add_entry (Report * r, TimelineEntry * e)
+{
+  if (r->timeline->len >= r->max_timeline) {
+    g_ptr_array_remove_index (r->timeline, 0);
+    r->timeline_dropped++;
+  }
+  g_ptr_array_add (r->timeline, e);
+}
+
 /* The last state entry of the timeline, or NULL. */
 static TimelineEntry *
 report_last_state (Report * r)
@@ -469,7 +488,7 @@ report_analyzer_line (Report * r, guint instance, const gchar * line,
       e->evidence = raw;
       e->snapshot = json_get_string (line, "snapshot");
       e->instance = instance;
-      g_ptr_array_add (r->timeline, e);
+      report_add_entry (r, e);
 
       if (r->json)
         report_emit_state (e, last);
@@ -519,7 +538,7 @@ report_analyzer_restarting (Report * r, gdouble at, guint instance,
   e->start = at;
   e->note = g_strdup_printf ("analysis process restarted: %s", why);
   e->instance = instance;
-  g_ptr_array_add (r->timeline, e);
+  report_add_entry (r, e);
   r->n_restarts++;
 
   if (r->json) {
@@ -635,6 +654,9 @@ report_print_timeline (Report * r, FILE * f, guint restarts)
   fprintf (f, "\nDetected timeline of %s\n", r->uri);
   fprintf (f, "%9s  %-6s  %-60s  %s\n", "start (s)", "state", "evidence",
       "snapshot");
+  if (r->timeline_dropped)
+    fprintf (f, "%9s  (%" G_GUINT64_FORMAT " earlier entries left out)\n",
+        "...", r->timeline_dropped);
   for (i = 0; i < r->timeline->len; i++) {
     TimelineEntry *e = g_ptr_array_index (r->timeline, i);
 
@@ -752,7 +774,8 @@ report_write_summary (Report * r, const gchar * snapshot_dir,
     g_string_append (s, "null");
   g_string_append (s, ",\n  \"playlist\": ");
   g_string_append (s, r->playlist ? r->playlist : "null");
-  g_string_append (s, ",\n");
+  g_string_append_printf (s, ",\n  \"timeline_dropped\": %" G_GUINT64_FORMAT
+      ",\n", r->timeline_dropped);
   append_variant_log (r, s);
   append_timeline (r, s);
   append_restart_log (r, s);

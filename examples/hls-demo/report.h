@@ -53,7 +53,8 @@ typedef struct
   const gchar *message;
 } ReportResult;
 
-Report *  report_new                 (gboolean quiet, gboolean json);
+Report *  report_new                 (gboolean quiet, gboolean json,
+                                       guint max_timeline);
 
 void      report_started             (Report * report, const gchar * uri,
                                       const gchar * snapshot_dir,
