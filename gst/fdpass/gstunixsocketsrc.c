@@ -20,12 +20,18 @@
 /**
  * SECTION:element-unixsocketsrc
  * @title: unixsocketsrc
- * @see_also: fddepay, fdpay, socketsrc
+ * @see_also: fddepay, fdpay, unixsocketsink, socketsrc
  *
  * unixsocketsrc connects to a Unix socket (or uses one it is given) and
- * pushes what it reads, with the file descriptors that came along as
- * SCM_RIGHTS in a #GstNetControlMessageMeta, exactly like #socketsrc does:
+ * pushes the fdpass messages it reads, with the file descriptors that came
+ * along as SCM_RIGHTS in a #GstNetControlMessageMeta, as #socketsrc does:
  * put #fddepay behind it.
+ *
+ * The caps of its source pad are `application/x-fdpass`, with the caps of
+ * the sender's media as a string in the `media-caps` field, so that
+ * `gst-launch-1.0 -v` shows what the sender sends. Data is held back until
+ * the sender's first CAPS message has arrived, so that the first caps
+ * already carry them; when the sender changes its caps, the caps follow.
  *
  * Unlike #socketsrc it also talks back. Right after connecting it sends a
  * HELLO that announces what the element downstream honours, which it asks
@@ -41,19 +47,25 @@
  * nothing, and the sender gives every frame to this receiver for good.
  *
  * The socket is SOCK_SEQPACKET when the listener accepts that, SOCK_STREAM
- * otherwise. When nothing listens at #GstUnixSocketSrc:path yet, the
- * element tries again every #GstUnixSocketSrc:retry-interval milliseconds,
- * #GstUnixSocketSrc:retry times (forever by default). When the sender
- * closes the connection without sending an EOS message, the element ends
- * the stream, or connects again if #GstUnixSocketSrc:reconnect is set.
+ * otherwise. #GstUnixSocketSrc:socket-path names it, a file or, with
+ * #GstUnixSocketSrc:socket-type `abstract`, a name in the abstract
+ * namespace. When nobody listens there yet, the element tries again every
+ * #GstUnixSocketSrc:retry-interval, #GstUnixSocketSrc:retry times (forever
+ * by default), and posts a warning message on the bus at the first failed
+ * attempt and then every few seconds while it keeps trying.
+ *
+ * The stream ends when the sender sends its EOS message. A sender that
+ * closes the connection without one (it crashed, or was killed) is an
+ * error; with #GstUnixSocketSrc:reconnect it is a warning, and the element
+ * connects again.
  *
  * ## Example launch lines
  * |[
- * gst-launch-1.0 unixsocketsrc path=/tmp/video.sock ! fddepay ! videoconvert ! autovideosink
+ * gst-launch-1.0 -v unixsocketsrc socket-path=/tmp/video.sock ! fddepay ! videoconvert ! autovideosink
  * ]| Shows the frames a `fdpay ! unixsocketsink` (or any fdpass sender)
  * offers at /tmp/video.sock.
  * |[
- * gst-launch-1.0 unixsocketsrc path=@video reconnect=true ! fddepay ! fakesink
+ * gst-launch-1.0 unixsocketsrc socket-path=video socket-type=abstract reconnect=true ! fddepay ! fakesink
  * ]| Uses the abstract socket "video" and keeps going when the sender
  * restarts.
  */
@@ -77,6 +89,7 @@
 #include <gio/gio.h>
 #include <gio/gunixfdlist.h>
 #include <gio/gunixfdmessage.h>
+#include <gio/gunixsocketaddress.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -90,12 +103,18 @@
 GST_DEBUG_CATEGORY_STATIC (gst_unix_socket_src_debug);
 #define GST_CAT_DEFAULT gst_unix_socket_src_debug
 
-#define DEFAULT_PATH NULL
+#define DEFAULT_SOCKET_PATH NULL
+#define DEFAULT_SOCKET_TYPE G_UNIX_SOCKET_ADDRESS_PATH
 #define DEFAULT_FD -1
 #define DEFAULT_RETRY -1
-#define DEFAULT_RETRY_INTERVAL 100
+#define DEFAULT_RETRY_INTERVAL (100 * GST_MSECOND)
+#define MIN_RETRY_INTERVAL GST_MSECOND
 #define DEFAULT_RECONNECT FALSE
 #define DEFAULT_IS_LIVE FALSE
+
+/* while nobody listens, a warning message at the first failed attempt and
+ * then at most one every this many microseconds */
+#define RETRY_WARNING_INTERVAL (5 * G_TIME_SPAN_SECOND)
 
 /* a SOCK_SEQPACKET read must hold the largest message: the rest of a
  * packet is lost otherwise */
@@ -105,6 +124,13 @@ GST_DEBUG_CATEGORY_STATIC (gst_unix_socket_src_debug);
 /* releases queued for a sender that does not read them are dropped beyond
  * this many bytes */
 #define MAX_QUEUED_OUTPUT (1024 * 1024)
+
+/* what is held back waiting for the sender's first caps: a HELLO and a
+ * segment are a few dozen bytes, so this is only reached by a sender that
+ * never sends caps */
+#define MAX_HELD_BYTES (4 * (GST_FDPASS_HEADER_SIZE + GST_FDPASS_MAX_PAYLOAD))
+
+#define FDPASS_CAPS_NAME "application/x-fdpass"
 
 typedef struct
 {
@@ -118,10 +144,15 @@ struct _GstUnixSocketSrc
 
   /* properties, protected by the object lock */
   gchar *path;
+  GUnixSocketAddressType socket_type;
   gint fd;
   gint retry;
-  guint retry_interval;
+  GstClockTime retry_interval;
   gboolean reconnect;
+
+  /* the caps of the source pad (application/x-fdpass with media-caps),
+   * NULL before the first ones; protected by the object lock */
+  GstCaps *caps;
 
   /* statistics, protected by the object lock */
   guint64 n_bytes;
@@ -129,6 +160,7 @@ struct _GstUnixSocketSrc
   guint64 n_fds;
   guint64 n_releases;
   guint64 n_reconnects;
+  guint64 n_connect_failures;
 
   GCancellable *cancellable;
   GPollFD cancel_pollfd;
@@ -138,17 +170,42 @@ struct _GstUnixSocketSrc
   gint sock;
   gboolean seqpacket;
   gboolean connected_before;
+  /* what we are connected to, for messages */
+  gchar *peer_name;
   GstFdPassReleaseChannel *channel;
   GQueue out_queue;
   gsize out_offset;
   gsize out_bytes;
   guint8 *scratch;
+
+  /* streaming thread only: what we follow of the messages the sender
+   * sends, across reads, to see its caps and its EOS message */
+  guint8 header_bytes[GST_FDPASS_HEADER_SIZE];
+  gsize header_len;
+  GstFdPassHeader header;
+  gsize payload_left;
+  GByteArray *caps_payload;
+  /* the sender's last media caps, of this or an earlier connection */
+  GstCaps *sender_caps;
+  /* the last message of this connection was EOS */
+  gboolean got_eos;
+  /* a BUFFER or EOS message came before any caps */
+  gboolean data_before_caps;
+
+  /* streaming thread only: buffers to push (GstBuffer) and caps to set
+   * before the buffers behind them (GstCaps), in order; and whether they
+   * are held back until the sender's first caps */
+  GQueue pending;
+  gsize held_bytes;
+  gboolean waiting_for_caps;
 };
 
 enum
 {
   PROP_0,
   PROP_PATH,
+  PROP_SOCKET_PATH,
+  PROP_SOCKET_TYPE,
   PROP_FD,
   PROP_RETRY,
   PROP_RETRY_INTERVAL,
@@ -160,7 +217,7 @@ enum
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC,
     GST_PAD_ALWAYS,
-    GST_STATIC_CAPS_ANY);
+    GST_STATIC_CAPS (FDPASS_CAPS_NAME));
 
 #define gst_unix_socket_src_parent_class parent_class
 G_DEFINE_TYPE (GstUnixSocketSrc, gst_unix_socket_src, GST_TYPE_PUSH_SRC);
@@ -271,6 +328,245 @@ gst_unix_socket_src_take_releases (GstUnixSocketSrc * self)
   g_free (ids);
 }
 
+/* caps and buffers on their way downstream */
+
+/* The caps of the source pad for the sender's caps @media, or without
+ * media-caps for %NULL. */
+static GstCaps *
+make_src_caps (const GstCaps * media)
+{
+  GstCaps *caps = gst_caps_new_empty_simple (FDPASS_CAPS_NAME);
+
+  if (media) {
+    gchar *str = gst_caps_to_string (media);
+
+    gst_caps_set_simple (caps, "media-caps", G_TYPE_STRING, str, NULL);
+    g_free (str);
+  }
+
+  return caps;
+}
+
+static void
+gst_unix_socket_src_clear_pending (GstUnixSocketSrc * self)
+{
+  g_queue_clear_full (&self->pending, (GDestroyNotify) gst_mini_object_unref);
+  self->held_bytes = 0;
+}
+
+/* Releases what was held back for the sender's first caps, behind
+ * @caps. */
+static void
+gst_unix_socket_src_stop_waiting (GstUnixSocketSrc * self, GstCaps * caps)
+{
+  GST_DEBUG_OBJECT (self, "releasing %u buffers (%" G_GSIZE_FORMAT " bytes) "
+      "held back for the sender's caps", g_queue_get_length (&self->pending),
+      self->held_bytes);
+  g_queue_push_head (&self->pending, caps);
+  self->waiting_for_caps = FALSE;
+  self->data_before_caps = FALSE;
+  self->held_bytes = 0;
+}
+
+static void
+gst_unix_socket_src_queue_buffer (GstUnixSocketSrc * self, GstBuffer * buf)
+{
+  g_queue_push_tail (&self->pending, buf);
+  if (self->waiting_for_caps)
+    self->held_bytes += gst_buffer_get_size (buf);
+}
+
+/* @caps apply to the bytes that come after those queued so far; the first
+ * ones apply to everything. */
+static void
+gst_unix_socket_src_queue_caps (GstUnixSocketSrc * self, GstCaps * caps)
+{
+  if (self->waiting_for_caps)
+    gst_unix_socket_src_stop_waiting (self, caps);
+  else
+    g_queue_push_tail (&self->pending, caps);
+}
+
+/* A sender that sends frames or ends its stream before its caps, or sends
+ * more than a few messages without any, does not get its data held back
+ * any longer: plain application/x-fdpass caps, and fddepay says what is
+ * wrong with the stream. */
+static void
+gst_unix_socket_src_check_waiting (GstUnixSocketSrc * self)
+{
+  if (!self->waiting_for_caps)
+    return;
+
+  if (self->data_before_caps || self->held_bytes > MAX_HELD_BYTES) {
+    GST_WARNING_OBJECT (self, "%s before any caps, pushing without "
+        "media-caps", self->data_before_caps ? "the sender sent data or EOS"
+        : "too much data");
+    gst_unix_socket_src_stop_waiting (self, make_src_caps (NULL));
+  }
+}
+
+/* Sets @caps (transfer full) on the source pad. */
+static GstFlowReturn
+gst_unix_socket_src_push_caps (GstUnixSocketSrc * self, GstCaps * caps)
+{
+  GST_OBJECT_LOCK (self);
+  gst_caps_replace (&self->caps, caps);
+  GST_OBJECT_UNLOCK (self);
+
+  GST_INFO_OBJECT (self, "caps %" GST_PTR_FORMAT, caps);
+  if (gst_base_src_set_caps (GST_BASE_SRC (self), caps)) {
+    gst_caps_unref (caps);
+    return GST_FLOW_OK;
+  }
+
+  if (GST_PAD_IS_FLUSHING (GST_BASE_SRC_PAD (self))) {
+    /* set again before the next buffer */
+    g_queue_push_head (&self->pending, caps);
+    return GST_FLOW_FLUSHING;
+  }
+
+  GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+      ("downstream did not accept %" GST_PTR_FORMAT, caps));
+  gst_caps_unref (caps);
+  return GST_FLOW_NOT_NEGOTIATED;
+}
+
+/* The next buffer to push, if any, after setting the caps queued in front
+ * of it. */
+static GstFlowReturn
+gst_unix_socket_src_pop_pending (GstUnixSocketSrc * self, GstBuffer ** outbuf)
+{
+  GstMiniObject *obj;
+
+  *outbuf = NULL;
+  while ((obj = g_queue_pop_head (&self->pending))) {
+    GstFlowReturn ret;
+
+    if (GST_IS_BUFFER (obj)) {
+      *outbuf = GST_BUFFER_CAST (obj);
+      return GST_FLOW_OK;
+    }
+
+    ret = gst_unix_socket_src_push_caps (self, GST_CAPS_CAST (obj));
+    if (ret != GST_FLOW_OK)
+      return ret;
+  }
+
+  return GST_FLOW_OK;
+}
+
+/* following the sender's messages */
+
+static void
+gst_unix_socket_src_reset_scanner (GstUnixSocketSrc * self)
+{
+  self->header_len = 0;
+  self->payload_left = 0;
+  g_byte_array_set_size (self->caps_payload, 0);
+  self->got_eos = FALSE;
+  self->data_before_caps = FALSE;
+}
+
+/* The header of a message is complete. */
+static gboolean
+gst_unix_socket_src_message_start (GstUnixSocketSrc * self)
+{
+  GError *err = NULL;
+
+  if (!gst_fdpass_header_parse (self->header_bytes, GST_FDPASS_HEADER_SIZE,
+          &self->header, &err)) {
+    GST_ELEMENT_ERROR (self, STREAM, DECODE,
+        ("The received data is not an fdpass stream."), ("from %s: %s",
+            self->peer_name, err->message));
+    g_clear_error (&err);
+    return FALSE;
+  }
+
+  self->payload_left = self->header.payload_size;
+  if (self->waiting_for_caps &&
+      (self->header.type == GST_FDPASS_MESSAGE_BUFFER ||
+          self->header.type == GST_FDPASS_MESSAGE_EOS))
+    self->data_before_caps = TRUE;
+
+  return TRUE;
+}
+
+/* A message is complete. Returns the new caps of the source pad when it
+ * changed the sender's caps. */
+static GstCaps *
+gst_unix_socket_src_message_done (GstUnixSocketSrc * self)
+{
+  GError *err = NULL;
+  GstCaps *media;
+
+  self->got_eos = (self->header.type == GST_FDPASS_MESSAGE_EOS);
+  if (self->header.type != GST_FDPASS_MESSAGE_CAPS)
+    return NULL;
+
+  media = gst_fdpass_caps_parse (self->caps_payload->data,
+      self->caps_payload->len, &err);
+  g_byte_array_set_size (self->caps_payload, 0);
+  if (media == NULL) {
+    /* fddepay reports it when it gets there */
+    GST_WARNING_OBJECT (self, "invalid caps from the sender: %s", err->message);
+    g_clear_error (&err);
+    return NULL;
+  }
+
+  if (self->sender_caps && gst_caps_is_equal (media, self->sender_caps)) {
+    gst_caps_unref (media);
+    return NULL;
+  }
+
+  GST_DEBUG_OBJECT (self, "the sender's caps are %" GST_PTR_FORMAT, media);
+  gst_caps_take (&self->sender_caps, media);
+  return make_src_caps (self->sender_caps);
+}
+
+/* Follows the messages in @size bytes of @data, whose framing may start
+ * in an earlier read and end in a later one. Stops after a CAPS message
+ * that changes the caps, which it returns in @caps, so that they can be
+ * set before the bytes that follow. Returns how many bytes it looked at,
+ * at least 1, or -1 after posting an error for bytes that are not an
+ * fdpass stream. */
+static gssize
+gst_unix_socket_src_scan (GstUnixSocketSrc * self, const guint8 * data,
+    gsize size, GstCaps ** caps)
+{
+  gsize pos = 0;
+
+  *caps = NULL;
+  while (pos < size && *caps == NULL) {
+    gsize n;
+
+    if (self->header_len < GST_FDPASS_HEADER_SIZE) {
+      n = MIN (GST_FDPASS_HEADER_SIZE - self->header_len, size - pos);
+      memcpy (self->header_bytes + self->header_len, data + pos, n);
+      self->header_len += n;
+      pos += n;
+      if (self->header_len < GST_FDPASS_HEADER_SIZE)
+        break;
+      if (!gst_unix_socket_src_message_start (self))
+        return -1;
+    }
+
+    n = MIN (self->payload_left, size - pos);
+    if (self->header.type == GST_FDPASS_MESSAGE_CAPS)
+      g_byte_array_append (self->caps_payload, data + pos, n);
+    pos += n;
+    self->payload_left -= n;
+
+    if (self->payload_left == 0) {
+      self->header_len = 0;
+      *caps = gst_unix_socket_src_message_done (self);
+    }
+  }
+
+  return pos;
+}
+
+/* connecting */
+
 static void
 gst_unix_socket_src_disconnect (GstUnixSocketSrc * self)
 {
@@ -285,6 +581,20 @@ gst_unix_socket_src_disconnect (GstUnixSocketSrc * self)
     g_clear_object (&self->channel);
   }
   gst_unix_socket_src_clear_output (self);
+  g_clear_pointer (&self->peer_name, g_free);
+}
+
+/* What connect_to_path() takes for @path: with the abstract socket type,
+ * @path is a name in the abstract namespace, written `@name` there. %NULL
+ * without a path. */
+static gchar *
+socket_address (const gchar * path, GUnixSocketAddressType type)
+{
+  if (path == NULL || path[0] == '\0')
+    return NULL;
+  if (type == G_UNIX_SOCKET_ADDRESS_ABSTRACT)
+    return g_strconcat ("@", path, NULL);
+  return g_strdup (path);
 }
 
 /* Connects a new socket to @path, SOCK_SEQPACKET if the listener is one,
@@ -302,6 +612,7 @@ connect_to_path (const gchar * path, gboolean * seqpacket, gint * err)
     return -1;
   }
 
+  *err = 0;
   for (i = 0; i < G_N_ELEMENTS (types); i++) {
     gint sock, e;
 
@@ -318,7 +629,11 @@ connect_to_path (const gchar * path, gboolean * seqpacket, gint * err)
 
     e = errno;
     close (sock);
-    *err = e;
+    /* a SOCK_SEQPACKET socket bound but not listening yet refuses the
+     * connection, and one of the other type does not fit: nobody listens
+     * yet, try again later */
+    if (e != EPROTOTYPE || *err != ECONNREFUSED)
+      *err = e;
     /* the listener is a socket of another type; abstract sockets of
      * another type are not even found */
     if (types[i] == SOCK_SEQPACKET && (e == EPROTOTYPE || e == ECONNREFUSED))
@@ -362,111 +677,102 @@ gst_unix_socket_src_use_fd (GstUnixSocketSrc * self, gint fd)
   return TRUE;
 }
 
-/* Waits @ms milliseconds or until unlock(). Returns FALSE when flushing. */
+/* Waits @interval or until unlock(). Returns FALSE when flushing. */
 static gboolean
-gst_unix_socket_src_wait (GstUnixSocketSrc * self, guint ms)
+gst_unix_socket_src_wait (GstUnixSocketSrc * self, GstClockTime interval)
 {
+  guint64 ms = interval / GST_MSECOND + (interval % GST_MSECOND != 0);
   struct pollfd pfd;
 
   pfd.fd = self->cancel_pollfd.fd;
   pfd.events = POLLIN;
   pfd.revents = 0;
 
-  if (poll (&pfd, 1, ms) < 0 && errno != EINTR)
+  if (poll (&pfd, 1, (gint) MIN (ms, G_MAXINT)) < 0 && errno != EINTR)
     GST_WARNING_OBJECT (self, "poll failed: %s", g_strerror (errno));
 
   return !g_cancellable_is_cancelled (self->cancellable);
 }
 
+/* Connects to @address, trying again while nobody listens there: with a
+ * warning message on the bus at the first failed attempt, and then every
+ * RETRY_WARNING_INTERVAL. */
 static GstFlowReturn
-gst_unix_socket_src_connect (GstUnixSocketSrc * self)
+gst_unix_socket_src_connect_path (GstUnixSocketSrc * self,
+    const gchar * address, gint retry, GstClockTime interval)
+{
+  gint64 last_warning = 0;
+  gboolean warned = FALSE;
+  gint attempts = 0;
+
+  for (;;) {
+    gint64 now;
+    gint err = 0;
+
+    if (g_cancellable_is_cancelled (self->cancellable))
+      return GST_FLOW_FLUSHING;
+
+    self->sock = connect_to_path (address, &self->seqpacket, &err);
+    if (self->sock >= 0)
+      break;
+
+    GST_OBJECT_LOCK (self);
+    self->n_connect_failures++;
+    GST_OBJECT_UNLOCK (self);
+
+    /* nobody listens (yet), or the listener's backlog is full */
+    if ((err != ENOENT && err != ECONNREFUSED && err != EAGAIN) ||
+        (retry >= 0 && attempts >= retry)) {
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
+          ("Could not connect to %s: %s", address, g_strerror (err)),
+          ("gave up after %d attempts", attempts + 1));
+      return GST_FLOW_ERROR;
+    }
+    attempts++;
+
+    now = g_get_monotonic_time ();
+    if (!warned || now - last_warning >= RETRY_WARNING_INTERVAL) {
+      GST_ELEMENT_WARNING (self, RESOURCE, OPEN_READ,
+          ("Could not connect to %s: %s. Waiting for a sender to listen "
+              "there.", address, g_strerror (err)),
+          ("attempt %d failed, trying again every %" GST_TIME_FORMAT,
+              attempts, GST_TIME_ARGS (interval)));
+      warned = TRUE;
+      last_warning = now;
+    }
+
+    GST_DEBUG_OBJECT (self, "could not connect to %s (%s), trying again in %"
+        GST_TIME_FORMAT, address, g_strerror (err), GST_TIME_ARGS (interval));
+    if (!gst_unix_socket_src_wait (self, interval))
+      return GST_FLOW_FLUSHING;
+  }
+
+  GST_DEBUG_OBJECT (self, "connected to %s with a %s socket", address,
+      self->seqpacket ? "SOCK_SEQPACKET" : "SOCK_STREAM");
+  if (warned) {
+    GST_INFO_OBJECT (self, "connected to %s after %d failed attempts",
+        address, attempts);
+    GST_ELEMENT_INFO (self, RESOURCE, OPEN_READ, ("Connected to %s.",
+            address), ("connected to %s after %d failed attempts", address,
+            attempts));
+  }
+
+  return GST_FLOW_OK;
+}
+
+/* Sends the HELLO, announcing only what the element downstream honours:
+ * behind anything but a depayloader that marks its buffers, no frame would
+ * ever be released, and the sender must not wait for releases or recycle
+ * the frames it sends us. */
+static void
+gst_unix_socket_src_send_hello (GstUnixSocketSrc * self)
 {
   GstFdPassHello hello = { GST_FDPASS_VERSION_MAJOR,
     GST_FDPASS_VERSION_MINOR, GST_FDPASS_FEATURE_NONE, 0
   };
   gboolean releases = FALSE;
   GstQuery *query;
-  gchar *path;
-  gint fd, retry, attempts = 0;
-  guint interval;
 
-  GST_OBJECT_LOCK (self);
-  path = g_strdup (self->path);
-  /* we own the given socket: it is used once */
-  fd = self->fd;
-  self->fd = -1;
-  retry = self->retry;
-  interval = self->retry_interval;
-  GST_OBJECT_UNLOCK (self);
-
-  if (fd >= 0) {
-    if (!gst_unix_socket_src_use_fd (self, fd)) {
-      g_free (path);
-      return GST_FLOW_ERROR;
-    }
-    GST_DEBUG_OBJECT (self, "using inherited socket %d", fd);
-  } else if (path == NULL || path[0] == '\0') {
-    g_free (path);
-    if (self->connected_before) {
-      GST_DEBUG_OBJECT (self, "no path to connect to again, ending");
-      return GST_FLOW_EOS;
-    }
-    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-        ("No socket to read from: set the path or the fd property."), (NULL));
-    return GST_FLOW_ERROR;
-  } else {
-    for (;;) {
-      gint err = 0;
-
-      if (g_cancellable_is_cancelled (self->cancellable)) {
-        g_free (path);
-        return GST_FLOW_FLUSHING;
-      }
-
-      self->sock = connect_to_path (path, &self->seqpacket, &err);
-      if (self->sock >= 0)
-        break;
-
-      /* nobody listens (yet), or the listener's backlog is full */
-      if ((err != ENOENT && err != ECONNREFUSED && err != EAGAIN) ||
-          (retry >= 0 && attempts >= retry)) {
-        GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
-            ("Could not connect to %s: %s", path, g_strerror (err)),
-            ("gave up after %d attempts", attempts + 1));
-        g_free (path);
-        return GST_FLOW_ERROR;
-      }
-
-      attempts++;
-      GST_DEBUG_OBJECT (self, "could not connect to %s (%s), trying again in "
-          "%u ms", path, g_strerror (err), interval);
-      if (!gst_unix_socket_src_wait (self, interval)) {
-        g_free (path);
-        return GST_FLOW_FLUSHING;
-      }
-    }
-    GST_DEBUG_OBJECT (self, "connected to %s with a %s socket", path,
-        self->seqpacket ? "SOCK_SEQPACKET" : "SOCK_STREAM");
-  }
-  g_free (path);
-
-  if (self->connected_before) {
-    GST_OBJECT_LOCK (self);
-    self->n_reconnects++;
-    GST_OBJECT_UNLOCK (self);
-  }
-  self->connected_before = TRUE;
-
-  /* a new connection, a new byte stream and a new set of buffer ids:
-   * downstream learns where to send releases before any of its data */
-  self->channel = gst_fdpass_release_channel_new ();
-  gst_pad_push_event (GST_BASE_SRC_PAD (self),
-      gst_fdpass_release_channel_event_new (self->channel));
-
-  /* announce only what the element downstream honours: behind anything
-   * but a depayloader that marks its buffers, no frame would ever be
-   * released, and the sender must not wait for releases or recycle the
-   * frames it sends us */
   query = gst_fdpass_receiver_query_new ();
   if (gst_pad_peer_query (GST_BASE_SRC_PAD (self), query))
     gst_fdpass_receiver_query_parse (query, &releases, &hello.max_files);
@@ -481,23 +787,118 @@ gst_unix_socket_src_connect (GstUnixSocketSrc * self)
   gst_unix_socket_src_queue_message (self,
       gst_fdpass_message_new_hello (&hello), 0);
   gst_unix_socket_src_flush_output (self);
+}
+
+static GstFlowReturn
+gst_unix_socket_src_connect (GstUnixSocketSrc * self)
+{
+  GstClockTime interval;
+  GstFlowReturn ret;
+  gchar *address;
+  gint fd, retry;
+
+  GST_OBJECT_LOCK (self);
+  address = socket_address (self->path, self->socket_type);
+  /* we own the given socket: it is used once */
+  fd = self->fd;
+  self->fd = -1;
+  retry = self->retry;
+  interval = self->retry_interval;
+  GST_OBJECT_UNLOCK (self);
+
+  if (fd >= 0) {
+    g_free (address);
+    if (!gst_unix_socket_src_use_fd (self, fd))
+      return GST_FLOW_ERROR;
+    GST_DEBUG_OBJECT (self, "using inherited socket %d", fd);
+    self->peer_name = g_strdup_printf ("the socket of fd %d", fd);
+  } else if (address == NULL) {
+    if (self->connected_before) {
+      GST_DEBUG_OBJECT (self, "no path to connect to again, ending");
+      return GST_FLOW_EOS;
+    }
+    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+        ("No socket to read from: set the socket-path or the fd property."),
+        (NULL));
+    return GST_FLOW_ERROR;
+  } else {
+    ret = gst_unix_socket_src_connect_path (self, address, retry, interval);
+    if (ret != GST_FLOW_OK) {
+      g_free (address);
+      return ret;
+    }
+    self->peer_name = address;
+  }
+
+  if (self->connected_before) {
+    GST_OBJECT_LOCK (self);
+    self->n_reconnects++;
+    GST_OBJECT_UNLOCK (self);
+  }
+  self->connected_before = TRUE;
+  gst_unix_socket_src_reset_scanner (self);
+
+  /* a new connection, a new byte stream and a new set of buffer ids:
+   * downstream learns where to send releases before any of its data */
+  self->channel = gst_fdpass_release_channel_new ();
+  gst_pad_push_event (GST_BASE_SRC_PAD (self),
+      gst_fdpass_release_channel_event_new (self->channel));
+
+  gst_unix_socket_src_send_hello (self);
 
   return GST_FLOW_OK;
 }
 
-/* One recvmsg(). Returns OK with *outbuf set, or with NULL when there was
- * nothing to read after all, EOS on end of file. */
+/* reading */
+
+/* Queues the @n bytes read, cut where the caps change, the descriptors
+ * that came with them in @fdmsg (transfer full) on the first piece. */
 static GstFlowReturn
-gst_unix_socket_src_read (GstUnixSocketSrc * self, GstBuffer ** outbuf)
+gst_unix_socket_src_queue_read (GstUnixSocketSrc * self, gsize n,
+    GSocketControlMessage * fdmsg)
+{
+  gsize pos = 0;
+
+  while (pos < n) {
+    GstCaps *caps;
+    GstBuffer *buf;
+    gssize used;
+
+    used = gst_unix_socket_src_scan (self, self->scratch + pos, n - pos, &caps);
+    if (used < 0) {
+      /* closes the descriptors nobody took */
+      g_clear_object (&fdmsg);
+      return GST_FLOW_ERROR;
+    }
+
+    buf = gst_buffer_new_memdup (self->scratch + pos, used);
+    if (fdmsg) {
+      gst_buffer_add_net_control_message_meta (buf, fdmsg);
+      g_clear_object (&fdmsg);
+    }
+    gst_unix_socket_src_queue_buffer (self, buf);
+    if (caps)
+      gst_unix_socket_src_queue_caps (self, caps);
+    pos += used;
+  }
+
+  gst_unix_socket_src_check_waiting (self);
+  return GST_FLOW_OK;
+}
+
+/* One recvmsg(). Returns OK, having queued what it read, if anything; EOS
+ * when the connection ended, with @close_errno 0 for an orderly shutdown,
+ * else the error that ended it. */
+static GstFlowReturn
+gst_unix_socket_src_read (GstUnixSocketSrc * self, gint * close_errno)
 {
   gint fds[GST_FDPASS_MAX_FDS];
   guint n_fds = 0;
   GstFdPassRecvFlags flags;
-  GstBuffer *buf;
+  GSocketControlMessage *fdmsg = NULL;
   gssize n;
 
-  *outbuf = NULL;
-
+  *close_errno = 0;
   n = gst_fdpass_socket_receive (self->sock, self->scratch,
       self->seqpacket ? SEQPACKET_READ_SIZE : STREAM_READ_SIZE, fds,
       G_N_ELEMENTS (fds), &n_fds, &flags);
@@ -506,6 +907,7 @@ gst_unix_socket_src_read (GstUnixSocketSrc * self, GstBuffer ** outbuf)
       return GST_FLOW_OK;
     if (errno == ECONNRESET) {
       GST_DEBUG_OBJECT (self, "connection reset by the sender");
+      *close_errno = ECONNRESET;
       return GST_FLOW_EOS;
     }
     GST_ELEMENT_ERROR (self, RESOURCE, READ,
@@ -536,13 +938,10 @@ gst_unix_socket_src_read (GstUnixSocketSrc * self, GstBuffer ** outbuf)
     return GST_FLOW_EOS;
   }
 
-  buf = gst_buffer_new_memdup (self->scratch, n);
   if (n_fds > 0) {
     GUnixFDList *list = g_unix_fd_list_new_from_array (fds, n_fds);
-    GSocketControlMessage *cmsg_obj = g_unix_fd_message_new_with_fd_list (list);
 
-    gst_buffer_add_net_control_message_meta (buf, cmsg_obj);
-    g_object_unref (cmsg_obj);
+    fdmsg = g_unix_fd_message_new_with_fd_list (list);
     g_object_unref (list);
   }
 
@@ -554,7 +953,90 @@ gst_unix_socket_src_read (GstUnixSocketSrc * self, GstBuffer ** outbuf)
   self->n_fds += n_fds;
   GST_OBJECT_UNLOCK (self);
 
-  *outbuf = buf;
+  return gst_unix_socket_src_queue_read (self, n, fdmsg);
+}
+
+/* The connection ended. After the sender's EOS message that is the end of
+ * the stream; without one, the sender crashed or was killed: an error, or
+ * with reconnect a warning, and then OK to connect again. */
+static GstFlowReturn
+gst_unix_socket_src_connection_ended (GstUnixSocketSrc * self, gint close_errno)
+{
+  const gchar *how = close_errno ? g_strerror (close_errno) : "end of file";
+  gboolean reconnect;
+  GstFlowReturn ret;
+
+  if (self->got_eos) {
+    GST_DEBUG_OBJECT (self, "the sender ended the stream and closed the "
+        "connection");
+    gst_unix_socket_src_disconnect (self);
+    return GST_FLOW_EOS;
+  }
+
+  /* what was held back for the caps belongs to a sender that is gone */
+  if (self->waiting_for_caps)
+    gst_unix_socket_src_clear_pending (self);
+
+  GST_OBJECT_LOCK (self);
+  reconnect = self->reconnect && self->path != NULL && self->path[0];
+  GST_OBJECT_UNLOCK (self);
+
+  if (reconnect) {
+    GST_ELEMENT_WARNING (self, RESOURCE, READ,
+        ("The sender closed the connection without ending the stream (it "
+            "may have crashed). Connecting again."),
+        ("%s: %s before an EOS message", self->peer_name, how));
+    ret = GST_FLOW_OK;
+  } else {
+    GST_ELEMENT_ERROR (self, RESOURCE, READ,
+        ("The sender closed the connection without ending the stream (it "
+            "may have crashed)."),
+        ("%s: %s before an EOS message", self->peer_name, how));
+    ret = GST_FLOW_ERROR;
+  }
+
+  gst_unix_socket_src_disconnect (self);
+  return ret;
+}
+
+/* Waits until the socket can be read, or written to when releases are
+ * queued, or releases come in, or unlock(). Sets @readable when there is
+ * something to read (or the connection ended). */
+static GstFlowReturn
+gst_unix_socket_src_poll (GstUnixSocketSrc * self, gboolean * readable)
+{
+  struct pollfd pfd[3];
+
+  *readable = FALSE;
+
+  gst_unix_socket_src_take_releases (self);
+  gst_unix_socket_src_flush_output (self);
+
+  pfd[0].fd = self->sock;
+  pfd[0].events = POLLIN;
+  if (!g_queue_is_empty (&self->out_queue))
+    pfd[0].events |= POLLOUT;
+  pfd[1].fd = gst_fdpass_release_channel_get_fd (self->channel);
+  pfd[1].events = POLLIN;
+  pfd[2].fd = self->cancel_pollfd.fd;
+  pfd[2].events = POLLIN;
+  pfd[0].revents = pfd[1].revents = pfd[2].revents = 0;
+
+  if (poll (pfd, G_N_ELEMENTS (pfd), -1) < 0) {
+    if (errno == EINTR)
+      return GST_FLOW_OK;
+    GST_ELEMENT_ERROR (self, RESOURCE, READ, (NULL), ("poll failed: %s",
+            g_strerror (errno)));
+    return GST_FLOW_ERROR;
+  }
+
+  /* releases from now on are taken before the next poll() */
+  gst_fdpass_release_channel_woke (self->channel);
+
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return GST_FLOW_FLUSHING;
+
+  *readable = (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0;
   return GST_FLOW_OK;
 }
 
@@ -564,9 +1046,17 @@ gst_unix_socket_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
   GstUnixSocketSrc *self = GST_UNIX_SOCKET_SRC (psrc);
   GstFlowReturn ret;
 
+  *outbuf = NULL;
+
   for (;;) {
-    struct pollfd pfd[3];
-    gboolean reconnect;
+    gboolean readable;
+    gint close_errno;
+
+    if (!self->waiting_for_caps) {
+      ret = gst_unix_socket_src_pop_pending (self, outbuf);
+      if (ret != GST_FLOW_OK || *outbuf)
+        return ret;
+    }
 
     if (g_cancellable_is_cancelled (self->cancellable))
       return GST_FLOW_FLUSHING;
@@ -577,60 +1067,46 @@ gst_unix_socket_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
         return ret;
     }
 
-    gst_unix_socket_src_take_releases (self);
-    gst_unix_socket_src_flush_output (self);
-
-    pfd[0].fd = self->sock;
-    pfd[0].events = POLLIN;
-    if (!g_queue_is_empty (&self->out_queue))
-      pfd[0].events |= POLLOUT;
-    pfd[1].fd = gst_fdpass_release_channel_get_fd (self->channel);
-    pfd[1].events = POLLIN;
-    pfd[2].fd = self->cancel_pollfd.fd;
-    pfd[2].events = POLLIN;
-    pfd[0].revents = pfd[1].revents = pfd[2].revents = 0;
-
-    if (poll (pfd, G_N_ELEMENTS (pfd), -1) < 0) {
-      if (errno == EINTR)
-        continue;
-      GST_ELEMENT_ERROR (self, RESOURCE, READ, (NULL), ("poll failed: %s",
-              g_strerror (errno)));
-      return GST_FLOW_ERROR;
-    }
-
-    /* releases from now on are taken before the next poll() */
-    gst_fdpass_release_channel_woke (self->channel);
-
-    if (g_cancellable_is_cancelled (self->cancellable))
-      return GST_FLOW_FLUSHING;
-
-    if (!(pfd[0].revents & (POLLIN | POLLHUP | POLLERR)))
-      continue;
-
-    ret = gst_unix_socket_src_read (self, outbuf);
-    if (ret == GST_FLOW_OK && *outbuf)
-      return GST_FLOW_OK;
-    if (ret == GST_FLOW_OK)
-      continue;
-
-    gst_unix_socket_src_disconnect (self);
-    if (ret != GST_FLOW_EOS)
+    ret = gst_unix_socket_src_poll (self, &readable);
+    if (ret != GST_FLOW_OK)
       return ret;
+    if (!readable)
+      continue;
 
-    GST_OBJECT_LOCK (self);
-    reconnect = self->reconnect && self->path != NULL && self->path[0];
-    GST_OBJECT_UNLOCK (self);
+    ret = gst_unix_socket_src_read (self, &close_errno);
+    if (ret == GST_FLOW_EOS)
+      ret = gst_unix_socket_src_connection_ended (self, close_errno);
+    else if (ret != GST_FLOW_OK)
+      gst_unix_socket_src_disconnect (self);
 
-    if (!reconnect)
-      return GST_FLOW_EOS;
-    GST_INFO_OBJECT (self, "the sender went away, connecting again");
+    if (ret != GST_FLOW_OK)
+      return ret;
   }
 }
+
+/* GstBaseSrc */
 
 static gboolean
 gst_unix_socket_src_start (GstBaseSrc * bsrc)
 {
   GstUnixSocketSrc *self = GST_UNIX_SOCKET_SRC (bsrc);
+  GUnixSocketAddressType type;
+
+  GST_OBJECT_LOCK (self);
+  type = self->socket_type;
+  GST_OBJECT_UNLOCK (self);
+
+  if (type != G_UNIX_SOCKET_ADDRESS_PATH &&
+      type != G_UNIX_SOCKET_ADDRESS_ABSTRACT) {
+    GEnumClass *klass = g_type_class_ref (G_TYPE_UNIX_SOCKET_ADDRESS_TYPE);
+    GEnumValue *value = g_enum_get_value (klass, type);
+
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("The socket-type \"%s\" is not supported: use \"path\" or "
+            "\"abstract\".", value ? value->value_nick : "?"), (NULL));
+    g_type_class_unref (klass);
+    return FALSE;
+  }
 
   if (!g_cancellable_make_pollfd (self->cancellable, &self->cancel_pollfd)) {
     GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ, (NULL),
@@ -641,10 +1117,12 @@ gst_unix_socket_src_start (GstBaseSrc * bsrc)
   self->have_cancel_pollfd = TRUE;
   self->scratch = g_malloc (MAX (SEQPACKET_READ_SIZE, STREAM_READ_SIZE));
   self->connected_before = FALSE;
+  self->waiting_for_caps = TRUE;
+  gst_unix_socket_src_reset_scanner (self);
 
   GST_OBJECT_LOCK (self);
   self->n_bytes = self->n_reads = self->n_fds = 0;
-  self->n_releases = self->n_reconnects = 0;
+  self->n_releases = self->n_reconnects = self->n_connect_failures = 0;
   GST_OBJECT_UNLOCK (self);
 
   return TRUE;
@@ -656,6 +1134,11 @@ gst_unix_socket_src_stop (GstBaseSrc * bsrc)
   GstUnixSocketSrc *self = GST_UNIX_SOCKET_SRC (bsrc);
 
   gst_unix_socket_src_disconnect (self);
+  gst_unix_socket_src_clear_pending (self);
+  gst_clear_caps (&self->sender_caps);
+  GST_OBJECT_LOCK (self);
+  gst_clear_caps (&self->caps);
+  GST_OBJECT_UNLOCK (self);
   g_clear_pointer (&self->scratch, g_free);
   if (self->have_cancel_pollfd) {
     g_cancellable_release_fd (self->cancellable);
@@ -687,6 +1170,70 @@ gst_unix_socket_src_unlock_stop (GstBaseSrc * bsrc)
   return TRUE;
 }
 
+/* The caps come from the sender: once it sent them, those; before,
+ * anything fdpass. */
+static GstCaps *
+gst_unix_socket_src_get_caps (GstBaseSrc * bsrc, GstCaps * filter)
+{
+  GstUnixSocketSrc *self = GST_UNIX_SOCKET_SRC (bsrc);
+  GstCaps *caps = NULL;
+
+  GST_OBJECT_LOCK (self);
+  if (self->caps)
+    caps = gst_caps_ref (self->caps);
+  GST_OBJECT_UNLOCK (self);
+
+  if (caps == NULL)
+    caps = gst_pad_get_pad_template_caps (GST_BASE_SRC_PAD (bsrc));
+
+  if (filter) {
+    GstCaps *tmp = gst_caps_intersect_full (filter, caps,
+        GST_CAPS_INTERSECT_FIRST);
+
+    gst_caps_unref (caps);
+    caps = tmp;
+  }
+
+  return caps;
+}
+
+/* Nothing to choose: the caps are set when the sender's arrive, and only
+ * set again here when downstream asks for a renegotiation. */
+static gboolean
+gst_unix_socket_src_negotiate (GstBaseSrc * bsrc)
+{
+  GstUnixSocketSrc *self = GST_UNIX_SOCKET_SRC (bsrc);
+  GstCaps *caps = NULL;
+  gboolean ret;
+
+  GST_OBJECT_LOCK (self);
+  if (self->caps)
+    caps = gst_caps_ref (self->caps);
+  GST_OBJECT_UNLOCK (self);
+
+  if (caps == NULL)
+    return TRUE;
+
+  ret = gst_base_src_set_caps (bsrc, caps);
+  gst_caps_unref (caps);
+  return ret;
+}
+
+/* GObject */
+
+/* Whether properties that start() reads may change now; warns if not.
+ * Call with the object lock held. */
+static gboolean
+gst_unix_socket_src_may_change (GstUnixSocketSrc * self, GParamSpec * pspec)
+{
+  if (GST_STATE (self) <= GST_STATE_READY)
+    return TRUE;
+
+  GST_WARNING_OBJECT (self, "%s can only be changed in the NULL or READY "
+      "state", g_param_spec_get_name (pspec));
+  return FALSE;
+}
+
 static void
 gst_unix_socket_src_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
@@ -695,22 +1242,23 @@ gst_unix_socket_src_set_property (GObject * object, guint prop_id,
 
   switch (prop_id) {
     case PROP_PATH:
+    case PROP_SOCKET_PATH:
       GST_OBJECT_LOCK (self);
-      if (GST_STATE (self) > GST_STATE_READY) {
-        GST_WARNING_OBJECT (self, "path can only be changed in the NULL or "
-            "READY state");
-      } else {
+      if (gst_unix_socket_src_may_change (self, pspec)) {
         g_free (self->path);
         self->path = g_value_dup_string (value);
       }
       GST_OBJECT_UNLOCK (self);
       break;
+    case PROP_SOCKET_TYPE:
+      GST_OBJECT_LOCK (self);
+      if (gst_unix_socket_src_may_change (self, pspec))
+        self->socket_type = g_value_get_enum (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
     case PROP_FD:
       GST_OBJECT_LOCK (self);
-      if (GST_STATE (self) > GST_STATE_READY) {
-        GST_WARNING_OBJECT (self, "fd can only be changed in the NULL or "
-            "READY state");
-      } else {
+      if (gst_unix_socket_src_may_change (self, pspec)) {
         /* we own the previous one, which was never used */
         if (self->fd >= 0 && self->fd != g_value_get_int (value))
           close (self->fd);
@@ -725,7 +1273,7 @@ gst_unix_socket_src_set_property (GObject * object, guint prop_id,
       break;
     case PROP_RETRY_INTERVAL:
       GST_OBJECT_LOCK (self);
-      self->retry_interval = g_value_get_uint (value);
+      self->retry_interval = g_value_get_uint64 (value);
       GST_OBJECT_UNLOCK (self);
       break;
     case PROP_RECONNECT:
@@ -750,8 +1298,14 @@ gst_unix_socket_src_get_property (GObject * object, guint prop_id,
 
   switch (prop_id) {
     case PROP_PATH:
+    case PROP_SOCKET_PATH:
       GST_OBJECT_LOCK (self);
       g_value_set_string (value, self->path);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_SOCKET_TYPE:
+      GST_OBJECT_LOCK (self);
+      g_value_set_enum (value, self->socket_type);
       GST_OBJECT_UNLOCK (self);
       break;
     case PROP_FD:
@@ -766,7 +1320,7 @@ gst_unix_socket_src_get_property (GObject * object, guint prop_id,
       break;
     case PROP_RETRY_INTERVAL:
       GST_OBJECT_LOCK (self);
-      g_value_set_uint (value, self->retry_interval);
+      g_value_set_uint64 (value, self->retry_interval);
       GST_OBJECT_UNLOCK (self);
       break;
     case PROP_RECONNECT:
@@ -785,7 +1339,9 @@ gst_unix_socket_src_get_property (GObject * object, guint prop_id,
               "reads", G_TYPE_UINT64, self->n_reads,
               "fds", G_TYPE_UINT64, self->n_fds,
               "releases-sent", G_TYPE_UINT64, self->n_releases,
-              "reconnects", G_TYPE_UINT64, self->n_reconnects, NULL));
+              "reconnects", G_TYPE_UINT64, self->n_reconnects,
+              "connect-failures", G_TYPE_UINT64, self->n_connect_failures,
+              NULL));
       GST_OBJECT_UNLOCK (self);
       break;
     default:
@@ -803,6 +1359,7 @@ gst_unix_socket_src_finalize (GObject * object)
   if (self->fd >= 0)
     close (self->fd);
   g_free (self->path);
+  g_byte_array_unref (self->caps_payload);
   g_object_unref (self->cancellable);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -820,17 +1377,53 @@ gst_unix_socket_src_class_init (GstUnixSocketSrcClass * klass)
   gobject_class->get_property = gst_unix_socket_src_get_property;
   gobject_class->finalize = gst_unix_socket_src_finalize;
 
+  /**
+   * GstUnixSocketSrc:socket-path:
+   *
+   * The Unix socket to connect to: a filesystem path, or with
+   * #GstUnixSocketSrc:socket-type `abstract`, a name in the abstract
+   * namespace. With the default socket type a leading '@' names an
+   * abstract socket too, as #GstUnixSocketSrc:path always did.
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property (gobject_class, PROP_SOCKET_PATH,
+      g_param_spec_string ("socket-path", "Socket path",
+          "The Unix socket to connect to: a filesystem path, or with "
+          "socket-type=abstract a name in the abstract namespace. With "
+          "socket-type=path, a leading '@' also names an abstract socket "
+          "(\"@name\")", DEFAULT_SOCKET_PATH,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
   g_object_class_install_property (gobject_class, PROP_PATH,
       g_param_spec_string ("path", "Path",
-          "Filesystem path of the Unix socket to connect to; a leading '@' "
-          "names a socket in the abstract namespace", DEFAULT_PATH,
+          "Alias of socket-path, kept for existing scripts: setting either "
+          "sets both", DEFAULT_SOCKET_PATH,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstUnixSocketSrc:socket-type:
+   *
+   * What #GstUnixSocketSrc:socket-path names: `path`, a file (or an
+   * `@name` in the abstract namespace), or `abstract`, a name in the
+   * abstract namespace. Other types are refused when the element starts.
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property (gobject_class, PROP_SOCKET_TYPE,
+      g_param_spec_enum ("socket-type", "Socket type",
+          "What socket-path names: path (a file, or @name for the abstract "
+          "namespace) or abstract (a name in the abstract namespace); other "
+          "types are refused", G_TYPE_UNIX_SOCKET_ADDRESS_TYPE,
+          DEFAULT_SOCKET_TYPE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
 
   g_object_class_install_property (gobject_class, PROP_FD,
       g_param_spec_int ("fd", "File descriptor",
           "A connected Unix stream or seqpacket socket to read from instead "
-          "of connecting to the path, e.g. one inherited from the parent "
+          "of connecting to socket-path, e.g. one inherited from the parent "
           "process (-1 = none). The element owns it from then on and closes "
           "it when the connection ends or the element stops; the property "
           "reads -1 once the socket is in use", -1, G_MAXINT, DEFAULT_FD,
@@ -839,21 +1432,27 @@ gst_unix_socket_src_class_init (GstUnixSocketSrcClass * klass)
 
   g_object_class_install_property (gobject_class, PROP_RETRY,
       g_param_spec_int ("retry", "Retry",
-          "How many more times to try connecting to the path when nobody "
+          "How many more times to try connecting to socket-path when nobody "
           "listens there (-1 = keep trying, 0 = fail at once)", -1, G_MAXINT,
           DEFAULT_RETRY, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 
+  /**
+   * GstUnixSocketSrc:retry-interval:
+   *
+   * Time between two attempts to connect, in nanoseconds. It was a number
+   * of milliseconds (guint) before version 0.2.
+   */
   g_object_class_install_property (gobject_class, PROP_RETRY_INTERVAL,
-      g_param_spec_uint ("retry-interval", "Retry interval",
-          "Time between two connection attempts, in milliseconds", 1,
-          G_MAXINT, DEFAULT_RETRY_INTERVAL,
+      g_param_spec_uint64 ("retry-interval", "Retry interval",
+          "Time between two connection attempts, in nanoseconds (at least "
+          "1 ms)", MIN_RETRY_INTERVAL, G_MAXUINT64, DEFAULT_RETRY_INTERVAL,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_property (gobject_class, PROP_RECONNECT,
       g_param_spec_boolean ("reconnect", "Reconnect",
           "When the sender closes the connection without an EOS message, "
-          "connect to the path again (following retry) instead of ending the "
-          "stream", DEFAULT_RECONNECT,
+          "post a warning and connect to socket-path again (following "
+          "retry) instead of failing with an error", DEFAULT_RECONNECT,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_property (gobject_class, PROP_IS_LIVE,
@@ -861,10 +1460,21 @@ gst_unix_socket_src_class_init (GstUnixSocketSrcClass * klass)
           "Act as a live source", DEFAULT_IS_LIVE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 
+  /**
+   * GstUnixSocketSrc:stats:
+   *
+   * Counters since the element started, all #guint64: `bytes` read,
+   * `reads` (recvmsg calls that returned data), `fds` received,
+   * `releases-sent` (buffer ids released to the sender), `reconnects`
+   * (connections after the first) and `connect-failures` (attempts to
+   * connect that failed).
+   */
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
-          "Counters since the element started: bytes and fds read, reads, "
-          "releases-sent (buffer ids released to the sender), reconnects",
+          "Counters since the element started (guint64): bytes (read), reads "
+          "(recvmsg calls that returned data), fds (received), releases-sent "
+          "(buffer ids released to the sender), reconnects (connections "
+          "after the first), connect-failures (failed connection attempts)",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   gst_element_class_add_static_pad_template (element_class, &src_template);
@@ -880,6 +1490,8 @@ gst_unix_socket_src_class_init (GstUnixSocketSrcClass * klass)
   basesrc_class->unlock = GST_DEBUG_FUNCPTR (gst_unix_socket_src_unlock);
   basesrc_class->unlock_stop =
       GST_DEBUG_FUNCPTR (gst_unix_socket_src_unlock_stop);
+  basesrc_class->get_caps = GST_DEBUG_FUNCPTR (gst_unix_socket_src_get_caps);
+  basesrc_class->negotiate = GST_DEBUG_FUNCPTR (gst_unix_socket_src_negotiate);
 
   pushsrc_class->create = GST_DEBUG_FUNCPTR (gst_unix_socket_src_create);
 
@@ -890,12 +1502,15 @@ gst_unix_socket_src_class_init (GstUnixSocketSrcClass * klass)
 static void
 gst_unix_socket_src_init (GstUnixSocketSrc * self)
 {
-  self->path = g_strdup (DEFAULT_PATH);
+  self->path = g_strdup (DEFAULT_SOCKET_PATH);
+  self->socket_type = DEFAULT_SOCKET_TYPE;
   self->fd = DEFAULT_FD;
   self->retry = DEFAULT_RETRY;
   self->retry_interval = DEFAULT_RETRY_INTERVAL;
   self->reconnect = DEFAULT_RECONNECT;
   self->sock = -1;
   self->cancellable = g_cancellable_new ();
+  self->caps_payload = g_byte_array_new ();
   g_queue_init (&self->out_queue);
+  g_queue_init (&self->pending);
 }

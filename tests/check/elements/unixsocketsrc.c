@@ -86,8 +86,9 @@ listener_init (Listener * l)
   l->fd = -1;
 }
 
+/* a socket bound to the path, that does not listen yet */
 static void
-listener_listen (Listener * l, gint type)
+listener_bind (Listener * l, gint type)
 {
   struct sockaddr_un addr;
   socklen_t len;
@@ -96,6 +97,12 @@ listener_listen (Listener * l, gint type)
   fail_unless (l->fd >= 0);
   make_address (l->path, &addr, &len);
   fail_unless_equals_int (bind (l->fd, (struct sockaddr *) &addr, len), 0);
+}
+
+static void
+listener_listen (Listener * l, gint type)
+{
+  listener_bind (l, type);
   fail_unless_equals_int (listen (l->fd, 4), 0);
 }
 
@@ -388,6 +395,48 @@ wait_bus (GstElement * pipeline, GstMessageType type)
   return msg;
 }
 
+/* Pops the next message of @type, failing on an error of another type. */
+static GstMessage *
+pop_message (GstElement * pipeline, GstMessageType type)
+{
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GstMessage *msg;
+
+  msg = gst_bus_timed_pop_filtered (bus, WAIT_TIMEOUT,
+      type | GST_MESSAGE_ERROR);
+  gst_object_unref (bus);
+  fail_unless (msg != NULL, "no %s message", gst_message_type_get_name (type));
+  if (GST_MESSAGE_TYPE (msg) != type) {
+    GError *err;
+
+    gst_message_parse_error (msg, &err, NULL);
+    fail ("unexpected error: %s", err->message);
+  }
+  return msg;
+}
+
+/* Checks that @msg (an error or a warning) says the sender went away
+ * without ending the stream; returns its debug string. */
+static gchar *
+check_vanished_message (GstMessage * msg)
+{
+  GError *err = NULL;
+  gchar *debug = NULL;
+
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR)
+    gst_message_parse_error (msg, &err, &debug);
+  else
+    gst_message_parse_warning (msg, &err, &debug);
+  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_READ), "%s", err->message);
+  fail_unless (strstr (err->message, "closed the connection without ending "
+          "the stream") != NULL, "%s", err->message);
+  g_clear_error (&err);
+  gst_message_unref (msg);
+
+  return debug;
+}
+
 static guint64
 get_stat (GstElement * pipeline, const gchar * field)
 {
@@ -402,13 +451,34 @@ get_stat (GstElement * pipeline, const gchar * field)
   return value;
 }
 
+/* Drops the last reference to @pipeline, in state NULL, and waits until
+ * it is gone: the bin's own thread, which takes it from PAUSED to PLAYING
+ * once it prerolled, may still hold it a moment after a short stream
+ * ended, with its bus and the bus's file descriptors. */
+static void
+free_pipeline (GstElement * pipeline)
+{
+  gint64 end = g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND;
+  GWeakRef ref;
+
+  g_weak_ref_init (&ref, pipeline);
+  gst_object_unref (pipeline);
+  while ((pipeline = g_weak_ref_get (&ref))) {
+    gst_object_unref (pipeline);
+    GST_INFO ("waiting for the pipeline to be freed");
+    fail_unless (g_get_monotonic_time () < end, "the pipeline is not freed");
+    g_usleep (1000);
+  }
+  g_weak_ref_clear (&ref);
+}
+
 static void
 stop_pipeline (GstElement * pipeline, GstElement * appsink)
 {
   fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
       GST_STATE_CHANGE_SUCCESS);
   gst_object_unref (appsink);
-  gst_object_unref (pipeline);
+  free_pipeline (pipeline);
 }
 
 /* frames arrive and exactly the freed ones are released */
@@ -548,10 +618,8 @@ GST_START_TEST (test_recycled_memfds_mapped_once)
     collect_releases (conn, TRUE, ids, 1);
     assert_ids (ids, &id, 1);
   }
-  fail_unless_equals_uint64 (get_depay_stat (pipeline, "mappings-created"),
-      2);
-  fail_unless_equals_uint64 (get_depay_stat (pipeline, "mappings-reused"),
-      8);
+  fail_unless_equals_uint64 (get_depay_stat (pipeline, "mappings-created"), 2);
+  fail_unless_equals_uint64 (get_depay_stat (pipeline, "mappings-reused"), 8);
 
   send_eos (conn);
   msg = wait_bus (pipeline, GST_MESSAGE_EOS);
@@ -687,7 +755,7 @@ GST_START_TEST (test_retry)
   gint conn;
 
   listener_init (&l);
-  props = g_strdup_printf ("path=%s retry=-1 retry-interval=10", l.path);
+  props = g_strdup_printf ("path=%s retry=-1 retry-interval=10000000", l.path);
   pipeline = make_pipeline (props, &appsink);
   g_free (props);
 
@@ -695,6 +763,55 @@ GST_START_TEST (test_retry)
   g_usleep (100 * 1000);
   listener_listen (&l, SOCK_SEQPACKET);
 
+  conn = listener_accept (&l);
+  expect_hello (conn, TRUE);
+  send_hello (conn);
+  send_caps (conn);
+  send_frame (conn, 1);
+  gst_buffer_unref (pull_frame (appsink, 1));
+  send_eos (conn);
+  msg = wait_bus (pipeline, GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  stop_pipeline (pipeline, appsink);
+
+  close (conn);
+  listener_clear (&l);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), n_open);
+}
+
+GST_END_TEST;
+
+/* A sender that has bound its SOCK_SEQPACKET socket and does not listen
+ * yet (unixsocketsink sets the file's mode in between): the source tries
+ * again, it does not fail. */
+GST_START_TEST (test_retry_bound_not_listening)
+{
+  guint n_open = fdpass_check_count_open_fds ();
+  GstElement *pipeline, *appsink;
+  GstMessage *msg;
+  GstBus *bus;
+  Listener l;
+  gchar *props;
+  gint conn, i;
+
+  listener_init (&l);
+  listener_bind (&l, SOCK_SEQPACKET);
+  props = g_strdup_printf ("socket-path=%s retry-interval=1000000", l.path);
+  pipeline = make_pipeline (props, &appsink);
+  g_free (props);
+
+  bus = gst_element_get_bus (pipeline);
+  for (i = 0; i < WAIT_MS && get_stat (pipeline, "connect-failures") < 5; i++) {
+    msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+    fail_if (msg != NULL, "the source gave up");
+    g_usleep (1000);
+  }
+  fail_unless (get_stat (pipeline, "connect-failures") >= 5);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_if (msg != NULL, "the source gave up");
+  gst_object_unref (bus);
+
+  fail_unless_equals_int (listen (l.fd, 4), 0);
   conn = listener_accept (&l);
   expect_hello (conn, TRUE);
   send_hello (conn);
@@ -725,7 +842,7 @@ GST_START_TEST (test_retry_gives_up)
   gchar *props;
 
   listener_init (&l);
-  props = g_strdup_printf ("path=%s retry=2 retry-interval=1", l.path);
+  props = g_strdup_printf ("path=%s retry=2 retry-interval=1000000", l.path);
   pipeline = make_pipeline (props, &appsink);
   g_free (props);
 
@@ -765,7 +882,9 @@ GST_START_TEST (test_reconnect)
 
   listener_init (&l);
   listener_listen (&l, SOCK_SEQPACKET);
-  props = g_strdup_printf ("path=%s reconnect=true retry-interval=10", l.path);
+  props =
+      g_strdup_printf ("path=%s reconnect=true retry-interval=10000000",
+      l.path);
   pipeline = make_pipeline (props, &appsink);
   g_free (props);
 
@@ -777,8 +896,9 @@ GST_START_TEST (test_reconnect)
     send_frame (conn, i + 1);
   for (i = 0; i < 3; i++)
     samples[i] = pull_frame (appsink, i + 1);
-  /* the sender goes away without an EOS message */
+  /* the sender goes away without an EOS message: a warning */
   close (conn);
+  g_free (check_vanished_message (pop_message (pipeline, GST_MESSAGE_WARNING)));
 
   conn = listener_accept (&l);
   expect_hello (conn, TRUE);
@@ -815,15 +935,17 @@ GST_START_TEST (test_reconnect)
 
 GST_END_TEST;
 
-/* the sender ends the connection without an EOS message: without
- * reconnect, that is the end of the stream */
-GST_START_TEST (test_peer_eof)
+/* the sender ends the connection without an EOS message (it crashed):
+ * without reconnect, that is an error */
+GST_START_TEST (test_peer_closes_without_eos)
 {
   guint n_open = fdpass_check_count_open_fds ();
   GstElement *pipeline, *appsink;
   GstMessage *msg;
   Listener l;
   gchar *props;
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (guint64));
+  gchar *debug;
   gint conn;
 
   listener_init (&l);
@@ -840,12 +962,18 @@ GST_START_TEST (test_peer_eof)
   send_frame (conn, 2);
   gst_buffer_unref (pull_frame (appsink, 1));
   gst_buffer_unref (pull_frame (appsink, 2));
+  /* nothing left unread, so that the close is orderly and not a reset */
+  collect_releases (conn, TRUE, ids, 2);
   close (conn);
 
-  msg = wait_bus (pipeline, GST_MESSAGE_EOS);
-  gst_message_unref (msg);
+  msg = wait_bus (pipeline, GST_MESSAGE_ERROR);
+  debug = check_vanished_message (msg);
+  fail_unless (strstr (debug, l.path) != NULL, "%s", debug);
+  fail_unless (strstr (debug, "end of file") != NULL, "%s", debug);
+  g_free (debug);
   stop_pipeline (pipeline, appsink);
 
+  g_array_unref (ids);
   listener_clear (&l);
   fail_unless_equals_int (fdpass_check_count_open_fds (), n_open);
 }
@@ -960,7 +1088,8 @@ GST_START_TEST (test_fd_leak_reconnects)
 
   listener_init (&l);
   listener_listen (&l, SOCK_SEQPACKET);
-  props = g_strdup_printf ("path=%s reconnect=true retry-interval=5", l.path);
+  props =
+      g_strdup_printf ("path=%s reconnect=true retry-interval=5000000", l.path);
   pipeline = make_pipeline (props, &appsink);
   g_free (props);
 
@@ -1042,7 +1171,7 @@ GST_START_TEST (test_launch_line)
   gst_object_unref (bus);
   fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
       GST_STATE_CHANGE_SUCCESS);
-  gst_object_unref (pipeline);
+  free_pipeline (pipeline);
 
   close (conn);
   listener_clear (&l);
@@ -1083,7 +1212,7 @@ hello_with_downstream (const gchar * downstream, GstFdPassHello * hello)
 
   fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
       GST_STATE_CHANGE_SUCCESS);
-  gst_object_unref (pipeline);
+  free_pipeline (pipeline);
 
   close (conn);
   listener_clear (&l);
@@ -1115,6 +1244,720 @@ GST_START_TEST (test_hello_announces_downstream)
 
 GST_END_TEST;
 
+/* the HELLO the source sends, whatever it announces */
+static void
+read_hello (gint sock, gboolean seqpacket)
+{
+  GstFdPassHeader header;
+  guint8 *payload;
+
+  fail_unless (recv_message (sock, seqpacket, &header, &payload));
+  fail_unless_equals_int (header.type, GST_FDPASS_MESSAGE_HELLO);
+  g_free (payload);
+}
+
+/* socket-path is the property, path an alias of it */
+GST_START_TEST (test_socket_path_alias)
+{
+  GstElement *src = gst_element_factory_make ("unixsocketsrc", NULL);
+  GParamSpec *pspec;
+  gchar *value;
+
+  fail_unless (src != NULL);
+  g_object_set (src, "socket-path", "/run/a.sock", NULL);
+  g_object_get (src, "path", &value, NULL);
+  fail_unless_equals_string (value, "/run/a.sock");
+  g_free (value);
+
+  g_object_set (src, "path", "/run/b.sock", NULL);
+  g_object_get (src, "socket-path", &value, NULL);
+  fail_unless_equals_string (value, "/run/b.sock");
+  g_free (value);
+
+  pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (src), "path");
+  fail_unless (strstr (g_param_spec_get_blurb (pspec), "Alias of "
+          "socket-path") != NULL);
+
+  gst_object_unref (src);
+}
+
+GST_END_TEST;
+
+/* socket-type=abstract: socket-path is a name in the abstract namespace */
+GST_START_TEST (test_socket_type_abstract)
+{
+  guint n_open = fdpass_check_count_open_fds ();
+  GstElement *pipeline, *appsink;
+  GstMessage *msg;
+  Listener l;
+  gchar *name, *props;
+  gint conn;
+
+  listener_init (&l);
+  name = g_strdup_printf ("gst-fdpass-abstract-%d", (gint) getpid ());
+  g_free (l.path);
+  l.path = g_strconcat ("@", name, NULL);
+  listener_listen (&l, SOCK_SEQPACKET);
+
+  props = g_strdup_printf ("socket-path=%s socket-type=abstract", name);
+  pipeline = make_pipeline (props, &appsink);
+  g_free (props);
+
+  conn = listener_accept (&l);
+  expect_hello (conn, TRUE);
+  send_hello (conn);
+  send_caps (conn);
+  send_frame (conn, 1);
+  gst_buffer_unref (pull_frame (appsink, 1));
+  send_eos (conn);
+  msg = wait_bus (pipeline, GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  stop_pipeline (pipeline, appsink);
+
+  close (conn);
+  listener_clear (&l);
+  g_free (name);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), n_open);
+}
+
+GST_END_TEST;
+
+/* a socket type other than path and abstract fails the start */
+GST_START_TEST (test_socket_type_unsupported)
+{
+  GstElement *pipeline;
+  GstMessage *msg;
+  GError *err = NULL;
+  GstBus *bus;
+
+  pipeline = gst_parse_launch ("unixsocketsrc socket-path=/nonexistent "
+      "socket-type=anonymous ! fakesink", NULL);
+  fail_unless (pipeline != NULL);
+  fail_unless_equals_int (gst_element_set_state (pipeline,
+          GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+
+  bus = gst_element_get_bus (pipeline);
+  msg = gst_bus_timed_pop_filtered (bus, WAIT_TIMEOUT, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL);
+  gst_message_parse_error (msg, &err, NULL);
+  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_SETTINGS), "%s", err->message);
+  fail_unless (strstr (err->message, "\"anonymous\"") != NULL, "%s",
+      err->message);
+  g_clear_error (&err);
+  gst_message_unref (msg);
+  gst_object_unref (bus);
+
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  free_pipeline (pipeline);
+}
+
+GST_END_TEST;
+
+/* retry-interval is a time in nanoseconds, like every GStreamer time */
+GST_START_TEST (test_retry_interval_nanoseconds)
+{
+  GstElement *src = gst_element_factory_make ("unixsocketsrc", NULL);
+  GParamSpecUInt64 *pspec;
+  guint64 value;
+
+  pspec = (GParamSpecUInt64 *)
+      g_object_class_find_property (G_OBJECT_GET_CLASS (src), "retry-interval");
+  fail_unless (pspec != NULL);
+  fail_unless (G_PARAM_SPEC_VALUE_TYPE (pspec) == G_TYPE_UINT64);
+  fail_unless_equals_uint64 (pspec->default_value, 100 * GST_MSECOND);
+  fail_unless_equals_uint64 (pspec->minimum, GST_MSECOND);
+
+  g_object_get (src, "retry-interval", &value, NULL);
+  fail_unless_equals_uint64 (value, 100 * GST_MSECOND);
+  gst_util_set_object_arg (G_OBJECT (src), "retry-interval", "250000000");
+  g_object_get (src, "retry-interval", &value, NULL);
+  fail_unless_equals_uint64 (value, 250 * GST_MSECOND);
+
+  gst_object_unref (src);
+}
+
+GST_END_TEST;
+
+/* While nobody listens, a warning names the path and the reason at the
+ * first failed attempt, and not at every one; once connected, an info
+ * message says so. */
+GST_START_TEST (test_retry_warnings)
+{
+  guint n_open = fdpass_check_count_open_fds ();
+  GstElement *pipeline, *appsink;
+  GstMessage *msg;
+  GstBus *bus;
+  Listener l;
+  gchar *props;
+  gint conn, n_warnings = 0, n_infos = 0, i;
+
+  listener_init (&l);
+  props = g_strdup_printf ("socket-path=%s retry-interval=10000000", l.path);
+  pipeline = make_pipeline (props, &appsink);
+  g_free (props);
+
+  /* many failed attempts, 10 ms apart */
+  for (i = 0; i < WAIT_MS / 10 && get_stat (pipeline, "connect-failures") <
+      20; i++)
+    g_usleep (10 * 1000);
+  fail_unless (get_stat (pipeline, "connect-failures") >= 20);
+
+  listener_listen (&l, SOCK_SEQPACKET);
+  conn = listener_accept (&l);
+  expect_hello (conn, TRUE);
+  send_hello (conn);
+  send_caps (conn);
+  send_frame (conn, 1);
+  gst_buffer_unref (pull_frame (appsink, 1));
+
+  /* everything posted so far: the warnings, then the info */
+  bus = gst_element_get_bus (pipeline);
+  while ((msg = gst_bus_pop (bus))) {
+    GError *err = NULL;
+
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
+      gst_message_parse_warning (msg, &err, NULL);
+      fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
+              GST_RESOURCE_ERROR_OPEN_READ), "%s", err->message);
+      fail_unless (strstr (err->message, l.path) != NULL, "%s", err->message);
+      fail_unless (strstr (err->message, g_strerror (ENOENT)) != NULL, "%s",
+          err->message);
+      fail_unless_equals_int (n_infos, 0);
+      n_warnings++;
+    } else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_INFO) {
+      gst_message_parse_info (msg, &err, NULL);
+      fail_unless (strstr (err->message, "Connected to") != NULL, "%s",
+          err->message);
+      fail_unless (strstr (err->message, l.path) != NULL, "%s", err->message);
+      n_infos++;
+    } else {
+      fail_if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR);
+    }
+    g_clear_error (&err);
+    gst_message_unref (msg);
+  }
+  gst_object_unref (bus);
+  GST_INFO ("%d warnings for %" G_GUINT64_FORMAT " failed attempts",
+      n_warnings, get_stat (pipeline, "connect-failures"));
+  fail_unless (n_warnings >= 1);
+  fail_unless (n_warnings <= 2, "%d warnings", n_warnings);
+  fail_unless_equals_int (n_infos, 1);
+
+  send_eos (conn);
+  msg = wait_bus (pipeline, GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  stop_pipeline (pipeline, appsink);
+
+  close (conn);
+  listener_clear (&l);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), n_open);
+}
+
+GST_END_TEST;
+
+/* A sender that closes without reading what we sent: the connection is
+ * reset, and without an EOS message that is an error too. */
+GST_START_TEST (test_peer_reset_without_eos)
+{
+  guint n_open = fdpass_check_count_open_fds ();
+  GstElement *pipeline, *appsink;
+  struct pollfd pfd;
+  gchar *props, *debug;
+  gint sv[2];
+
+  fail_unless_equals_int (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC,
+          0, sv), 0);
+  props = g_strdup_printf ("fd=%d", sv[1]);
+  pipeline = make_pipeline (props, &appsink);
+  g_free (props);
+
+  /* the source's HELLO is there, and stays unread */
+  pfd.fd = sv[0];
+  pfd.events = POLLIN;
+  pfd.revents = 0;
+  fail_unless_equals_int (poll (&pfd, 1, WAIT_MS), 1);
+  send_hello (sv[0]);
+  send_caps (sv[0]);
+  send_frame (sv[0], 1);
+  gst_buffer_unref (pull_frame (appsink, 1));
+  close (sv[0]);
+
+  debug = check_vanished_message (wait_bus (pipeline, GST_MESSAGE_ERROR));
+  fail_unless (strstr (debug, g_strerror (ECONNRESET)) != NULL, "%s", debug);
+  g_free (debug);
+  stop_pipeline (pipeline, appsink);
+
+  fail_unless_equals_int (fdpass_check_count_open_fds (), n_open);
+}
+
+GST_END_TEST;
+
+/* Behind an element that does not stop at the EOS message, the source
+ * reads the sender's EOS message and then the end of the connection: the
+ * end of the stream, even with reconnect. */
+GST_START_TEST (test_eos_message_with_reconnect)
+{
+  guint n_open = fdpass_check_count_open_fds ();
+  GstElement *pipeline;
+  GstMessage *msg;
+  GError *err = NULL;
+  Listener l;
+  gchar *desc;
+  gint conn;
+
+  listener_init (&l);
+  listener_listen (&l, SOCK_SEQPACKET);
+  desc = g_strdup_printf ("unixsocketsrc name=src socket-path=%s "
+      "reconnect=true retry-interval=5000000 ! fakesink sync=false", l.path);
+  pipeline = gst_parse_launch (desc, &err);
+  fail_unless (pipeline != NULL, "%s", err ? err->message : "?");
+  g_free (desc);
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+
+  conn = listener_accept (&l);
+  read_hello (conn, TRUE);
+  send_hello (conn);
+  send_caps (conn);
+  send_eos (conn);
+  close (conn);
+
+  msg = wait_bus (pipeline, GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  fail_unless_equals_uint64 (get_stat (pipeline, "reconnects"), 0);
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  free_pipeline (pipeline);
+
+  listener_clear (&l);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), n_open);
+}
+
+GST_END_TEST;
+
+/* caps */
+
+#define TEST_CAPS_2 "video/x-raw, format=(string)GRAY8, width=(int)128, " \
+    "height=(int)32, framerate=(fraction)30/1"
+
+/* What went through a pad: the caps events, how many bytes of buffers had
+ * gone through before each, and the bytes in all. */
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  GPtrArray *caps;
+  GArray *offsets;
+  gsize bytes;
+} Recorder;
+
+static GstPadProbeReturn
+record_probe (GstPad * pad, GstPadProbeInfo * info, Recorder * r)
+{
+  g_mutex_lock (&r->lock);
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    r->bytes += gst_buffer_get_size (GST_PAD_PROBE_INFO_BUFFER (info));
+  } else if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_CAPS) {
+    GstCaps *caps;
+
+    gst_event_parse_caps (GST_PAD_PROBE_INFO_EVENT (info), &caps);
+    g_ptr_array_add (r->caps, gst_caps_ref (caps));
+    g_array_append_val (r->offsets, r->bytes);
+  }
+  g_cond_broadcast (&r->cond);
+  g_mutex_unlock (&r->lock);
+
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+recorder_init (Recorder * r, GstElement * pipeline, const gchar * element,
+    const gchar * pad_name)
+{
+  GstElement *e = gst_bin_get_by_name (GST_BIN (pipeline), element);
+  GstPad *pad = gst_element_get_static_pad (e, pad_name);
+
+  g_mutex_init (&r->lock);
+  g_cond_init (&r->cond);
+  r->caps = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_caps_unref);
+  r->offsets = g_array_new (FALSE, FALSE, sizeof (gsize));
+  r->bytes = 0;
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, (GstPadProbeCallback) record_probe,
+      r, NULL);
+  gst_object_unref (pad);
+  gst_object_unref (e);
+}
+
+/* The media-caps of the @i-th caps event, which must have them. */
+static const gchar *
+recorder_media_caps (Recorder * r, guint i)
+{
+  GstStructure *s;
+
+  fail_unless (i < r->caps->len);
+  s = gst_caps_get_structure (g_ptr_array_index (r->caps, i), 0);
+  fail_unless (gst_structure_has_name (s, "application/x-fdpass"));
+  fail_unless (gst_structure_has_field_typed (s, "media-caps", G_TYPE_STRING));
+  return gst_structure_get_string (s, "media-caps");
+}
+
+static void
+recorder_clear (Recorder * r)
+{
+  g_ptr_array_unref (r->caps);
+  g_array_unref (r->offsets);
+  g_mutex_clear (&r->lock);
+  g_cond_clear (&r->cond);
+}
+
+/* the string a sender sends for @str */
+static gchar *
+sender_caps_string (const gchar * str)
+{
+  GstCaps *caps = gst_caps_from_string (str);
+  gchar *ret = gst_caps_to_string (caps);
+
+  gst_caps_unref (caps);
+  return ret;
+}
+
+static void
+send_caps_string (gint sock, const gchar * str)
+{
+  GstCaps *caps = gst_caps_from_string (str);
+
+  send_message (sock, gst_fdpass_message_new_caps (caps), NULL, 0);
+  gst_caps_unref (caps);
+}
+
+/* The caps of the source carry the sender's caps as media-caps, from the
+ * first caps event on, follow when the sender changes them, and answer
+ * caps queries; fddepay behind works as before. */
+GST_START_TEST (test_caps_carry_media_caps)
+{
+  guint n_open = fdpass_check_count_open_fds ();
+  gchar *caps1 = sender_caps_string (TEST_CAPS);
+  gchar *caps2 = sender_caps_string (TEST_CAPS_2);
+  GstElement *pipeline, *appsink, *src, *depay;
+  GstCaps *caps, *expected;
+  GstMessage *msg;
+  GstPad *pad;
+  Recorder r;
+  Listener l;
+  gchar *props;
+  gint conn;
+
+  listener_init (&l);
+  listener_listen (&l, SOCK_SEQPACKET);
+  props = g_strdup_printf ("socket-path=%s", l.path);
+  pipeline = make_pipeline (props, &appsink);
+  g_free (props);
+  recorder_init (&r, pipeline, "depay", "sink");
+  src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  depay = gst_bin_get_by_name (GST_BIN (pipeline), "depay");
+  pad = gst_element_get_static_pad (src, "src");
+
+  /* before the sender's caps: any fdpass stream */
+  caps = gst_pad_query_caps (pad, NULL);
+  expected = gst_caps_from_string ("application/x-fdpass");
+  fail_unless (gst_caps_is_equal (caps, expected), "%" GST_PTR_FORMAT, caps);
+  gst_caps_unref (expected);
+  gst_caps_unref (caps);
+
+  conn = listener_accept (&l);
+  expect_hello (conn, TRUE);
+  send_hello (conn);
+  send_caps_string (conn, TEST_CAPS);
+  send_frame (conn, 1);
+  gst_buffer_unref (pull_frame (appsink, 1));
+
+  fail_unless_equals_int (r.caps->len, 1);
+  fail_unless_equals_string (recorder_media_caps (&r, 0), caps1);
+  /* before any data */
+  fail_unless_equals_uint64 (g_array_index (r.offsets, gsize, 0), 0);
+  caps = gst_pad_query_caps (pad, NULL);
+  fail_unless (gst_caps_is_equal (caps, g_ptr_array_index (r.caps, 0)),
+      "%" GST_PTR_FORMAT, caps);
+  gst_caps_unref (caps);
+
+  /* the sender changes its caps */
+  send_caps_string (conn, TEST_CAPS_2);
+  send_frame (conn, 2);
+  gst_buffer_unref (pull_frame (appsink, 2));
+  fail_unless_equals_int (r.caps->len, 2);
+  fail_unless_equals_string (recorder_media_caps (&r, 1), caps2);
+  caps = gst_pad_get_current_caps (pad);
+  fail_unless (gst_caps_is_equal (caps, g_ptr_array_index (r.caps, 1)));
+  gst_caps_unref (caps);
+  gst_object_unref (pad);
+  pad = gst_element_get_static_pad (depay, "src");
+  caps = gst_pad_get_current_caps (pad);
+  expected = gst_caps_from_string (TEST_CAPS_2);
+  fail_unless (gst_caps_is_equal (caps, expected), "%" GST_PTR_FORMAT, caps);
+  gst_caps_unref (expected);
+  gst_caps_unref (caps);
+
+  /* the same caps again change nothing */
+  send_caps_string (conn, TEST_CAPS_2);
+  send_frame (conn, 3);
+  gst_buffer_unref (pull_frame (appsink, 3));
+  fail_unless_equals_int (r.caps->len, 2);
+
+  send_eos (conn);
+  msg = wait_bus (pipeline, GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  gst_object_unref (pad);
+  gst_object_unref (depay);
+  gst_object_unref (src);
+  stop_pipeline (pipeline, appsink);
+  recorder_clear (&r);
+
+  close (conn);
+  listener_clear (&l);
+  g_free (caps1);
+  g_free (caps2);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), n_open);
+}
+
+GST_END_TEST;
+
+/* appends the bytes of @message (consumed) to @bytes */
+static void
+append_message (GByteArray * bytes, GstBuffer * message)
+{
+  GstMapInfo map;
+
+  fail_unless (gst_buffer_map (message, &map, GST_MAP_READ));
+  g_byte_array_append (bytes, map.data, map.size);
+  gst_buffer_unmap (message, &map);
+  gst_buffer_unref (message);
+}
+
+static void
+append_caps (GByteArray * bytes, const gchar * str)
+{
+  GstCaps *caps = gst_caps_from_string (str);
+
+  append_message (bytes, gst_fdpass_message_new_caps (caps));
+  gst_caps_unref (caps);
+}
+
+/* a buffer message naming no file: the source does not look inside */
+static void
+append_buffer (GByteArray * bytes, guint64 id)
+{
+  GstFdPassBufferInfo info;
+
+  memset (&info, 0, sizeof (info));
+  info.id = id;
+  info.pts = id * GST_MSECOND;
+  info.dts = info.duration = GST_CLOCK_TIME_NONE;
+  info.offset = info.offset_end = GST_BUFFER_OFFSET_NONE;
+  append_message (bytes, gst_fdpass_message_new_buffer (&info));
+}
+
+/* a message of a type no version knows, with @size payload bytes */
+static void
+append_unknown (GByteArray * bytes, guint32 size)
+{
+  guint8 header[GST_FDPASS_HEADER_SIZE];
+  guint8 *payload = g_malloc0 (size);
+
+  GST_WRITE_UINT32_LE (header, GST_FDPASS_MAGIC);
+  GST_WRITE_UINT16_LE (header + 4, 0x7ff0);
+  GST_WRITE_UINT16_LE (header + 6, 0);
+  GST_WRITE_UINT32_LE (header + 8, 0);
+  GST_WRITE_UINT32_LE (header + 12, size);
+  g_byte_array_append (bytes, header, sizeof (header));
+  g_byte_array_append (bytes, payload, size);
+  g_free (payload);
+}
+
+
+/* `unixsocketsrc fd=N ! fakesink` gets @bytes in one write on a stream
+ * socket, then the connection closes; @bytes end with an EOS message. */
+static void
+run_bytes (GByteArray * bytes, Recorder * r)
+{
+  GstElement *pipeline;
+  GstMessage *msg;
+  gchar *desc;
+  gint sv[2];
+
+  fail_unless_equals_int (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC,
+          0, sv), 0);
+  desc = g_strdup_printf ("unixsocketsrc name=src fd=%d ! fakesink name=sink "
+      "sync=false", sv[1]);
+  pipeline = gst_parse_launch (desc, NULL);
+  g_free (desc);
+  fail_unless (pipeline != NULL);
+  recorder_init (r, pipeline, "sink", "sink");
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+
+  read_hello (sv[0], FALSE);
+  fail_unless_equals_int ((gint) fdpass_check_sendmsg (sv[0], bytes->data,
+          bytes->len, NULL, 0), (gint) bytes->len);
+  close (sv[0]);
+
+  msg = wait_bus (pipeline, GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  fail_unless_equals_uint64 (r->bytes, bytes->len);
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  free_pipeline (pipeline);
+}
+
+/* A caps change takes effect right after the CAPS message, wherever reads
+ * split the bytes. */
+GST_START_TEST (test_caps_follow_the_bytes)
+{
+  guint n_open = fdpass_check_count_open_fds ();
+  gchar *caps1 = sender_caps_string (TEST_CAPS);
+  gchar *caps2 = sender_caps_string (TEST_CAPS_2);
+  GByteArray *bytes = g_byte_array_new ();
+  GstFdPassHello hello = { GST_FDPASS_VERSION_MAJOR,
+    GST_FDPASS_VERSION_MINOR, 0
+  };
+  gsize caps2_end;
+  Recorder r;
+
+  append_message (bytes, gst_fdpass_message_new_hello (&hello));
+  append_caps (bytes, TEST_CAPS);
+  append_buffer (bytes, 1);
+  append_caps (bytes, TEST_CAPS_2);
+  caps2_end = bytes->len;
+  append_buffer (bytes, 2);
+  append_message (bytes, gst_fdpass_message_new_eos ());
+
+  run_bytes (bytes, &r);
+  fail_unless_equals_int (r.caps->len, 2);
+  fail_unless_equals_string (recorder_media_caps (&r, 0), caps1);
+  fail_unless_equals_uint64 (g_array_index (r.offsets, gsize, 0), 0);
+  fail_unless_equals_string (recorder_media_caps (&r, 1), caps2);
+  fail_unless_equals_uint64 (g_array_index (r.offsets, gsize, 1), caps2_end);
+  recorder_clear (&r);
+
+  g_byte_array_unref (bytes);
+  g_free (caps1);
+  g_free (caps2);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), n_open);
+}
+
+GST_END_TEST;
+
+/* Runs @bytes behind a HELLO, which send no usable caps, and checks that
+ * everything came through with plain application/x-fdpass caps. */
+static void
+check_no_media_caps (GByteArray * bytes)
+{
+  GstFdPassHello hello = { GST_FDPASS_VERSION_MAJOR,
+    GST_FDPASS_VERSION_MINOR, 0
+  };
+  GByteArray *all = g_byte_array_new ();
+  GstStructure *s;
+  Recorder r;
+
+  append_message (all, gst_fdpass_message_new_hello (&hello));
+  g_byte_array_append (all, bytes->data, bytes->len);
+  g_byte_array_unref (bytes);
+
+  run_bytes (all, &r);
+  fail_unless_equals_int (r.caps->len, 1);
+  fail_unless_equals_uint64 (g_array_index (r.offsets, gsize, 0), 0);
+  s = gst_caps_get_structure (g_ptr_array_index (r.caps, 0), 0);
+  fail_unless (gst_structure_has_name (s, "application/x-fdpass"));
+  fail_unless_equals_int (gst_structure_n_fields (s), 0);
+  recorder_clear (&r);
+  g_byte_array_unref (all);
+}
+
+/* A sender that sends no caps, or none that can be read, still gets its
+ * data through: the caps are application/x-fdpass without media-caps. */
+GST_START_TEST (test_no_caps_from_sender)
+{
+  guint n_open = fdpass_check_count_open_fds ();
+  GByteArray *bytes;
+  guint i;
+
+  /* a frame before any caps */
+  bytes = g_byte_array_new ();
+  append_buffer (bytes, 1);
+  append_message (bytes, gst_fdpass_message_new_eos ());
+  check_no_media_caps (bytes);
+
+  /* the end of the stream before any caps */
+  bytes = g_byte_array_new ();
+  append_message (bytes, gst_fdpass_message_new_eos ());
+  check_no_media_caps (bytes);
+
+  /* caps that are not caps, then a frame */
+  bytes = g_byte_array_new ();
+  append_unknown (bytes, 0);
+  bytes->data[4] = GST_FDPASS_MESSAGE_CAPS;
+  bytes->data[5] = 0;
+  GST_WRITE_UINT32_LE (bytes->data + 12, 9);
+  g_byte_array_append (bytes, (const guint8 *) "no caps!", 9);
+  append_buffer (bytes, 1);
+  append_message (bytes, gst_fdpass_message_new_eos ());
+  check_no_media_caps (bytes);
+
+  /* more than the source holds back for the caps */
+  bytes = g_byte_array_new ();
+  for (i = 0; i < 5; i++)
+    append_unknown (bytes, GST_FDPASS_MAX_PAYLOAD);
+  append_message (bytes, gst_fdpass_message_new_eos ());
+  check_no_media_caps (bytes);
+
+  fail_unless_equals_int (fdpass_check_count_open_fds (), n_open);
+}
+
+GST_END_TEST;
+
+/* bytes that are not fdpass messages are an error, and the descriptor
+ * that came with them is closed */
+GST_START_TEST (test_not_fdpass_stream)
+{
+  guint n_open = fdpass_check_count_open_fds ();
+  GstElement *pipeline, *appsink;
+  guint8 junk[64];
+  GstMessage *msg;
+  GError *err = NULL;
+  gchar *props;
+  gint sv[2], fd;
+
+  fail_unless_equals_int (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC,
+          0, sv), 0);
+  props = g_strdup_printf ("fd=%d", sv[1]);
+  pipeline = make_pipeline (props, &appsink);
+  g_free (props);
+
+  read_hello (sv[0], FALSE);
+  memset (junk, 'x', sizeof (junk));
+  fd = make_frame (0);
+  fail_unless_equals_int ((gint) fdpass_check_sendmsg (sv[0], junk,
+          sizeof (junk), &fd, 1), (gint) sizeof (junk));
+  close (fd);
+
+  msg = wait_bus (pipeline, GST_MESSAGE_ERROR);
+  gst_message_parse_error (msg, &err, NULL);
+  fail_unless (g_error_matches (err, GST_STREAM_ERROR,
+          GST_STREAM_ERROR_DECODE), "%s", err->message);
+  fail_unless (strstr (err->message, "not an fdpass stream") != NULL, "%s",
+      err->message);
+  fail_unless_equals_string (GST_MESSAGE_SRC_NAME (msg), "src");
+  g_clear_error (&err);
+  gst_message_unref (msg);
+  stop_pipeline (pipeline, appsink);
+
+  close (sv[0]);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), n_open);
+}
+
+GST_END_TEST;
+
 static Suite *
 unixsocketsrc_suite (void)
 {
@@ -1129,13 +1972,25 @@ unixsocketsrc_suite (void)
   tcase_add_test (tc, test_fd_stream);
   tcase_add_test (tc, test_retry);
   tcase_add_test (tc, test_retry_gives_up);
+  tcase_add_test (tc, test_retry_bound_not_listening);
   tcase_add_test (tc, test_reconnect);
-  tcase_add_test (tc, test_peer_eof);
+  tcase_add_test (tc, test_peer_closes_without_eos);
   tcase_add_test (tc, test_ctrunc);
   tcase_add_test (tc, test_oversized_packet);
   tcase_add_test (tc, test_fd_leak_reconnects);
   tcase_add_test (tc, test_launch_line);
   tcase_add_test (tc, test_hello_announces_downstream);
+  tcase_add_test (tc, test_socket_path_alias);
+  tcase_add_test (tc, test_socket_type_abstract);
+  tcase_add_test (tc, test_socket_type_unsupported);
+  tcase_add_test (tc, test_retry_interval_nanoseconds);
+  tcase_add_test (tc, test_retry_warnings);
+  tcase_add_test (tc, test_peer_reset_without_eos);
+  tcase_add_test (tc, test_eos_message_with_reconnect);
+  tcase_add_test (tc, test_caps_carry_media_caps);
+  tcase_add_test (tc, test_caps_follow_the_bytes);
+  tcase_add_test (tc, test_no_caps_from_sender);
+  tcase_add_test (tc, test_not_fdpass_stream);
 
   return s;
 }
