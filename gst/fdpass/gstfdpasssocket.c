@@ -79,15 +79,53 @@ typedef union
 ControlBuffer;
 
 /**
+ * gst_fdpass_socket_address_full:
+ * @name: a filesystem path, or a name in the abstract namespace
+ * @abstract: whether @name is in the abstract namespace
+ * @addr: (out caller-allocates): the address
+ * @len: (out): the length of @addr to pass to bind() or connect()
+ *
+ * Fills @addr with the Unix socket address of @name. An abstract name
+ * (see unix(7)) is taken as it is, without a leading NUL or '@' and without
+ * padding, like %G_UNIX_SOCKET_ADDRESS_ABSTRACT. Such a socket has no file
+ * and hence no permissions: any process in the same network namespace may
+ * connect to it.
+ *
+ * Returns: %FALSE when the name is too long for a Unix socket address
+ */
+gboolean
+gst_fdpass_socket_address_full (const gchar * name, gboolean abstract,
+    struct sockaddr_un *addr, socklen_t * len)
+{
+  gsize n = strlen (name);
+
+  memset (addr, 0, sizeof (*addr));
+  addr->sun_family = AF_UNIX;
+
+  /* either way, one byte of sun_path is a NUL */
+  if (n + 1 > sizeof (addr->sun_path))
+    return FALSE;
+
+  if (abstract) {
+    /* a NUL, then the name, not NUL terminated */
+    memcpy (addr->sun_path + 1, name, n);
+    *len = offsetof (struct sockaddr_un, sun_path) + 1 + n;
+  } else {
+    memcpy (addr->sun_path, name, n);
+    *len = offsetof (struct sockaddr_un, sun_path) + n + 1;
+  }
+
+  return TRUE;
+}
+
+/**
  * gst_fdpass_socket_address:
  * @path: a filesystem path, or `@name` for a name in the abstract namespace
  * @addr: (out caller-allocates): the address
  * @len: (out): the length of @addr to pass to bind() or connect()
  *
- * Fills @addr with the Unix socket address @path names. A leading '@'
- * names a socket in the abstract namespace (see unix(7)), which has no
- * file and hence no permissions: any process in the same network
- * namespace may connect to it.
+ * Like gst_fdpass_socket_address_full(), with a leading '@' naming a socket
+ * in the abstract namespace.
  *
  * Returns: %FALSE when the name is too long for a Unix socket address
  */
@@ -95,27 +133,10 @@ gboolean
 gst_fdpass_socket_address (const gchar * path, struct sockaddr_un *addr,
     socklen_t * len)
 {
-  gsize n;
+  if (path[0] == '@')
+    return gst_fdpass_socket_address_full (path + 1, TRUE, addr, len);
 
-  memset (addr, 0, sizeof (*addr));
-  addr->sun_family = AF_UNIX;
-
-  if (path[0] == '@') {
-    /* abstract namespace: a NUL, then the name, not NUL terminated */
-    n = strlen (path + 1);
-    if (n + 1 > sizeof (addr->sun_path))
-      return FALSE;
-    memcpy (addr->sun_path + 1, path + 1, n);
-    *len = offsetof (struct sockaddr_un, sun_path) + 1 + n;
-  } else {
-    n = strlen (path);
-    if (n + 1 > sizeof (addr->sun_path))
-      return FALSE;
-    memcpy (addr->sun_path, path, n);
-    *len = offsetof (struct sockaddr_un, sun_path) + n + 1;
-  }
-
-  return TRUE;
+  return gst_fdpass_socket_address_full (path, FALSE, addr, len);
 }
 
 /* listening sockets */
@@ -167,12 +188,14 @@ address_state (const struct sockaddr_un *addr, socklen_t len, gint * err)
   return ADDRESS_UNKNOWN;
 }
 
-/* Binds @fd to @addr. A socket file at @path left behind by a process that
+/* Binds @fd to @addr. A socket file at @name left behind by a process that
  * is gone is replaced; a socket somebody serves, any other kind of file,
- * or a name in use in the abstract namespace is an error. */
+ * or a name in use in the abstract namespace is an error. @display is how
+ * messages name the socket. */
 static gboolean
-bind_address (gint fd, const gchar * path, const struct sockaddr_un *addr,
-    socklen_t len, GError ** error)
+bind_address (gint fd, const gchar * name, gboolean abstract,
+    const gchar * display, const struct sockaddr_un *addr, socklen_t len,
+    GError ** error)
 {
   struct stat st;
   gint err = 0;
@@ -182,13 +205,13 @@ bind_address (gint fd, const gchar * path, const struct sockaddr_un *addr,
   if (errno != EADDRINUSE)
     goto bind_failed;
 
-  if (path[0] == '@')
+  if (abstract)
     goto in_use;
 
-  if (lstat (path, &st) == 0 && !S_ISSOCK (st.st_mode)) {
+  if (lstat (name, &st) == 0 && !S_ISSOCK (st.st_mode)) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
         "%s exists and is not a socket: remove it or choose another path.",
-        path);
+        display);
     return FALSE;
   }
 
@@ -198,18 +221,19 @@ bind_address (gint fd, const gchar * path, const struct sockaddr_un *addr,
     case ADDRESS_UNKNOWN:
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
           "Could not tell whether another process serves %s: %s. Remove the "
-          "file if nobody does, or choose another path.", path,
+          "file if nobody does, or choose another path.", display,
           g_strerror (err));
       return FALSE;
     case ADDRESS_UNUSED:
       break;
   }
 
-  GST_INFO ("replacing the stale socket %s", path);
-  if (unlink (path) < 0 && errno != ENOENT) {
+  GST_INFO ("replacing the stale socket %s", display);
+  if (unlink (name) < 0 && errno != ENOENT) {
     err = errno;
     g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
-        "Could not remove the stale socket %s: %s.", path, g_strerror (err));
+        "Could not remove the stale socket %s: %s.", display,
+        g_strerror (err));
     return FALSE;
   }
   if (bind (fd, (const struct sockaddr *) addr, len) == 0)
@@ -221,29 +245,101 @@ bind_address (gint fd, const gchar * path, const struct sockaddr_un *addr,
 bind_failed:
   err = errno;
   g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
-      "Could not create the socket %s: %s.", path, g_strerror (err));
+      "Could not create the socket %s: %s.", display, g_strerror (err));
   return FALSE;
 
 in_use:
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
-      "Another process is already serving %s.", path);
+      "Another process is already serving %s.", display);
   return FALSE;
 }
 
+/* Creates the socket, sets the mode of its file, listens. */
+static gint
+listen_on (const gchar * name, gboolean abstract, const gchar * display,
+    guint perms, GError ** error)
+{
+  struct sockaddr_un addr;
+  socklen_t len;
+  gint fd, err;
+
+  if (name[0] == '\0') {
+    if (abstract)
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+          "The abstract socket name \"%s\" is empty: give a name.", display);
+    else
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+          "The socket path \"%s\" is empty: give a file name or @name.",
+          display);
+    return -1;
+  }
+  if (!gst_fdpass_socket_address_full (name, abstract, &addr, &len)) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+        "The socket %s \"%s\" is too long: a Unix socket address holds at "
+        "most %u bytes.", abstract ? "name" : "path", display,
+        (guint) sizeof (addr.sun_path) - 1);
+    return -1;
+  }
+
+  fd = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) {
+    err = errno;
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
+        "Could not create a socket for %s: %s.", display, g_strerror (err));
+    return -1;
+  }
+
+  if (!bind_address (fd, name, abstract, display, &addr, len, error)) {
+    close (fd);
+    return -1;
+  }
+
+  /* Before listen(), nobody can connect: the umask's mode never counts.
+   * Never follow a symbolic link: whoever may write to the directory could
+   * have put one there in place of our socket, and we might be root. */
+  if (!abstract && fchmodat (AT_FDCWD, name, perms, AT_SYMLINK_NOFOLLOW) < 0) {
+    err = errno;
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
+        "Could not set the permissions of the socket %s to %04o: %s.",
+        display, perms, g_strerror (err));
+    unlink (name);
+    close (fd);
+    return -1;
+  }
+
+  if (listen (fd, LISTEN_BACKLOG) < 0) {
+    err = errno;
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
+        "Could not listen on %s: %s.", display, g_strerror (err));
+    if (!abstract)
+      unlink (name);
+    close (fd);
+    return -1;
+  }
+
+  if (abstract)
+    GST_DEBUG ("listening on %s", display);
+  else
+    GST_DEBUG ("listening on %s, mode %04o", display, perms);
+
+  return fd;
+}
+
 /**
- * gst_fdpass_socket_listen:
- * @path: a filesystem path, or `@name` for a name in the abstract namespace
+ * gst_fdpass_socket_listen_full:
+ * @name: a filesystem path, or a name in the abstract namespace
+ * @abstract: whether @name is in the abstract namespace
  * @perms: the permission bits (at most 0777) the socket file gets, e.g.
  *     0600 to let only this user (and root) connect, 0660 for this user's
- *     group too
+ *     group too; unused for an abstract name
  * @created_path: (out) (optional) (transfer full) (nullable): the socket
  *     file to unlink when the listener closes, %NULL for an abstract name
  * @error: return location for a #GError, or %NULL
  *
  * Creates a non-blocking, close-on-exec SOCK_SEQPACKET socket listening on
- * @path.
+ * @name.
  *
- * A socket file at @path that nobody serves (left behind by a process that
+ * A socket file at @name that nobody serves (left behind by a process that
  * died) is replaced. A socket that another process serves, or a file that
  * is not a socket, is left alone and the call fails.
  *
@@ -255,10 +351,49 @@ in_use:
  * gst_fdpass_socket_get_peer() and gst_fdpass_peer_is_allowed().
  *
  * On failure @error holds a sentence a person can act on, in the
- * %G_IO_ERROR domain: %G_IO_ERROR_INVALID_ARGUMENT for a path that is empty
+ * %G_IO_ERROR domain: %G_IO_ERROR_INVALID_ARGUMENT for a name that is empty
  * or too long, %G_IO_ERROR_ADDRESS_IN_USE when another process serves
- * @path, %G_IO_ERROR_EXISTS when a file that is not a socket is in the way,
- * else the code of the system error.
+ * @name, %G_IO_ERROR_EXISTS when a file that is not a socket is in the way,
+ * else the code of the system error. Messages write an abstract name as
+ * `@name`.
+ *
+ * Returns: the listening socket, or -1 on failure
+ */
+gint
+gst_fdpass_socket_listen_full (const gchar * name, gboolean abstract,
+    guint perms, gchar ** created_path, GError ** error)
+{
+  gchar *display;
+  gint fd;
+
+  g_return_val_if_fail (name != NULL, -1);
+  g_return_val_if_fail ((perms & ~0777u) == 0, -1);
+  g_return_val_if_fail (error == NULL || *error == NULL, -1);
+
+  if (created_path)
+    *created_path = NULL;
+
+  display = abstract ? g_strconcat ("@", name, NULL) : g_strdup (name);
+  fd = listen_on (name, abstract, display, perms, error);
+  g_free (display);
+
+  if (fd >= 0 && created_path && !abstract)
+    *created_path = g_strdup (name);
+
+  return fd;
+}
+
+/**
+ * gst_fdpass_socket_listen:
+ * @path: a filesystem path, or `@name` for a name in the abstract namespace
+ * @perms: the permission bits (at most 0777) the socket file gets; unused
+ *     for an abstract name
+ * @created_path: (out) (optional) (transfer full) (nullable): the socket
+ *     file to unlink when the listener closes, %NULL for an abstract name
+ * @error: return location for a #GError, or %NULL
+ *
+ * Like gst_fdpass_socket_listen_full(), with a leading '@' naming a socket
+ * in the abstract namespace.
  *
  * Returns: the listening socket, or -1 on failure
  */
@@ -266,75 +401,14 @@ gint
 gst_fdpass_socket_listen (const gchar * path, guint perms,
     gchar ** created_path, GError ** error)
 {
-  struct sockaddr_un addr;
-  socklen_t len;
-  gboolean abstract;
-  gint fd, err;
-
   g_return_val_if_fail (path != NULL, -1);
-  g_return_val_if_fail ((perms & ~0777u) == 0, -1);
-  g_return_val_if_fail (error == NULL || *error == NULL, -1);
 
-  if (created_path)
-    *created_path = NULL;
+  if (path[0] == '@')
+    return gst_fdpass_socket_listen_full (path + 1, TRUE, perms,
+        created_path, error);
 
-  abstract = (path[0] == '@');
-  if (path[0] == '\0' || (abstract && path[1] == '\0')) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-        "The socket path \"%s\" is empty: give a file name or @name.", path);
-    return -1;
-  }
-  if (!gst_fdpass_socket_address (path, &addr, &len)) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-        "The socket path \"%s\" is too long: a Unix socket address holds at "
-        "most %u bytes.", path, (guint) sizeof (addr.sun_path) - 1);
-    return -1;
-  }
-
-  fd = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) {
-    err = errno;
-    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
-        "Could not create a socket for %s: %s.", path, g_strerror (err));
-    return -1;
-  }
-
-  if (!bind_address (fd, path, &addr, len, error)) {
-    close (fd);
-    return -1;
-  }
-
-  /* Before listen(), nobody can connect: the umask's mode never counts.
-   * Never follow a symbolic link: whoever may write to the directory could
-   * have put one there in place of our socket, and we might be root. */
-  if (!abstract && fchmodat (AT_FDCWD, path, perms, AT_SYMLINK_NOFOLLOW) < 0) {
-    err = errno;
-    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
-        "Could not set the permissions of the socket %s to %04o: %s.", path,
-        perms, g_strerror (err));
-    unlink (path);
-    close (fd);
-    return -1;
-  }
-
-  if (listen (fd, LISTEN_BACKLOG) < 0) {
-    err = errno;
-    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
-        "Could not listen on %s: %s.", path, g_strerror (err));
-    if (!abstract)
-      unlink (path);
-    close (fd);
-    return -1;
-  }
-
-  if (abstract)
-    GST_DEBUG ("listening on %s", path);
-  else
-    GST_DEBUG ("listening on %s, mode %04o", path, perms);
-  if (created_path && !abstract)
-    *created_path = g_strdup (path);
-
-  return fd;
+  return gst_fdpass_socket_listen_full (path, FALSE, perms, created_path,
+      error);
 }
 
 /* peer credentials */
