@@ -998,20 +998,23 @@ gst_unix_socket_sink_shutdown (gpointer user_data)
   GList *l;
 
   /* take the socket away first: a receiver that reconnects at once then
-   * finds nothing instead of a listener about to drop it */
+   * finds nothing instead of a listener about to drop it. The file goes
+   * before the socket closes: a file without a listener refuses
+   * connections, which a receiver could take for a socket of another
+   * type. */
   if (self->listen_source) {
     g_source_destroy (self->listen_source);
     g_clear_pointer (&self->listen_source, g_source_unref);
   }
   g_mutex_lock (&self->lock);
-  if (self->listen_fd >= 0) {
-    close (self->listen_fd);
-    self->listen_fd = -1;
-  }
   if (self->created_path) {
     GST_DEBUG_OBJECT (self, "removing %s", self->created_path);
     unlink (self->created_path);
     g_clear_pointer (&self->created_path, g_free);
+  }
+  if (self->listen_fd >= 0) {
+    close (self->listen_fd);
+    self->listen_fd = -1;
   }
 
   for (l = self->clients; l; l = l->next) {
@@ -1258,14 +1261,14 @@ gst_unix_socket_sink_stop (GstBaseSink * bsink)
   g_clear_pointer (&self->loop, g_main_loop_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
 
-  if (self->listen_fd >= 0) {
-    close (self->listen_fd);
-    self->listen_fd = -1;
-  }
   if (self->created_path) {
     GST_DEBUG_OBJECT (self, "removing %s", self->created_path);
     unlink (self->created_path);
     g_clear_pointer (&self->created_path, g_free);
+  }
+  if (self->listen_fd >= 0) {
+    close (self->listen_fd);
+    self->listen_fd = -1;
   }
   g_clear_pointer (&self->scratch, g_free);
 

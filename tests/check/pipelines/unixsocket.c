@@ -1106,7 +1106,8 @@ GST_START_TEST (test_checksums_4k)
   consumer_start (&c, d.path, 0, FALSE, CONSUMER_CONVERT);
 
   desc = g_strdup_printf ("videotestsrc num-buffers=20 ! "
-      "video/x-raw,width=3840,height=2160 ! fdpay ! unixsocketsink path=%s",
+      "video/x-raw,width=3840,height=2160 ! fdpay ! "
+      "unixsocketsink socket-path=%s",
       d.path);
   p = producer_new (desc);
   g_free (desc);
