@@ -232,8 +232,7 @@ bind_address (gint fd, const gchar * name, gboolean abstract,
   if (unlink (name) < 0 && errno != ENOENT) {
     err = errno;
     g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
-        "Could not remove the stale socket %s: %s.", display,
-        g_strerror (err));
+        "Could not remove the stale socket %s: %s.", display, g_strerror (err));
     return FALSE;
   }
   if (bind (fd, (const struct sockaddr *) addr, len) == 0)

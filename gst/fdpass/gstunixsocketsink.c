@@ -2283,8 +2283,8 @@ gst_unix_socket_sink_class_init (GstUnixSocketSinkClass * klass)
   g_object_class_install_property (gobject_class, PROP_ALLOWED_GIDS,
       gst_param_spec_array ("allowed-gids", "Allowed gids",
           "Groups whose processes may connect, by primary or supplementary "
-          "group id, e.g. <44>", g_param_spec_uint ("gid", "gid", "A group id", 0,
-              G_MAXUINT, 0, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS),
+          "group id, e.g. <44>", g_param_spec_uint ("gid", "gid", "A group id",
+              0, G_MAXUINT, 0, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS),
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 
   /**

@@ -699,8 +699,7 @@ GST_START_TEST (test_kept_files)
   fail_unless (k.n_forgotten > 0);
   fail_unless (k.kept->len <= 2);
   WAIT_FOR (client_stat (f->sink, 0, "sent") == n_frames);
-  fail_unless_equals_int (client_stat (f->sink, 0, "kept-files"),
-      k.kept->len);
+  fail_unless_equals_int (client_stat (f->sink, 0, "kept-files"), k.kept->len);
   fail_unless_equals_int (stat_u64 (f->sink, "fds"), k.n_passed);
 
   close (fd);
@@ -1348,8 +1347,7 @@ GST_START_TEST (test_properties)
   fail_unless_equals_string (v, "@b");
   g_free (v);
 
-  g_object_get (sink, "socket-type", &type, "wait-for-connection", &wait,
-      NULL);
+  g_object_get (sink, "socket-type", &type, "wait-for-connection", &wait, NULL);
   fail_unless_equals_int (type, G_UNIX_SOCKET_ADDRESS_PATH);
   fail_unless (!wait);
   pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (sink),

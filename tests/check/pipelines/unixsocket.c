@@ -1107,8 +1107,7 @@ GST_START_TEST (test_checksums_4k)
 
   desc = g_strdup_printf ("videotestsrc num-buffers=20 ! "
       "video/x-raw,width=3840,height=2160 ! fdpay ! "
-      "unixsocketsink socket-path=%s",
-      d.path);
+      "unixsocketsink socket-path=%s", d.path);
   p = producer_new (desc);
   g_free (desc);
   /* the sink listens from PAUSED on: let the consumer in before the first
