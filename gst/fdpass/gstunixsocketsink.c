@@ -1252,6 +1252,7 @@ gst_unix_socket_sink_stop (GstBaseSink * bsink)
   }
   gst_clear_buffer (&self->caps_msg);
   gst_clear_buffer (&self->segment_msg);
+  g_array_set_size (self->events, 0);
   g_mutex_unlock (&self->lock);
 
   if (self->listen_source) {
@@ -2301,8 +2302,8 @@ gst_unix_socket_sink_class_init (GstUnixSocketSinkClass * klass)
    * held for clients and their memory.
    * `clients` is an array with one structure per client (named `client`,
    * as #GstUnixSocketSink::get-stats returns it): `id`, `pid` and `uid` of
-   * its process (from SO_PEERCRED when it connected; -1 when the kernel
-   * could not tell), `releases` (whether it sends releases), `pending`,
+   * its process (from SO_PEERCRED when it connected; pid 0 and uid -1
+   * when the kernel could not tell), `releases` (whether it sends releases), `pending`,
    * `queued` and `in-flight` frames, its own `sent`, `released`,
    * `exported` (given to it for good), `dropped`, `bytes`, `fds`,
    * `kept-files` and `kept-file-references`.
