@@ -1063,11 +1063,42 @@ GST_START_TEST (test_policy_block)
 
 GST_END_TEST;
 
+/* counts the frame messages that reached the sink's pad */
+static GstPadProbeReturn
+count_frame_messages (GstPad * pad, GstPadProbeInfo * info, gint * n)
+{
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  guint8 data[GST_FDPASS_HEADER_SIZE];
+  GstFdPassHeader header;
+  gsize size;
+
+  size = gst_buffer_extract (buf, 0, data, sizeof (data));
+  if (gst_fdpass_header_parse (data, size, &header, NULL) &&
+      header.type == GST_FDPASS_MESSAGE_BUFFER)
+    g_atomic_int_inc (n);
+
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+fixture_count_frames (Fixture * f, gint * n)
+{
+  GstPad *pad = gst_element_get_static_pad (f->sink, "sink");
+
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER,
+      (GstPadProbeCallback) count_frame_messages, n, NULL);
+  gst_object_unref (pad);
+}
+
 GST_START_TEST (test_block_flush)
 {
   Fixture *f = fixture_new ("max-pending=1 slow-client-policy=block");
+  gint n_frames = 0;
   GstPad *pad;
   gint a, i;
+
+  /* the probe runs with the stream lock of the sink pad held */
+  fixture_count_frames (f, &n_frames);
 
   fixture_play (f);
   WAIT_FOR (g_file_test (f->path, G_FILE_TEST_EXISTS));
@@ -1078,6 +1109,10 @@ GST_START_TEST (test_block_flush)
   for (i = 0; i < 3; i++)
     fixture_push (f);
   WAIT_FOR (stat_u64 (f->sink, "frames") == 1);
+  /* the second frame is in the sink, which waits for the client: the
+   * flush cannot come before it, or the frame would come after the flush,
+   * without a segment */
+  WAIT_FOR (g_atomic_int_get (&n_frames) == 2);
 
   /* a flush gets render() out of its wait: flush-stop takes the stream
    * lock, which a blocked render() would hold forever */
@@ -1586,9 +1621,11 @@ GST_END_TEST;
 GST_START_TEST (test_wait_for_connection)
 {
   Fixture *f = fixture_new ("wait-for-connection=true");
+  gint n_frames = 0;
   GstState state;
   gint fd, i;
 
+  fixture_count_frames (f, &n_frames);
   fixture_play (f);
   for (i = 0; i < 3; i++)
     fixture_push (f);
@@ -1596,6 +1633,8 @@ GST_START_TEST (test_wait_for_connection)
           WAIT_MS * GST_MSECOND), GST_STATE_CHANGE_SUCCESS);
   fail_unless_equals_int (state, GST_STATE_PLAYING);
   WAIT_FOR (g_file_test (f->path, G_FILE_TEST_EXISTS));
+  /* frame 0 is in the sink */
+  WAIT_FOR (g_atomic_int_get (&n_frames) == 1);
   /* nobody to send it to: frame 0 is held, nothing counted */
   g_usleep (100 * 1000);
   fail_unless_equals_int (stat_u64 (f->sink, "frames"), 0);
@@ -1627,14 +1666,18 @@ GST_END_TEST;
 GST_START_TEST (test_wait_for_connection_stop)
 {
   Fixture *f = fixture_new ("wait-for-connection=true");
+  gint n_frames = 0;
   GstPad *pad;
   GstState state;
 
+  fixture_count_frames (f, &n_frames);
   fixture_play (f);
   fixture_push (f);
   fixture_push (f);
   fail_unless_equals_int (gst_element_get_state (f->pipeline, &state, NULL,
           WAIT_MS * GST_MSECOND), GST_STATE_CHANGE_SUCCESS);
+  /* frame 0 is in the sink, which waits: the flush comes after it */
+  WAIT_FOR (g_atomic_int_get (&n_frames) == 1);
 
   pad = gst_element_get_static_pad (f->sink, "sink");
   fail_unless (gst_pad_send_event (pad, gst_event_new_flush_start ()));
@@ -1646,10 +1689,13 @@ GST_START_TEST (test_wait_for_connection_stop)
   fixture_free (f);
 
   f = fixture_new ("wait-for-connection=true");
+  n_frames = 0;
+  fixture_count_frames (f, &n_frames);
   fixture_play (f);
   fixture_push (f);
   fail_unless_equals_int (gst_element_get_state (f->pipeline, &state, NULL,
           WAIT_MS * GST_MSECOND), GST_STATE_CHANGE_SUCCESS);
+  WAIT_FOR (g_atomic_int_get (&n_frames) == 1);
   fail_unless_equals_int (gst_element_set_state (f->pipeline,
           GST_STATE_READY), GST_STATE_CHANGE_SUCCESS);
   fail_unless_equals_int (stat_u64 (f->sink, "frames"), 0);
