@@ -188,25 +188,16 @@ address_state (const struct sockaddr_un *addr, socklen_t len, gint * err)
   return ADDRESS_UNKNOWN;
 }
 
-/* Binds @fd to @addr. A socket file at @name left behind by a process that
- * is gone is replaced; a socket somebody serves, any other kind of file,
- * or a name in use in the abstract namespace is an error. @display is how
+/* There is a file at @name, which bind() or link() found in the way. A
+ * socket file left behind by a process that is gone is removed; a socket
+ * somebody serves, or any other kind of file, is an error. @display is how
  * messages name the socket. */
 static gboolean
-bind_address (gint fd, const gchar * name, gboolean abstract,
-    const gchar * display, const struct sockaddr_un *addr, socklen_t len,
-    GError ** error)
+remove_stale_socket (const gchar * name, const gchar * display,
+    const struct sockaddr_un *addr, socklen_t len, GError ** error)
 {
   struct stat st;
   gint err = 0;
-
-  if (bind (fd, (const struct sockaddr *) addr, len) == 0)
-    return TRUE;
-  if (errno != EADDRINUSE)
-    goto bind_failed;
-
-  if (abstract)
-    goto in_use;
 
   if (lstat (name, &st) == 0 && !S_ISSOCK (st.st_mode)) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
@@ -217,7 +208,9 @@ bind_address (gint fd, const gchar * name, gboolean abstract,
 
   switch (address_state (addr, len, &err)) {
     case ADDRESS_SERVED:
-      goto in_use;
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
+          "Another process is already serving %s.", display);
+      return FALSE;
     case ADDRESS_UNKNOWN:
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
           "Could not tell whether another process serves %s: %s. Remove the "
@@ -235,22 +228,218 @@ bind_address (gint fd, const gchar * name, gboolean abstract,
         "Could not remove the stale socket %s: %s.", display, g_strerror (err));
     return FALSE;
   }
+
+  return TRUE;
+}
+
+static void
+set_in_use_error (GError ** error, const gchar * display)
+{
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
+      "Another process is already serving %s.", display);
+}
+
+static void
+set_create_error (GError ** error, const gchar * display, gint err)
+{
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
+      "Could not create the socket %s: %s.", display, g_strerror (err));
+}
+
+/* Binds @fd to @addr, replacing a stale socket file at @name. A name in
+ * use in the abstract namespace is an error. */
+static gboolean
+bind_address (gint fd, const gchar * name, gboolean abstract,
+    const gchar * display, const struct sockaddr_un *addr, socklen_t len,
+    GError ** error)
+{
+  if (bind (fd, (const struct sockaddr *) addr, len) == 0)
+    return TRUE;
+  if (errno != EADDRINUSE) {
+    set_create_error (error, display, errno);
+    return FALSE;
+  }
+
+  if (abstract) {
+    set_in_use_error (error, display);
+    return FALSE;
+  }
+  if (!remove_stale_socket (name, display, addr, len, error))
+    return FALSE;
+
   if (bind (fd, (const struct sockaddr *) addr, len) == 0)
     return TRUE;
   /* somebody else was faster */
   if (errno == EADDRINUSE)
-    goto in_use;
+    set_in_use_error (error, display);
+  else
+    set_create_error (error, display, errno);
+  return FALSE;
+}
 
-bind_failed:
+/* Sets the mode of the socket file @path before anybody can connect, so
+ * that the umask's mode never counts. Never follows a symbolic link:
+ * whoever may write to the directory could have put one there in place of
+ * our socket, and we might be root. */
+static gboolean
+set_mode (const gchar * path, const gchar * display, guint perms,
+    GError ** error)
+{
+  gint err;
+
+  if (fchmodat (AT_FDCWD, path, perms, AT_SYMLINK_NOFOLLOW) == 0)
+    return TRUE;
+
   err = errno;
   g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
-      "Could not create the socket %s: %s.", display, g_strerror (err));
+      "Could not set the permissions of the socket %s to %04o: %s.",
+      display, perms, g_strerror (err));
   return FALSE;
+}
 
-in_use:
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
-      "Another process is already serving %s.", display);
+static gboolean
+start_listening (gint fd, const gchar * display, GError ** error)
+{
+  gint err;
+
+  if (listen (fd, LISTEN_BACKLOG) == 0)
+    return TRUE;
+
+  err = errno;
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
+      "Could not listen on %s: %s.", display, g_strerror (err));
   return FALSE;
+}
+
+typedef enum
+{
+  PUBLISH_OK,
+  PUBLISH_FAILED,
+  PUBLISH_UNSUPPORTED,
+} PublishResult;
+
+/* Gives the socket file @tmp its final name @name, which must not exist or
+ * be a stale socket: a hard link, which never replaces a file. */
+static PublishResult
+publish (const gchar * tmp, const gchar * name, const gchar * display,
+    const struct sockaddr_un *addr, socklen_t len, GError ** error)
+{
+  if (link (tmp, name) == 0)
+    return PUBLISH_OK;
+  if (errno != EEXIST) {
+    GST_DEBUG ("cannot link %s to %s: %s", tmp, display, g_strerror (errno));
+    return PUBLISH_UNSUPPORTED;
+  }
+
+  if (!remove_stale_socket (name, display, addr, len, error))
+    return PUBLISH_FAILED;
+  if (link (tmp, name) == 0)
+    return PUBLISH_OK;
+
+  /* somebody else was faster */
+  if (errno == EEXIST)
+    set_in_use_error (error, display);
+  else
+    set_create_error (error, display, errno);
+  return PUBLISH_FAILED;
+}
+
+/* Binds @fd to a new file next to @name. Returns its name, or NULL when
+ * that name would not fit in a socket address or could not be bound. */
+static gchar *
+bind_temporary (gint fd, const gchar * name)
+{
+  guint attempt;
+
+  for (attempt = 0; attempt < 8; attempt++) {
+    gchar *tmp = g_strdup_printf ("%s.%08x", name, g_random_int ());
+    struct sockaddr_un addr;
+    socklen_t len;
+
+    if (!gst_fdpass_socket_address_full (tmp, FALSE, &addr, &len)) {
+      g_free (tmp);
+      return NULL;
+    }
+    if (bind (fd, (const struct sockaddr *) &addr, len) == 0)
+      return tmp;
+    g_free (tmp);
+    if (errno != EADDRINUSE)
+      return NULL;
+  }
+
+  return NULL;
+}
+
+/* A socket listening on the file @name, which appears only once the socket
+ * has its mode and listens: a client never finds a socket file that
+ * refuses connections (which it would take for a socket of another type),
+ * nor one with the mode of the umask. Returns -1 with @error set on
+ * failure, or -1 without @error where the file system cannot link the
+ * socket into place; then the caller binds @name itself. */
+static gint
+listen_on_path_linked (const gchar * name, const gchar * display,
+    const struct sockaddr_un *addr, socklen_t len, guint perms, GError ** error)
+{
+  PublishResult published;
+  gchar *tmp;
+  gint fd;
+
+  fd = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0)
+    return -1;
+
+  tmp = bind_temporary (fd, name);
+  if (tmp == NULL) {
+    close (fd);
+    return -1;
+  }
+
+  if (!set_mode (tmp, display, perms, error) ||
+      !start_listening (fd, display, error))
+    published = PUBLISH_FAILED;
+  else
+    published = publish (tmp, name, display, addr, len, error);
+  unlink (tmp);
+  g_free (tmp);
+
+  if (published != PUBLISH_OK) {
+    close (fd);
+    return -1;
+  }
+
+  return fd;
+}
+
+/* Binds @name itself, for an abstract name or where the file system cannot
+ * link a socket: a client may find the name before the socket listens. */
+static gint
+listen_on_name (const gchar * name, gboolean abstract, const gchar * display,
+    const struct sockaddr_un *addr, socklen_t len, guint perms, GError ** error)
+{
+  gint fd, err;
+
+  fd = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) {
+    err = errno;
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
+        "Could not create a socket for %s: %s.", display, g_strerror (err));
+    return -1;
+  }
+
+  if (!bind_address (fd, name, abstract, display, addr, len, error)) {
+    close (fd);
+    return -1;
+  }
+
+  if ((!abstract && !set_mode (name, display, perms, error)) ||
+      !start_listening (fd, display, error)) {
+    if (!abstract)
+      unlink (name);
+    close (fd);
+    return -1;
+  }
+
+  return fd;
 }
 
 /* Creates the socket, sets the mode of its file, listens. */
@@ -260,7 +449,8 @@ listen_on (const gchar * name, gboolean abstract, const gchar * display,
 {
   struct sockaddr_un addr;
   socklen_t len;
-  gint fd, err;
+  GError *err = NULL;
+  gint fd = -1;
 
   if (name[0] == '\0') {
     if (abstract)
@@ -280,41 +470,17 @@ listen_on (const gchar * name, gboolean abstract, const gchar * display,
     return -1;
   }
 
-  fd = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) {
-    err = errno;
-    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
-        "Could not create a socket for %s: %s.", display, g_strerror (err));
-    return -1;
+  if (!abstract) {
+    fd = listen_on_path_linked (name, display, &addr, len, perms, &err);
+    if (err) {
+      g_propagate_error (error, err);
+      return -1;
+    }
   }
-
-  if (!bind_address (fd, name, abstract, display, &addr, len, error)) {
-    close (fd);
+  if (fd < 0)
+    fd = listen_on_name (name, abstract, display, &addr, len, perms, error);
+  if (fd < 0)
     return -1;
-  }
-
-  /* Before listen(), nobody can connect: the umask's mode never counts.
-   * Never follow a symbolic link: whoever may write to the directory could
-   * have put one there in place of our socket, and we might be root. */
-  if (!abstract && fchmodat (AT_FDCWD, name, perms, AT_SYMLINK_NOFOLLOW) < 0) {
-    err = errno;
-    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
-        "Could not set the permissions of the socket %s to %04o: %s.",
-        display, perms, g_strerror (err));
-    unlink (name);
-    close (fd);
-    return -1;
-  }
-
-  if (listen (fd, LISTEN_BACKLOG) < 0) {
-    err = errno;
-    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
-        "Could not listen on %s: %s.", display, g_strerror (err));
-    if (!abstract)
-      unlink (name);
-    close (fd);
-    return -1;
-  }
 
   if (abstract)
     GST_DEBUG ("listening on %s", display);
@@ -343,7 +509,11 @@ listen_on (const gchar * name, gboolean abstract, const gchar * display,
  * is not a socket, is left alone and the call fails.
  *
  * The socket file gets the mode @perms before the socket listens, whatever
- * the umask, so no client can connect in between. Connecting also needs
+ * the umask, so no client can connect in between. It is bound under a
+ * temporary name next to @name and linked to @name once it listens, so a
+ * client never finds a socket file at @name that refuses connections
+ * (where the file system cannot link a socket, or the temporary name would
+ * be too long, @name is bound directly). Connecting also needs
  * search permission on every directory above the file. Abstract names have
  * no file and no permissions: any process in the same network namespace may
  * connect to them, so a listener there must check its peers with

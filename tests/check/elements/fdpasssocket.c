@@ -67,11 +67,15 @@ typedef enum
   CHMOD_REAL,
   CHMOD_FAIL,
   CHMOD_SWAP_FOR_SYMLINK,
+  CHMOD_LOOK_AT_PATH,
 } ChmodMode;
 
 static ChmodMode chmod_mode = CHMOD_REAL;
 static const gchar *chmod_symlink_target;
 static guint chmod_calls;
+/* CHMOD_LOOK_AT_PATH: whether this path existed when the mode was set */
+static const gchar *chmod_look_path;
+static gboolean chmod_look_path_existed;
 
 int fchmodat (int dirfd, const char *path, mode_t mode, int flags);
 
@@ -93,6 +97,13 @@ fchmodat (int dirfd, const char *path, mode_t mode, int flags)
       g_assert (unlink (path) == 0);
       g_assert (symlink (chmod_symlink_target, path) == 0);
       break;
+    case CHMOD_LOOK_AT_PATH:
+    {
+      struct stat st;
+
+      chmod_look_path_existed = lstat (chmod_look_path, &st) == 0;
+      break;
+    }
     case CHMOD_REAL:
       break;
   }
@@ -416,6 +427,46 @@ GST_END_TEST;
 
 /* With the address type given apart, an abstract name is taken as it is
  * (a leading '@' included) and a path starting with '@' is a file. */
+/* The socket file appears once the socket listens with its mode, never
+ * before: a client that tries to connect meanwhile finds no file, instead
+ * of a socket that refuses it. Nothing else is left in the directory. */
+GST_START_TEST (test_listen_appears_listening)
+{
+  guint n_open = fdpass_check_count_open_fds ();
+  const gchar *entry;
+  struct stat st;
+  GDir *dir;
+  gint fd;
+  TmpDir t;
+
+  tmp_dir_init (&t);
+  chmod_mode = CHMOD_LOOK_AT_PATH;
+  chmod_look_path = t.path;
+  chmod_look_path_existed = TRUE;
+  fd = listen_ok (t.path, 0640, NULL);
+  chmod_mode = CHMOD_REAL;
+  fail_if (chmod_look_path_existed, "the socket file was there before the "
+      "socket listened");
+
+  fail_unless_equals_int (lstat (t.path, &st), 0);
+  fail_unless (S_ISSOCK (st.st_mode));
+  fail_unless_equals_int (st.st_mode & 07777, 0640);
+  fail_unless_equals_int (st.st_nlink, 1);
+  assert_serves (fd, t.path);
+
+  dir = g_dir_open (t.dir, 0, NULL);
+  fail_unless (dir != NULL);
+  while ((entry = g_dir_read_name (dir)) != NULL)
+    fail_unless_equals_string (entry, "sock");
+  g_dir_close (dir);
+
+  close (fd);
+  tmp_dir_clear (&t);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), n_open);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_listen_full)
 {
   guint n_open = fdpass_check_count_open_fds ();
@@ -1279,6 +1330,7 @@ fdpasssocket_suite (void)
   tcase_add_test (tc, test_listen_refuses_served);
   tcase_add_test (tc, test_listen_refuses_file);
   tcase_add_test (tc, test_listen_abstract);
+  tcase_add_test (tc, test_listen_appears_listening);
   tcase_add_test (tc, test_listen_full);
   tcase_add_test (tc, test_listen_bad_paths);
   tcase_add_test (tc, test_listen_chmod_fails);
