@@ -79,15 +79,53 @@ typedef union
 ControlBuffer;
 
 /**
+ * gst_fdpass_socket_address_full:
+ * @name: a filesystem path, or a name in the abstract namespace
+ * @abstract: whether @name is in the abstract namespace
+ * @addr: (out caller-allocates): the address
+ * @len: (out): the length of @addr to pass to bind() or connect()
+ *
+ * Fills @addr with the Unix socket address of @name. An abstract name
+ * (see unix(7)) is taken as it is, without a leading NUL or '@' and without
+ * padding, like %G_UNIX_SOCKET_ADDRESS_ABSTRACT. Such a socket has no file
+ * and hence no permissions: any process in the same network namespace may
+ * connect to it.
+ *
+ * Returns: %FALSE when the name is too long for a Unix socket address
+ */
+gboolean
+gst_fdpass_socket_address_full (const gchar * name, gboolean abstract,
+    struct sockaddr_un *addr, socklen_t * len)
+{
+  gsize n = strlen (name);
+
+  memset (addr, 0, sizeof (*addr));
+  addr->sun_family = AF_UNIX;
+
+  /* either way, one byte of sun_path is a NUL */
+  if (n + 1 > sizeof (addr->sun_path))
+    return FALSE;
+
+  if (abstract) {
+    /* a NUL, then the name, not NUL terminated */
+    memcpy (addr->sun_path + 1, name, n);
+    *len = offsetof (struct sockaddr_un, sun_path) + 1 + n;
+  } else {
+    memcpy (addr->sun_path, name, n);
+    *len = offsetof (struct sockaddr_un, sun_path) + n + 1;
+  }
+
+  return TRUE;
+}
+
+/**
  * gst_fdpass_socket_address:
  * @path: a filesystem path, or `@name` for a name in the abstract namespace
  * @addr: (out caller-allocates): the address
  * @len: (out): the length of @addr to pass to bind() or connect()
  *
- * Fills @addr with the Unix socket address @path names. A leading '@'
- * names a socket in the abstract namespace (see unix(7)), which has no
- * file and hence no permissions: any process in the same network
- * namespace may connect to it.
+ * Like gst_fdpass_socket_address_full(), with a leading '@' naming a socket
+ * in the abstract namespace.
  *
  * Returns: %FALSE when the name is too long for a Unix socket address
  */
@@ -95,27 +133,10 @@ gboolean
 gst_fdpass_socket_address (const gchar * path, struct sockaddr_un *addr,
     socklen_t * len)
 {
-  gsize n;
+  if (path[0] == '@')
+    return gst_fdpass_socket_address_full (path + 1, TRUE, addr, len);
 
-  memset (addr, 0, sizeof (*addr));
-  addr->sun_family = AF_UNIX;
-
-  if (path[0] == '@') {
-    /* abstract namespace: a NUL, then the name, not NUL terminated */
-    n = strlen (path + 1);
-    if (n + 1 > sizeof (addr->sun_path))
-      return FALSE;
-    memcpy (addr->sun_path + 1, path + 1, n);
-    *len = offsetof (struct sockaddr_un, sun_path) + 1 + n;
-  } else {
-    n = strlen (path);
-    if (n + 1 > sizeof (addr->sun_path))
-      return FALSE;
-    memcpy (addr->sun_path, path, n);
-    *len = offsetof (struct sockaddr_un, sun_path) + n + 1;
-  }
-
-  return TRUE;
+  return gst_fdpass_socket_address_full (path, FALSE, addr, len);
 }
 
 /* listening sockets */
@@ -167,98 +188,381 @@ address_state (const struct sockaddr_un *addr, socklen_t len, gint * err)
   return ADDRESS_UNKNOWN;
 }
 
-/* Binds @fd to @addr. A socket file at @path left behind by a process that
- * is gone is replaced; a socket somebody serves, any other kind of file,
- * or a name in use in the abstract namespace is an error. */
+/* There is a file at @name, which bind() or link() found in the way. A
+ * socket file left behind by a process that is gone is removed; a socket
+ * somebody serves, or any other kind of file, is an error. @display is how
+ * messages name the socket. */
 static gboolean
-bind_address (gint fd, const gchar * path, const struct sockaddr_un *addr,
-    socklen_t len, GError ** error)
+remove_stale_socket (const gchar * name, const gchar * display,
+    const struct sockaddr_un *addr, socklen_t len, GError ** error)
 {
   struct stat st;
   gint err = 0;
 
-  if (bind (fd, (const struct sockaddr *) addr, len) == 0)
-    return TRUE;
-  if (errno != EADDRINUSE)
-    goto bind_failed;
-
-  if (path[0] == '@')
-    goto in_use;
-
-  if (lstat (path, &st) == 0 && !S_ISSOCK (st.st_mode)) {
+  if (lstat (name, &st) == 0 && !S_ISSOCK (st.st_mode)) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
         "%s exists and is not a socket: remove it or choose another path.",
-        path);
+        display);
     return FALSE;
   }
 
   switch (address_state (addr, len, &err)) {
     case ADDRESS_SERVED:
-      goto in_use;
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
+          "Another process is already serving %s.", display);
+      return FALSE;
     case ADDRESS_UNKNOWN:
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
           "Could not tell whether another process serves %s: %s. Remove the "
-          "file if nobody does, or choose another path.", path,
+          "file if nobody does, or choose another path.", display,
           g_strerror (err));
       return FALSE;
     case ADDRESS_UNUSED:
       break;
   }
 
-  GST_INFO ("replacing the stale socket %s", path);
-  if (unlink (path) < 0 && errno != ENOENT) {
+  GST_INFO ("replacing the stale socket %s", display);
+  if (unlink (name) < 0 && errno != ENOENT) {
     err = errno;
     g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
-        "Could not remove the stale socket %s: %s.", path, g_strerror (err));
+        "Could not remove the stale socket %s: %s.", display, g_strerror (err));
     return FALSE;
   }
+
+  return TRUE;
+}
+
+static void
+set_in_use_error (GError ** error, const gchar * display)
+{
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
+      "Another process is already serving %s.", display);
+}
+
+static void
+set_create_error (GError ** error, const gchar * display, gint err)
+{
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
+      "Could not create the socket %s: %s.", display, g_strerror (err));
+}
+
+/* Binds @fd to @addr, replacing a stale socket file at @name. A name in
+ * use in the abstract namespace is an error. */
+static gboolean
+bind_address (gint fd, const gchar * name, gboolean abstract,
+    const gchar * display, const struct sockaddr_un *addr, socklen_t len,
+    GError ** error)
+{
+  if (bind (fd, (const struct sockaddr *) addr, len) == 0)
+    return TRUE;
+  if (errno != EADDRINUSE) {
+    set_create_error (error, display, errno);
+    return FALSE;
+  }
+
+  if (abstract) {
+    set_in_use_error (error, display);
+    return FALSE;
+  }
+  if (!remove_stale_socket (name, display, addr, len, error))
+    return FALSE;
+
   if (bind (fd, (const struct sockaddr *) addr, len) == 0)
     return TRUE;
   /* somebody else was faster */
   if (errno == EADDRINUSE)
-    goto in_use;
-
-bind_failed:
-  err = errno;
-  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
-      "Could not create the socket %s: %s.", path, g_strerror (err));
-  return FALSE;
-
-in_use:
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
-      "Another process is already serving %s.", path);
+    set_in_use_error (error, display);
+  else
+    set_create_error (error, display, errno);
   return FALSE;
 }
 
+/* Sets the mode of the socket file @path before anybody can connect, so
+ * that the umask's mode never counts. Never follows a symbolic link:
+ * whoever may write to the directory could have put one there in place of
+ * our socket, and we might be root. */
+static gboolean
+set_mode (const gchar * path, const gchar * display, guint perms,
+    GError ** error)
+{
+  gint err;
+
+  if (fchmodat (AT_FDCWD, path, perms, AT_SYMLINK_NOFOLLOW) == 0)
+    return TRUE;
+
+  err = errno;
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
+      "Could not set the permissions of the socket %s to %04o: %s.",
+      display, perms, g_strerror (err));
+  return FALSE;
+}
+
+static gboolean
+start_listening (gint fd, const gchar * display, GError ** error)
+{
+  gint err;
+
+  if (listen (fd, LISTEN_BACKLOG) == 0)
+    return TRUE;
+
+  err = errno;
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
+      "Could not listen on %s: %s.", display, g_strerror (err));
+  return FALSE;
+}
+
+typedef enum
+{
+  PUBLISH_OK,
+  PUBLISH_FAILED,
+  PUBLISH_UNSUPPORTED,
+} PublishResult;
+
+/* Gives the socket file @tmp its final name @name, which must not exist or
+ * be a stale socket: a hard link, which never replaces a file. */
+static PublishResult
+publish (const gchar * tmp, const gchar * name, const gchar * display,
+    const struct sockaddr_un *addr, socklen_t len, GError ** error)
+{
+  if (link (tmp, name) == 0)
+    return PUBLISH_OK;
+  if (errno != EEXIST) {
+    GST_DEBUG ("cannot link %s to %s: %s", tmp, display, g_strerror (errno));
+    return PUBLISH_UNSUPPORTED;
+  }
+
+  if (!remove_stale_socket (name, display, addr, len, error))
+    return PUBLISH_FAILED;
+  if (link (tmp, name) == 0)
+    return PUBLISH_OK;
+
+  /* somebody else was faster */
+  if (errno == EEXIST)
+    set_in_use_error (error, display);
+  else
+    set_create_error (error, display, errno);
+  return PUBLISH_FAILED;
+}
+
+/* Binds @fd to a new file next to @name. Returns its name, or NULL when
+ * that name would not fit in a socket address or could not be bound. */
+static gchar *
+bind_temporary (gint fd, const gchar * name)
+{
+  guint attempt;
+
+  for (attempt = 0; attempt < 8; attempt++) {
+    gchar *tmp = g_strdup_printf ("%s.%08x", name, g_random_int ());
+    struct sockaddr_un addr;
+    socklen_t len;
+
+    if (!gst_fdpass_socket_address_full (tmp, FALSE, &addr, &len)) {
+      g_free (tmp);
+      return NULL;
+    }
+    if (bind (fd, (const struct sockaddr *) &addr, len) == 0)
+      return tmp;
+    g_free (tmp);
+    if (errno != EADDRINUSE)
+      return NULL;
+  }
+
+  return NULL;
+}
+
+/* A socket listening on the file @name, which appears only once the socket
+ * has its mode and listens: a client never finds a socket file that
+ * refuses connections (which it would take for a socket of another type),
+ * nor one with the mode of the umask. Returns -1 with @error set on
+ * failure, or -1 without @error where the file system cannot link the
+ * socket into place; then the caller binds @name itself. */
+static gint
+listen_on_path_linked (const gchar * name, const gchar * display,
+    const struct sockaddr_un *addr, socklen_t len, guint perms, GError ** error)
+{
+  PublishResult published;
+  gchar *tmp;
+  gint fd;
+
+  fd = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0)
+    return -1;
+
+  tmp = bind_temporary (fd, name);
+  if (tmp == NULL) {
+    close (fd);
+    return -1;
+  }
+
+  if (!set_mode (tmp, display, perms, error) ||
+      !start_listening (fd, display, error))
+    published = PUBLISH_FAILED;
+  else
+    published = publish (tmp, name, display, addr, len, error);
+  unlink (tmp);
+  g_free (tmp);
+
+  if (published != PUBLISH_OK) {
+    close (fd);
+    return -1;
+  }
+
+  return fd;
+}
+
+/* Binds @name itself, for an abstract name or where the file system cannot
+ * link a socket: a client may find the name before the socket listens. */
+static gint
+listen_on_name (const gchar * name, gboolean abstract, const gchar * display,
+    const struct sockaddr_un *addr, socklen_t len, guint perms, GError ** error)
+{
+  gint fd, err;
+
+  fd = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) {
+    err = errno;
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
+        "Could not create a socket for %s: %s.", display, g_strerror (err));
+    return -1;
+  }
+
+  if (!bind_address (fd, name, abstract, display, addr, len, error)) {
+    close (fd);
+    return -1;
+  }
+
+  if ((!abstract && !set_mode (name, display, perms, error)) ||
+      !start_listening (fd, display, error)) {
+    if (!abstract)
+      unlink (name);
+    close (fd);
+    return -1;
+  }
+
+  return fd;
+}
+
+/* Creates the socket, sets the mode of its file, listens. */
+static gint
+listen_on (const gchar * name, gboolean abstract, const gchar * display,
+    guint perms, GError ** error)
+{
+  struct sockaddr_un addr;
+  socklen_t len;
+  GError *err = NULL;
+  gint fd = -1;
+
+  if (name[0] == '\0') {
+    if (abstract)
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+          "The abstract socket name \"%s\" is empty: give a name.", display);
+    else
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+          "The socket path \"%s\" is empty: give a file name or @name.",
+          display);
+    return -1;
+  }
+  if (!gst_fdpass_socket_address_full (name, abstract, &addr, &len)) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+        "The socket %s \"%s\" is too long: a Unix socket address holds at "
+        "most %u bytes.", abstract ? "name" : "path", display,
+        (guint) sizeof (addr.sun_path) - 1);
+    return -1;
+  }
+
+  if (!abstract) {
+    fd = listen_on_path_linked (name, display, &addr, len, perms, &err);
+    if (err) {
+      g_propagate_error (error, err);
+      return -1;
+    }
+  }
+  if (fd < 0)
+    fd = listen_on_name (name, abstract, display, &addr, len, perms, error);
+  if (fd < 0)
+    return -1;
+
+  if (abstract)
+    GST_DEBUG ("listening on %s", display);
+  else
+    GST_DEBUG ("listening on %s, mode %04o", display, perms);
+
+  return fd;
+}
+
 /**
- * gst_fdpass_socket_listen:
- * @path: a filesystem path, or `@name` for a name in the abstract namespace
+ * gst_fdpass_socket_listen_full:
+ * @name: a filesystem path, or a name in the abstract namespace
+ * @abstract: whether @name is in the abstract namespace
  * @perms: the permission bits (at most 0777) the socket file gets, e.g.
  *     0600 to let only this user (and root) connect, 0660 for this user's
- *     group too
+ *     group too; unused for an abstract name
  * @created_path: (out) (optional) (transfer full) (nullable): the socket
  *     file to unlink when the listener closes, %NULL for an abstract name
  * @error: return location for a #GError, or %NULL
  *
  * Creates a non-blocking, close-on-exec SOCK_SEQPACKET socket listening on
- * @path.
+ * @name.
  *
- * A socket file at @path that nobody serves (left behind by a process that
+ * A socket file at @name that nobody serves (left behind by a process that
  * died) is replaced. A socket that another process serves, or a file that
  * is not a socket, is left alone and the call fails.
  *
  * The socket file gets the mode @perms before the socket listens, whatever
- * the umask, so no client can connect in between. Connecting also needs
+ * the umask, so no client can connect in between. It is bound under a
+ * temporary name next to @name and linked to @name once it listens, so a
+ * client never finds a socket file at @name that refuses connections
+ * (where the file system cannot link a socket, or the temporary name would
+ * be too long, @name is bound directly). Connecting also needs
  * search permission on every directory above the file. Abstract names have
  * no file and no permissions: any process in the same network namespace may
  * connect to them, so a listener there must check its peers with
  * gst_fdpass_socket_get_peer() and gst_fdpass_peer_is_allowed().
  *
  * On failure @error holds a sentence a person can act on, in the
- * %G_IO_ERROR domain: %G_IO_ERROR_INVALID_ARGUMENT for a path that is empty
+ * %G_IO_ERROR domain: %G_IO_ERROR_INVALID_ARGUMENT for a name that is empty
  * or too long, %G_IO_ERROR_ADDRESS_IN_USE when another process serves
- * @path, %G_IO_ERROR_EXISTS when a file that is not a socket is in the way,
- * else the code of the system error.
+ * @name, %G_IO_ERROR_EXISTS when a file that is not a socket is in the way,
+ * else the code of the system error. Messages write an abstract name as
+ * `@name`.
+ *
+ * Returns: the listening socket, or -1 on failure
+ */
+gint
+gst_fdpass_socket_listen_full (const gchar * name, gboolean abstract,
+    guint perms, gchar ** created_path, GError ** error)
+{
+  gchar *display;
+  gint fd;
+
+  g_return_val_if_fail (name != NULL, -1);
+  g_return_val_if_fail ((perms & ~0777u) == 0, -1);
+  g_return_val_if_fail (error == NULL || *error == NULL, -1);
+
+  if (created_path)
+    *created_path = NULL;
+
+  display = abstract ? g_strconcat ("@", name, NULL) : g_strdup (name);
+  fd = listen_on (name, abstract, display, perms, error);
+  g_free (display);
+
+  if (fd >= 0 && created_path && !abstract)
+    *created_path = g_strdup (name);
+
+  return fd;
+}
+
+/**
+ * gst_fdpass_socket_listen:
+ * @path: a filesystem path, or `@name` for a name in the abstract namespace
+ * @perms: the permission bits (at most 0777) the socket file gets; unused
+ *     for an abstract name
+ * @created_path: (out) (optional) (transfer full) (nullable): the socket
+ *     file to unlink when the listener closes, %NULL for an abstract name
+ * @error: return location for a #GError, or %NULL
+ *
+ * Like gst_fdpass_socket_listen_full(), with a leading '@' naming a socket
+ * in the abstract namespace.
  *
  * Returns: the listening socket, or -1 on failure
  */
@@ -266,75 +570,14 @@ gint
 gst_fdpass_socket_listen (const gchar * path, guint perms,
     gchar ** created_path, GError ** error)
 {
-  struct sockaddr_un addr;
-  socklen_t len;
-  gboolean abstract;
-  gint fd, err;
-
   g_return_val_if_fail (path != NULL, -1);
-  g_return_val_if_fail ((perms & ~0777u) == 0, -1);
-  g_return_val_if_fail (error == NULL || *error == NULL, -1);
 
-  if (created_path)
-    *created_path = NULL;
+  if (path[0] == '@')
+    return gst_fdpass_socket_listen_full (path + 1, TRUE, perms,
+        created_path, error);
 
-  abstract = (path[0] == '@');
-  if (path[0] == '\0' || (abstract && path[1] == '\0')) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-        "The socket path \"%s\" is empty: give a file name or @name.", path);
-    return -1;
-  }
-  if (!gst_fdpass_socket_address (path, &addr, &len)) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-        "The socket path \"%s\" is too long: a Unix socket address holds at "
-        "most %u bytes.", path, (guint) sizeof (addr.sun_path) - 1);
-    return -1;
-  }
-
-  fd = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) {
-    err = errno;
-    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
-        "Could not create a socket for %s: %s.", path, g_strerror (err));
-    return -1;
-  }
-
-  if (!bind_address (fd, path, &addr, len, error)) {
-    close (fd);
-    return -1;
-  }
-
-  /* Before listen(), nobody can connect: the umask's mode never counts.
-   * Never follow a symbolic link: whoever may write to the directory could
-   * have put one there in place of our socket, and we might be root. */
-  if (!abstract && fchmodat (AT_FDCWD, path, perms, AT_SYMLINK_NOFOLLOW) < 0) {
-    err = errno;
-    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
-        "Could not set the permissions of the socket %s to %04o: %s.", path,
-        perms, g_strerror (err));
-    unlink (path);
-    close (fd);
-    return -1;
-  }
-
-  if (listen (fd, LISTEN_BACKLOG) < 0) {
-    err = errno;
-    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
-        "Could not listen on %s: %s.", path, g_strerror (err));
-    if (!abstract)
-      unlink (path);
-    close (fd);
-    return -1;
-  }
-
-  if (abstract)
-    GST_DEBUG ("listening on %s", path);
-  else
-    GST_DEBUG ("listening on %s, mode %04o", path, perms);
-  if (created_path && !abstract)
-    *created_path = g_strdup (path);
-
-  return fd;
+  return gst_fdpass_socket_listen_full (path, FALSE, perms, created_path,
+      error);
 }
 
 /* peer credentials */

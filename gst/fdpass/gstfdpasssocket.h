@@ -35,10 +35,23 @@ gboolean gst_fdpass_socket_address (const gchar * path,
                                     socklen_t * len);
 
 G_GNUC_INTERNAL
+gboolean gst_fdpass_socket_address_full (const gchar * name,
+                                         gboolean abstract,
+                                         struct sockaddr_un * addr,
+                                         socklen_t * len);
+
+G_GNUC_INTERNAL
 gint     gst_fdpass_socket_listen  (const gchar * path,
                                     guint perms,
                                     gchar ** created_path,
                                     GError ** error);
+
+G_GNUC_INTERNAL
+gint     gst_fdpass_socket_listen_full (const gchar * name,
+                                        gboolean abstract,
+                                        guint perms,
+                                        gchar ** created_path,
+                                        GError ** error);
 
 /* peer credentials and access control */
 

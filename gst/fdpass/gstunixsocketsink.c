@@ -24,11 +24,17 @@
  *
  * unixsocketsink serves the messages of #fdpay to any number of clients
  * over a Unix socket, passing the file descriptors of every frame as
- * SCM_RIGHTS. It listens on #GstUnixSocketSink:path (a SOCK_SEQPACKET
- * socket; a leading `@` names a socket in the abstract namespace) or uses
- * the socket given in #GstUnixSocketSink:fd. Clients may connect and leave
- * at any time: each one first gets the current HELLO and CAPS messages,
- * then every frame from then on.
+ * SCM_RIGHTS. It listens on #GstUnixSocketSink:socket-path (a
+ * SOCK_SEQPACKET socket; see #GstUnixSocketSink:socket-type for the
+ * abstract namespace) or uses the socket given in #GstUnixSocketSink:fd.
+ * Clients may connect and leave at any time: each one first gets the
+ * current HELLO, CAPS and SEGMENT messages, then every frame rendered from
+ * then on. A client that connected before a frame is rendered, even one
+ * still waiting in the listen backlog, gets that frame. Without clients,
+ * frames are dropped, unless #GstUnixSocketSink:wait-for-connection holds
+ * them until one connects. #GstUnixSocketSink::remove disconnects a client
+ * and #GstUnixSocketSink::get-stats tells about one, like
+ * #multisocketsink's signals of the same names.
  *
  * ## Who may connect
  *
@@ -103,8 +109,9 @@
  * frame itself only to a client that has nothing else queued, with a
  * non-blocking sendmsg(), so that a client that keeps up costs no thread
  * switch per frame; anything that does not fit into the socket is left to
- * the I/O thread. Without clients, frames are simply dropped, so the sink
- * prerolls and plays without anybody connected. Like #multisocketsink, the
+ * the I/O thread. Without clients, frames are simply dropped (unless
+ * #GstUnixSocketSink:wait-for-connection is set), so the sink prerolls and
+ * plays without anybody connected. Like #multisocketsink, the
  * sink keeps #GstBaseSink:sync at %TRUE, so that a file or a non-live test
  * source is served at its real rate instead of as fast as the CPU allows;
  * with a live source, or to let the receivers do all the pacing, set
@@ -113,11 +120,16 @@
  *
  * ## Example launch lines
  * |[
- * gst-launch-1.0 videotestsrc ! video/x-raw,width=3840,height=2160 ! fdpay ! unixsocketsink path=/tmp/v.sock
+ * gst-launch-1.0 videotestsrc ! video/x-raw,width=3840,height=2160 ! fdpay ! unixsocketsink socket-path=/tmp/v.sock
  * ]| Offers 4K frames at /tmp/v.sock, to be shown with
  * |[
- * gst-launch-1.0 unixsocketsrc path=/tmp/v.sock ! fddepay ! videoconvert ! autovideosink
+ * gst-launch-1.0 unixsocketsrc socket-path=/tmp/v.sock ! fddepay ! videoconvert ! autovideosink
  * ]|
+ * |[
+ * gst-launch-1.0 videotestsrc num-buffers=300 ! fdpay ! unixsocketsink socket-path=video socket-type=abstract wait-for-connection=true
+ * ]| Serves 300 frames under the abstract name `video` (`@video` for
+ * unixsocketsrc), from the first one on to the first client that
+ * connects.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -149,6 +161,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_unix_socket_sink_debug);
 #define GST_CAT_DEFAULT gst_unix_socket_sink_debug
 
 #define DEFAULT_PATH NULL
+#define DEFAULT_SOCKET_TYPE G_UNIX_SOCKET_ADDRESS_PATH
+#define DEFAULT_WAIT_FOR_CONNECTION FALSE
 #define DEFAULT_FD -1
 #define DEFAULT_MAX_CLIENTS 16
 #define DEFAULT_MAX_PENDING 8
@@ -171,7 +185,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_unix_socket_sink_debug);
 enum
 {
   PROP_0,
+  PROP_SOCKET_PATH,
   PROP_PATH,
+  PROP_SOCKET_TYPE,
   PROP_FD,
   PROP_MAX_CLIENTS,
   PROP_MAX_PENDING,
@@ -182,12 +198,15 @@ enum
   PROP_ALLOWED_UIDS,
   PROP_ALLOWED_GIDS,
   PROP_STATS,
+  PROP_WAIT_FOR_CONNECTION,
 };
 
 enum
 {
   SIGNAL_CLIENT_ADDED,
   SIGNAL_CLIENT_REMOVED,
+  SIGNAL_REMOVE,
+  SIGNAL_GET_STATS,
   LAST_SIGNAL
 };
 
@@ -217,10 +236,10 @@ struct _Client
   /* protected by the sink's lock */
   GstFdPassSession *session;
   const gchar *remove_reason;   /* set when the client is going away */
-  gboolean announced;
   guint64 dropped;
 };
 
+/* a client-added (no reason) or client-removed signal to emit */
 typedef struct
 {
   guint id;
@@ -233,6 +252,7 @@ struct _GstUnixSocketSink
 
   /* properties, protected by the object lock */
   gchar *path;
+  GUnixSocketAddressType socket_type;
   gint fd;
   guint max_clients;
   guint max_pending;
@@ -242,6 +262,7 @@ struct _GstUnixSocketSink
   guint perms;
   GArray *allowed_uids;
   GArray *allowed_gids;
+  gboolean wait_for_connection;
 
   /* set up in start(), torn down in stop() */
   GMainContext *context;
@@ -253,7 +274,6 @@ struct _GstUnixSocketSink
   gboolean listen_seqpacket;
   gint adopt_fd;
   gboolean adopt_seqpacket;
-  guint adopted_id;
   gchar *created_path;
   guint8 *scratch;              /* for reads, protected by lock */
 
@@ -263,9 +283,15 @@ struct _GstUnixSocketSink
   GList *clients;
   guint n_clients;
   guint next_client_id;
+  /* the signals to emit, in order; the I/O thread emits them */
+  GArray *events;
+  /* set by unlock(), cleared by unlock_stop(), which GstBaseSink calls
+   * only once render() returned or waits for preroll */
   gboolean flushing;
   /* the I/O thread will wake up for the next client timeout by itself */
   gboolean timeout_armed;
+  /* the I/O thread will wake up at once */
+  gboolean wake_pending;
   GstBuffer *default_hello;
   GstBuffer *hello_msg;
   GstBuffer *caps_msg;
@@ -409,8 +435,10 @@ client_queue_headers (GstUnixSocketSink * self, Client * c)
 static void
 gst_unix_socket_sink_wake (GstUnixSocketSink * self)
 {
-  if (self->wakeup_source)
+  if (self->wakeup_source) {
     g_source_set_ready_time (self->wakeup_source, 0);
+    self->wake_pending = TRUE;
+  }
 }
 
 /* We give up on @c: whatever it may still map becomes its own, the rest
@@ -443,6 +471,7 @@ client_new (GstUnixSocketSink * self, gint fd, gboolean seqpacket, gint pid,
     gint uid)
 {
   Client *c = g_new0 (Client, 1);
+  ClientEvent ev = { 0, NULL };
 
   c->sink = self;
   c->id = ++self->next_client_id;
@@ -463,6 +492,9 @@ client_new (GstUnixSocketSink * self, gint fd, gboolean seqpacket, gint pid,
   self->n_clients++;
   self->n_accepted++;
   client_queue_headers (self, c);
+
+  ev.id = c->id;
+  g_array_append_val (self->events, ev);
 
   return c;
 }
@@ -496,10 +528,11 @@ client_free (GstUnixSocketSink * self, Client * c)
   g_free (c);
 }
 
-/* I/O thread: frees the clients marked for removal, remembering them in
- * @events for the client-removed signal. */
+/* Lock held: frees the clients marked for removal, queueing their
+ * client-removed signals. Only the I/O thread, which watches the clients'
+ * sockets, frees them. */
 static void
-gst_unix_socket_sink_reap (GstUnixSocketSink * self, GArray * events)
+gst_unix_socket_sink_reap (GstUnixSocketSink * self)
 {
   GList *l = self->clients;
 
@@ -510,7 +543,7 @@ gst_unix_socket_sink_reap (GstUnixSocketSink * self, GArray * events)
     if (c->remove_reason) {
       ClientEvent ev = { c->id, c->remove_reason };
 
-      g_array_append_val (events, ev);
+      g_array_append_val (self->events, ev);
       self->n_clients--;
       self->n_removed++;
       self->clients = g_list_delete_link (self->clients, l);
@@ -520,24 +553,35 @@ gst_unix_socket_sink_reap (GstUnixSocketSink * self, GArray * events)
   }
 }
 
+/* I/O thread, lock not held: emits client-added and client-removed for
+ * the clients that came and went, in that order. */
 static void
-gst_unix_socket_sink_emit (GstUnixSocketSink * self, GArray * added,
-    GArray * removed)
+gst_unix_socket_sink_emit_events (GstUnixSocketSink * self)
 {
+  GArray *events;
   guint i;
 
-  for (i = 0; added && i < added->len; i++) {
-    ClientEvent *ev = &g_array_index (added, ClientEvent, i);
-
-    g_signal_emit (self, gst_unix_socket_sink_signals[SIGNAL_CLIENT_ADDED], 0,
-        ev->id);
+  g_mutex_lock (&self->lock);
+  if (self->events->len == 0) {
+    g_mutex_unlock (&self->lock);
+    return;
   }
-  for (i = 0; removed && i < removed->len; i++) {
-    ClientEvent *ev = &g_array_index (removed, ClientEvent, i);
+  events = self->events;
+  self->events = g_array_new (FALSE, FALSE, sizeof (ClientEvent));
+  g_mutex_unlock (&self->lock);
 
-    g_signal_emit (self, gst_unix_socket_sink_signals[SIGNAL_CLIENT_REMOVED],
-        0, ev->id, ev->reason);
+  for (i = 0; i < events->len; i++) {
+    ClientEvent *ev = &g_array_index (events, ClientEvent, i);
+
+    if (ev->reason == NULL)
+      g_signal_emit (self, gst_unix_socket_sink_signals[SIGNAL_CLIENT_ADDED],
+          0, ev->id);
+    else
+      g_signal_emit (self,
+          gst_unix_socket_sink_signals[SIGNAL_CLIENT_REMOVED], 0, ev->id,
+          ev->reason);
   }
+  g_array_unref (events);
 }
 
 /* I/O thread: reads what @c wrote, without blocking. */
@@ -693,7 +737,6 @@ client_source_dispatch (GSource * source, GSourceFunc callback,
   Client *c = cs->client;
   GstUnixSocketSink *self = c->sink;
   GIOCondition revents = g_source_query_unix_fd (source, cs->tag);
-  GArray *removed = g_array_new (FALSE, FALSE, sizeof (ClientEvent));
 
   g_mutex_lock (&self->lock);
   /* read first: a hello that is already there decides how frames are
@@ -702,11 +745,10 @@ client_source_dispatch (GSource * source, GSourceFunc callback,
     client_read (self, c);
   if ((revents & G_IO_OUT) && !c->remove_reason)
     client_write (self, c);
-  gst_unix_socket_sink_reap (self, removed);
+  gst_unix_socket_sink_reap (self);
   g_mutex_unlock (&self->lock);
 
-  gst_unix_socket_sink_emit (self, NULL, removed);
-  g_array_unref (removed);
+  gst_unix_socket_sink_emit_events (self);
 
   return G_SOURCE_CONTINUE;
 }
@@ -728,25 +770,37 @@ gst_unix_socket_sink_peer_allowed (GstUnixSocketSink * self,
   return allowed;
 }
 
-/* I/O thread, lock held: adds a connected client. */
+/* Lock held: adds a connected client and greets it: its headers are
+ * written before anything else. */
 static void
 gst_unix_socket_sink_add_client (GstUnixSocketSink * self, gint fd,
-    gboolean seqpacket, const GstFdPassPeer * peer, GArray * added)
+    gboolean seqpacket, const GstFdPassPeer * peer)
 {
-  ClientEvent ev;
   Client *c;
 
   c = client_new (self, fd, seqpacket, peer->pid, peer->uid);
   GST_DEBUG_OBJECT (self, "new client %u on socket %d (%s), pid %d uid %d",
       c->id, fd, seqpacket ? "SOCK_SEQPACKET" : "SOCK_STREAM", c->pid, c->uid);
 
-  ev.id = c->id;
-  ev.reason = NULL;
-  g_array_append_val (added, ev);
-
+  /* its hello, usually there already, tells how frames are accounted for */
   client_read (self, c);
   if (!c->remove_reason)
     client_write (self, c);
+}
+
+/* Lock held: the clients that are not on their way out. */
+static guint
+gst_unix_socket_sink_n_live_clients (GstUnixSocketSink * self)
+{
+  guint n = 0;
+  GList *l;
+
+  for (l = self->clients; l; l = l->next) {
+    if (((Client *) l->data)->remove_reason == NULL)
+      n++;
+  }
+
+  return n;
 }
 
 /* Lock held: whether a new connection on @fd, from @peer, may become a
@@ -755,6 +809,7 @@ static gboolean
 gst_unix_socket_sink_admit (GstUnixSocketSink * self, gint fd,
     guint max_clients, GstFdPassPeer * peer)
 {
+  guint n_live;
   gchar *who;
 
   if (!gst_fdpass_socket_get_peer (fd, peer)) {
@@ -775,9 +830,11 @@ gst_unix_socket_sink_admit (GstUnixSocketSink * self, gint fd,
     return FALSE;
   }
 
-  if (max_clients > 0 && self->n_clients >= max_clients) {
+  /* clients that are leaving do not count */
+  n_live = gst_unix_socket_sink_n_live_clients (self);
+  if (max_clients > 0 && n_live >= max_clients) {
     GST_INFO_OBJECT (self, "already %u clients, closing the connection of "
-        "pid %d", self->n_clients, (gint) peer->pid);
+        "pid %d", n_live, (gint) peer->pid);
     self->n_refused++;
     return FALSE;
   }
@@ -785,22 +842,25 @@ gst_unix_socket_sink_admit (GstUnixSocketSink * self, gint fd,
   return TRUE;
 }
 
-static gboolean
-gst_unix_socket_sink_accept (gint fd, GIOCondition condition,
-    gpointer user_data)
+/* Lock held: accepts every connection waiting in the listen backlog,
+ * without blocking. Both the I/O thread and render() call it, so that a
+ * client that connected before a frame is rendered gets that frame.
+ * Returns the number of clients added. */
+static guint
+gst_unix_socket_sink_accept_pending (GstUnixSocketSink * self)
 {
-  GstUnixSocketSink *self = user_data;
-  GArray *added = g_array_new (FALSE, FALSE, sizeof (ClientEvent));
-  GArray *removed = g_array_new (FALSE, FALSE, sizeof (ClientEvent));
-  guint max_clients;
+  guint max_clients, n_added = 0;
+
+  if (self->listen_fd < 0)
+    return 0;
 
   GST_OBJECT_LOCK (self);
   max_clients = self->max_clients;
   GST_OBJECT_UNLOCK (self);
 
-  g_mutex_lock (&self->lock);
   for (;;) {
-    gint cfd = accept4 (fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    gint cfd = accept4 (self->listen_fd, NULL, NULL,
+        SOCK_CLOEXEC | SOCK_NONBLOCK);
     GstFdPassPeer peer = { 0, };
 
     if (cfd < 0) {
@@ -811,47 +871,40 @@ gst_unix_socket_sink_accept (gint fd, GIOCondition condition,
       break;
     }
 
-    /* clients that left do not count */
-    if (max_clients > 0 && self->n_clients >= max_clients)
-      gst_unix_socket_sink_reap (self, removed);
-
     /* a refused peer sees the end of the stream at once, instead of
      * hanging in the listen backlog */
-    if (gst_unix_socket_sink_admit (self, cfd, max_clients, &peer))
+    if (gst_unix_socket_sink_admit (self, cfd, max_clients, &peer)) {
       gst_unix_socket_sink_add_client (self, cfd, self->listen_seqpacket,
-          &peer, added);
-    else
+          &peer);
+      n_added++;
+    } else {
       close (cfd);
+    }
     gst_fdpass_peer_clear (&peer);
   }
-  gst_unix_socket_sink_reap (self, removed);
-  g_mutex_unlock (&self->lock);
 
-  gst_unix_socket_sink_emit (self, added, removed);
-  g_array_unref (added);
-  g_array_unref (removed);
+  if (n_added > 0)
+    /* a render() waiting for a client looks again */
+    g_cond_broadcast (&self->cond);
 
-  return G_SOURCE_CONTINUE;
+  return n_added;
 }
 
-/* I/O thread: announces the client of the fd property, which start()
- * added so that it gets the very first frame. */
+/* I/O thread: the listening socket is readable. */
 static gboolean
-gst_unix_socket_sink_announce (gpointer user_data)
+gst_unix_socket_sink_accept (gint fd, GIOCondition condition,
+    gpointer user_data)
 {
   GstUnixSocketSink *self = user_data;
-  GArray *added = g_array_new (FALSE, FALSE, sizeof (ClientEvent));
-  ClientEvent ev = { 0, NULL };
 
   g_mutex_lock (&self->lock);
-  ev.id = self->adopted_id;
+  gst_unix_socket_sink_accept_pending (self);
+  gst_unix_socket_sink_reap (self);
   g_mutex_unlock (&self->lock);
 
-  g_array_append_val (added, ev);
-  gst_unix_socket_sink_emit (self, added, NULL);
-  g_array_unref (added);
+  gst_unix_socket_sink_emit_events (self);
 
-  return G_SOURCE_REMOVE;
+  return G_SOURCE_CONTINUE;
 }
 
 /* Lock held: disconnects @c if it made no progress (released or read
@@ -884,7 +937,6 @@ static gboolean
 gst_unix_socket_sink_wakeup (gpointer user_data)
 {
   GstUnixSocketSink *self = user_data;
-  GArray *removed = g_array_new (FALSE, FALSE, sizeof (ClientEvent));
   GstClockTime timeout;
   gint64 now, next = -1;
   GList *l;
@@ -894,6 +946,7 @@ gst_unix_socket_sink_wakeup (gpointer user_data)
   GST_OBJECT_UNLOCK (self);
 
   g_mutex_lock (&self->lock);
+  self->wake_pending = FALSE;
   now = g_get_monotonic_time ();
   for (l = self->clients; l; l = l->next) {
     Client *c = l->data;
@@ -914,14 +967,14 @@ gst_unix_socket_sink_wakeup (gpointer user_data)
     if (deadline >= 0 && (next < 0 || deadline < next))
       next = deadline;
   }
-  gst_unix_socket_sink_reap (self, removed);
+  gst_unix_socket_sink_reap (self);
   /* under the lock, so that a wakeup from render() is never lost */
   g_source_set_ready_time (self->wakeup_source, next);
   self->timeout_armed = next >= 0;
   g_mutex_unlock (&self->lock);
 
-  gst_unix_socket_sink_emit (self, NULL, removed);
-  g_array_unref (removed);
+  /* also the clients render() accepted */
+  gst_unix_socket_sink_emit_events (self);
 
   return G_SOURCE_CONTINUE;
 }
@@ -942,26 +995,28 @@ static gboolean
 gst_unix_socket_sink_shutdown (gpointer user_data)
 {
   GstUnixSocketSink *self = user_data;
-  GArray *removed = g_array_new (FALSE, FALSE, sizeof (ClientEvent));
   GList *l;
 
   /* take the socket away first: a receiver that reconnects at once then
-   * finds nothing instead of a listener about to drop it */
+   * finds nothing instead of a listener about to drop it. The file goes
+   * before the socket closes: a file without a listener refuses
+   * connections, which a receiver could take for a socket of another
+   * type. */
   if (self->listen_source) {
     g_source_destroy (self->listen_source);
     g_clear_pointer (&self->listen_source, g_source_unref);
   }
-  if (self->listen_fd >= 0) {
-    close (self->listen_fd);
-    self->listen_fd = -1;
-  }
+  g_mutex_lock (&self->lock);
   if (self->created_path) {
     GST_DEBUG_OBJECT (self, "removing %s", self->created_path);
     unlink (self->created_path);
     g_clear_pointer (&self->created_path, g_free);
   }
+  if (self->listen_fd >= 0) {
+    close (self->listen_fd);
+    self->listen_fd = -1;
+  }
 
-  g_mutex_lock (&self->lock);
   for (l = self->clients; l; l = l->next) {
     Client *c = l->data;
 
@@ -970,11 +1025,10 @@ gst_unix_socket_sink_shutdown (gpointer user_data)
       client_write (self, c);
     client_remove (self, c, "stopped");
   }
-  gst_unix_socket_sink_reap (self, removed);
+  gst_unix_socket_sink_reap (self);
   g_mutex_unlock (&self->lock);
 
-  gst_unix_socket_sink_emit (self, NULL, removed);
-  g_array_unref (removed);
+  gst_unix_socket_sink_emit_events (self);
 
   g_main_loop_quit (self->loop);
 
@@ -995,14 +1049,30 @@ gst_unix_socket_sink_thread (gpointer user_data)
 
 /* socket setup */
 
+/* Listens on @name, a path (where a leading '@' still names an abstract
+ * socket) or an abstract name, as @type says. */
 static gboolean
-gst_unix_socket_sink_listen (GstUnixSocketSink * self, const gchar * path,
-    guint perms)
+gst_unix_socket_sink_listen (GstUnixSocketSink * self, const gchar * name,
+    GUnixSocketAddressType type, guint perms)
 {
   GError *err = NULL;
   gint fd;
 
-  fd = gst_fdpass_socket_listen (path, perms, &self->created_path, &err);
+  if (type == G_UNIX_SOCKET_ADDRESS_PATH) {
+    fd = gst_fdpass_socket_listen (name, perms, &self->created_path, &err);
+  } else if (type == G_UNIX_SOCKET_ADDRESS_ABSTRACT) {
+    fd = gst_fdpass_socket_listen_full (name, TRUE, perms, NULL, &err);
+  } else {
+    GEnumClass *klass = g_type_class_ref (G_TYPE_UNIX_SOCKET_ADDRESS_TYPE);
+    GEnumValue *value = g_enum_get_value (klass, type);
+
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("The socket-type \"%s\" is not supported: use \"path\" or "
+            "\"abstract\".", value ? value->value_nick : "?"), (NULL));
+    g_type_class_unref (klass);
+    return FALSE;
+  }
+
   if (fd < 0) {
     if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT))
       GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", err->message),
@@ -1014,7 +1084,8 @@ gst_unix_socket_sink_listen (GstUnixSocketSink * self, const gchar * path,
     return FALSE;
   }
 
-  GST_DEBUG_OBJECT (self, "listening on %s", path);
+  GST_DEBUG_OBJECT (self, "listening on %s%s", type ==
+      G_UNIX_SOCKET_ADDRESS_ABSTRACT ? "abstract name " : "", name);
   self->listen_fd = fd;
   self->listen_seqpacket = TRUE;
 
@@ -1071,7 +1142,7 @@ static gboolean
 gst_unix_socket_sink_start (GstBaseSink * bsink)
 {
   GstUnixSocketSink *self = GST_UNIX_SOCKET_SINK (bsink);
-  GSource *source;
+  GUnixSocketAddressType type;
   gchar *path;
   guint perms;
   gint fd;
@@ -1079,6 +1150,7 @@ gst_unix_socket_sink_start (GstBaseSink * bsink)
 
   GST_OBJECT_LOCK (self);
   path = g_strdup (self->path);
+  type = self->socket_type;
   perms = self->perms;
   /* we own the given socket; it is used once */
   fd = self->fd;
@@ -1088,10 +1160,11 @@ gst_unix_socket_sink_start (GstBaseSink * bsink)
   if (fd >= 0) {
     ok = gst_unix_socket_sink_use_fd (self, fd);
   } else if (path && path[0] != '\0') {
-    ok = gst_unix_socket_sink_listen (self, path, perms);
+    ok = gst_unix_socket_sink_listen (self, path, type, perms);
   } else {
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-        ("No socket to serve: set the path or the fd property."), (NULL));
+        ("No socket to serve: set the socket-path or the fd property."),
+        (NULL));
     ok = FALSE;
   }
   g_free (path);
@@ -1112,6 +1185,8 @@ gst_unix_socket_sink_start (GstBaseSink * bsink)
   g_source_set_callback (self->wakeup_source, gst_unix_socket_sink_wakeup,
       self, NULL);
   g_source_set_ready_time (self->wakeup_source, -1);
+  self->wake_pending = FALSE;
+  self->timeout_armed = FALSE;
   g_source_attach (self->wakeup_source, self->context);
   g_mutex_unlock (&self->lock);
 
@@ -1133,18 +1208,20 @@ gst_unix_socket_sink_start (GstBaseSink * bsink)
     c = client_new (self, self->adopt_fd, self->adopt_seqpacket, peer.pid,
         peer.uid);
     gst_fdpass_peer_clear (&peer);
-    self->adopted_id = c->id;
     self->adopt_fd = -1;
-    /* the I/O thread writes the headers as soon as it runs */
-    gst_unix_socket_sink_wake (self);
-    g_mutex_unlock (&self->lock);
     GST_DEBUG_OBJECT (self, "client %u on connected socket", c->id);
-
-    source = g_idle_source_new ();
-    g_source_set_callback (source, gst_unix_socket_sink_announce, self, NULL);
-    g_source_attach (source, self->context);
-    g_source_unref (source);
+    client_write (self, c);
+    g_mutex_unlock (&self->lock);
   }
+
+  /* Clients that connected before we started (to a listening socket given
+   * in the fd property) get everything from the first frame on. render()
+   * accepts those that connect later before each frame. */
+  g_mutex_lock (&self->lock);
+  gst_unix_socket_sink_accept_pending (self);
+  /* the I/O thread announces the clients */
+  gst_unix_socket_sink_wake (self);
+  g_mutex_unlock (&self->lock);
 
   self->thread = g_thread_new ("unixsocketsink", gst_unix_socket_sink_thread,
       self);
@@ -1175,6 +1252,7 @@ gst_unix_socket_sink_stop (GstBaseSink * bsink)
   }
   gst_clear_buffer (&self->caps_msg);
   gst_clear_buffer (&self->segment_msg);
+  g_array_set_size (self->events, 0);
   g_mutex_unlock (&self->lock);
 
   if (self->listen_source) {
@@ -1184,14 +1262,14 @@ gst_unix_socket_sink_stop (GstBaseSink * bsink)
   g_clear_pointer (&self->loop, g_main_loop_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
 
-  if (self->listen_fd >= 0) {
-    close (self->listen_fd);
-    self->listen_fd = -1;
-  }
   if (self->created_path) {
     GST_DEBUG_OBJECT (self, "removing %s", self->created_path);
     unlink (self->created_path);
     g_clear_pointer (&self->created_path, g_free);
+  }
+  if (self->listen_fd >= 0) {
+    close (self->listen_fd);
+    self->listen_fd = -1;
   }
   g_clear_pointer (&self->scratch, g_free);
 
@@ -1231,6 +1309,27 @@ is_header_type (guint16 type)
       type == GST_FDPASS_MESSAGE_SEGMENT;
 }
 
+/* Lock held: queues @msg, a message other than a frame, for every client,
+ * and writes it right away where it fits, like a frame. */
+static void
+gst_unix_socket_sink_queue_message (GstUnixSocketSink * self, GstBuffer * msg)
+{
+  gboolean need_wake = FALSE;
+  GList *l;
+
+  for (l = self->clients; l; l = l->next) {
+    Client *c = l->data;
+
+    if (c->remove_reason)
+      continue;
+    gst_fdpass_session_queue_message (c->session, msg);
+    if (client_flush (self, c))
+      need_wake = TRUE;
+  }
+  if (need_wake)
+    gst_unix_socket_sink_wake (self);
+}
+
 /* lock held: stores a HELLO, CAPS or SEGMENT message, sending it to every
  * client when it differs from the current one; clients that connect later
  * get the current ones first */
@@ -1239,7 +1338,6 @@ gst_unix_socket_sink_store_header (GstUnixSocketSink * self, GstBuffer * buf,
     guint16 type)
 {
   GstBuffer **slot;
-  GList *l;
 
   if (type == GST_FDPASS_MESSAGE_HELLO) {
     slot = &self->hello_msg;
@@ -1260,14 +1358,8 @@ gst_unix_socket_sink_store_header (GstUnixSocketSink * self, GstBuffer * buf,
   GST_DEBUG_OBJECT (self, "new %s message", type == GST_FDPASS_MESSAGE_HELLO ?
       "hello" : type == GST_FDPASS_MESSAGE_CAPS ? "caps" : "segment");
   gst_buffer_replace (slot, buf);
-  for (l = self->clients; l; l = l->next) {
-    Client *c = l->data;
-
-    if (!c->remove_reason)
-      gst_fdpass_session_queue_message (c->session, buf);
-  }
+  gst_unix_socket_sink_queue_message (self, buf);
   gst_buffer_unref (buf);
-  gst_unix_socket_sink_wake (self);
 }
 
 static gboolean
@@ -1419,6 +1511,61 @@ gst_unix_socket_sink_make_room (GstUnixSocketSink * self, guint64 size,
   }
 }
 
+/* Lock held, from render(): waits for the I/O thread or a client until
+ * @end (monotonic time). unlock() interrupts the wait: then, like any
+ * blocking render(), it waits for PLAYING again or a flush in
+ * gst_base_sink_wait_preroll(). Returns GST_FLOW_OK when the caller should
+ * look again. */
+static GstFlowReturn
+gst_unix_socket_sink_wait (GstUnixSocketSink * self, gint64 end)
+{
+  GstFlowReturn ret;
+
+  if (!self->flushing)
+    g_cond_wait_until (&self->cond, &self->lock, end);
+  if (!self->flushing)
+    return GST_FLOW_OK;
+
+  g_mutex_unlock (&self->lock);
+  ret = gst_base_sink_wait_preroll (GST_BASE_SINK (self));
+  g_mutex_lock (&self->lock);
+
+  return ret;
+}
+
+static gboolean
+gst_unix_socket_sink_get_wait_for_connection (GstUnixSocketSink * self)
+{
+  gboolean wait;
+
+  GST_OBJECT_LOCK (self);
+  wait = self->wait_for_connection;
+  GST_OBJECT_UNLOCK (self);
+
+  return wait;
+}
+
+/* Lock held, from render(): with wait-for-connection, holds the frame
+ * until a client is connected (and greeted: its headers go before
+ * anything else). */
+static GstFlowReturn
+gst_unix_socket_sink_wait_for_client (GstUnixSocketSink * self)
+{
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  while (ret == GST_FLOW_OK &&
+      gst_unix_socket_sink_n_live_clients (self) == 0 &&
+      gst_unix_socket_sink_get_wait_for_connection (self)) {
+    GST_LOG_OBJECT (self, "waiting for a client to connect");
+    /* accept() and property changes signal the condition; the timeout
+     * only bounds what a lost wakeup could cost */
+    ret = gst_unix_socket_sink_wait (self,
+        g_get_monotonic_time () + G_TIME_SPAN_SECOND);
+  }
+
+  return ret;
+}
+
 typedef struct
 {
   GstUnixSocketSinkSlowClientPolicy policy;
@@ -1436,19 +1583,20 @@ gst_unix_socket_sink_send_frame (GstUnixSocketSink * self,
 {
   guint64 size = gst_fdpass_frame_get_size (frame);
   gboolean need_wake, queued = FALSE;
+  GstFlowReturn ret = GST_FLOW_OK;
   GList *l;
 
   if (limits->policy == GST_UNIX_SOCKET_SINK_SLOW_CLIENT_BLOCK) {
-    while (!self->flushing &&
+    while (ret == GST_FLOW_OK &&
         (gst_unix_socket_sink_is_full (self, limits->max_pending) ||
             gst_unix_socket_sink_over_budget (self, size, limits->max_held))) {
       GST_LOG_OBJECT (self, "waiting for a client to release a frame");
       /* clients that do not release are polled for what they read */
-      g_cond_wait_until (&self->cond, &self->lock,
+      ret = gst_unix_socket_sink_wait (self,
           g_get_monotonic_time () + 20 * G_TIME_SPAN_MILLISECOND);
     }
-    if (self->flushing)
-      return GST_FLOW_FLUSHING;
+    if (ret != GST_FLOW_OK)
+      return ret;
   }
 
   self->n_frames++;
@@ -1494,7 +1642,8 @@ gst_unix_socket_sink_send_frame (GstUnixSocketSink * self,
     gst_unix_socket_sink_hold_frame (self, frame);
   if (need_wake) {
     gst_unix_socket_sink_wake (self);
-  } else if (queued && limits->timeout > 0 && !self->timeout_armed) {
+  } else if (queued && limits->timeout > 0 && !self->timeout_armed &&
+      !self->wake_pending) {
     /* the clients that got their first pending frame now cannot time out
      * before @timeout from now: the I/O thread looks then, which costs no
      * wakeup per frame while they keep up */
@@ -1515,7 +1664,6 @@ gst_unix_socket_sink_render (GstBaseSink * bsink, GstBuffer * buf)
   GError *err = NULL;
   Limits limits;
   guint16 type;
-  GList *l;
 
   if (!message_get_type (buf, &type))
     goto invalid;
@@ -1533,7 +1681,13 @@ gst_unix_socket_sink_render (GstBaseSink * bsink, GstBuffer * buf)
       goto invalid_frame;
 
     g_mutex_lock (&self->lock);
-    ret = gst_unix_socket_sink_send_frame (self, frame, &limits);
+    /* a client that connected before this frame gets it, even when the I/O
+     * thread has not accepted it yet */
+    if (gst_unix_socket_sink_accept_pending (self) > 0)
+      gst_unix_socket_sink_wake (self);
+    ret = gst_unix_socket_sink_wait_for_client (self);
+    if (ret == GST_FLOW_OK)
+      ret = gst_unix_socket_sink_send_frame (self, frame, &limits);
     /* under the lock: the last ref may be ours */
     gst_fdpass_frame_unref (frame);
     g_mutex_unlock (&self->lock);
@@ -1545,13 +1699,7 @@ gst_unix_socket_sink_render (GstBaseSink * bsink, GstBuffer * buf)
     gst_unix_socket_sink_store_header (self, buf, type);
   } else {
     /* EOS and anything else goes to everybody, whatever they hold */
-    for (l = self->clients; l; l = l->next) {
-      Client *c = l->data;
-
-      if (!c->remove_reason)
-        gst_fdpass_session_queue_message (c->session, buf);
-    }
-    gst_unix_socket_sink_wake (self);
+    gst_unix_socket_sink_queue_message (self, buf);
   }
   g_mutex_unlock (&self->lock);
 
@@ -1586,6 +1734,24 @@ gst_unix_socket_sink_query (GstBaseSink * bsink, GstQuery * query)
   return GST_BASE_SINK_CLASS (parent_class)->query (bsink, query);
 }
 
+/* Lock held: the stats of @c, one structure of the clients array of the
+ * stats property. */
+static GstStructure *
+client_get_stats (Client * c)
+{
+  GstStructure *cs;
+
+  if (!c->remove_reason)
+    client_check_caught_up (c);
+  cs = gst_fdpass_session_get_stats (c->session);
+  gst_structure_set_name (cs, "client");
+  gst_structure_set (cs, "id", G_TYPE_UINT, c->id,
+      "pid", G_TYPE_INT, c->pid, "uid", G_TYPE_INT, c->uid,
+      "dropped", G_TYPE_UINT64, c->dropped, NULL);
+
+  return cs;
+}
+
 static GstStructure *
 gst_unix_socket_sink_get_stats (GstUnixSocketSink * self)
 {
@@ -1605,11 +1771,7 @@ gst_unix_socket_sink_get_stats (GstUnixSocketSink * self)
   kept_refs = self->n_kept_refs_gone;
   for (l = self->clients; l; l = l->next) {
     Client *c = l->data;
-    GstStructure *cs;
-
-    if (!c->remove_reason)
-      client_check_caught_up (c);
-    cs = gst_fdpass_session_get_stats (c->session);
+    GstStructure *cs = client_get_stats (c);
 
     sent += stats_u64 (cs, "sent");
     released += stats_u64 (cs, "released");
@@ -1621,10 +1783,6 @@ gst_unix_socket_sink_get_stats (GstUnixSocketSink * self)
       continue;
     }
 
-    gst_structure_set_name (cs, "client");
-    gst_structure_set (cs, "id", G_TYPE_UINT, c->id,
-        "pid", G_TYPE_INT, c->pid, "uid", G_TYPE_INT, c->uid,
-        "dropped", G_TYPE_UINT64, c->dropped, NULL);
     g_value_init (&value, GST_TYPE_STRUCTURE);
     g_value_take_boxed (&value, cs);
     gst_value_array_append_and_take_value (&array, &value);
@@ -1647,6 +1805,57 @@ gst_unix_socket_sink_get_stats (GstUnixSocketSink * self)
   g_mutex_unlock (&self->lock);
 
   gst_structure_take_value (s, "clients", &array);
+
+  return s;
+}
+
+/* action signals */
+
+/* Lock held: the client @id, unless it is gone or on its way out. */
+static Client *
+gst_unix_socket_sink_find_client (GstUnixSocketSink * self, guint id)
+{
+  GList *l;
+
+  for (l = self->clients; l; l = l->next) {
+    Client *c = l->data;
+
+    if (c->id == id && c->remove_reason == NULL)
+      return c;
+  }
+
+  return NULL;
+}
+
+static void
+gst_unix_socket_sink_remove_client (GstUnixSocketSink * self, guint id)
+{
+  Client *c;
+
+  g_mutex_lock (&self->lock);
+  c = gst_unix_socket_sink_find_client (self, id);
+  if (c)
+    client_remove (self, c, "removed");
+  g_mutex_unlock (&self->lock);
+
+  if (c == NULL)
+    GST_WARNING_OBJECT (self, "cannot remove client %u: no such client", id);
+}
+
+static GstStructure *
+gst_unix_socket_sink_get_client_stats (GstUnixSocketSink * self, guint id)
+{
+  GstStructure *s = NULL;
+  Client *c;
+
+  g_mutex_lock (&self->lock);
+  c = gst_unix_socket_sink_find_client (self, id);
+  if (c)
+    s = client_get_stats (c);
+  g_mutex_unlock (&self->lock);
+
+  if (s == NULL)
+    GST_INFO_OBJECT (self, "no stats for client %u: no such client", id);
 
   return s;
 }
@@ -1697,6 +1906,7 @@ gst_unix_socket_sink_set_property (GObject * object, guint prop_id,
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
+    case PROP_SOCKET_PATH:
     case PROP_PATH:
       if (GST_STATE (self) > GST_STATE_READY) {
         GST_WARNING_OBJECT (self, "cannot change the path while running");
@@ -1704,6 +1914,17 @@ gst_unix_socket_sink_set_property (GObject * object, guint prop_id,
       }
       g_free (self->path);
       self->path = g_value_dup_string (value);
+      break;
+    case PROP_SOCKET_TYPE:
+      if (GST_STATE (self) > GST_STATE_READY) {
+        GST_WARNING_OBJECT (self, "cannot change the socket type while "
+            "running");
+        break;
+      }
+      self->socket_type = g_value_get_enum (value);
+      break;
+    case PROP_WAIT_FOR_CONNECTION:
+      self->wait_for_connection = g_value_get_boolean (value);
       break;
     case PROP_FD:
       if (GST_STATE (self) > GST_STATE_READY) {
@@ -1749,7 +1970,8 @@ gst_unix_socket_sink_set_property (GObject * object, guint prop_id,
   GST_OBJECT_UNLOCK (self);
 
   if (prop_id == PROP_TIMEOUT || prop_id == PROP_MAX_PENDING ||
-      prop_id == PROP_SLOW_CLIENT_POLICY || prop_id == PROP_MAX_HELD_BYTES) {
+      prop_id == PROP_SLOW_CLIENT_POLICY || prop_id == PROP_MAX_HELD_BYTES ||
+      prop_id == PROP_WAIT_FOR_CONNECTION) {
     /* the I/O thread recomputes its deadlines, a blocked render() looks
      * again */
     g_mutex_lock (&self->lock);
@@ -1772,8 +1994,15 @@ gst_unix_socket_sink_get_property (GObject * object, guint prop_id,
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
+    case PROP_SOCKET_PATH:
     case PROP_PATH:
       g_value_set_string (value, self->path);
+      break;
+    case PROP_SOCKET_TYPE:
+      g_value_set_enum (value, self->socket_type);
+      break;
+    case PROP_WAIT_FOR_CONNECTION:
+      g_value_set_boolean (value, self->wait_for_connection);
       break;
     case PROP_FD:
       g_value_set_int (value, self->fd);
@@ -1823,6 +2052,7 @@ gst_unix_socket_sink_finalize (GObject * object)
   gst_clear_buffer (&self->caps_msg);
   gst_clear_buffer (&self->segment_msg);
   gst_clear_buffer (&self->default_hello);
+  g_array_unref (self->events);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
 
@@ -1841,24 +2071,80 @@ gst_unix_socket_sink_class_init (GstUnixSocketSinkClass * klass)
   gobject_class->finalize = gst_unix_socket_sink_finalize;
 
   /**
-   * GstUnixSocketSink:path:
+   * GstUnixSocketSink:socket-path:
    *
-   * Where to listen. A path that starts with `@` names a socket in the
-   * abstract namespace. A socket file left behind by a process that died is
-   * replaced; a path another process serves is an error. The file is
-   * removed when the element stops.
+   * Where to listen: a file name, or with #GstUnixSocketSink:socket-type
+   * `abstract`, a name in the abstract namespace. With the default
+   * socket-type `path`, a name that starts with `@` still names a socket
+   * in the abstract namespace, as #GstUnixSocketSink:path always did. A
+   * socket file left behind by a process that died is replaced; a socket
+   * another process serves is an error. The file is removed when the
+   * element stops.
+   *
+   * Since: 0.2
    */
-  g_object_class_install_property (gobject_class, PROP_PATH,
-      g_param_spec_string ("path", "Path",
-          "Path of the Unix socket to listen on; a leading '@' names a "
-          "socket in the abstract namespace", DEFAULT_PATH,
+  g_object_class_install_property (gobject_class, PROP_SOCKET_PATH,
+      g_param_spec_string ("socket-path", "Socket path",
+          "Path of the Unix socket to listen on, or its name with "
+          "socket-type=abstract; with socket-type=path, a leading '@' names "
+          "a socket in the abstract namespace", DEFAULT_PATH,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
 
   /**
+   * GstUnixSocketSink:path:
+   *
+   * The same as #GstUnixSocketSink:socket-path, under the name of earlier
+   * versions.
+   */
+  g_object_class_install_property (gobject_class, PROP_PATH,
+      g_param_spec_string ("path", "Path",
+          "Alias of socket-path, kept for existing scripts", DEFAULT_PATH,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstUnixSocketSink:socket-type:
+   *
+   * What #GstUnixSocketSink:socket-path names: a file (`path`, the
+   * default, where a leading `@` names an abstract socket) or a name in
+   * the abstract namespace (`abstract`, taken as it is: no `@` needed).
+   * Abstract sockets have no file and no permissions, so only the peer
+   * credentials decide who gets frames. Other types are refused when the
+   * element starts.
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property (gobject_class, PROP_SOCKET_TYPE,
+      g_param_spec_enum ("socket-type", "Socket type",
+          "What socket-path names: a file (path; a leading '@' names an "
+          "abstract socket) or a name in the abstract namespace (abstract); "
+          "other types are refused", G_TYPE_UNIX_SOCKET_ADDRESS_TYPE,
+          DEFAULT_SOCKET_TYPE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstUnixSocketSink:wait-for-connection:
+   *
+   * Hold every frame while no client is connected, instead of dropping it:
+   * the stream blocks until a client connected, passed the credentials
+   * check and was sent the current headers, so that the first client
+   * gets everything from the first frame on. Like any blocking sink, it
+   * lets the pipeline change state or flush while waiting. A live source
+   * upstream then drops or queues frames on its own.
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property (gobject_class, PROP_WAIT_FOR_CONNECTION,
+      g_param_spec_boolean ("wait-for-connection", "Wait for a connection",
+          "Block the stream while no client is connected, instead of "
+          "dropping the frames", DEFAULT_WAIT_FOR_CONNECTION,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
    * GstUnixSocketSink:fd:
    *
-   * A socket to use instead of #GstUnixSocketSink:path, for a parent
+   * A socket to use instead of #GstUnixSocketSink:socket-path, for a parent
    * process that spawns its consumer: a listening socket, on which clients
    * are accepted (and checked like on the path), or a connected one (a
    * socketpair end, say), which is served as the only client, whoever is
@@ -1956,14 +2242,17 @@ gst_unix_socket_sink_class_init (GstUnixSocketSinkClass * klass)
    * The mode of the socket file, set before the sink listens, whatever the
    * umask. Only the owner may connect by default; the peer credentials of
    * every client are checked as well (see
-   * #GstUnixSocketSink:allowed-uids). Abstract sockets have no mode.
+   * #GstUnixSocketSink:allowed-uids). Only path sockets have a mode: it is
+   * not used for abstract sockets or a socket given in
+   * #GstUnixSocketSink:fd.
    *
    * Since: 0.2
    */
   g_object_class_install_property (gobject_class, PROP_PERMS,
       g_param_spec_uint ("perms", "Permissions",
-          "Permissions of the socket file (e.g. 0600 = owner only, 0660 = "
-          "owner and group)", 0, 07777, DEFAULT_PERMS,
+          "Permissions of the socket file, for path sockets only (e.g. "
+          "0600 = owner only, 0660 = owner and group)", 0, 0777,
+          DEFAULT_PERMS,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
 
@@ -1995,8 +2284,8 @@ gst_unix_socket_sink_class_init (GstUnixSocketSinkClass * klass)
   g_object_class_install_property (gobject_class, PROP_ALLOWED_GIDS,
       gst_param_spec_array ("allowed-gids", "Allowed gids",
           "Groups whose processes may connect, by primary or supplementary "
-          "group id, e.g. <44>", g_param_spec_uint ("gid", "gid", "A group id", 0,
-              G_MAXUINT, 0, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS),
+          "group id, e.g. <44>", g_param_spec_uint ("gid", "gid", "A group id",
+              0, G_MAXUINT, 0, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS),
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 
   /**
@@ -2005,15 +2294,25 @@ gst_unix_socket_sink_class_init (GstUnixSocketSinkClass * klass)
    * Totals since the element was created: `n-clients` connected now,
    * `clients-added`, `clients-removed`, `clients-refused` (other users,
    * over max-clients), `frames` rendered, frames `sent` (counted once per
-   * client), `released` by clients, `dropped` for slow clients, `bytes`
-   * written, `fds` passed, `kept-file-references` (files named without
-   * passing their descriptor again), and now `held-frames` and
-   * `held-bytes`, the frames held for clients and their memory.
-   * `clients` is an array with one structure per client: `id`, `pid` and
-   * `uid` of its process, `releases` (whether it sends releases),
-   * `pending`, `queued` and `in-flight` frames, its own `sent`,
-   * `released`, `exported` (given to it for good), `dropped`, `bytes`,
-   * `fds`, `kept-files` and `kept-file-references`.
+   * client), `released` by clients, `dropped` (frames a connected client
+   * did not get: counted once per client, see
+   * #GstUnixSocketSink:slow-client-policy), `bytes` written, `fds`
+   * passed, `kept-file-references` (files named without passing their
+   * descriptor again), and now `held-frames` and `held-bytes`, the frames
+   * held for clients and their memory.
+   * `clients` is an array with one structure per client (named `client`,
+   * as #GstUnixSocketSink::get-stats returns it): `id`, `pid` and `uid` of
+   * its process (from SO_PEERCRED when it connected; pid 0 and uid -1
+   * when the kernel could not tell), `releases` (whether it sends releases), `pending`,
+   * `queued` and `in-flight` frames, its own `sent`, `released`,
+   * `exported` (given to it for good), `dropped`, `bytes`, `fds`,
+   * `kept-files` and `kept-file-references`.
+   *
+   * A client gets every frame rendered after it connected: one that is
+   * waiting in the listen backlog when a frame is rendered is accepted
+   * first. Frames rendered before a client connected are not counted as
+   * dropped for it; #GstUnixSocketSink:wait-for-connection holds them
+   * until one connects.
    */
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
@@ -2031,7 +2330,8 @@ gst_unix_socket_sink_class_init (GstUnixSocketSinkClass * klass)
    * @id: the id of the new client
    *
    * A client connected. Emitted from the element's I/O thread, after the
-   * headers were queued for the client.
+   * headers were queued for the client (the first frames may already be
+   * on their way to it).
    */
   gst_unix_socket_sink_signals[SIGNAL_CLIENT_ADDED] =
       g_signal_new ("client-added", G_TYPE_FROM_CLASS (klass),
@@ -2042,7 +2342,8 @@ gst_unix_socket_sink_class_init (GstUnixSocketSinkClass * klass)
    * @sink: the sink
    * @id: the id of the client
    * @reason: why: "closed", "error", "malformed message", "slow",
-   *     "timeout", "memory" (max-held-bytes) or "stopped"
+   *     "timeout", "memory" (max-held-bytes), "removed" (with
+   *     #GstUnixSocketSink::remove) or "stopped"
    *
    * A client is gone; its socket is closed, the frames it released went
    * back to the producer and those it still held are its own. Emitted
@@ -2053,6 +2354,47 @@ gst_unix_socket_sink_class_init (GstUnixSocketSinkClass * klass)
       g_signal_new ("client-removed", G_TYPE_FROM_CLASS (klass),
       G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT,
       G_TYPE_STRING);
+
+  /**
+   * GstUnixSocketSink::remove:
+   * @sink: the sink
+   * @id: the id of the client, as #GstUnixSocketSink::client-added gave it
+   *
+   * Disconnects a client, as the sink does with a slow one: what was
+   * queued for it and not written yet is dropped, the frames it may still
+   * map become its own (their memory is never written again) and its
+   * socket is closed, so that it reads what is already in its socket and
+   * then the end of the stream. #GstUnixSocketSink::client-removed
+   * follows, from the element's I/O thread, with the reason "removed". An
+   * unknown id, or a client already gone, is logged and ignored.
+   *
+   * Since: 0.2
+   */
+  gst_unix_socket_sink_signals[SIGNAL_REMOVE] =
+      g_signal_new_class_handler ("remove", G_TYPE_FROM_CLASS (klass),
+      G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_unix_socket_sink_remove_client), NULL, NULL, NULL,
+      G_TYPE_NONE, 1, G_TYPE_UINT);
+
+  /**
+   * GstUnixSocketSink::get-stats:
+   * @sink: the sink
+   * @id: the id of the client
+   *
+   * The statistics of one client: the structure of the `clients` array of
+   * #GstUnixSocketSink:stats, with its `id`, the `pid` and `uid` of its
+   * process and its frame counters.
+   *
+   * Returns: (transfer full) (nullable): a #GstStructure named `client`,
+   *     or %NULL when there is no such client
+   *
+   * Since: 0.2
+   */
+  gst_unix_socket_sink_signals[SIGNAL_GET_STATS] =
+      g_signal_new_class_handler ("get-stats", G_TYPE_FROM_CLASS (klass),
+      G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_unix_socket_sink_get_client_stats), NULL, NULL, NULL,
+      GST_TYPE_STRUCTURE, 1, G_TYPE_UINT);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_set_static_metadata (element_class,
@@ -2085,6 +2427,8 @@ gst_unix_socket_sink_init (GstUnixSocketSink * self)
   };
 
   self->path = g_strdup (DEFAULT_PATH);
+  self->socket_type = DEFAULT_SOCKET_TYPE;
+  self->wait_for_connection = DEFAULT_WAIT_FOR_CONNECTION;
   self->fd = DEFAULT_FD;
   self->max_clients = DEFAULT_MAX_CLIENTS;
   self->max_pending = DEFAULT_MAX_PENDING;
@@ -2096,6 +2440,7 @@ gst_unix_socket_sink_init (GstUnixSocketSink * self)
   self->allowed_gids = g_array_new (FALSE, FALSE, sizeof (guint));
   self->listen_fd = -1;
   self->adopt_fd = -1;
+  self->events = g_array_new (FALSE, FALSE, sizeof (ClientEvent));
 
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);

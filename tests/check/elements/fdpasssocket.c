@@ -67,11 +67,15 @@ typedef enum
   CHMOD_REAL,
   CHMOD_FAIL,
   CHMOD_SWAP_FOR_SYMLINK,
+  CHMOD_LOOK_AT_PATH,
 } ChmodMode;
 
 static ChmodMode chmod_mode = CHMOD_REAL;
 static const gchar *chmod_symlink_target;
 static guint chmod_calls;
+/* CHMOD_LOOK_AT_PATH: whether this path existed when the mode was set */
+static const gchar *chmod_look_path;
+static gboolean chmod_look_path_existed;
 
 int fchmodat (int dirfd, const char *path, mode_t mode, int flags);
 
@@ -93,6 +97,13 @@ fchmodat (int dirfd, const char *path, mode_t mode, int flags)
       g_assert (unlink (path) == 0);
       g_assert (symlink (chmod_symlink_target, path) == 0);
       break;
+    case CHMOD_LOOK_AT_PATH:
+    {
+      struct stat st;
+
+      chmod_look_path_existed = lstat (chmod_look_path, &st) == 0;
+      break;
+    }
     case CHMOD_REAL:
       break;
   }
@@ -408,6 +419,125 @@ GST_START_TEST (test_listen_abstract)
   fd = listen_ok (name, 0600, NULL);
   close (fd);
 
+  g_free (name);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), n_open);
+}
+
+GST_END_TEST;
+
+/* With the address type given apart, an abstract name is taken as it is
+ * (a leading '@' included) and a path starting with '@' is a file. */
+/* The socket file appears once the socket listens with its mode, never
+ * before: a client that tries to connect meanwhile finds no file, instead
+ * of a socket that refuses it. Nothing else is left in the directory. */
+GST_START_TEST (test_listen_appears_listening)
+{
+  guint n_open = fdpass_check_count_open_fds ();
+  const gchar *entry;
+  struct stat st;
+  GDir *dir;
+  gint fd;
+  TmpDir t;
+
+  tmp_dir_init (&t);
+  chmod_mode = CHMOD_LOOK_AT_PATH;
+  chmod_look_path = t.path;
+  chmod_look_path_existed = TRUE;
+  fd = listen_ok (t.path, 0640, NULL);
+  chmod_mode = CHMOD_REAL;
+  fail_if (chmod_look_path_existed, "the socket file was there before the "
+      "socket listened");
+
+  fail_unless_equals_int (lstat (t.path, &st), 0);
+  fail_unless (S_ISSOCK (st.st_mode));
+  fail_unless_equals_int (st.st_mode & 07777, 0640);
+  fail_unless_equals_int (st.st_nlink, 1);
+  assert_serves (fd, t.path);
+
+  dir = g_dir_open (t.dir, 0, NULL);
+  fail_unless (dir != NULL);
+  while ((entry = g_dir_read_name (dir)) != NULL)
+    fail_unless_equals_string (entry, "sock");
+  g_dir_close (dir);
+
+  close (fd);
+  tmp_dir_clear (&t);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), n_open);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_listen_full)
+{
+  guint n_open = fdpass_check_count_open_fds ();
+  gchar *created = (gchar *) "untouched";
+  guint calls = chmod_calls;
+  gchar *name, *old_form, *literal, *at_path, *cwd;
+  struct sockaddr_un a1, a2;
+  socklen_t l1, l2;
+  GError *err = NULL;
+  struct stat st;
+  gint fd;
+  TmpDir t;
+
+  name = g_strdup_printf ("gst-fdpass-full-test-%d", (gint) getpid ());
+  old_form = g_strconcat ("@", name, NULL);
+
+  /* the same address as the '@' form */
+  fail_unless (gst_fdpass_socket_address_full (name, TRUE, &a1, &l1));
+  fail_unless (gst_fdpass_socket_address (old_form, &a2, &l2));
+  fail_unless_equals_int (l1, l2);
+  fail_unless (memcmp (&a1, &a2, l1) == 0);
+  fail_unless_equals_int (a1.sun_path[0], '\0');
+
+  fd = gst_fdpass_socket_listen_full (name, TRUE, 0600, &created, &err);
+  fail_unless (fd >= 0, "%s", err ? err->message : "?");
+  fail_unless (created == NULL);
+  fail_unless_equals_int (chmod_calls, calls);
+  assert_serves (fd, old_form);
+  /* messages write the name as @name */
+  fail_unless_equals_int (gst_fdpass_socket_listen_full (name, TRUE, 0600,
+          NULL, &err), -1);
+  fail_unless (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE));
+  fail_unless (strstr (err->message, old_form) != NULL, "%s", err->message);
+  g_clear_error (&err);
+  close (fd);
+
+  /* an abstract name that starts with '@' is that very name */
+  literal = g_strconcat ("@@", name, NULL);
+  fd = gst_fdpass_socket_listen_full (old_form, TRUE, 0600, NULL, &err);
+  fail_unless (fd >= 0, "%s", err ? err->message : "?");
+  assert_serves (fd, literal);
+  close (fd);
+
+  fail_unless_equals_int (gst_fdpass_socket_listen_full ("", TRUE, 0600,
+          NULL, &err), -1);
+  fail_unless (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT));
+  fail_unless (strstr (err->message, "empty") != NULL, "%s", err->message);
+  g_clear_error (&err);
+
+  /* a path starting with '@' is a file */
+  tmp_dir_init (&t);
+  at_path = g_build_filename (t.dir, "@sock", NULL);
+  cwd = g_get_current_dir ();
+  fail_unless_equals_int (chdir (t.dir), 0);
+  fd = gst_fdpass_socket_listen_full ("@sock", FALSE, 0640, &created, &err);
+  fail_unless (fd >= 0, "%s", err ? err->message : "?");
+  fail_unless_equals_string (created, "@sock");
+  fail_unless_equals_int (lstat (at_path, &st), 0);
+  fail_unless (S_ISSOCK (st.st_mode));
+  fail_unless_equals_int (st.st_mode & 07777, 0640);
+  assert_serves (fd, at_path);
+  close (fd);
+  g_unlink (at_path);
+  fail_unless_equals_int (chdir (cwd), 0);
+  g_free (cwd);
+  tmp_dir_clear (&t);
+
+  g_free (created);
+  g_free (at_path);
+  g_free (literal);
+  g_free (old_form);
   g_free (name);
   fail_unless_equals_int (fdpass_check_count_open_fds (), n_open);
 }
@@ -1200,6 +1330,8 @@ fdpasssocket_suite (void)
   tcase_add_test (tc, test_listen_refuses_served);
   tcase_add_test (tc, test_listen_refuses_file);
   tcase_add_test (tc, test_listen_abstract);
+  tcase_add_test (tc, test_listen_appears_listening);
+  tcase_add_test (tc, test_listen_full);
   tcase_add_test (tc, test_listen_bad_paths);
   tcase_add_test (tc, test_listen_chmod_fails);
   tcase_add_test (tc, test_listen_symlink_race);

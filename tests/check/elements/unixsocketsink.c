@@ -30,6 +30,8 @@
 #include <gst/check/gstcheck.h>
 #include <gst/app/gstappsrc.h>
 #include <gst/fdpass/fdpass.h>
+#include <gio/gio.h>
+#include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 
 #include <errno.h>
@@ -74,6 +76,8 @@ typedef struct
 
   GMutex lock;
   GPtrArray *removed;           /* reasons, in order */
+  GArray *removed_ids;          /* guint, in order */
+  GArray *added_ids;            /* guint, in order */
   guint n_added;
 } Fixture;
 
@@ -82,6 +86,7 @@ on_client_added (GstElement * sink, guint id, Fixture * f)
 {
   g_mutex_lock (&f->lock);
   f->n_added++;
+  g_array_append_val (f->added_ids, id);
   g_mutex_unlock (&f->lock);
 }
 
@@ -91,6 +96,7 @@ on_client_removed (GstElement * sink, guint id, const gchar * reason,
 {
   g_mutex_lock (&f->lock);
   g_ptr_array_add (f->removed, g_strdup (reason));
+  g_array_append_val (f->removed_ids, id);
   g_mutex_unlock (&f->lock);
 }
 
@@ -101,6 +107,31 @@ fixture_n_added (Fixture * f)
 
   g_mutex_lock (&f->lock);
   n = f->n_added;
+  g_mutex_unlock (&f->lock);
+
+  return n;
+}
+
+static guint
+fixture_added_id (Fixture * f, guint idx)
+{
+  guint id;
+
+  g_mutex_lock (&f->lock);
+  fail_unless (idx < f->added_ids->len);
+  id = g_array_index (f->added_ids, guint, idx);
+  g_mutex_unlock (&f->lock);
+
+  return id;
+}
+
+static guint
+fixture_n_removed (Fixture * f)
+{
+  guint n;
+
+  g_mutex_lock (&f->lock);
+  n = f->removed->len;
   g_mutex_unlock (&f->lock);
 
   return n;
@@ -131,6 +162,8 @@ fixture_new (const gchar * sink_props)
   f->path = g_build_filename (f->dir, "s.sock", NULL);
   g_mutex_init (&f->lock);
   f->removed = g_ptr_array_new_with_free_func (g_free);
+  f->removed_ids = g_array_new (FALSE, FALSE, sizeof (guint));
+  f->added_ids = g_array_new (FALSE, FALSE, sizeof (guint));
 
   desc = g_strdup_printf ("appsrc name=src format=time caps=\"" TEST_CAPS
       "\" ! fdpay ! unixsocketsink name=sink sync=false %s",
@@ -186,6 +219,8 @@ fixture_free (Fixture * f)
   g_free (f->path);
   g_free (f->dir);
   g_ptr_array_unref (f->removed);
+  g_array_unref (f->removed_ids);
+  g_array_unref (f->added_ids);
   g_mutex_clear (&f->lock);
   g_free (f);
 }
@@ -664,8 +699,7 @@ GST_START_TEST (test_kept_files)
   fail_unless (k.n_forgotten > 0);
   fail_unless (k.kept->len <= 2);
   WAIT_FOR (client_stat (f->sink, 0, "sent") == n_frames);
-  fail_unless_equals_int (client_stat (f->sink, 0, "kept-files"),
-      k.kept->len);
+  fail_unless_equals_int (client_stat (f->sink, 0, "kept-files"), k.kept->len);
   fail_unless_equals_int (stat_u64 (f->sink, "fds"), k.n_passed);
 
   close (fd);
@@ -1029,11 +1063,42 @@ GST_START_TEST (test_policy_block)
 
 GST_END_TEST;
 
+/* counts the frame messages that reached the sink's pad */
+static GstPadProbeReturn
+count_frame_messages (GstPad * pad, GstPadProbeInfo * info, gint * n)
+{
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  guint8 data[GST_FDPASS_HEADER_SIZE];
+  GstFdPassHeader header;
+  gsize size;
+
+  size = gst_buffer_extract (buf, 0, data, sizeof (data));
+  if (gst_fdpass_header_parse (data, size, &header, NULL) &&
+      header.type == GST_FDPASS_MESSAGE_BUFFER)
+    g_atomic_int_inc (n);
+
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+fixture_count_frames (Fixture * f, gint * n)
+{
+  GstPad *pad = gst_element_get_static_pad (f->sink, "sink");
+
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER,
+      (GstPadProbeCallback) count_frame_messages, n, NULL);
+  gst_object_unref (pad);
+}
+
 GST_START_TEST (test_block_flush)
 {
   Fixture *f = fixture_new ("max-pending=1 slow-client-policy=block");
+  gint n_frames = 0;
   GstPad *pad;
   gint a, i;
+
+  /* the probe runs with the stream lock of the sink pad held */
+  fixture_count_frames (f, &n_frames);
 
   fixture_play (f);
   WAIT_FOR (g_file_test (f->path, G_FILE_TEST_EXISTS));
@@ -1044,6 +1109,10 @@ GST_START_TEST (test_block_flush)
   for (i = 0; i < 3; i++)
     fixture_push (f);
   WAIT_FOR (stat_u64 (f->sink, "frames") == 1);
+  /* the second frame is in the sink, which waits for the client: the
+   * flush cannot come before it, or the frame would come after the flush,
+   * without a segment */
+  WAIT_FOR (g_atomic_int_get (&n_frames) == 2);
 
   /* a flush gets render() out of its wait: flush-stop takes the stream
    * lock, which a blocked render() would hold forever */
@@ -1286,6 +1355,444 @@ GST_START_TEST (test_max_clients)
   client_expect_type (b, GST_FDPASS_MESSAGE_HELLO);
   WAIT_FOR (stat_u64 (f->sink, "n-clients") == 1);
 
+  close (b);
+  g_free (m);
+  fixture_free (f);
+}
+
+GST_END_TEST;
+
+
+/* socket-path is the upstream name, path the old one: one value */
+GST_START_TEST (test_properties)
+{
+  GstElement *sink = gst_element_factory_make ("unixsocketsink", NULL);
+  GParamSpec *pspec;
+  GUnixSocketAddressType type;
+  gboolean wait;
+  gchar *v;
+
+  fail_unless (sink != NULL);
+  g_object_set (sink, "socket-path", "/tmp/a.sock", NULL);
+  g_object_get (sink, "path", &v, NULL);
+  fail_unless_equals_string (v, "/tmp/a.sock");
+  g_free (v);
+  g_object_set (sink, "path", "@b", NULL);
+  g_object_get (sink, "socket-path", &v, NULL);
+  fail_unless_equals_string (v, "@b");
+  g_free (v);
+
+  g_object_get (sink, "socket-type", &type, "wait-for-connection", &wait, NULL);
+  fail_unless_equals_int (type, G_UNIX_SOCKET_ADDRESS_PATH);
+  fail_unless (!wait);
+  pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (sink),
+      "socket-type");
+  fail_unless (G_PARAM_SPEC_VALUE_TYPE (pspec) ==
+      G_TYPE_UNIX_SOCKET_ADDRESS_TYPE);
+
+  /* times are nanoseconds */
+  pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (sink), "timeout");
+  fail_unless (G_PARAM_SPEC_VALUE_TYPE (pspec) == G_TYPE_UINT64);
+
+  gst_object_unref (sink);
+}
+
+GST_END_TEST;
+
+/* Connects to the abstract @name (with its '@') as soon as it is served. */
+static gint
+client_connect_when_served (const gchar * name)
+{
+  gint64 end = g_get_monotonic_time () + WAIT_MS * 1000;
+  struct sockaddr_un addr;
+  socklen_t len;
+  gint fd;
+
+  make_address (name, &addr, &len);
+  for (;;) {
+    fd = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    fail_unless (fd >= 0);
+    if (connect (fd, (struct sockaddr *) &addr, len) == 0)
+      return fd;
+    close (fd);
+    fail_if (g_get_monotonic_time () > end, "nobody serves %s", name);
+    g_usleep (1000);
+  }
+}
+
+/* socket-type=abstract takes the name as it is, without '@' */
+GST_START_TEST (test_socket_type_abstract)
+{
+  gchar *name = g_strdup_printf ("gst-fdpass-sink-type-%d", (gint) getpid ());
+  gchar *at_name = g_strconcat ("@", name, NULL);
+  gchar *props = g_strdup_printf ("socket-type=abstract socket-path=%s",
+      name);
+  Fixture *f = fixture_new (props);
+  gint fd;
+
+  fixture_play (f);
+  fd = client_connect_when_served (at_name);
+  WAIT_FOR (stat_u64 (f->sink, "n-clients") == 1);
+  fixture_push (f);
+  client_expect_headers (fd);
+  client_expect_frame (fd, 0);
+  /* no file anywhere */
+  fail_if (g_file_test (name, G_FILE_TEST_EXISTS));
+  fail_if (g_file_test (f->path, G_FILE_TEST_EXISTS));
+
+  close (fd);
+  fixture_free (f);
+  g_free (props);
+  g_free (at_name);
+  g_free (name);
+}
+
+GST_END_TEST;
+
+static void
+check_socket_type_refused (const gchar * type)
+{
+  gchar *props = g_strdup_printf ("socket-type=%s", type);
+  Fixture *f = fixture_new (props);
+  GstBus *bus = gst_element_get_bus (f->pipeline);
+  GstMessage *msg;
+  GError *err = NULL;
+
+  fail_unless_equals_int (gst_element_set_state (f->pipeline,
+          GST_STATE_PAUSED), GST_STATE_CHANGE_FAILURE);
+  msg = gst_bus_poll (bus, GST_MESSAGE_ERROR, 0);
+  fail_unless (msg != NULL);
+  gst_message_parse_error (msg, &err, NULL);
+  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_SETTINGS), "%s", err->message);
+  fail_unless (strstr (err->message, "socket-type") != NULL, "%s",
+      err->message);
+  fail_unless (strstr (err->message, type) != NULL, "%s", err->message);
+  g_error_free (err);
+  gst_message_unref (msg);
+  gst_object_unref (bus);
+  fail_if (g_file_test (f->path, G_FILE_TEST_EXISTS));
+
+  fixture_free (f);
+  g_free (props);
+}
+
+GST_START_TEST (test_socket_type_refused)
+{
+  check_socket_type_refused ("anonymous");
+  check_socket_type_refused ("abstract-padded");
+}
+
+GST_END_TEST;
+
+/* Clients waiting in the backlog of a listening socket before the sink
+ * starts get the very first frame. */
+GST_START_TEST (test_backlog_before_start)
+{
+  gchar *dir = g_dir_make_tmp ("unixsocketsink-XXXXXX", NULL);
+  gchar *path = g_build_filename (dir, "l.sock", NULL);
+  Fixture *f;
+  gchar *props;
+  gint lfd, a, b;
+
+  lfd = bind_socket (path, TRUE);
+  a = client_connect (path);
+  b = client_connect (path);
+  client_send_hello (a);
+  client_send_hello (b);
+  props = g_strdup_printf ("fd=%d", lfd);
+  f = fixture_new (props);
+  g_free (props);
+
+  fixture_play (f);
+  fixture_push (f);
+  fixture_push (f);
+  client_expect_headers (a);
+  client_expect_headers (b);
+  client_expect_frame (a, 0);
+  client_expect_frame (b, 0);
+  client_expect_frame (a, 1);
+  client_expect_frame (b, 1);
+  WAIT_FOR (fixture_n_added (f) == 2);
+  fail_unless_equals_int (stat_u64 (f->sink, "dropped"), 0);
+  fail_unless_equals_int (stat_u64 (f->sink, "sent"), 4);
+
+  close (a);
+  close (b);
+  fixture_free (f);
+  g_unlink (path);
+  g_rmdir (dir);
+  g_free (path);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+/* holds the I/O thread of the sink in a client-added handler */
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  gboolean entered;
+  gboolean open;
+} Gate;
+
+static void
+gate_client_added (GstElement * sink, guint id, Gate * g)
+{
+  g_mutex_lock (&g->lock);
+  g->entered = TRUE;
+  g_cond_broadcast (&g->cond);
+  while (!g->open)
+    g_cond_wait (&g->cond, &g->lock);
+  g_mutex_unlock (&g->lock);
+}
+
+static gboolean
+gate_entered (Gate * g)
+{
+  gboolean entered;
+
+  g_mutex_lock (&g->lock);
+  entered = g->entered;
+  g_mutex_unlock (&g->lock);
+
+  return entered;
+}
+
+static void
+gate_open (Gate * g)
+{
+  g_mutex_lock (&g->lock);
+  g->open = TRUE;
+  g_cond_broadcast (&g->cond);
+  g_mutex_unlock (&g->lock);
+}
+
+/* A client that connected before a frame is rendered gets it, even when
+ * the I/O thread did not get round to accepting it: render() accepts it
+ * first. */
+GST_START_TEST (test_accept_before_render)
+{
+  Fixture *f = fixture_new (NULL);
+  Gate g = { 0, };
+  gulong handler;
+  gint a, b;
+
+  g_mutex_init (&g.lock);
+  g_cond_init (&g.cond);
+  handler = g_signal_connect (f->sink, "client-added",
+      G_CALLBACK (gate_client_added), &g);
+  fixture_play (f);
+  WAIT_FOR (g_file_test (f->path, G_FILE_TEST_EXISTS));
+
+  /* the I/O thread accepts a and then waits in our handler */
+  a = client_connect (f->path);
+  WAIT_FOR (gate_entered (&g));
+  /* so b waits in the backlog */
+  b = client_connect (f->path);
+  client_send_hello (b);
+
+  fixture_push (f);
+  client_expect_headers (b);
+  client_expect_frame (b, 0);
+  client_expect_headers (a);
+  client_expect_frame (a, 0);
+  fail_unless_equals_int (stat_u64 (f->sink, "n-clients"), 2);
+  fail_unless_equals_int (stat_u64 (f->sink, "dropped"), 0);
+
+  /* and b is announced once the I/O thread runs again */
+  gate_open (&g);
+  WAIT_FOR (fixture_n_added (f) == 2);
+  fail_unless (fixture_added_id (f, 0) != fixture_added_id (f, 1));
+
+  g_signal_handler_disconnect (f->sink, handler);
+  close (a);
+  close (b);
+  fixture_free (f);
+  g_mutex_clear (&g.lock);
+  g_cond_clear (&g.cond);
+}
+
+GST_END_TEST;
+
+/* wait-for-connection holds the first frame until a client connects: it
+ * gets frame 0 and nothing is dropped */
+GST_START_TEST (test_wait_for_connection)
+{
+  Fixture *f = fixture_new ("wait-for-connection=true");
+  gint n_frames = 0;
+  GstState state;
+  gint fd, i;
+
+  fixture_count_frames (f, &n_frames);
+  fixture_play (f);
+  for (i = 0; i < 3; i++)
+    fixture_push (f);
+  fail_unless_equals_int (gst_element_get_state (f->pipeline, &state, NULL,
+          WAIT_MS * GST_MSECOND), GST_STATE_CHANGE_SUCCESS);
+  fail_unless_equals_int (state, GST_STATE_PLAYING);
+  WAIT_FOR (g_file_test (f->path, G_FILE_TEST_EXISTS));
+  /* frame 0 is in the sink */
+  WAIT_FOR (g_atomic_int_get (&n_frames) == 1);
+  /* nobody to send it to: frame 0 is held, nothing counted */
+  g_usleep (100 * 1000);
+  fail_unless_equals_int (stat_u64 (f->sink, "frames"), 0);
+
+  /* a pause while waiting, and back */
+  fail_if (gst_element_set_state (f->pipeline, GST_STATE_PAUSED) ==
+      GST_STATE_CHANGE_FAILURE);
+  fail_unless_equals_int (gst_element_get_state (f->pipeline, &state, NULL,
+          WAIT_MS * GST_MSECOND), GST_STATE_CHANGE_SUCCESS);
+  fail_unless_equals_int (state, GST_STATE_PAUSED);
+  fixture_play (f);
+
+  fd = client_connect (f->path);
+  client_send_hello (fd);
+  client_expect_headers (fd);
+  for (i = 0; i < 3; i++)
+    client_expect_frame (fd, i);
+  fail_unless_equals_int (stat_u64 (f->sink, "frames"), 3);
+  fail_unless_equals_int (stat_u64 (f->sink, "dropped"), 0);
+
+  close (fd);
+  fixture_free (f);
+}
+
+GST_END_TEST;
+
+/* Stopping the pipeline while render() waits for a client, from PLAYING or
+ * PAUSED, and flushing it, get it out. */
+GST_START_TEST (test_wait_for_connection_stop)
+{
+  Fixture *f = fixture_new ("wait-for-connection=true");
+  gint n_frames = 0;
+  GstPad *pad;
+  GstState state;
+
+  fixture_count_frames (f, &n_frames);
+  fixture_play (f);
+  fixture_push (f);
+  fixture_push (f);
+  fail_unless_equals_int (gst_element_get_state (f->pipeline, &state, NULL,
+          WAIT_MS * GST_MSECOND), GST_STATE_CHANGE_SUCCESS);
+  /* frame 0 is in the sink, which waits: the flush comes after it */
+  WAIT_FOR (g_atomic_int_get (&n_frames) == 1);
+
+  pad = gst_element_get_static_pad (f->sink, "sink");
+  fail_unless (gst_pad_send_event (pad, gst_event_new_flush_start ()));
+  fail_unless (gst_pad_send_event (pad, gst_event_new_flush_stop (TRUE)));
+  gst_object_unref (pad);
+  fail_unless_equals_int (stat_u64 (f->sink, "frames"), 0);
+
+  /* the fixture goes to NULL */
+  fixture_free (f);
+
+  f = fixture_new ("wait-for-connection=true");
+  n_frames = 0;
+  fixture_count_frames (f, &n_frames);
+  fixture_play (f);
+  fixture_push (f);
+  fail_unless_equals_int (gst_element_get_state (f->pipeline, &state, NULL,
+          WAIT_MS * GST_MSECOND), GST_STATE_CHANGE_SUCCESS);
+  WAIT_FOR (g_atomic_int_get (&n_frames) == 1);
+  fail_unless_equals_int (gst_element_set_state (f->pipeline,
+          GST_STATE_READY), GST_STATE_CHANGE_SUCCESS);
+  fail_unless_equals_int (stat_u64 (f->sink, "frames"), 0);
+  fixture_free (f);
+}
+
+GST_END_TEST;
+
+static GstStructure *
+sink_get_client_stats (GstElement * sink, guint id)
+{
+  GstStructure *s = NULL;
+
+  g_signal_emit_by_name (sink, "get-stats", id, &s);
+  return s;
+}
+
+static void
+check_client_stats (GstElement * sink, guint id, guint64 sent)
+{
+  GstStructure *s = sink_get_client_stats (sink, id);
+  guint got_id = 0;
+  gint pid = 0, uid = -1;
+  guint64 v = 0;
+
+  fail_unless (s != NULL);
+  fail_unless (gst_structure_has_name (s, "client"));
+  fail_unless (gst_structure_get_uint (s, "id", &got_id));
+  fail_unless_equals_int (got_id, id);
+  fail_unless (gst_structure_get_int (s, "pid", &pid));
+  fail_unless_equals_int (pid, getpid ());
+  fail_unless (gst_structure_get_int (s, "uid", &uid));
+  fail_unless_equals_int (uid, getuid ());
+  fail_unless (gst_structure_get_uint64 (s, "sent", &v));
+  fail_unless_equals_uint64 (v, sent);
+  fail_unless (gst_structure_get_uint64 (s, "dropped", &v));
+  fail_unless_equals_uint64 (v, 0);
+  fail_unless (gst_structure_has_field (s, "pending"));
+  fail_unless (gst_structure_has_field (s, "released"));
+  fail_unless (gst_structure_has_field (s, "exported"));
+  gst_structure_free (s);
+}
+
+/* get-stats tells about one client, remove disconnects it */
+GST_START_TEST (test_remove_and_get_stats)
+{
+  Fixture *f = fixture_new (NULL);
+  Message *m = g_new (Message, 1);
+  guint id_a, id_b;
+  gint a, b;
+
+  fixture_play (f);
+  WAIT_FOR (g_file_test (f->path, G_FILE_TEST_EXISTS));
+  a = client_connect (f->path);
+  client_send_hello (a);
+  WAIT_FOR (fixture_n_added (f) == 1);
+  b = client_connect (f->path);
+  client_send_hello (b);
+  WAIT_FOR (fixture_n_added (f) == 2);
+  id_a = fixture_added_id (f, 0);
+  id_b = fixture_added_id (f, 1);
+
+  fixture_push (f);
+  client_expect_headers (a);
+  client_expect_headers (b);
+  client_expect_frame (a, 0);
+  client_send_release (b, client_expect_frame (b, 0));
+  check_client_stats (f->sink, id_a, 1);
+  check_client_stats (f->sink, id_b, 1);
+  fail_unless (sink_get_client_stats (f->sink, id_b + 100) == NULL);
+
+  /* a still holds frame 0; it reads the end of the stream */
+  g_signal_emit_by_name (f->sink, "remove", id_a);
+  fail_if (client_recv (a, m));
+  WAIT_FOR (fixture_n_removed (f) == 1);
+  fail_unless (fixture_removed_with (f, "removed"));
+  g_mutex_lock (&f->lock);
+  fail_unless_equals_int (g_array_index (f->removed_ids, guint, 0), id_a);
+  g_mutex_unlock (&f->lock);
+  fail_unless (sink_get_client_stats (f->sink, id_a) == NULL);
+  WAIT_FOR (stat_u64 (f->sink, "n-clients") == 1);
+
+  /* b goes on */
+  fixture_push (f);
+  client_send_release (b, client_expect_frame (b, 1));
+  check_client_stats (f->sink, id_b, 2);
+
+  /* unknown ids, and a again, change nothing */
+  g_signal_emit_by_name (f->sink, "remove", id_b + 100);
+  g_signal_emit_by_name (f->sink, "remove", id_a);
+  fixture_push (f);
+  client_expect_frame (b, 2);
+  fail_unless_equals_int (fixture_n_removed (f), 1);
+  fail_unless_equals_int (stat_u64 (f->sink, "n-clients"), 1);
+  check_client_stats (f->sink, id_b, 3);
+
+  close (a);
   close (b);
   g_free (m);
   fixture_free (f);
@@ -1571,6 +2078,14 @@ unixsocketsink_suite (void)
   tcase_add_test (tc, test_fd_connected);
   tcase_add_test (tc, test_fd_listening);
   tcase_add_test (tc, test_max_clients);
+  tcase_add_test (tc, test_properties);
+  tcase_add_test (tc, test_socket_type_abstract);
+  tcase_add_test (tc, test_socket_type_refused);
+  tcase_add_test (tc, test_backlog_before_start);
+  tcase_add_test (tc, test_accept_before_render);
+  tcase_add_test (tc, test_wait_for_connection);
+  tcase_add_test (tc, test_wait_for_connection_stop);
+  tcase_add_test (tc, test_remove_and_get_stats);
   tcase_add_test (tc, test_hostile_client_garbage);
   tcase_add_test (tc, test_hostile_client_sends_fds);
   tcase_add_test (tc, test_hostile_client_oversized_packet);

@@ -25,9 +25,13 @@
  * A consumer runs unixsocketsrc ! fddepay ! fakesink and writes to its
  * fd 3, one line each:
  *
+ *   connected
  *   frame <pts> <crc32> <st_ino>
  *   eos <buffers> <unsealed-copies> <mappings-created> <reconnects>
  *   error <message>
+ *
+ * "connected" comes each time unixsocketsrc connected (it then announces
+ * the new connection downstream, before it reads anything).
  *
  * The producer records, for every frame, the CRC of its bytes (on fdpay's
  * sink pad) and the inode of the memfd the message names (on fdpay's source
@@ -117,6 +121,9 @@ typedef struct
   guint sleep_ms;
 } ConsumerState;
 
+/* the name of the event unixsocketsrc sends downstream once connected */
+#define RELEASE_CHANNEL_EVENT "fdpass-release-channel"
+
 static void
 consumer_write (const gchar * line)
 {
@@ -148,6 +155,18 @@ consumer_probe (GstPad * pad, GstPadProbeInfo * info, ConsumerState * state)
   /* a slow consumer holds each frame that long before it is released */
   if (state->sleep_ms > 0)
     g_usleep (state->sleep_ms * G_TIME_SPAN_MILLISECOND);
+
+  return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+consumer_event_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_CUSTOM_DOWNSTREAM_STICKY &&
+      gst_event_has_name (event, RELEASE_CHANNEL_EVENT))
+    consumer_write ("connected\n");
 
   return GST_PAD_PROBE_OK;
 }
@@ -205,6 +224,10 @@ consumer_main (void)
 
   src = find_element (pipeline, "unixsocketsrc");
   depay = find_element (pipeline, "fddepay");
+  pad = gst_element_get_static_pad (src, "src");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      (GstPadProbeCallback) consumer_event_probe, NULL, NULL);
+  gst_object_unref (pad);
   pad = gst_element_get_static_pad (depay, "src");
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER,
       (GstPadProbeCallback) consumer_probe, &state, NULL);
@@ -642,6 +665,7 @@ typedef struct
   guint64 unsealed_copies;
   guint64 mappings_created;
   guint64 reconnects;
+  guint connections;
 } Received;
 
 static void
@@ -732,6 +756,18 @@ consumer_n_frames (Consumer * c)
   return n;
 }
 
+/* Has the consumer's unixsocketsrc connected? */
+static gboolean
+consumer_connected (Consumer * c)
+{
+  gchar *results = consumer_read (c);
+  gboolean ret = g_str_has_prefix (results, "connected\n") ||
+      strstr (results, "\nconnected\n") != NULL;
+
+  g_free (results);
+  return ret;
+}
+
 static gboolean
 consumer_poll_exit (Consumer * c)
 {
@@ -761,8 +797,12 @@ consumer_wait_frames (Consumer * c, guint n)
     if (consumer_poll_exit (c)) {
       gchar *results = consumer_read (c);
 
-      fail ("the consumer exited (status 0x%x) after %u frames: %.200s",
-          c->status, consumer_n_frames (c), results);
+      gsize len = strlen (results);
+
+      /* the end says why */
+      fail ("the consumer exited (status 0x%x) after %u frames: %s",
+          c->status, consumer_n_frames (c), len > 300 ? results + len - 300 :
+          results);
       g_free (results);
     }
     fail_unless (g_get_monotonic_time () < end, "the consumer is stuck at "
@@ -788,6 +828,21 @@ consumer_wait_exit (Consumer * c)
   }
 
   return c->status;
+}
+
+/* Waits until the consumer's source connected; it must not exit before. */
+static void
+consumer_wait_connected (Consumer * c)
+{
+  gint64 end = g_get_monotonic_time () + WAIT_SECONDS * G_TIME_SPAN_SECOND;
+
+  while (!consumer_connected (c)) {
+    fail_if (consumer_poll_exit (c), "the consumer exited (status 0x%x) "
+        "before it connected", c->status);
+    fail_unless (g_get_monotonic_time () < end, "the consumer did not "
+        "connect");
+    g_usleep (5 * G_TIME_SPAN_MILLISECOND);
+  }
 }
 
 /* Waits for a consumer that ended its stream cleanly. */
@@ -876,6 +931,8 @@ consumer_parse (Consumer * c, Received * r)
       r->unsealed_copies = g_ascii_strtoull (f[2], NULL, 10);
       r->mappings_created = g_ascii_strtoull (f[3], NULL, 10);
       r->reconnects = g_ascii_strtoull (f[4], NULL, 10);
+    } else if (g_str_equal (line, "connected")) {
+      r->connections++;
     } else if (g_str_has_prefix (line, "error ")) {
       r->error = g_strdup (line);
     } else {
@@ -1087,8 +1144,8 @@ GST_START_TEST (test_checksums_4k)
   consumer_start (&c, d.path, 0, FALSE, CONSUMER_CONVERT);
 
   desc = g_strdup_printf ("videotestsrc num-buffers=20 ! "
-      "video/x-raw,width=3840,height=2160 ! fdpay ! unixsocketsink path=%s",
-      d.path);
+      "video/x-raw,width=3840,height=2160 ! fdpay ! "
+      "unixsocketsink socket-path=%s", d.path);
   p = producer_new (desc);
   g_free (desc);
   /* the sink listens from PAUSED on: let the consumer in before the first
@@ -1540,6 +1597,275 @@ GST_START_TEST (test_consumer_first_and_producer_restart)
 
 GST_END_TEST;
 
+/* 4b. Consumers waiting before the producer starts get every frame. */
+
+/* holds the sink's I/O thread in a client-added handler */
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  gboolean entered;
+  gboolean open;
+} Gate;
+
+static void
+gate_client_added (GstElement * sink, guint id, Gate * g)
+{
+  g_mutex_lock (&g->lock);
+  g->entered = TRUE;
+  g_cond_broadcast (&g->cond);
+  while (!g->open)
+    g_cond_wait (&g->cond, &g->lock);
+  g_mutex_unlock (&g->lock);
+}
+
+static void
+gate_wait_entered (Gate * g)
+{
+  gint64 end = g_get_monotonic_time () + WAIT_SECONDS * G_TIME_SPAN_SECOND;
+
+  g_mutex_lock (&g->lock);
+  while (!g->entered) {
+    if (!g_cond_wait_until (&g->cond, &g->lock, end))
+      break;
+  }
+  fail_unless (g->entered, "no client was accepted");
+  g_mutex_unlock (&g->lock);
+}
+
+static void
+gate_open (Gate * g)
+{
+  g_mutex_lock (&g->lock);
+  g->open = TRUE;
+  g_cond_broadcast (&g->cond);
+  g_mutex_unlock (&g->lock);
+}
+
+static guint64
+sink_stat (Producer * p, const gchar * field)
+{
+  GstStructure *s = NULL;
+  guint64 val = 0;
+
+  g_object_get (p->sink, "stats", &s, NULL);
+  fail_unless (s != NULL);
+  val = structure_get_number (s, field);
+  gst_structure_free (s);
+
+  return val;
+}
+
+static void
+producer_wait_eos (Producer * p)
+{
+  GstBus *bus = gst_element_get_bus (p->pipeline);
+  GstMessage *msg;
+
+  msg = gst_bus_timed_pop_filtered (bus, WAIT_SECONDS * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  gst_object_unref (bus);
+}
+
+/* Every frame the producer made has its own bytes, so that a frame seen
+ * by a consumer names exactly one of them. */
+static void
+check_distinct_frames (Producer * p, guint n)
+{
+  guint i, j;
+
+  g_mutex_lock (&p->lock);
+  fail_unless_equals_int (p->order->len, n);
+  for (i = 0; i < n; i++) {
+    Frame *a = g_ptr_array_index (p->order, i);
+
+    for (j = i + 1; j < n; j++) {
+      Frame *b = g_ptr_array_index (p->order, j);
+
+      fail_if (a->crc == b->crc, "frames %u and %u are the same", i, j);
+    }
+  }
+  g_mutex_unlock (&p->lock);
+}
+
+/* Each consumer got the @n frames, in order, from frame 0 on. */
+static void
+check_every_frame (Producer * p, Consumer * c, guint n, const gchar * who)
+{
+  Received r;
+  guint i;
+
+  consumer_parse (c, &r);
+  fail_unless (r.ended, "%s did not end its stream", who);
+  fail_unless_equals_int (r.connections, 1);
+  fail_unless (r.frames->len == n, "%s got %u of %u frames", who,
+      r.frames->len, n);
+  check_received (p, &r, who);
+  for (i = 0; i < n; i++)
+    fail_unless_equals_int (frame_index (p, &r, i), i);
+  fail_unless_equals_uint64 (g_array_index (r.frames, Frame, 0).pts, 0);
+  received_clear (&r);
+}
+
+/* max-pending covers all the frames: a consumer the machine starves for a
+ * while is not dropped frames, which is not what these tests are about */
+#define WAITING_PRODUCER "videotestsrc num-buffers=%u pattern=snow ! " \
+    LIVE_CAPS ",framerate=30/1 ! fdpay name=pay ! " \
+    "unixsocketsink name=sink path=%s max-pending=64"
+
+/* The first consumer starts before the producer exists and retries. With
+ * @n_consumers > 1, the sink's I/O thread is held once it accepted the
+ * first, and the others connect while the producer is in PAUSED: they
+ * wait in the listen backlog when the first frame is rendered. */
+static void
+check_waiting_consumers (guint n_consumers, guint n_frames)
+{
+  Consumer c[3];
+  Gate g = { 0, };
+  TestDir d;
+  Producer *p;
+  gchar *desc, *who;
+  guint i;
+
+  fail_unless (n_consumers <= G_N_ELEMENTS (c));
+  g_mutex_init (&g.lock);
+  g_cond_init (&g.cond);
+  test_dir_init (&d);
+
+  consumer_start (&c[0], d.path, 0, FALSE, CONSUMER_FAKESINK);
+  desc = g_strdup_printf (WAITING_PRODUCER, n_frames, d.path);
+  p = producer_new (desc);
+  g_free (desc);
+  if (n_consumers > 1)
+    g_signal_connect (p->sink, "client-added",
+        G_CALLBACK (gate_client_added), &g);
+
+  /* the sink listens from PAUSED on */
+  fail_if (gst_element_set_state (p->pipeline, GST_STATE_PAUSED) ==
+      GST_STATE_CHANGE_FAILURE);
+  consumer_wait_connected (&c[0]);
+  if (n_consumers > 1) {
+    gate_wait_entered (&g);
+    for (i = 1; i < n_consumers; i++)
+      consumer_start (&c[i], d.path, 0, FALSE, CONSUMER_FAKESINK);
+    for (i = 1; i < n_consumers; i++)
+      consumer_wait_connected (&c[i]);
+  }
+
+  producer_play (p);
+  /* nobody is accepted by the I/O thread meanwhile */
+  for (i = 0; i < n_consumers; i++)
+    consumer_wait_frames (&c[i], 1);
+  gate_open (&g);
+
+  for (i = 0; i < n_consumers; i++)
+    consumer_wait_eos (&c[i]);
+  producer_wait_eos (p);
+  check_distinct_frames (p, n_frames);
+
+  for (i = 0; i < n_consumers; i++) {
+    who = g_strdup_printf ("consumer %u", i);
+    check_every_frame (p, &c[i], n_frames, who);
+    g_free (who);
+  }
+  fail_unless_equals_uint64 (sink_stat (p, "frames"), n_frames);
+  fail_unless_equals_uint64 (sink_stat (p, "sent"), n_consumers * n_frames);
+  fail_unless_equals_uint64 (sink_stat (p, "dropped"), 0);
+  fail_unless_equals_uint64 (sink_stat (p, "clients-added"), n_consumers);
+
+  producer_stop (p);
+  producer_free (p);
+  for (i = 0; i < n_consumers; i++)
+    consumer_clear (&c[i]);
+  test_dir_clear (&d);
+  g_mutex_clear (&g.lock);
+  g_cond_clear (&g.cond);
+}
+
+GST_START_TEST (test_waiting_consumers_every_frame)
+{
+  check_waiting_consumers (3, 30);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_waiting_consumer_every_frame)
+{
+  check_waiting_consumers (1, 5);
+}
+
+GST_END_TEST;
+
+/* With wait-for-connection, the producer holds its first frame until a
+ * consumer comes, which then gets everything from frame 0 on. */
+GST_START_TEST (test_wait_for_connection)
+{
+  TestDir d;
+  Producer *p;
+  Consumer c;
+  GstState state;
+  gchar *desc;
+
+  test_dir_init (&d);
+  desc = g_strdup_printf (WAITING_PRODUCER " wait-for-connection=true", 10,
+      d.path);
+  p = producer_new (desc);
+  g_free (desc);
+  producer_play (p);
+  fail_unless_equals_int (gst_element_get_state (p->pipeline, &state, NULL,
+          WAIT_SECONDS * GST_SECOND), GST_STATE_CHANGE_SUCCESS);
+  fail_unless_equals_int (state, GST_STATE_PLAYING);
+  producer_wait_frames (p, 1);
+  /* nobody for a while: the first frame waits */
+  g_usleep (200 * G_TIME_SPAN_MILLISECOND);
+  fail_unless_equals_uint64 (sink_stat (p, "frames"), 0);
+
+  consumer_start (&c, d.path, 0, FALSE, CONSUMER_FAKESINK);
+  consumer_wait_eos (&c);
+  producer_wait_eos (p);
+  check_distinct_frames (p, 10);
+  check_every_frame (p, &c, 10, "consumer");
+  fail_unless_equals_uint64 (sink_stat (p, "dropped"), 0);
+
+  producer_stop (p);
+  producer_free (p);
+  consumer_clear (&c);
+  test_dir_clear (&d);
+}
+
+GST_END_TEST;
+
+/* A producer waiting for its first consumer stops at once. */
+GST_START_TEST (test_wait_for_connection_stop)
+{
+  TestDir d;
+  Producer *p;
+  GstState state;
+  gchar *desc;
+
+  test_dir_init (&d);
+  desc = g_strdup_printf (WAITING_PRODUCER " wait-for-connection=true", 10,
+      d.path);
+  p = producer_new (desc);
+  g_free (desc);
+  producer_play (p);
+  fail_unless_equals_int (gst_element_get_state (p->pipeline, &state, NULL,
+          WAIT_SECONDS * GST_SECOND), GST_STATE_CHANGE_SUCCESS);
+  producer_wait_frames (p, 1);
+
+  producer_stop (p);
+  fail_unless_equals_uint64 (sink_stat (p, "frames"), 0);
+  fail_if (g_file_test (d.path, G_FILE_TEST_EXISTS));
+
+  producer_free (p);
+  test_dir_clear (&d);
+}
+
+GST_END_TEST;
+
 /* 5. Clients coming and going. */
 
 static guint8 *raw_scratch;
@@ -1901,6 +2227,10 @@ unixsocket_suite (void)
   tcase_add_test (tc_chain, test_stopped_consumer_disconnect);
   tcase_add_test (tc_chain, test_consumer_killed);
   tcase_add_test (tc_chain, test_consumer_first_and_producer_restart);
+  tcase_add_test (tc_chain, test_waiting_consumers_every_frame);
+  tcase_add_test (tc_chain, test_waiting_consumer_every_frame);
+  tcase_add_test (tc_chain, test_wait_for_connection);
+  tcase_add_test (tc_chain, test_wait_for_connection_stop);
   tcase_add_test (tc_chain, test_connect_disconnect_cycles);
   tcase_add_test (tc_chain, test_steady_state_pool);
   tcase_add_test (tc_chain, test_steady_state_queue);
