@@ -48,6 +48,8 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (fddepay, plugin);
   ret |= GST_ELEMENT_REGISTER (unixsocketsrc, plugin);
   ret |= GST_ELEMENT_REGISTER (unixsocketsink, plugin);
+  ret |= GST_ELEMENT_REGISTER (fdpasssink, plugin);
+  ret |= GST_ELEMENT_REGISTER (fdpasssrc, plugin);
 
   /* applications find the allocator by its name, as they find
    * GStreamer's own (gst_allocator_find()) */
