@@ -145,6 +145,7 @@ gst_fdpass_sink_class_init (GstFdPassSinkClass * klass)
 static void
 gst_fdpass_sink_init (GstFdPassSink * self)
 {
+  GstPadTemplate *templ;
   GstPad *pad, *ghost;
 
   /* by type: the children are this plugin's own */
@@ -158,8 +159,9 @@ gst_fdpass_sink_init (GstFdPassSink * self)
   gst_element_link (self->children[CHILD_PAY], self->children[CHILD_SINK]);
 
   pad = gst_element_get_static_pad (self->children[CHILD_PAY], "sink");
-  ghost = gst_ghost_pad_new_from_template ("sink", pad,
-      gst_static_pad_template_get (&sink_template));
+  templ = gst_static_pad_template_get (&sink_template);
+  ghost = gst_ghost_pad_new_from_template ("sink", pad, templ);
   gst_element_add_pad (GST_ELEMENT (self), ghost);
+  gst_object_unref (templ);
   gst_object_unref (pad);
 }

@@ -143,6 +143,7 @@ gst_fdpass_src_class_init (GstFdPassSrcClass * klass)
 static void
 gst_fdpass_src_init (GstFdPassSrc * self)
 {
+  GstPadTemplate *templ;
   GstPad *pad, *ghost;
 
   /* by type: the children are this plugin's own */
@@ -156,8 +157,9 @@ gst_fdpass_src_init (GstFdPassSrc * self)
   gst_element_link (self->children[CHILD_SRC], self->children[CHILD_DEPAY]);
 
   pad = gst_element_get_static_pad (self->children[CHILD_DEPAY], "src");
-  ghost = gst_ghost_pad_new_from_template ("src", pad,
-      gst_static_pad_template_get (&src_template));
+  templ = gst_static_pad_template_get (&src_template);
+  ghost = gst_ghost_pad_new_from_template ("src", pad, templ);
   gst_element_add_pad (GST_ELEMENT (self), ghost);
+  gst_object_unref (templ);
   gst_object_unref (pad);
 }
