@@ -194,7 +194,9 @@ reference_crcs (guint32 * crcs)
 
 /* raw video into fdpasssink, out of fdpasssrc in another pipeline: every
  * frame, its bytes, its caps; the receiver waits before the sender
- * starts, and the sender's EOS ends the receiver's stream */
+ * starts, and the sender's EOS ends the receiver's stream. appsink holds
+ * frames until they are pulled: the sender waits for it (block) rather
+ * than drop frames for a slow receiver. */
 GST_START_TEST (test_roundtrip)
 {
   GstElement *sender, *receiver, *out;
@@ -224,7 +226,8 @@ GST_START_TEST (test_roundtrip)
   gst_element_set_state (receiver, GST_STATE_PLAYING);
 
   desc = g_strdup_printf ("videotestsrc pattern=ball num-buffers=%d ! " CAPS
-      " ! fdpasssink socket-path=%s wait-for-connection=true sync=false",
+      " ! fdpasssink socket-path=%s wait-for-connection=true sync=false "
+      "slow-client-policy=block",
       N_FRAMES, path);
   sender = gst_parse_launch (desc, NULL);
   g_free (desc);
