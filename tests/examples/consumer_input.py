@@ -17,24 +17,7 @@ import zlib
 sys.path.insert(0, sys.argv[1])
 import fdpass_consumer as fc  # noqa: E402
 
-failures = []
-
-
-def check(name, cond, what):
-    print("%s: %s: %s" % ("ok" if cond else "FAIL", name, what))
-    if not cond:
-        failures.append(name)
-
-
-def open_fds():
-    fds = set()
-    for fd in range(1024):
-        try:
-            os.fstat(fd)
-            fds.add(fd)
-        except OSError:
-            pass
-    return fds
+from checks import check, finish, open_fds  # noqa: E402
 
 
 def message(mtype, payload, n_fds=0):
@@ -220,5 +203,4 @@ refused("video meta past the payload", FRAME, [(0, len(FRAME))],
 refused("extension header cut", FRAME, [(0, len(FRAME))], b"\x01\x00\x00",
         "truncated extension block")
 
-print("%u failed" % len(failures))
-sys.exit(1 if failures else 0)
+finish()

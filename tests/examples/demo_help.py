@@ -15,14 +15,9 @@ import subprocess
 import sys
 import tempfile
 
+from checks import check, finish
+
 source_root, demo_binary = sys.argv[1], sys.argv[2]
-failures = []
-
-
-def check(name, cond, what):
-    print("%s: %s: %s" % ("ok" if cond else "FAIL", name, what))
-    if not cond:
-        failures.append(name)
 
 
 def options(text):
@@ -100,5 +95,4 @@ for arg in ("--help", "-h"):
           "exit %d, %s help, no tool run, build/build.ninja untouched"
           % (proc.returncode, "the demo's" if built else "the script's"))
 
-print("%u failed" % len(failures))
-sys.exit(1 if failures else 0)
+finish()

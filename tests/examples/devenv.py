@@ -13,19 +13,14 @@ import subprocess
 import sys
 import tempfile
 
+from checks import check, finish
+
 builddir, typelib_built = os.path.abspath(sys.argv[1]), sys.argv[2] == "yes"
 meson = shutil.which("meson")
 if meson is None:
     print("meson is not in PATH: skipped")
     sys.exit(77)
 
-failures = []
-
-
-def check(name, cond, what):
-    print("%s: %s: %s" % ("ok" if cond else "FAIL", name, what))
-    if not cond:
-        failures.append(name)
 
 
 tmp = tempfile.TemporaryDirectory()
@@ -110,5 +105,4 @@ else:
     print("skipped: GI: %s" % ("no python3-gi" if typelib_built else
                                "the typelib is not built (no g-ir-scanner)"))
 
-print("%u failed" % len(failures))
-sys.exit(1 if failures else 0)
+finish()

@@ -24,6 +24,8 @@ import sys
 import tempfile
 import zlib
 
+from checks import check, finish, open_fds
+
 try:
     import numpy
 except ImportError:
@@ -35,18 +37,6 @@ WIDTH, HEIGHT = 322, 240  # rows of 322 pixels are padded to 324, 164
 CAPS = "video/x-raw,format=I420,width=%u,height=%u,framerate=30/1" % (
     WIDTH, HEIGHT)
 PATTERN = "ball"
-failures = []
-
-
-def check(name, cond, what):
-    print("%s: %s: %s" % ("ok" if cond else "FAIL", name, what))
-    if not cond:
-        failures.append(name)
-
-
-def finish():
-    print("%u failed" % len(failures))
-    sys.exit(1 if failures else 0)
 
 
 # -- in the consumer process --------------------------------------------------
@@ -84,19 +74,6 @@ def check_arrays(label, arrays):
                         for i in range(len(arrays))
                         for j in range(i + 1, len(arrays)))
     return ok, maps
-
-
-def open_fds():
-    """The open descriptors below 1024 (listing /proc/self/fd would count
-    the directory's own)."""
-    fds = set()
-    for fd in range(1024):
-        try:
-            os.fstat(fd)
-            fds.add(fd)
-        except OSError:
-            pass
-    return fds
 
 
 def consumer_stdlib():
