@@ -497,6 +497,10 @@ relay_handle (const gchar * path, ServerResponse * response,
     response->size = strlen (response->body);
     g_clear_error (&err);
   } else {
+    /* a failure that the next refresh got over says nothing any more */
+    g_mutex_lock (&relay->lock);
+    g_clear_pointer (&relay->failure, g_free);
+    g_mutex_unlock (&relay->lock);
     response->content_type = "application/vnd.apple.mpegurl";
     response->body = relay_rewrite (relay, text, base);
     response->size = strlen (response->body);
