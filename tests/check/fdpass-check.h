@@ -390,4 +390,52 @@ fdpass_check_receiver_write_problem (gint fd)
   return problem;
 }
 
+/* Holds the I/O thread of a unixsocketsink in its client-added handler
+ * until the test opens it, so that more clients wait in the listen
+ * backlog meanwhile: connect fdpass_check_gate_client_added to the
+ * signal. */
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  gboolean entered;
+  gboolean open;
+} FdPassCheckGate;
+
+static inline void
+fdpass_check_gate_client_added (GstElement * sink, guint id,
+    FdPassCheckGate * g)
+{
+  g_mutex_lock (&g->lock);
+  g->entered = TRUE;
+  g_cond_broadcast (&g->cond);
+  while (!g->open)
+    g_cond_wait (&g->cond, &g->lock);
+  g_mutex_unlock (&g->lock);
+}
+
+/* Whether the handler was entered within @timeout (microseconds). */
+static inline gboolean
+fdpass_check_gate_wait_entered (FdPassCheckGate * g, gint64 timeout)
+{
+  gint64 end = g_get_monotonic_time () + timeout;
+  gboolean entered;
+
+  g_mutex_lock (&g->lock);
+  while (!g->entered && g_cond_wait_until (&g->cond, &g->lock, end));
+  entered = g->entered;
+  g_mutex_unlock (&g->lock);
+
+  return entered;
+}
+
+static inline void
+fdpass_check_gate_open (FdPassCheckGate * g)
+{
+  g_mutex_lock (&g->lock);
+  g->open = TRUE;
+  g_cond_broadcast (&g->cond);
+  g_mutex_unlock (&g->lock);
+}
+
 #endif /* __FDPASS_CHECK_H__ */

@@ -1528,67 +1528,27 @@ GST_START_TEST (test_backlog_before_start)
 
 GST_END_TEST;
 
-/* holds the I/O thread of the sink in a client-added handler */
-typedef struct
-{
-  GMutex lock;
-  GCond cond;
-  gboolean entered;
-  gboolean open;
-} Gate;
-
-static void
-gate_client_added (GstElement * sink, guint id, Gate * g)
-{
-  g_mutex_lock (&g->lock);
-  g->entered = TRUE;
-  g_cond_broadcast (&g->cond);
-  while (!g->open)
-    g_cond_wait (&g->cond, &g->lock);
-  g_mutex_unlock (&g->lock);
-}
-
-static gboolean
-gate_entered (Gate * g)
-{
-  gboolean entered;
-
-  g_mutex_lock (&g->lock);
-  entered = g->entered;
-  g_mutex_unlock (&g->lock);
-
-  return entered;
-}
-
-static void
-gate_open (Gate * g)
-{
-  g_mutex_lock (&g->lock);
-  g->open = TRUE;
-  g_cond_broadcast (&g->cond);
-  g_mutex_unlock (&g->lock);
-}
-
 /* A client that connected before a frame is rendered gets it, even when
  * the I/O thread did not get round to accepting it: render() accepts it
  * first. */
 GST_START_TEST (test_accept_before_render)
 {
   Fixture *f = fixture_new (NULL);
-  Gate g = { 0, };
+  FdPassCheckGate g = { 0, };
   gulong handler;
   gint a, b;
 
   g_mutex_init (&g.lock);
   g_cond_init (&g.cond);
   handler = g_signal_connect (f->sink, "client-added",
-      G_CALLBACK (gate_client_added), &g);
+      G_CALLBACK (fdpass_check_gate_client_added), &g);
   fixture_play (f);
   WAIT_FOR (g_file_test (f->path, G_FILE_TEST_EXISTS));
 
   /* the I/O thread accepts a and then waits in our handler */
   a = client_connect (f->path);
-  WAIT_FOR (gate_entered (&g));
+  fail_unless (fdpass_check_gate_wait_entered (&g, WAIT_MS * 1000),
+      "timed out waiting for the client-added handler");
   /* so b waits in the backlog */
   b = client_connect (f->path);
   client_send_hello (b);
@@ -1602,7 +1562,7 @@ GST_START_TEST (test_accept_before_render)
   fail_unless_equals_int (stat_u64 (f->sink, "dropped"), 0);
 
   /* and b is announced once the I/O thread runs again */
-  gate_open (&g);
+  fdpass_check_gate_open (&g);
   WAIT_FOR (fixture_n_added (f) == 2);
   fail_unless (fixture_added_id (f, 0) != fixture_added_id (f, 1));
 

@@ -1599,49 +1599,6 @@ GST_END_TEST;
 
 /* 4b. Consumers waiting before the producer starts get every frame. */
 
-/* holds the sink's I/O thread in a client-added handler */
-typedef struct
-{
-  GMutex lock;
-  GCond cond;
-  gboolean entered;
-  gboolean open;
-} Gate;
-
-static void
-gate_client_added (GstElement * sink, guint id, Gate * g)
-{
-  g_mutex_lock (&g->lock);
-  g->entered = TRUE;
-  g_cond_broadcast (&g->cond);
-  while (!g->open)
-    g_cond_wait (&g->cond, &g->lock);
-  g_mutex_unlock (&g->lock);
-}
-
-static void
-gate_wait_entered (Gate * g)
-{
-  gint64 end = g_get_monotonic_time () + WAIT_SECONDS * G_TIME_SPAN_SECOND;
-
-  g_mutex_lock (&g->lock);
-  while (!g->entered) {
-    if (!g_cond_wait_until (&g->cond, &g->lock, end))
-      break;
-  }
-  fail_unless (g->entered, "no client was accepted");
-  g_mutex_unlock (&g->lock);
-}
-
-static void
-gate_open (Gate * g)
-{
-  g_mutex_lock (&g->lock);
-  g->open = TRUE;
-  g_cond_broadcast (&g->cond);
-  g_mutex_unlock (&g->lock);
-}
-
 static guint64
 sink_stat (Producer * p, const gchar * field)
 {
@@ -1724,7 +1681,7 @@ static void
 check_waiting_consumers (guint n_consumers, guint n_frames)
 {
   Consumer c[3];
-  Gate g = { 0, };
+  FdPassCheckGate g = { 0, };
   TestDir d;
   Producer *p;
   gchar *desc, *who;
@@ -1741,14 +1698,15 @@ check_waiting_consumers (guint n_consumers, guint n_frames)
   g_free (desc);
   if (n_consumers > 1)
     g_signal_connect (p->sink, "client-added",
-        G_CALLBACK (gate_client_added), &g);
+        G_CALLBACK (fdpass_check_gate_client_added), &g);
 
   /* the sink listens from PAUSED on */
   fail_if (gst_element_set_state (p->pipeline, GST_STATE_PAUSED) ==
       GST_STATE_CHANGE_FAILURE);
   consumer_wait_connected (&c[0]);
   if (n_consumers > 1) {
-    gate_wait_entered (&g);
+    fail_unless (fdpass_check_gate_wait_entered (&g,
+            WAIT_SECONDS * G_TIME_SPAN_SECOND), "no client was accepted");
     for (i = 1; i < n_consumers; i++)
       consumer_start (&c[i], d.path, 0, FALSE, CONSUMER_FAKESINK);
     for (i = 1; i < n_consumers; i++)
@@ -1759,7 +1717,7 @@ check_waiting_consumers (guint n_consumers, guint n_frames)
   /* nobody is accepted by the I/O thread meanwhile */
   for (i = 0; i < n_consumers; i++)
     consumer_wait_frames (&c[i], 1);
-  gate_open (&g);
+  fdpass_check_gate_open (&g);
 
   for (i = 0; i < n_consumers; i++)
     consumer_wait_eos (&c[i]);
