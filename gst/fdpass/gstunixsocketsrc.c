@@ -52,7 +52,10 @@
  * namespace. When nobody listens there yet, the element tries again every
  * #GstUnixSocketSrc:retry-interval, #GstUnixSocketSrc:retry times (forever
  * by default), and posts a warning message on the bus at the first failed
- * attempt and then every few seconds while it keeps trying.
+ * attempt and then every few seconds while it keeps trying. For a file, it
+ * also watches the directory and tries again as soon as the socket appears
+ * there, so that a receiver waiting for its sender connects before the
+ * sender's first frame.
  *
  * The stream ends when the sender sends its EOS message. A sender that
  * closes the connection without one (it crashed, or was killed) is an
@@ -97,6 +100,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -677,21 +681,91 @@ gst_unix_socket_src_use_fd (GstUnixSocketSrc * self, gint fd)
   return TRUE;
 }
 
-/* Waits @interval or until unlock(). Returns FALSE when flushing. */
-static gboolean
-gst_unix_socket_src_wait (GstUnixSocketSrc * self, GstClockTime interval)
+/* An inotify descriptor that becomes readable when a file named like the
+ * last component of @path is created in (or moved into) its directory, or
+ * -1 when that cannot be watched (an abstract socket, no such directory). */
+static gint
+watch_path (const gchar * path)
 {
-  guint64 ms = interval / GST_MSECOND + (interval % GST_MSECOND != 0);
-  struct pollfd pfd;
+  gchar *dir;
+  gint fd;
 
-  pfd.fd = self->cancel_pollfd.fd;
-  pfd.events = POLLIN;
-  pfd.revents = 0;
+  if (path[0] == '@')
+    return -1;
+  fd = inotify_init1 (IN_NONBLOCK | IN_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  dir = g_path_get_dirname (path);
+  if (inotify_add_watch (fd, dir, IN_CREATE | IN_MOVED_TO) < 0) {
+    close (fd);
+    fd = -1;
+  }
+  g_free (dir);
 
-  if (poll (&pfd, 1, (gint) MIN (ms, G_MAXINT)) < 0 && errno != EINTR)
-    GST_WARNING_OBJECT (self, "poll failed: %s", g_strerror (errno));
+  return fd;
+}
 
-  return !g_cancellable_is_cancelled (self->cancellable);
+/* Whether the events waiting on @watch_fd name @base. Reads them all. */
+static gboolean
+watch_saw (gint watch_fd, const gchar * base)
+{
+  /* aligned for the events */
+  union
+  {
+    struct inotify_event ev;
+    gchar buf[4096];
+  } u;
+  gboolean seen = FALSE;
+  gssize len;
+
+  while ((len = read (watch_fd, u.buf, sizeof (u.buf))) > 0) {
+    gssize off = 0;
+
+    while (off + (gssize) sizeof (struct inotify_event) <= len) {
+      const struct inotify_event *ev =
+          (const struct inotify_event *) (u.buf + off);
+
+      if (ev->len > 0 && strcmp (ev->name, base) == 0)
+        seen = TRUE;
+      off += sizeof (struct inotify_event) + ev->len;
+    }
+  }
+
+  return seen;
+}
+
+/* Waits @interval, until unlock(), or until the socket named @base
+ * appears (events on @watch_fd, when not -1). Returns FALSE when
+ * flushing. */
+static gboolean
+gst_unix_socket_src_wait (GstUnixSocketSrc * self, GstClockTime interval,
+    gint watch_fd, const gchar * base)
+{
+  gint64 end = g_get_monotonic_time () + interval / GST_USECOND;
+  struct pollfd pfd[2];
+
+  pfd[0].fd = self->cancel_pollfd.fd;
+  pfd[0].events = POLLIN;
+  pfd[1].fd = watch_fd;
+  pfd[1].events = POLLIN;
+
+  for (;;) {
+    gint64 left = end - g_get_monotonic_time ();
+    gint ms = (gint) MIN ((MAX (left, 0) + 999) / 1000, G_MAXINT);
+
+    pfd[0].revents = pfd[1].revents = 0;
+    if (poll (pfd, watch_fd >= 0 ? 2 : 1, ms) < 0 && errno != EINTR)
+      GST_WARNING_OBJECT (self, "poll failed: %s", g_strerror (errno));
+    if (g_cancellable_is_cancelled (self->cancellable))
+      return FALSE;
+    /* another file of the directory: keep waiting */
+    if (pfd[1].revents == 0 || watch_saw (watch_fd, base))
+      break;
+    if (left <= 0)
+      break;
+  }
+
+  return TRUE;
 }
 
 /* Connects to @address, trying again while nobody listens there: with a
@@ -703,14 +777,22 @@ gst_unix_socket_src_connect_path (GstUnixSocketSrc * self,
 {
   gint64 last_warning = 0;
   gboolean warned = FALSE;
-  gint attempts = 0;
+  gint attempts = 0, watch_fd;
+  gchar *base = g_path_get_basename (address);
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  /* watched from before the first attempt, so that a socket appearing
+   * right after it failed still ends the wait */
+  watch_fd = watch_path (address);
 
   for (;;) {
     gint64 now;
     gint err = 0;
 
-    if (g_cancellable_is_cancelled (self->cancellable))
-      return GST_FLOW_FLUSHING;
+    if (g_cancellable_is_cancelled (self->cancellable)) {
+      ret = GST_FLOW_FLUSHING;
+      break;
+    }
 
     self->sock = connect_to_path (address, &self->seqpacket, &err);
     if (self->sock >= 0)
@@ -726,7 +808,8 @@ gst_unix_socket_src_connect_path (GstUnixSocketSrc * self,
       GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
           ("Could not connect to %s: %s", address, g_strerror (err)),
           ("gave up after %d attempts", attempts + 1));
-      return GST_FLOW_ERROR;
+      ret = GST_FLOW_ERROR;
+      break;
     }
     attempts++;
 
@@ -743,9 +826,16 @@ gst_unix_socket_src_connect_path (GstUnixSocketSrc * self,
 
     GST_DEBUG_OBJECT (self, "could not connect to %s (%s), trying again in %"
         GST_TIME_FORMAT, address, g_strerror (err), GST_TIME_ARGS (interval));
-    if (!gst_unix_socket_src_wait (self, interval))
-      return GST_FLOW_FLUSHING;
+    if (!gst_unix_socket_src_wait (self, interval, watch_fd, base)) {
+      ret = GST_FLOW_FLUSHING;
+      break;
+    }
   }
+  if (watch_fd >= 0)
+    close (watch_fd);
+  g_free (base);
+  if (ret != GST_FLOW_OK)
+    return ret;
 
   GST_DEBUG_OBJECT (self, "connected to %s with a %s socket", address,
       self->seqpacket ? "SOCK_SEQPACKET" : "SOCK_STREAM");

@@ -1379,6 +1379,62 @@ GST_START_TEST (test_retry_interval_nanoseconds)
 
 GST_END_TEST;
 
+/* A source waiting for its sender connects as soon as the socket appears,
+ * not at its next attempt (an hour away here): the way unixsocketsink
+ * makes its socket, listening under another name and then linked into
+ * place. */
+GST_START_TEST (test_connects_when_socket_appears)
+{
+  guint n_open = fdpass_check_count_open_fds ();
+  GstElement *pipeline, *appsink;
+  GstMessage *msg;
+  struct sockaddr_un addr;
+  socklen_t len;
+  Listener l;
+  gchar *props, *tmp;
+  gint conn, i;
+
+  listener_init (&l);
+  props = g_strdup_printf ("socket-path=%s retry-interval=%" G_GUINT64_FORMAT,
+      l.path, (guint64) 3600 * GST_SECOND);
+  pipeline = make_pipeline (props, &appsink);
+  g_free (props);
+
+  for (i = 0; i < WAIT_MS && get_stat (pipeline, "connect-failures") < 1; i++)
+    g_usleep (1000);
+  fail_unless_equals_int (get_stat (pipeline, "connect-failures"), 1);
+
+  /* another file of the directory does not count as the socket */
+  tmp = g_build_filename (l.dir, "listening", NULL);
+  l.fd = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  fail_unless (l.fd >= 0);
+  make_address (tmp, &addr, &len);
+  fail_unless_equals_int (bind (l.fd, (struct sockaddr *) &addr, len), 0);
+  fail_unless_equals_int (listen (l.fd, 4), 0);
+  fail_unless_equals_int (link (tmp, l.path), 0);
+  fail_unless_equals_int (unlink (tmp), 0);
+  g_free (tmp);
+
+  conn = listener_accept (&l);
+  expect_hello (conn, TRUE);
+  send_hello (conn);
+  send_caps (conn);
+  send_frame (conn, 1);
+  gst_buffer_unref (pull_frame (appsink, 1));
+  fail_unless_equals_int (get_stat (pipeline, "connect-failures"), 1);
+
+  send_eos (conn);
+  msg = wait_bus (pipeline, GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  stop_pipeline (pipeline, appsink);
+
+  close (conn);
+  listener_clear (&l);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), n_open);
+}
+
+GST_END_TEST;
+
 /* While nobody listens, a warning names the path and the reason at the
  * first failed attempt, and not at every one; once connected, an info
  * message says so. */
@@ -1985,6 +2041,7 @@ unixsocketsrc_suite (void)
   tcase_add_test (tc, test_socket_type_unsupported);
   tcase_add_test (tc, test_retry_interval_nanoseconds);
   tcase_add_test (tc, test_retry_warnings);
+  tcase_add_test (tc, test_connects_when_socket_appears);
   tcase_add_test (tc, test_peer_reset_without_eos);
   tcase_add_test (tc, test_eos_message_with_reconnect);
   tcase_add_test (tc, test_caps_carry_media_caps);
