@@ -466,8 +466,7 @@ relay_rewrite (Relay * relay, const gchar * text, const gchar * base)
 /* In a thread of the server's: playlist "pN.m3u8", fetched from the
  * origin and rewritten. */
 static void
-relay_handle (const gchar * path, ServerResponse * response,
-    gpointer user_data)
+relay_handle (const gchar * path, ServerResponse * response, gpointer user_data)
 {
   Relay *relay = user_data;
   gchar *origin = NULL, *text, *base = NULL;

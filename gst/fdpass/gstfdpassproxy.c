@@ -94,8 +94,7 @@ fdpass_param_spec_copy (GParamSpec * pspec)
  * are @child_types. A property a child does not have is left out. */
 void
 fdpass_proxy_install_properties (GObjectClass * klass,
-    const FdPassProxyProperty * props, guint n_props,
-    const GType * child_types)
+    const FdPassProxyProperty * props, guint n_props, const GType * child_types)
 {
   guint i;
 

@@ -126,8 +126,7 @@ GST_START_TEST (test_src_properties)
   fail_unless (bin != NULL);
   fail_unless (check_proxied (bin, children) >= 8);
 
-  g_object_set (bin, "sender-running-time", TRUE, "socket-path", "/x/y",
-      NULL);
+  g_object_set (bin, "sender-running-time", TRUE, "socket-path", "/x/y", NULL);
   depay = gst_bin_get_by_name (GST_BIN (bin), "depay");
   g_object_get (depay, "sender-running-time", &srt, NULL);
   fail_unless (srt);
@@ -172,8 +171,7 @@ reference_crcs (guint32 * crcs)
   guint i;
 
   pipeline = gst_parse_launch ("videotestsrc pattern=ball num-buffers="
-      G_STRINGIFY (N_FRAMES) " ! " CAPS " ! appsink name=out sync=false",
-      NULL);
+      G_STRINGIFY (N_FRAMES) " ! " CAPS " ! appsink name=out sync=false", NULL);
   sink = gst_bin_get_by_name (GST_BIN (pipeline), "out");
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
   for (i = 0; i < N_FRAMES; i++) {
@@ -227,8 +225,7 @@ GST_START_TEST (test_roundtrip)
 
   desc = g_strdup_printf ("videotestsrc pattern=ball num-buffers=%d ! " CAPS
       " ! fdpasssink socket-path=%s wait-for-connection=true sync=false "
-      "slow-client-policy=block",
-      N_FRAMES, path);
+      "slow-client-policy=block", N_FRAMES, path);
   sender = gst_parse_launch (desc, NULL);
   g_free (desc);
   fail_unless (sender != NULL);
