@@ -68,6 +68,9 @@
 #define CREDIT_WAIT_MS 200
 /* frames the sink queues for a client before it skips to the newest */
 #define SINK_SOFT_MAX 50
+/* posted by fdpay's sink pad probe at the first frame, with hlsdemux2 */
+#define FIRST_FRAME_MESSAGE "fdpass-hls-demo-first-frame"
+
 /* the most of a master playlist we keep to read its variants */
 #define MAX_PLAYLIST_SIZE (1024 * 1024)
 
@@ -311,6 +314,7 @@ on_pay_data (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   GstEvent *seg_event;
   GstClockTime pos = GST_CLOCK_TIME_NONE;
   VariantChange *vc = NULL;
+  gboolean first = FALSE;
 
   if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
     GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
@@ -346,8 +350,10 @@ on_pay_data (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   g_mutex_lock (&p->lock);
   p->frames++;
   if (GST_CLOCK_TIME_IS_VALID (pos)) {
-    if (!GST_CLOCK_TIME_IS_VALID (p->origin))
+    if (!GST_CLOCK_TIME_IS_VALID (p->origin)) {
       p->origin = pos;
+      first = TRUE;
+    }
     p->position = pos > p->origin ? pos - p->origin : 0;
   }
   if (p->size_changed) {
@@ -362,6 +368,13 @@ on_pay_data (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 
   if (vc)
     g_main_context_invoke (NULL, on_variant_main, vc);
+  /* hlsdemux2 does not tell which segment it fetched first: the stream
+   * time of the first frame does (pipeline_observe_first_frame) */
+  if (first && g_str_equal (p->options.demux, "hlsdemux2"))
+    gst_element_post_message (p->pipeline,
+        gst_message_new_application (GST_OBJECT (pad),
+            gst_structure_new (FIRST_FRAME_MESSAGE, "stream-time",
+                GST_TYPE_CLOCK_TIME, pos, NULL)));
 
   return GST_PAD_PROBE_OK;
 }
@@ -712,7 +725,8 @@ pipeline_handle_eos (Pipeline * p)
 
 /* The first segment the demuxer fetches, where a live stream was joined:
  * from the http-headers message of hlsdemux's HTTP source (hlsdemux2
- * downloads by itself and tells nothing of its segments). */
+ * downloads by itself and tells nothing of its segments: see
+ * pipeline_observe_first_frame). */
 static void
 pipeline_observe_segment (Pipeline * p, GstMessage * msg)
 {
@@ -738,6 +752,35 @@ pipeline_observe_segment (Pipeline * p, GstMessage * msg)
   }
 }
 
+/* The first frame with hlsdemux2, at @stream_time: its segment is where
+ * the stream was joined. hlsdemux2 counts a stream's time from the first
+ * segment of the first playlist it read, which is p->media (or, below a
+ * master playlist, the relay's first media playlist). */
+static void
+pipeline_observe_first_frame (Pipeline * p, GstMessage * msg)
+{
+  const GstStructure *s = gst_message_get_structure (msg);
+  const Segment *segment = NULL;
+  GstClockTime t = GST_CLOCK_TIME_NONE;
+
+  if (p->first_segment_seen || s == NULL ||
+      !gst_structure_has_name (s, FIRST_FRAME_MESSAGE) ||
+      !gst_structure_get (s, "stream-time", GST_TYPE_CLOCK_TIME, &t, NULL))
+    return;
+
+  g_mutex_lock (&p->lock);
+  if (p->media == NULL && p->options.get_media_playlist)
+    p->media = p->options.get_media_playlist (p->options.media_playlist_data);
+  if (p->media)
+    segment = media_playlist_find_at (p->media, t / (gdouble) GST_SECOND);
+  g_mutex_unlock (&p->lock);
+
+  if (segment) {
+    p->first_segment_seen = TRUE;
+    p->callbacks.playlist (p->media, segment, p->user_data);
+  }
+}
+
 static gboolean
 on_bus_message (GstBus * bus, GstMessage * msg, gpointer user_data)
 {
@@ -746,6 +789,8 @@ on_bus_message (GstBus * bus, GstMessage * msg, gpointer user_data)
   diagnosis_observe (p->diagnosis, msg);
   if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ELEMENT)
     pipeline_observe_segment (p, msg);
+  else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_APPLICATION)
+    pipeline_observe_first_frame (p, msg);
   switch (GST_MESSAGE_TYPE (msg)) {
     case GST_MESSAGE_EOS:
       pipeline_handle_eos (p);

@@ -98,7 +98,8 @@ typedef struct
   void (*variant) (const PipelineVariant * variant, gpointer user_data);
   /* the first playlist is the media playlist @playlist; called again
    * with @segment, the first segment fetched (where a live stream is
-   * joined), when the demuxer tells (hlsdemux does, hlsdemux2 not) */
+   * joined), once known (hlsdemux: the first segment it fetches;
+   * hlsdemux2: the segment of the first frame) */
   void (*playlist) (const MediaPlaylist * playlist, const Segment * segment,
       gpointer user_data);
 } PipelineCallbacks;

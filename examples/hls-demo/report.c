@@ -582,7 +582,7 @@ report_analyzer_output_failed (Report * r, const gchar * message)
 }
 
 /* The first playlist is the media playlist @playlist, and @segment the
- * first segment fetched (NULL: not known yet, or never with hlsdemux2).
+ * first segment fetched (NULL: not known yet).
  * For a live stream, that is where it was joined: the times of the report
  * count from its first frame. */
 void

@@ -214,7 +214,7 @@ media_playlist_parse (const gchar * playlist, const gchar * uri)
   MediaPlaylist *mp = g_new0 (MediaPlaylist, 1);
   gchar **lines = g_strsplit (playlist, "\n", -1);
   GDateTime *pdt = NULL;
-  gdouble duration = 0;
+  gdouble duration = 0, start = 0;
   gboolean vod = FALSE, endlist = FALSE, have_extinf = FALSE;
   guint i;
 
@@ -241,6 +241,9 @@ media_playlist_parse (const gchar * playlist, const gchar * uri)
 
       seg->uri = gst_uri_join_strings (uri, line);
       seg->media_sequence = mp->media_sequence + mp->segments->len;
+      seg->duration = duration;
+      seg->start = start;
+      start += duration;
       if (pdt) {
         seg->program_date_time = g_date_time_ref (pdt);
         /* for the next segment */
@@ -273,6 +276,25 @@ media_playlist_find (MediaPlaylist * playlist, const gchar * uri)
     Segment *seg = g_ptr_array_index (playlist->segments, i);
 
     if (seg->uri && g_str_equal (seg->uri, uri))
+      return seg;
+  }
+
+  return NULL;
+}
+
+/* The segment of @playlist that holds @time, seconds from the start of
+ * its first segment, or NULL. A frame starts a little after its segment
+ * (the first one after a keyframe, a PTS rounded): @time is taken 0.1 s
+ * later, to fall clear of the boundary. */
+const Segment *
+media_playlist_find_at (MediaPlaylist * playlist, gdouble time)
+{
+  guint i;
+
+  for (i = 0; i < playlist->segments->len; i++) {
+    Segment *seg = g_ptr_array_index (playlist->segments, i);
+
+    if (time + 0.1 >= seg->start && time + 0.1 < seg->start + seg->duration)
       return seg;
   }
 

@@ -51,6 +51,10 @@ typedef struct
   gint64 media_sequence;
   /* from #EXT-X-PROGRAM-DATE-TIME, or NULL */
   GDateTime *program_date_time;
+  /* #EXTINF, and the sum of those before it in the playlist: the time the
+   * demuxers count from the playlist's first segment, in seconds */
+  gdouble duration;
+  gdouble start;
 } Segment;
 
 /* what a media playlist says of the stream */
@@ -70,6 +74,9 @@ MediaPlaylist * media_playlist_parse  (const gchar * playlist,
 
 const Segment * media_playlist_find   (MediaPlaylist * playlist,
                                        const gchar * uri);
+
+const Segment * media_playlist_find_at (MediaPlaylist * playlist,
+                                       gdouble time);
 
 void            media_playlist_free   (MediaPlaylist * playlist);
 
