@@ -481,6 +481,19 @@ stop_pipeline (GstElement * pipeline, GstElement * appsink)
   free_pipeline (pipeline);
 }
 
+/* The sender ends the stream with its EOS message: the pipeline ends it
+ * too, and stops. */
+static void
+end_stream (gint sock, GstElement * pipeline, GstElement * appsink)
+{
+  GstMessage *msg;
+
+  send_eos (sock);
+  msg = wait_bus (pipeline, GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  stop_pipeline (pipeline, appsink);
+}
+
 /* frames arrive and exactly the freed ones are released */
 GST_START_TEST (test_frames_and_releases)
 {
@@ -589,7 +602,6 @@ GST_START_TEST (test_recycled_memfds_mapped_once)
   guint n_open = fdpass_check_count_open_fds ();
   GstElement *pipeline, *appsink;
   GArray *ids = g_array_new (FALSE, FALSE, sizeof (guint64));
-  GstMessage *msg;
   Listener l;
   gchar *props;
   gint conn, files[2];
@@ -621,10 +633,7 @@ GST_START_TEST (test_recycled_memfds_mapped_once)
   fail_unless_equals_uint64 (get_depay_stat (pipeline, "mappings-created"), 2);
   fail_unless_equals_uint64 (get_depay_stat (pipeline, "mappings-reused"), 8);
 
-  send_eos (conn);
-  msg = wait_bus (pipeline, GST_MESSAGE_EOS);
-  gst_message_unref (msg);
-  stop_pipeline (pipeline, appsink);
+  end_stream (conn, pipeline, appsink);
 
   close (conn);
   close (files[0]);
@@ -644,7 +653,6 @@ GST_START_TEST (test_do_timestamp)
   GstElement *pipeline, *appsink;
   GAsyncQueue *queue;
   GstClockTime last = 0;
-  GstMessage *msg;
   Listener l;
   gchar *props;
   gint conn, file;
@@ -677,10 +685,7 @@ GST_START_TEST (test_do_timestamp)
     gst_buffer_unref (frame);
   }
 
-  send_eos (conn);
-  msg = wait_bus (pipeline, GST_MESSAGE_EOS);
-  gst_message_unref (msg);
-  stop_pipeline (pipeline, appsink);
+  end_stream (conn, pipeline, appsink);
 
   close (conn);
   close (file);
@@ -699,7 +704,6 @@ run_socketpair (gint type)
   GArray *ids = g_array_new (FALSE, FALSE, sizeof (guint64));
   static const guint64 expected[] = { 10, 11, 12 };
   gboolean seqpacket = (type == SOCK_SEQPACKET);
-  GstMessage *msg;
   gchar *props;
   gint sv[2];
   guint64 id;
@@ -719,10 +723,7 @@ run_socketpair (gint type)
   collect_releases (sv[0], seqpacket, ids, 3);
   assert_ids (ids, expected, 3);
 
-  send_eos (sv[0]);
-  msg = wait_bus (pipeline, GST_MESSAGE_EOS);
-  gst_message_unref (msg);
-  stop_pipeline (pipeline, appsink);
+  end_stream (sv[0], pipeline, appsink);
 
   /* the element owned sv[1] and closed it */
   close (sv[0]);
@@ -749,7 +750,6 @@ GST_START_TEST (test_retry)
 {
   guint n_open = fdpass_check_count_open_fds ();
   GstElement *pipeline, *appsink;
-  GstMessage *msg;
   Listener l;
   gchar *props;
   gint conn;
@@ -769,10 +769,7 @@ GST_START_TEST (test_retry)
   send_caps (conn);
   send_frame (conn, 1);
   gst_buffer_unref (pull_frame (appsink, 1));
-  send_eos (conn);
-  msg = wait_bus (pipeline, GST_MESSAGE_EOS);
-  gst_message_unref (msg);
-  stop_pipeline (pipeline, appsink);
+  end_stream (conn, pipeline, appsink);
 
   close (conn);
   listener_clear (&l);
@@ -818,10 +815,7 @@ GST_START_TEST (test_retry_bound_not_listening)
   send_caps (conn);
   send_frame (conn, 1);
   gst_buffer_unref (pull_frame (appsink, 1));
-  send_eos (conn);
-  msg = wait_bus (pipeline, GST_MESSAGE_EOS);
-  gst_message_unref (msg);
-  stop_pipeline (pipeline, appsink);
+  end_stream (conn, pipeline, appsink);
 
   close (conn);
   listener_clear (&l);
@@ -1288,7 +1282,6 @@ GST_START_TEST (test_socket_type_abstract)
 {
   guint n_open = fdpass_check_count_open_fds ();
   GstElement *pipeline, *appsink;
-  GstMessage *msg;
   Listener l;
   gchar *name, *props;
   gint conn;
@@ -1309,10 +1302,7 @@ GST_START_TEST (test_socket_type_abstract)
   send_caps (conn);
   send_frame (conn, 1);
   gst_buffer_unref (pull_frame (appsink, 1));
-  send_eos (conn);
-  msg = wait_bus (pipeline, GST_MESSAGE_EOS);
-  gst_message_unref (msg);
-  stop_pipeline (pipeline, appsink);
+  end_stream (conn, pipeline, appsink);
 
   close (conn);
   listener_clear (&l);
@@ -1387,7 +1377,6 @@ GST_START_TEST (test_connects_when_socket_appears)
 {
   guint n_open = fdpass_check_count_open_fds ();
   GstElement *pipeline, *appsink;
-  GstMessage *msg;
   struct sockaddr_un addr;
   socklen_t len;
   Listener l;
@@ -1423,10 +1412,7 @@ GST_START_TEST (test_connects_when_socket_appears)
   gst_buffer_unref (pull_frame (appsink, 1));
   fail_unless_equals_int (get_stat (pipeline, "connect-failures"), 1);
 
-  send_eos (conn);
-  msg = wait_bus (pipeline, GST_MESSAGE_EOS);
-  gst_message_unref (msg);
-  stop_pipeline (pipeline, appsink);
+  end_stream (conn, pipeline, appsink);
 
   close (conn);
   listener_clear (&l);
@@ -1500,10 +1486,7 @@ GST_START_TEST (test_retry_warnings)
   fail_unless (n_warnings <= 2, "%d warnings", n_warnings);
   fail_unless_equals_int (n_infos, 1);
 
-  send_eos (conn);
-  msg = wait_bus (pipeline, GST_MESSAGE_EOS);
-  gst_message_unref (msg);
-  stop_pipeline (pipeline, appsink);
+  end_stream (conn, pipeline, appsink);
 
   close (conn);
   listener_clear (&l);
