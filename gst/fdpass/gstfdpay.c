@@ -137,6 +137,7 @@ struct _GstFdPay
   guint64 n_bytes;
   guint64 n_copies;
   guint64 n_zero_copy;
+  guint64 n_files_reused;
 };
 
 enum
@@ -165,6 +166,8 @@ typedef struct
    * fd once made, or holds a duplicate of the memory's fd. */
   GSocketControlMessage *cmsg;
   gboolean fd_in_cmsg;
+  /* a message passed the file already: sending it again is a reuse */
+  gboolean sent;
 } GstFdPayFile;
 
 static GQuark file_quark;
@@ -244,10 +247,10 @@ static GstStructure *
 gst_fd_pay_get_stats (GstFdPay * self)
 {
   GstStructure *s;
-  guint64 created = 0, reused = 0, alive = 0;
+  guint64 created = 0, freed = 0, alive = 0;
 
-  g_object_get (self->allocator, "files-created", &created, "files-reused",
-      &reused, "files-alive", &alive, NULL);
+  g_object_get (self->allocator, "files-created", &created, "files-freed",
+      &freed, "files-alive", &alive, NULL);
 
   GST_OBJECT_LOCK (self);
   s = gst_structure_new ("application/x-fdpay-stats",
@@ -256,7 +259,8 @@ gst_fd_pay_get_stats (GstFdPay * self)
       "copies", G_TYPE_UINT64, self->n_copies,
       "zero-copy-buffers", G_TYPE_UINT64, self->n_zero_copy,
       "memfds-created", G_TYPE_UINT64, created,
-      "memfds-reused", G_TYPE_UINT64, reused,
+      "memfds-reused", G_TYPE_UINT64, self->n_files_reused,
+      "memfds-freed", G_TYPE_UINT64, freed,
       "memfds-alive", G_TYPE_UINT64, alive, NULL);
   GST_OBJECT_UNLOCK (self);
 
@@ -482,6 +486,24 @@ gst_fd_pay_memory_get_file (GstFdPay * self, GstMemory * mem)
 done:
   G_UNLOCK (file_lock);
   return file;
+}
+
+/* Notes that a message passes the file of @mem, which was looked up with
+ * gst_fd_pay_memory_get_file(). Returns whether one did before. */
+static gboolean
+gst_fd_pay_memory_mark_sent (GstMemory * mem)
+{
+  GstFdPayFile *file;
+  gboolean sent;
+
+  G_LOCK (file_lock);
+  file = gst_mini_object_get_qdata (GST_MINI_OBJECT_CAST (root_memory (mem)),
+      file_quark);
+  sent = file->sent;
+  file->sent = TRUE;
+  G_UNLOCK (file_lock);
+
+  return sent;
 }
 
 /* May @mem of @buf be sent as it is? It must be backed by a file
@@ -721,7 +743,7 @@ gst_fd_pay_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   GError *err = NULL;
   gboolean zero_copy;
   gsize size;
-  guint i;
+  guint i, n_reused;
   GstFlowReturn ret;
 
   if (G_UNLIKELY (self->caps == NULL))
@@ -820,9 +842,16 @@ gst_fd_pay_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
       "fds, %" G_GSIZE_FORMAT " bytes, %s", info.id, info.n_memories,
       info.n_fds, size, zero_copy ? "zero copy" : "copied");
 
+  n_reused = 0;
+  for (i = 0; i < info.n_fds; i++) {
+    if (gst_fd_pay_memory_mark_sent (mems[i]))
+      n_reused++;
+  }
+
   GST_OBJECT_LOCK (self);
   self->n_buffers++;
   self->n_bytes += size;
+  self->n_files_reused += n_reused;
   if (zero_copy)
     self->n_zero_copy++;
   else if (size > 0)
@@ -1096,18 +1125,22 @@ gst_fd_pay_class_init (GstFdPayClass * klass)
    *
    * Counters since the element was created: `buffers` sent, payload
    * `bytes`, buffers that had to be `copies` into a memfd, and
-   * `zero-copy-buffers` sent as they were; memfds (or temporary files) of
-   * fdpay's allocator: `memfds-created`, `memfds-reused` (allocations
-   * served by a freed memfd kept for reuse) and `memfds-alive` (open right
-   * now, those of its pool and those kept for reuse included).
+   * `zero-copy-buffers` sent as they were. Then the files: `memfds-reused`
+   * counts every time a message passed a file (memfd, temporary file or
+   * DMA buffer) that an earlier message passed already, that is a frame
+   * written into recycled memory; the memfds (or temporary files) of
+   * fdpay's allocator, which its pool and copies use: `memfds-created`,
+   * `memfds-freed` (closed once nobody used them any more) and
+   * `memfds-alive` (open right now, those of its pool and those kept for
+   * reuse included).
    */
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
           "Counters since the element was created: buffers and bytes sent, "
           "copies (buffers copied into a memfd), zero-copy-buffers (buffers "
-          "sent without a copy), memfds-created, memfds-reused (allocations "
-          "served by a freed memfd) and memfds-alive (memfds of fdpay's "
-          "allocator open now)",
+          "sent without a copy), memfds-reused (files passed again for a new "
+          "frame), memfds-created, memfds-freed and memfds-alive (memfds of "
+          "fdpay's allocator created, closed, and open now)",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);

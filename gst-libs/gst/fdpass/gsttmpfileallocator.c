@@ -108,6 +108,7 @@ struct _GstTmpFileAllocator
   guint max_cached;
   guint64 files_created;
   guint64 files_reused;
+  guint64 files_freed;
   /* files of memories not freed yet, cached ones included */
   guint64 files_alive;
 };
@@ -121,6 +122,7 @@ enum
   PROP_FILES_CREATED,
   PROP_FILES_REUSED,
   PROP_FILES_ALIVE,
+  PROP_FILES_FREED,
 };
 
 #define DEFAULT_MAX_CACHED 0
@@ -531,6 +533,7 @@ gst_tmp_file_allocator_free (GstAllocator * allocator, GstMemory * mem)
   if (mem->parent == NULL) {
     GST_OBJECT_LOCK (self);
     self->files_alive--;
+    self->files_freed++;
     GST_OBJECT_UNLOCK (self);
   }
 
@@ -687,6 +690,11 @@ gst_tmp_file_allocator_get_property (GObject * object, guint prop_id,
       g_value_set_uint64 (value, self->files_alive);
       GST_OBJECT_UNLOCK (self);
       break;
+    case PROP_FILES_FREED:
+      GST_OBJECT_LOCK (self);
+      g_value_set_uint64 (value, self->files_freed);
+      GST_OBJECT_UNLOCK (self);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -806,6 +814,22 @@ gst_tmp_file_allocator_class_init (GstTmpFileAllocatorClass * klass)
       g_param_spec_uint64 ("files-alive", "Files alive",
           "Number of files (memfds or temporary files) of memories not freed "
           "yet, including the cached ones", 0, G_MAXUINT64, 0,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstTmpFileAllocator:files-freed:
+   *
+   * How many files this allocator closed because their memory was freed
+   * (and not kept in the cache of #GstTmpFileAllocator:max-cached).
+   * #GstTmpFileAllocator:files-created minus this is
+   * #GstTmpFileAllocator:files-alive.
+   *
+   * Since: 0.3
+   */
+  g_object_class_install_property (gobject_class, PROP_FILES_FREED,
+      g_param_spec_uint64 ("files-freed", "Files freed",
+          "Number of files (memfds or temporary files) closed because their "
+          "memory was freed", 0, G_MAXUINT64, 0,
           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 }
 

@@ -1056,6 +1056,7 @@ GST_START_TEST (test_cache_after_burst)
   fail_unless_equals_int (fdpass_check_count_open_fds (),
       fds_before + max_cached);
   fail_unless_equals_uint64 (get_u64 (alloc, "files-alive"), max_cached);
+  fail_unless_equals_uint64 (get_u64 (alloc, "files-freed"), n - max_cached);
 
   /* the next burst reuses what was kept and creates the rest */
   for (i = 0; i < n; i++) {
@@ -1073,6 +1074,9 @@ GST_START_TEST (test_cache_after_burst)
 
   g_object_set (alloc, "max-cached", 0, NULL);
   fail_unless_equals_uint64 (get_u64 (alloc, "files-alive"), 0);
+  /* every file created is closed, once */
+  fail_unless_equals_uint64 (get_u64 (alloc, "files-freed"),
+      2 * n - max_cached);
   fail_unless_equals_int (fdpass_check_count_open_fds (), fds_before);
   gst_object_unref (alloc);
 }

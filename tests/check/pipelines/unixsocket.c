@@ -2065,7 +2065,8 @@ check_steady_state (const gchar * upstream, gboolean copied,
   Consumer c;
   Received r;
   GArray *clients;
-  guint64 created_before, created_after, copies, zero_copy;
+  guint64 created_before, created_after, reused_before, reused_after;
+  guint64 copies, zero_copy;
   guint n;
   gchar *desc;
 
@@ -2084,9 +2085,11 @@ check_steady_state (const gchar * upstream, gboolean copied,
 
   consumer_wait_frames (&c, 30);
   created_before = pay_stat (p, "memfds-created");
+  reused_before = pay_stat (p, "memfds-reused");
   n = producer_n_frames (p);
   producer_wait_frames (p, n + 200);
   created_after = pay_stat (p, "memfds-created");
+  reused_after = pay_stat (p, "memfds-reused");
   copies = pay_stat (p, "copies");
   zero_copy = pay_stat (p, "zero-copy-buffers");
 
@@ -2107,6 +2110,10 @@ check_steady_state (const gchar * upstream, gboolean copied,
       r.frames->len);
 
   fail_unless_equals_uint64 (created_after, created_before);
+  /* no new memfd: every frame of these 200 went out in a recycled one
+   * (the last one counted may still be in fdpay) */
+  fail_unless (reused_after - reused_before >= 199, "%" G_GUINT64_FORMAT
+      " reuses for 200 frames", reused_after - reused_before);
   if (copied) {
     fail_unless (copies > 0);
   } else {
