@@ -183,6 +183,8 @@ struct _GstFdDepay
   /* release channel of the current connection, from the source upstream,
    * and the features the sender announced on it */
   GstFdPassReleaseChannel *release_channel;
+  /* we made it: releases go upstream in GstNetworkMessage events */
+  gboolean release_channel_is_ours;
   guint32 sender_features;
   /* mappings of the memfds of a recycling sender, most recently used
    * first: a memfd that comes again is not mapped again. The files the
@@ -286,6 +288,34 @@ release_token_unref (gpointer data)
   gst_fdpass_release_channel_release (token->channel, token->id);
   g_object_unref (token->channel);
   g_free (token);
+}
+
+/* Pushes @msg upstream in the event that socketsrc (send-messages=true)
+ * writes to its socket, and multisocketsink (send-messages=true) hands to
+ * fdpay on the other side. Returns whether a source took it. */
+static gboolean
+gst_fd_depay_send_upstream (GstPad * sinkpad, GstBuffer * msg)
+{
+  GstEvent *event;
+
+  event = gst_event_new_custom (GST_EVENT_CUSTOM_UPSTREAM,
+      gst_structure_new ("GstNetworkMessage", "buffer", GST_TYPE_BUFFER, msg,
+          NULL));
+  gst_buffer_unref (msg);
+
+  return gst_pad_push_event (sinkpad, event);
+}
+
+static void
+network_release (GstFdPassReleaseChannel * channel, guint64 id,
+    gpointer user_data)
+{
+  GstPad *sinkpad = user_data;
+
+  if (!gst_fd_depay_send_upstream (sinkpad,
+          gst_fdpass_message_new_release (&id, 1)))
+    GST_DEBUG_OBJECT (sinkpad, "could not send the release of buffer %"
+        G_GUINT64_FORMAT " upstream", id);
 }
 
 #define gst_fd_depay_parent_class parent_class
@@ -484,6 +514,45 @@ gst_fd_depay_forget_sender_segment (GstFdDepay * self)
 }
 
 static void
+gst_fd_depay_drop_release_channel (GstFdDepay * self)
+{
+  /* nobody reads what a channel of ours would send any more */
+  if (self->release_channel && self->release_channel_is_ours)
+    gst_fdpass_release_channel_close (self->release_channel);
+  g_clear_object (&self->release_channel);
+  self->release_channel_is_ours = FALSE;
+}
+
+/* A sender that reads releases, behind a source that is not ours
+ * (socketsrc): answer its hello upstream. When the source writes it back
+ * (socketsrc send-messages=true, fdpay ! multisocketsink send-messages=true
+ * on the other side), we release every buffer the same way. */
+static void
+gst_fd_depay_answer_hello (GstFdDepay * self)
+{
+  GstFdPassHello hello = {
+    GST_FDPASS_VERSION_MAJOR, GST_FDPASS_VERSION_MINOR,
+    GST_FDPASS_FEATURE_RELEASE, 0
+  };
+
+  if (!gst_fd_depay_send_upstream (self->sinkpad,
+          gst_fdpass_message_new_hello (&hello))) {
+    GST_DEBUG_OBJECT (self, "upstream does not write back to the sender "
+        "(socketsrc needs send-messages=true): it cannot reuse its frames");
+    return;
+  }
+
+  if (self->release_channel == NULL) {
+    GST_DEBUG_OBJECT (self, "releasing buffers through upstream events");
+    self->release_channel = gst_fdpass_release_channel_new ();
+    gst_fdpass_release_channel_set_func (self->release_channel,
+        network_release, gst_object_ref (self->sinkpad),
+        (GDestroyNotify) gst_object_unref);
+    self->release_channel_is_ours = TRUE;
+  }
+}
+
+static void
 gst_fd_depay_reset (GstFdDepay * self, gboolean full)
 {
   gst_adapter_clear (self->adapter);
@@ -497,7 +566,7 @@ gst_fd_depay_reset (GstFdDepay * self, gboolean full)
     gst_clear_caps (&self->caps);
     self->caps_max_size = FALLBACK_MAX_BUFFER_SIZE;
     self->got_hello = FALSE;
-    g_clear_object (&self->release_channel);
+    gst_fd_depay_drop_release_channel (self);
     self->sender_features = 0;
     gst_fd_depay_clear_mappings (self, TRUE);
   }
@@ -1519,6 +1588,9 @@ gst_fd_depay_handle_message (GstFdDepay * self, const GstFdPassHeader * header,
         gst_fd_depay_clear_mappings (self,
             !(hello.features & GST_FDPASS_FEATURE_FILES));
       self->sender_features = hello.features;
+      if ((hello.features & GST_FDPASS_FEATURE_RELEASE) &&
+          (self->release_channel == NULL || self->release_channel_is_ours))
+        gst_fd_depay_answer_hello (self);
       return GST_FLOW_OK;
     }
     case GST_FDPASS_MESSAGE_FORGET:{
@@ -1658,7 +1730,7 @@ gst_fd_depay_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
         self->need_segment = TRUE;
         self->running_time_shift_valid = FALSE;
         gst_fd_depay_clear_mappings (self, TRUE);
-        g_clear_object (&self->release_channel);
+        gst_fd_depay_drop_release_channel (self);
         self->release_channel = g_steal_pointer (&channel);
       }
       g_clear_object (&channel);

@@ -52,6 +52,10 @@ struct _GstFdPassReleaseChannel
   /* the owner may be waiting for the event fd: between _take() and
    * _woke() */
   gboolean waiting;
+  /* or the owner sends each release itself, from the releasing thread */
+  GstFdPassReleaseFunc func;
+  gpointer func_data;
+  GDestroyNotify func_notify;
 };
 
 G_DEFINE_TYPE (GstFdPassReleaseChannel, gst_fdpass_release_channel,
@@ -62,6 +66,8 @@ gst_fdpass_release_channel_finalize (GObject * object)
 {
   GstFdPassReleaseChannel *self = GST_FDPASS_RELEASE_CHANNEL (object);
 
+  if (self->func_notify)
+    self->func_notify (self->func_data);
   if (self->event_fd >= 0)
     close (self->event_fd);
   g_array_unref (self->ids);
@@ -125,6 +131,15 @@ gst_fdpass_release_channel_release (GstFdPassReleaseChannel * channel,
   g_return_if_fail (GST_IS_FDPASS_RELEASE_CHANNEL (channel));
 
   g_mutex_lock (&channel->lock);
+  if (!channel->closed && channel->func) {
+    GstFdPassReleaseFunc func = channel->func;
+    gpointer data = channel->func_data;
+
+    /* set once before any release, and kept until finalize */
+    g_mutex_unlock (&channel->lock);
+    func (channel, id, data);
+    return;
+  }
   if (!channel->closed) {
     g_array_append_val (channel->ids, id);
     /* the owner takes all pending ids at once: one wakeup is enough, and
@@ -138,6 +153,29 @@ gst_fdpass_release_channel_release (GstFdPassReleaseChannel * channel,
       channel->signalled = TRUE;
     }
   }
+  g_mutex_unlock (&channel->lock);
+}
+
+/**
+ * gst_fdpass_release_channel_set_func:
+ * @func: called with each released id, from the thread that released it
+ * @notify: frees @user_data once the channel is finalized
+ *
+ * For an owner that sends each release as it comes (fddepay behind
+ * socketsrc, which writes what fddepay pushes upstream) rather than
+ * polling the event fd. Set before any buffer is marked for release.
+ */
+void
+gst_fdpass_release_channel_set_func (GstFdPassReleaseChannel * channel,
+    GstFdPassReleaseFunc func, gpointer user_data, GDestroyNotify notify)
+{
+  g_return_if_fail (GST_IS_FDPASS_RELEASE_CHANNEL (channel));
+  g_return_if_fail (channel->func == NULL);
+
+  g_mutex_lock (&channel->lock);
+  channel->func = func;
+  channel->func_data = user_data;
+  channel->func_notify = notify;
   g_mutex_unlock (&channel->lock);
 }
 

@@ -41,6 +41,16 @@ G_DECLARE_FINAL_TYPE (GstFdPassReleaseChannel, gst_fdpass_release_channel,
 G_GNUC_INTERNAL
 GstFdPassReleaseChannel * gst_fdpass_release_channel_new (void);
 
+typedef void (*GstFdPassReleaseFunc) (GstFdPassReleaseChannel * channel,
+                                      guint64 id,
+                                      gpointer user_data);
+
+G_GNUC_INTERNAL
+void     gst_fdpass_release_channel_set_func (GstFdPassReleaseChannel * channel,
+                                              GstFdPassReleaseFunc func,
+                                              gpointer user_data,
+                                              GDestroyNotify notify);
+
 G_GNUC_INTERNAL
 gint     gst_fdpass_release_channel_get_fd  (GstFdPassReleaseChannel * channel);
 

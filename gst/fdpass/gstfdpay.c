@@ -92,6 +92,7 @@
 
 #include "gstfdpay.h"
 #include "gstfdpaypool.h"
+#include "gstfdpaypeers.h"
 #include "gstfdpasselements.h"
 #include "gstfdpassquery.h"
 
@@ -130,6 +131,14 @@ struct _GstFdPay
   gboolean downstream_releases;
   /* of the input, to send the stream time of each buffer */
   GstSegment segment;
+
+  /* a multisocketsink downstream that hands us what its clients write
+   * (send-messages), the handlers we connected to it, and its clients;
+   * set from the streaming and state change threads, @peers read under
+   * the object lock by the thread of the sink's events */
+  GstElement *watched_sink;
+  gulong watch_handlers[4];
+  GstFdPayPeers *peers;
 
   /* protected by the object lock */
   gboolean zero_copy_foreign_pools;
@@ -209,6 +218,11 @@ gst_fd_pay_file_get_fd (const GstFdPayFile * file)
  * the next one, so one or two are enough for a steady stream, a few more
  * absorb jitter. The rest of a burst is closed as it comes back. */
 #define RELEASE_MAX_CACHED 4
+
+/* frames waiting for the releases of multisocketsink's clients: more than
+ * a receiver holds in a steady stream (one or two), fewer than the free
+ * buffers fdpay's pool keeps; older ones are exported */
+#define PEERS_MAX_PENDING 8
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK,
@@ -299,6 +313,124 @@ gst_fd_pay_update_src_caps (GstFdPay * self)
   return ret;
 }
 
+static void
+on_sink_add (GstElement * sink, GSocket * socket, GstFdPayPeers * peers)
+{
+  gst_fd_pay_peers_add (peers, socket);
+}
+
+static void
+on_sink_add_full (GstElement * sink, GSocket * socket, gint sync_method,
+    gint min_format, guint64 min_value, gint max_format, guint64 max_value,
+    GstFdPayPeers * peers)
+{
+  gst_fd_pay_peers_add (peers, socket);
+}
+
+static void
+on_sink_client_socket_removed (GstElement * sink, GSocket * socket,
+    GstFdPayPeers * peers)
+{
+  gst_fd_pay_peers_remove (peers, socket);
+}
+
+static void
+peers_closure_notify (gpointer data, GClosure * closure)
+{
+  gst_fd_pay_peers_unref (data);
+}
+
+static void
+gst_fd_pay_unwatch_sink (GstFdPay * self)
+{
+  GstFdPayPeers *peers;
+  guint i;
+
+  if (self->watched_sink == NULL)
+    return;
+
+  for (i = 0; i < G_N_ELEMENTS (self->watch_handlers); i++) {
+    if (self->watch_handlers[i])
+      g_signal_handler_disconnect (self->watched_sink,
+          self->watch_handlers[i]);
+    self->watch_handlers[i] = 0;
+  }
+  gst_clear_object (&self->watched_sink);
+
+  GST_OBJECT_LOCK (self);
+  peers = g_steal_pointer (&self->peers);
+  GST_OBJECT_UNLOCK (self);
+  gst_fd_pay_peers_close (peers);
+  gst_fd_pay_peers_unref (peers);
+}
+
+/* multisocketsink writes each message to its clients and drops it. With
+ * send-messages=true it also reads what they write back (socketsrc
+ * send-messages=true writes what fddepay sends upstream) and pushes it to
+ * us in GstNetworkMessage events: then we learn which clients release
+ * which frames, and their memory can be reused, as with unixsocketsink.
+ * Clients are followed through the sink's signals: its action signals
+ * "add" and "add-full" call our handlers before the sink has the client,
+ * so that no frame can reach a client we do not know of. Returns whether
+ * the sink after us is such a multisocketsink. */
+static gboolean
+gst_fd_pay_watch_sink (GstFdPay * self)
+{
+  GType type = g_type_from_name ("GstMultiSocketSink");
+  GstElement *sink = NULL;
+  GstFdPayPeers *peers;
+  gboolean send_messages = FALSE;
+  guint n_clients = 0;
+  GstPad *peer;
+
+  peer = gst_pad_get_peer (self->srcpad);
+  if (peer) {
+    sink = gst_pad_get_parent_element (peer);
+    gst_object_unref (peer);
+  }
+  if (sink && type && g_type_is_a (G_OBJECT_TYPE (sink), type))
+    g_object_get (sink, "send-messages", &send_messages, NULL);
+  if (!send_messages)
+    gst_clear_object (&sink);
+
+  if (sink && sink == self->watched_sink) {
+    gst_object_unref (sink);
+    return TRUE;
+  }
+
+  gst_fd_pay_unwatch_sink (self);
+  if (sink == NULL)
+    return FALSE;
+
+  /* clients it has already cannot be told apart from later ones: while
+   * they are there, no frame is reused */
+  g_object_get (sink, "num-handles", &n_clients, NULL);
+  GST_DEBUG_OBJECT (self, "reading the releases of %" GST_PTR_FORMAT
+      "'s clients (%u already there)", sink, n_clients);
+  peers = gst_fd_pay_peers_new (PEERS_MAX_PENDING, n_clients);
+
+  self->watch_handlers[0] = g_signal_connect_data (sink, "add",
+      G_CALLBACK (on_sink_add), gst_fd_pay_peers_ref (peers),
+      peers_closure_notify, 0);
+  self->watch_handlers[1] = g_signal_connect_data (sink, "add-full",
+      G_CALLBACK (on_sink_add_full), gst_fd_pay_peers_ref (peers),
+      peers_closure_notify, 0);
+  /* clients a subclass adds by itself */
+  self->watch_handlers[2] = g_signal_connect_data (sink, "client-added",
+      G_CALLBACK (on_sink_add), gst_fd_pay_peers_ref (peers),
+      peers_closure_notify, 0);
+  self->watch_handlers[3] = g_signal_connect_data (sink,
+      "client-socket-removed", G_CALLBACK (on_sink_client_socket_removed),
+      gst_fd_pay_peers_ref (peers), peers_closure_notify, 0);
+  self->watched_sink = sink;
+
+  GST_OBJECT_LOCK (self);
+  self->peers = peers;
+  GST_OBJECT_UNLOCK (self);
+
+  return TRUE;
+}
+
 /* Stores new input caps and prepares the header messages (hello and caps)
  * that go out before the next buffer and as streamheader on our caps. */
 static gboolean
@@ -329,9 +461,12 @@ gst_fd_pay_set_caps (GstFdPay * self, GstCaps * caps)
   GST_DEBUG_OBJECT (self, "downstream %s releases",
       self->downstream_releases ? "reports" : "does not report");
   if (self->downstream_releases)
+    gst_fd_pay_unwatch_sink (self);
+  if (self->downstream_releases || gst_fd_pay_watch_sink (self))
     hello.features |= GST_FDPASS_FEATURE_RELEASE;
   g_object_set (self->allocator, "max-cached",
-      self->downstream_releases ? RELEASE_MAX_CACHED : 0, NULL);
+      (hello.features & GST_FDPASS_FEATURE_RELEASE) ? RELEASE_MAX_CACHED : 0,
+      NULL);
 
   gst_clear_buffer (&self->hello_msg);
   gst_clear_buffer (&self->caps_msg);
@@ -832,6 +967,18 @@ gst_fd_pay_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     }
     gst_buffer_add_parent_buffer_meta (msg, holder);
     gst_buffer_unref (holder);
+  } else if (self->peers) {
+    /* the frame waits for the releases of multisocketsink's clients, or
+     * is exported */
+    if (copy) {
+      GstBuffer *holder = gst_buffer_new ();
+
+      gst_buffer_append_memory (holder, g_steal_pointer (&copy));
+      gst_fd_pay_peers_sent (self->peers, info.id, holder, msg);
+      gst_buffer_unref (holder);
+    } else if (zero_copy) {
+      gst_fd_pay_peers_sent (self->peers, info.id, buf, msg);
+    }
   } else if (zero_copy) {
     /* the receiver may map these at any time from now on */
     for (i = 0; i < gst_buffer_n_memory (buf); i++)
@@ -938,6 +1085,69 @@ gst_fd_pay_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
   return gst_pad_event_default (pad, parent, event);
 }
 
+/* What a client of multisocketsink wrote back (see gst_fd_pay_watch_sink()):
+ * its HELLO and the ids it released. */
+static gboolean
+gst_fd_pay_handle_network_message (GstFdPay * self, GstEvent * event)
+{
+  const GstStructure *s = gst_event_get_structure (event);
+  GstFdPayPeers *peers;
+  GObject *socket = NULL;
+  GstBuffer *buf = NULL;
+  GError *err = NULL;
+  GstMapInfo map;
+  gboolean ok;
+
+  GST_OBJECT_LOCK (self);
+  peers = self->peers ? gst_fd_pay_peers_ref (self->peers) : NULL;
+  GST_OBJECT_UNLOCK (self);
+  if (peers == NULL)
+    return FALSE;
+
+  if (!gst_structure_get (s, "object", G_TYPE_OBJECT, &socket,
+          "buffer", GST_TYPE_BUFFER, &buf, NULL) || !G_IS_SOCKET (socket) ||
+      !gst_buffer_map (buf, &map, GST_MAP_READ)) {
+    GST_WARNING_OBJECT (self, "not a network message of multisocketsink: %"
+        GST_PTR_FORMAT, s);
+    ok = FALSE;
+    goto out;
+  }
+
+  ok = gst_fd_pay_peers_receive (peers, socket, map.data, map.size, &err);
+  gst_buffer_unmap (buf, &map);
+  if (!ok) {
+    GST_ELEMENT_WARNING (self, STREAM, DECODE,
+        ("A receiver wrote something that is not an fdpass message; the "
+            "frames it gets are not reused any more."),
+        ("client socket %d of %" GST_PTR_FORMAT ": %s",
+            g_socket_get_fd (G_SOCKET (socket)), self->watched_sink,
+            err->message));
+    g_clear_error (&err);
+  }
+
+out:
+  g_clear_object (&socket);
+  gst_clear_buffer (&buf);
+  gst_fd_pay_peers_unref (peers);
+
+  return TRUE;
+}
+
+static gboolean
+gst_fd_pay_src_event (GstPad * pad, GstObject * parent, GstEvent * event)
+{
+  GstFdPay *self = GST_FD_PAY (parent);
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_CUSTOM_UPSTREAM &&
+      gst_event_has_name (event, "GstNetworkMessage") &&
+      gst_fd_pay_handle_network_message (self, event)) {
+    gst_event_unref (event);
+    return TRUE;
+  }
+
+  return gst_pad_event_default (pad, parent, event);
+}
+
 static gboolean
 gst_fd_pay_propose_allocation (GstFdPay * self, GstQuery * query)
 {
@@ -1026,8 +1236,15 @@ gst_fd_pay_change_state (GstElement * element, GstStateChange transition)
     return ret;
 
   switch (transition) {
+    case GST_STATE_CHANGE_NULL_TO_READY:
+      /* before the application can add clients to a multisocketsink */
+      gst_fd_pay_watch_sink (self);
+      break;
     case GST_STATE_CHANGE_PAUSED_TO_READY:
       gst_fd_pay_reset (self);
+      break;
+    case GST_STATE_CHANGE_READY_TO_NULL:
+      gst_fd_pay_unwatch_sink (self);
       break;
     default:
       break;
@@ -1081,6 +1298,7 @@ gst_fd_pay_finalize (GObject * object)
   GstFdPay *self = GST_FD_PAY (object);
 
   gst_fd_pay_reset (self);
+  gst_fd_pay_unwatch_sink (self);
   gst_object_unref (self->allocator);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -1170,6 +1388,8 @@ gst_fd_pay_init (GstFdPay * self)
   gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
 
   self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
+  gst_pad_set_event_function (self->srcpad,
+      GST_DEBUG_FUNCPTR (gst_fd_pay_src_event));
   gst_pad_use_fixed_caps (self->srcpad);
   gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
 
