@@ -22,12 +22,12 @@
  * The producer (the default mode) creates a Unix socketpair, starts a
  * consumer process that gets the other end as file descriptor 3, and runs
  *
- *   videotestsrc ! video/x-raw,... ! fdpay ! multisocketsink
+ *   videotestsrc ! video/x-raw,... ! fdpay ! multisocketsink send-messages=true
  *
  * with its end of the pair added to multisocketsink. The consumer (--consumer
  * --fd 3, the same program) runs
  *
- *   socketsrc ! fddepay ! fakesink
+ *   socketsrc send-messages=true ! fddepay ! fakesink
  *
  * and prints one line per frame with the CRC-32 of the bytes it reads from
  * the producer's memfds:
@@ -252,8 +252,9 @@ run_consumer (void)
     return 1;
   }
 
-  pipeline = gst_parse_launch ("socketsrc name=src ! fddepay ! "
-      "fakesink name=sink sync=false", &err);
+  /* send-messages: fddepay's releases go back through the socket */
+  pipeline = gst_parse_launch ("socketsrc name=src send-messages=true ! "
+      "fddepay ! fakesink name=sink sync=false", &err);
   if (pipeline == NULL || err != NULL) {
     g_printerr (PROGRAM_NAME ": could not create the consumer pipeline: %s\n",
         err ? err->message : "unknown error");
@@ -511,12 +512,13 @@ build_producer_description (void)
 {
   if (opt_pipeline != NULL)
     return g_strdup_printf ("%s ! fdpay name=pay ! "
-        "multisocketsink name=sink sync=false", opt_pipeline);
+        "multisocketsink name=sink send-messages=true sync=false",
+        opt_pipeline);
 
   return g_strdup_printf ("videotestsrc num-buffers=%d pattern=%s ! "
       "video/x-raw,format=I420,width=%d,height=%d,framerate=30/1 ! "
-      "fdpay name=pay ! multisocketsink name=sink sync=false",
-      opt_num_buffers, opt_pattern ? opt_pattern : "smpte", opt_width,
+      "fdpay name=pay ! multisocketsink name=sink send-messages=true "
+      "sync=false", opt_num_buffers, opt_pattern ? opt_pattern : "smpte", opt_width,
       opt_height);
 }
 

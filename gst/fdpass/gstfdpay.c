@@ -59,6 +59,14 @@
  * protected by the read-only file descriptor. A DMA buffer cannot be
  * opened again and is passed with the access mode its exporter gave it.
  *
+ * With a #multisocketsink downstream, frames are reused too when its
+ * #GstMultiSocketSink:send-messages is %TRUE and so is that of the
+ * receivers' #socketsrc: #fddepay then sends its releases upstream, the
+ * socket carries them back, and fdpay follows the sink's clients (through
+ * its signals) to reuse a frame once every client that may map it released
+ * it. A client that does not release (no send-messages) gets frames that
+ * are never reused, as does everybody while it is connected.
+ *
  * Memory does not pile up: the pool fdpay proposes keeps at most eight free
  * buffers (or its minimum, when larger) and frees the others when they come
  * back, and with a sink that reports releases the allocator keeps at most
@@ -79,7 +87,12 @@
  *
  * Between two processes, create a socketpair, add one end to
  * #multisocketsink with the #GstMultiSocketSink::add signal and give the
- * other one to #socketsrc (see `examples/fdpass-two-process.c`).
+ * other one to #socketsrc (see `examples/fdpass-two-process.c`), with
+ * send-messages=true on both so that frames are recycled:
+ * |[
+ * ... ! fdpay ! multisocketsink send-messages=true sync=false
+ * socketsrc send-messages=true ! fddepay ! ...
+ * ]|
  */
 
 #ifdef HAVE_CONFIG_H
