@@ -507,6 +507,9 @@ app_finish (App * app)
   result.eos = app->pipeline_eos;
   result.frames = stats.frames;
   result.delivered = stats.delivered;
+  result.copies = stats.copies;
+  result.memfds_created = stats.memfds_created;
+  result.memfds_reused = stats.memfds_reused;
   result.restarts = supervisor_get_restarts (app->supervisor);
   result.error = app->error;
 

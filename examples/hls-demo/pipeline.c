@@ -89,6 +89,7 @@ struct _Pipeline
 {
   GstElement *pipeline;
   GstElement *demux;
+  GstElement *pay;
   GstElement *concat;
   GstElement *sink;
   gchar *uri;
@@ -881,10 +882,13 @@ pipeline_build (Pipeline * p, GError ** error)
   gst_caps_unref (caps);
 
   /* a client that falls SINK_SOFT_MAX frames behind skips to the newest
-   * frame: the queue, and so our memory, is bounded */
+   * frame: the queue, and so our memory, is bounded. send-messages hands
+   * the analysis process's releases to fdpay, which then reuses the
+   * memfds of the frames it is done with. */
   g_object_set (p->sink, "sync", p->options.realtime, "send-dispatched",
-      TRUE, "unit-format", GST_FORMAT_BUFFERS, "units-soft-max",
-      (gint64) SINK_SOFT_MAX, NULL);
+      TRUE, "send-messages", TRUE, "unit-format", GST_FORMAT_BUFFERS,
+      "units-soft-max", (gint64) SINK_SOFT_MAX, NULL);
+  p->pay = gst_object_ref (pay);
   gst_util_set_object_arg (G_OBJECT (p->sink), "recover-policy", "latest");
   pipeline_configure_source (p, src, 1);
 
@@ -1013,11 +1017,23 @@ pipeline_get_credit (Pipeline * p, guint64 * sent, guint64 * done)
 void
 pipeline_get_stats (Pipeline * p, PipelineStats * stats)
 {
+  GstStructure *s = NULL;
+
   g_mutex_lock (&p->lock);
   stats->frames = p->frames;
   stats->delivered = p->delivered;
   stats->position = p->position;
   g_mutex_unlock (&p->lock);
+
+  stats->copies = stats->memfds_created = stats->memfds_reused = 0;
+  if (p->pay)
+    g_object_get (p->pay, "stats", &s, NULL);
+  if (s) {
+    gst_structure_get (s, "copies", G_TYPE_UINT64, &stats->copies,
+        "memfds-created", G_TYPE_UINT64, &stats->memfds_created,
+        "memfds-reused", G_TYPE_UINT64, &stats->memfds_reused, NULL);
+    gst_structure_free (s);
+  }
 }
 
 /* The time of the last decoded frame in seconds, from the first one (see
@@ -1091,6 +1107,7 @@ pipeline_free (Pipeline * p)
   if (p == NULL)
     return;
 
+  gst_clear_object (&p->pay);
   gst_clear_object (&p->pipeline);
   /* the branches left: the last one, those without video */
   g_list_free_full (p->branches, branch_free);

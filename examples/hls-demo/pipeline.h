@@ -112,6 +112,12 @@ typedef struct
   /* stream time of the last decoded frame from that of the first one, or
    * GST_CLOCK_TIME_NONE */
   GstClockTime position;
+  /* fdpay's: frames copied into a memfd (not written by the decoder into
+   * fdpay's pool), memfds created, and frames sent in a memfd that went
+   * round already (the analysis process released it) */
+  guint64 copies;
+  guint64 memfds_created;
+  guint64 memfds_reused;
 } PipelineStats;
 
 Pipeline *  pipeline_new               (const gchar * uri,

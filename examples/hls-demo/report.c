@@ -753,6 +753,10 @@ report_write_summary (Report * r, const gchar * snapshot_dir,
   g_string_append_printf (s, "  \"frames_decoded\": %" G_GUINT64_FORMAT
       ",\n  \"frames_sent\": %" G_GUINT64_FORMAT ",\n  \"restarts\": %u,\n",
       result->frames, result->delivered, result->restarts);
+  g_string_append_printf (s, "  \"transport\": {\"copies\": %"
+      G_GUINT64_FORMAT ", \"memfds_created\": %" G_GUINT64_FORMAT
+      ", \"memfds_reused\": %" G_GUINT64_FORMAT "},\n", result->copies,
+      result->memfds_created, result->memfds_reused);
   if (r->end_time >= 0) {
     g_string_append (s, "  \"end\": ");
     json_append_double (s, r->end_time);

@@ -46,6 +46,10 @@ typedef struct
   guint64 frames;
   guint64 delivered;
   guint restarts;
+  /* fdpay's stats: see PipelineStats */
+  guint64 copies;
+  guint64 memfds_created;
+  guint64 memfds_reused;
   /* for summary.json: what made the run fail, or NULL */
   const gchar *error;
   /* the error line printed on stderr, or NULL: the "error" of the end

@@ -55,6 +55,15 @@ def main():
         if summary["frames_decoded"] != 400:
             failures.append("expected 400 frames, decoded %d"
                             % summary["frames_decoded"])
+        # the analysis process releases what it read: the memfds go round
+        transport = summary["transport"]
+        print("transport: %d copies, %d memfds created, %d reused"
+              % (transport["copies"], transport["memfds_created"],
+                 transport["memfds_reused"]))
+        if transport["memfds_reused"] < summary["frames_sent"] // 2:
+            failures.append("only %d of %d frames went out in a recycled "
+                            "memfd" % (transport["memfds_reused"],
+                                       summary["frames_sent"]))
         if failures:
             print("FAIL: " + "; ".join(failures))
             return 1
