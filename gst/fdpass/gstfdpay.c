@@ -34,6 +34,19 @@
  * buffer pool using it, so decoders write their frames straight into
  * memfds.
  *
+ * A decoder may still copy a frame once on its way to fdpay. avdec
+ * (GStreamer 1.22 to 1.29 at least) keeps each frame mapped for writing for
+ * as long as libav references it, and #GstVideoDecoder makes every output
+ * buffer writable before pushing it: a reference frame is then held twice,
+ * and its memory, locked for writing, cannot be shared by the second
+ * buffer, so gst_buffer_copy_into() copies it with gst_memory_copy(). That
+ * copy is allocated by the allocator of the memory copied, fdpay's, so it
+ * is a memfd that fdpay sends as it is: one copy of each frame libav still
+ * references when it is output (28 of 30 frames of an H.264 stream without
+ * B-frames), never two. fdpay cannot take the pool's memory instead: the
+ * decoder that holds it mapped for writing may write it again, and a frame
+ * must not change while a receiver maps it.
+ *
  * Memory that has been sent is never written again while a receiver may
  * map it. So fdpay sends memory backed by a file descriptor (#GstFdMemory:
  * memfds, temporary files, DMA buffers) without a copy only when it can
