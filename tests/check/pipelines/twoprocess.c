@@ -705,7 +705,9 @@ have_elements (const gchar * first, ...)
 }
 
 /* A decoder writes its frames into the memfds of the pool fdpay proposes:
- * nothing is copied on the way to the other process. */
+ * fdpay copies nothing on the way to the other process. (GstVideoDecoder
+ * itself copies the frames avdec still references, into fdpay's allocator:
+ * see pipelines/decoder.) */
 GST_START_TEST (test_decoder_zero_copy)
 {
   Transfer t;
