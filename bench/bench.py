@@ -27,29 +27,53 @@ REPO = os.path.dirname(HERE)
 PYTHON = "/usr/bin/python3"
 NODE = os.path.join(HERE, "node.py")
 
-# in the order of the issue; "limit-*" run in one process
-ALL_TRANSPORTS = ["unixsocket", "multisocket", "shm", "shm-copy", "tcp",
-                  "pipe", "unixfd-1.26", "shm-1.26", "limit-memcpy",
-                  "limit-videotestsrc", "limit-wakeup"]
-PEER_TRANSPORTS = {"unixfd-1.26", "shm-1.26"}
-LIMITS = {"limit-memcpy", "limit-videotestsrc", "limit-wakeup"}
+# every transport the harness knows; which of them run under which runtime
+# is RUNTIME_TRANSPORTS (the default) or --transports
+ALL_TRANSPORTS = ["unixsocket", "unixfd", "shm", "shm-copy", "multisocket",
+                  "tcp", "pipe", "limit-1", "limit-2", "limit-memcpy",
+                  "limit-wakeup"]
+# The default rows of each runtime. Every row of a table runs under the
+# runtime of its table, so that no comparison measures the difference
+# between two GStreamer builds (see README.md, "Fairness").
+RUNTIMES = ["1.26", "1.22"]
+RUNTIME_TRANSPORTS = {
+    "1.26": ["unixsocket", "unixfd", "shm", "multisocket", "limit-1",
+             "limit-2"],
+    "1.22": ["unixsocket", "shm", "multisocket", "tcp", "pipe", "limit-1",
+             "limit-2"],
+}
+# unixfdsink/unixfdsrc appeared in GStreamer 1.24
+NEEDS_124 = {"unixfd"}
+# one process (or, limit-wakeup, no GStreamer at all)
+LIMITS = {"limit-1", "limit-2", "limit-memcpy", "limit-wakeup"}
+# runs once per repetition, outside the runtimes (no GStreamer)
+NO_RUNTIME = {"limit-wakeup"}
+PATTERNS = ["black", "smpte"]
 # receive: touches no frame data; checksum: CRC-32 of every byte; paced: a
 # live 30 fps producer and a receive consumer, for latency without queueing
 KINDS = ["receive", "checksum", "paced"]
+# frames a queue or a transport may hold in the one-process, two-thread
+# limit (limit-2); unixsocketsink's max-pending default is 8 too
+LIMIT2_QUEUE = 8
 
 DESCRIPTIONS = {
     "unixsocket": "fdpay ! unixsocketsink -> unixsocketsrc ! fddepay",
-    "multisocket": "fdpay ! multisocketsink -> socketsrc ! fddepay "
-                   "(socketpair)",
-    "shm": "shmsink -> shmsrc, producer writes into shmsink's memory",
+    "unixfd": "unixfdsink -> unixfdsrc (GStreamer 1.24 and later)",
+    "multisocket": "fdpay ! multisocketsink send-messages=true -> socketsrc "
+                   "send-messages=true ! fddepay (socketpair)",
+    "shm": "shmsink -> shmsrc, producer writes into shmsink's memory "
+           "(zero-copy)",
     "shm-copy": "shmsink -> shmsrc, shmsink copies each frame in "
                 "(identity drop-allocation=true)",
     "tcp": "tcpserversink -> tcpclientsrc ! rawvideoparse, 127.0.0.1",
     "pipe": "fdsink -> fdsrc ! rawvideoparse over a pipe (1 MiB)",
-    "unixfd-1.26": "unixfdsink -> unixfdsrc (GStreamer 1.26)",
-    "shm-1.26": "shmsink -> shmsrc (GStreamer 1.26)",
+    "limit-1": "videotestsrc ! fakesink, one process, one thread: the "
+               "frame's generation and the consumer's read, nothing moved",
+    "limit-2": "videotestsrc ! queue max-size-buffers=%d ! fakesink, one "
+               "process, two threads: the frame handed to another core "
+               "with no transport at all, the physical limit of a "
+               "two-process transport" % LIMIT2_QUEUE,
     "limit-memcpy": "one memcpy of a frame (one process)",
-    "limit-videotestsrc": "videotestsrc ! fakesink (one process)",
     "limit-wakeup": "no GStreamer: a 224-byte message with one fd over a "
                     "Unix socket to a process waiting in poll(), 30 per "
                     "second (bench/wakeup.c): the latency floor of a paced "
@@ -89,15 +113,25 @@ def free_port():
     return port
 
 
+def lib_path(args, *dirs):
+    """LD_LIBRARY_PATH with libgstfdpass-1.0 of the build first, so that the
+    plugin finds the library it was built with under either runtime."""
+    return ":".join([args.fdpass_libdir] + [d for d in dirs if d])
+
+
 def env_122(args):
+    """Debian's GStreamer (the system one)."""
     env = dict(os.environ)
     env["GST_PLUGIN_PATH"] = args.plugin_path
+    env["LD_LIBRARY_PATH"] = lib_path(args, os.environ.get("LD_LIBRARY_PATH"))
     env["GST_REGISTRY"] = os.path.join(args.out, "registry-1.22.bin")
     return env
 
 
 def env_126(args):
-    """The 1.26 build in the peers dir, or None when it is unusable.
+    """The 1.26 build in the peers dir (as its gstreamer-1.26.env sets it
+    up), with the fdpass plugin built against 1.22 on GST_PLUGIN_PATH; None
+    when the build is not there.
 
     Its shared-library symlinks may have been copied as small text files
     holding the target's name; a private directory of real symlinks fixes
@@ -124,9 +158,9 @@ def env_126(args):
             os.symlink(target, os.path.join(shadow, name))
     env = dict(os.environ)
     env["PATH"] = os.path.join(root, "bin") + ":" + env.get("PATH", "")
-    env["LD_LIBRARY_PATH"] = shadow
+    env["LD_LIBRARY_PATH"] = lib_path(args, shadow)
     env["GST_PLUGIN_SYSTEM_PATH"] = os.path.join(libdir, "gstreamer-1.0")
-    env["GST_PLUGIN_PATH"] = ""
+    env["GST_PLUGIN_PATH"] = args.plugin_path
     env["GST_PLUGIN_SCANNER"] = os.path.join(
         root, "libexec", "gstreamer-1.0", "gst-plugin-scanner")
     env["GST_REGISTRY"] = os.path.join(args.out, "registry-1.26.bin")
@@ -134,16 +168,36 @@ def env_126(args):
 
 
 def check_env(env, elements):
+    """(version string, the elements of @elements that are missing), or
+    (None, why) when GStreamer does not start in @env."""
     code = ("import gi,sys; gi.require_version('Gst','1.0');"
             "from gi.repository import Gst; Gst.init(None);"
             "m=[e for e in sys.argv[1:] if not Gst.ElementFactory.find(e)];"
-            "print(Gst.version_string()); sys.exit(1 if m else 0)")
+            "print(Gst.version_string()); print(' '.join(m))")
     try:
         r = subprocess.run([PYTHON, "-c", code] + elements, env=env,
                            capture_output=True, text=True, timeout=120)
     except subprocess.TimeoutExpired:
-        return None
-    return r.stdout.strip() if r.returncode == 0 else None
+        return None, "GStreamer did not start within 120 s"
+    lines = r.stdout.split("\n")
+    if r.returncode != 0 or len(lines) < 2:
+        return None, (r.stderr.strip().split("\n") or ["?"])[-1]
+    return lines[0].strip(), lines[1].split()
+
+
+# the elements each transport needs in its runtime
+ELEMENTS = {
+    "unixsocket": ["fdpay", "fddepay", "unixsocketsink", "unixsocketsrc"],
+    "unixfd": ["unixfdsink", "unixfdsrc"],
+    "shm": ["shmsink", "shmsrc"],
+    "shm-copy": ["shmsink", "shmsrc", "identity"],
+    "multisocket": ["fdpay", "fddepay", "multisocketsink", "socketsrc"],
+    "tcp": ["tcpserversink", "tcpclientsrc", "rawvideoparse"],
+    "pipe": ["fdsink", "fdsrc", "rawvideoparse"],
+    "limit-1": [],
+    "limit-2": ["queue"],
+    "limit-memcpy": [],
+}
 
 
 # --- one run -----------------------------------------------------------------
@@ -209,12 +263,12 @@ class Proc:
             pass
 
 
-def transport_plan(t, w, h, fmt, n, d, args):
+def transport_plan(t, w, h, fmt, n, d, args, pattern="smpte"):
     """Producer and consumer node.py arguments for one transport."""
     caps = ("video/x-raw,format=%s,width=%d,height=%d,framerate=30/1"
             % (fmt, w, h))
-    head = ("videotestsrc num-buffers=%d pattern=smpte ! capsfilter "
-            "name=stamp caps=%s" % (n, caps))
+    head = ("videotestsrc num-buffers=%d pattern=%s ! capsfilter "
+            "name=stamp caps=%s" % (n, pattern, caps))
     tail = "fakesink name=sink sync=false enable-last-sample=false"
     parse = ("rawvideoparse width=%d height=%d format=%s framerate=30/1"
              % (w, h, fmt.lower()))
@@ -235,20 +289,29 @@ def transport_plan(t, w, h, fmt, n, d, args):
         a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         fa, fb = a.detach(), b.detach()
         plan["close"] = [fa, fb]
+        # send-messages: the upstream channel for GstNetworkMessage events
+        # (release feedback rides on it where fdpay and fddepay use it)
         plan["prod"] = (head + " ! fdpay name=pay ! multisocketsink name=sink "
-                        "sync=false")
+                        "send-messages=true sync=false")
         plan["prod_args"] = ["--add-socket-fd", str(fa)]
         plan["prod_fds"] = [fa]
-        plan["cons"] = "socketsrc name=src ! fddepay name=depay ! %s" % tail
+        plan["cons"] = ("socketsrc name=src send-messages=true ! "
+                        "fddepay name=depay ! %s" % tail)
         plan["cons_args"] = ["--socket-fd", str(fb)]
         plan["cons_fds"] = [fb]
-    elif t in ("shm", "shm-copy", "shm-1.26"):
+    elif t in ("shm", "shm-copy"):
         mid = " ! identity drop-allocation=true" if t == "shm-copy" else ""
         plan["prod"] = (head + mid + " ! shmsink name=sink socket-path=%s "
                         "shm-size=%d wait-for-connection=true sync=false"
                         % (path, shm_size))
         plan["cons"] = ("shmsrc socket-path=%s is-live=true ! %s"
                         % (path, tail))
+        if t == "shm":
+            # videotestsrc's pool allocates from shmsink's area; unbounded,
+            # it grows while the consumer lags until the area is full and
+            # shmsink stalls (README.md). At most --shm-pool frames in
+            # flight, like unixsocketsink's max-pending.
+            plan["prod_args"] = ["--bound-pool", str(args.shm_pool)]
     elif t == "tcp":
         port = free_port()
         plan["prod"] = (head + " ! tcpserversink name=sink host=127.0.0.1 "
@@ -269,12 +332,18 @@ def transport_plan(t, w, h, fmt, n, d, args):
         plan["cons"] = ("fdsrc fd=%d blocksize=1048576 ! %s ! %s"
                         % (r, parse, tail))
         plan["cons_fds"] = [r]
-    elif t == "unixfd-1.26":
+    elif t == "unixfd":
         plan["prod"] = (head + " ! unixfdsink name=sink socket-path=%s "
                         "wait-for-connection=true sync=false" % path)
         plan["cons"] = "unixfdsrc socket-path=%s ! %s" % (path, tail)
-    elif t == "limit-videotestsrc":
+    elif t == "limit-1":
         plan["single"] = head + " ! " + tail
+    elif t == "limit-2":
+        # a queue starts a second streaming thread: the consumer's probe
+        # runs on another thread, usually another core, than the source
+        plan["single"] = (head + " ! queue max-size-buffers=%d "
+                          "max-size-bytes=0 max-size-time=0 ! %s"
+                          % (LIMIT2_QUEUE, tail))
     elif t == "limit-memcpy":
         plan["memcpy"] = size
     elif t == "limit-wakeup":
@@ -344,7 +413,7 @@ def compute(row, pres, cres, frames):
     pc, pf = side_stats(prod)
     cc, cf = side_stats(cons)
     if pres is cres:  # one process: count it once
-        cc = 0.0
+        cc, cf = 0.0, None
     if pc is not None and cc is not None:
         row["cpu_s_per_frame"] = (pc + cc) / intervals
     else:
@@ -357,6 +426,10 @@ def compute(row, pres, cres, frames):
     # elements count them (fdpay, fddepay)
     steady = max(0, frames - warm - 1)
     row["memfds_per_frame"] = stat_growth(pres, "pay.memfds-created", steady)
+    # sends of a memfd that was sent before, and memfds closed; None where
+    # this fdpay does not count them
+    row["reused_per_frame"] = stat_growth(pres, "pay.memfds-reused", steady)
+    row["freed_per_frame"] = stat_growth(pres, "pay.memfds-freed", steady)
     row["mappings_per_frame"] = stat_growth(cres, "depay.mappings-created",
                                             steady)
     row["copies_per_frame"] = stat_growth(pres, "pay.copies", steady)
@@ -382,7 +455,9 @@ def read_json(path):
         return None
 
 
-def run_one(t, res, kind, rep, args, envs):
+def run_one(t, res, kind, rep, args, envs, runtime, pattern):
+    """One run of transport @t under @runtime ("1.22", "1.26", or None for
+    limit-wakeup) with videotestsrc pattern @pattern; returns its row."""
     w, h = res
     fmt = args.format
     size = frame_size(w, h, fmt)
@@ -390,13 +465,15 @@ def run_one(t, res, kind, rep, args, envs):
     if kind == "paced":
         n = args.smoke_frames if args.smoke else args.paced_frames
     d = tempfile.mkdtemp(prefix="run-", dir=args.tmp)
-    env = envs["1.26"] if t in PEER_TRANSPORTS else envs["1.22"]
-    logp = os.path.join(args.out, "logs", "%s-%dx%d-%s-%d.log"
-                        % (t, w, h, kind, rep))
-    row = {"transport": t, "resolution": "%dx%d" % (w, h), "format": fmt,
+    env = envs[runtime] if runtime else dict(os.environ)
+    logp = os.path.join(args.out, "logs", "%s-%s-%s-%dx%d-%s-%d.log"
+                        % (runtime or "none", pattern or "none", t, w, h,
+                           kind, rep))
+    row = {"runtime": runtime, "pattern": pattern, "transport": t,
+           "resolution": "%dx%d" % (w, h), "format": fmt,
            "consumer": kind, "rep": rep, "frames_asked": n,
            "frame_bytes": size, "error": None}
-    plan = transport_plan(t, w, h, fmt, n, d, args)
+    plan = transport_plan(t, w, h, fmt, n, d, args, pattern or "smpte")
     if kind == "paced":
         for k in ("prod", "single"):
             if plan.get(k):
@@ -524,7 +601,7 @@ def shmem_kb():
     return None
 
 
-def run_slow(t, res, args, envs):
+def run_slow(t, res, args, envs, runtime, pattern):
     """Producer at 30 fps; the consumer is stopped (SIGSTOP) for
     --stall seconds in the middle; the producer's RSS is sampled."""
     w, h = res
@@ -532,9 +609,10 @@ def run_slow(t, res, args, envs):
     before, after = 2.0, 2.0
     n = int((before + args.stall + after) * 30)
     d = tempfile.mkdtemp(prefix="slow-", dir=args.tmp)
-    env = envs["1.26"] if t in PEER_TRANSPORTS else envs["1.22"]
-    logp = os.path.join(args.out, "logs", "slow-%s-%dx%d.log" % (t, w, h))
-    plan = transport_plan(t, w, h, fmt, n, d, args)
+    env = envs[runtime]
+    logp = os.path.join(args.out, "logs", "slow-%s-%s-%dx%d.log"
+                        % (runtime, t, w, h))
+    plan = transport_plan(t, w, h, fmt, n, d, args, pattern)
     # paced like a camera
     plan["prod"] = plan["prod"].replace("videotestsrc ",
                                         "videotestsrc is-live=true ", 1)
@@ -546,7 +624,8 @@ def run_slow(t, res, args, envs):
     timeout = before + args.stall + after + 30
     common = ["--frames", str(n), "--timeout", str(timeout),
               "--probe-lib", args.probe_lib]
-    out = {"transport": t, "resolution": "%dx%d" % (w, h), "format": fmt,
+    out = {"runtime": runtime, "pattern": pattern, "transport": t,
+           "resolution": "%dx%d" % (w, h), "format": fmt,
            "stall_s": args.stall, "samples": [], "error": None}
     prod = cons = None
     try:
@@ -646,17 +725,68 @@ def parse_res(s):
     return out
 
 
+def res_name(res):
+    return "%dx%d" % res
+
+
+# Rough costs for the duration estimate printed at the start, measured on
+# a 2-core VM (AMD EPYC): starting and stopping the processes of a run, and
+# how fast frames move (GB/s): the source's pace under each runtime and
+# pattern, and the slowest transports' own.
+EST_START_S = {"limit-wakeup": 0.3, "limit-memcpy": 0.3, "limit-1": 0.3,
+               "limit-2": 0.3}
+EST_START_DEFAULT_S = 0.7
+EST_SOURCE_GBPS = {("black", "1.22"): 3.0, ("black", "1.26"): 3.0,
+                   ("smpte", "1.22"): 1.6, ("smpte", "1.26"): 0.6}
+EST_TRANSPORT_GBPS = {"multisocket": 0.25, "tcp": 0.25, "pipe": 0.15,
+                      "shm-copy": 1.5, "limit-memcpy": 5.0}
+
+
+def estimate_s(run, args):
+    """Seconds one run (runtime, pattern, resolution, transport, kind)
+    should take on the machine above."""
+    runtime, pattern, res, t, kind = run
+    n = run_frames(res, kind, args)
+    start = EST_START_S.get(t, EST_START_DEFAULT_S)
+    if kind == "paced":
+        return start + n / 30.0
+    gb = n * frame_size(res[0], res[1], args.format) / 1e9
+    rate = min(EST_SOURCE_GBPS.get((pattern, runtime), 1.0),
+               EST_TRANSPORT_GBPS.get(t, 100.0))
+    return start + gb / rate
+
+
+def run_frames(res, kind, args):
+    if kind == "paced":
+        return args.smoke_frames if args.smoke else args.paced_frames
+    return frames_for(frame_size(res[0], res[1], args.format), args)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--smoke", action="store_true",
-                   help="a few frames per transport, 640x360, one rep, "
-                        "no slow-consumer run")
+                   help="a few frames per row, 640x360, one rep, pattern "
+                        "black (unless --patterns), no slow-consumer run")
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--resolutions", default="640x360,1920x1080,3840x2160")
-    p.add_argument("--transports", default=",".join(ALL_TRANSPORTS))
+    p.add_argument("--paced-resolutions", default=None,
+                   help="resolutions of the paced (30 fps) runs (default: "
+                        "the first of --resolutions)")
+    p.add_argument("--runtimes", default=",".join(RUNTIMES),
+                   help="GStreamer builds to run under: 1.22 (Debian's), "
+                        "1.26 (the build in --peers); one table each")
+    p.add_argument("--patterns", default=None,
+                   help="videotestsrc patterns, one table each (default "
+                        "black,smpte; --smoke: black)")
+    p.add_argument("--transports", default=None,
+                   help="rows to run under every runtime (default: "
+                        + "; ".join("%s: %s" % (r, ",".join(ts))
+                                    for r, ts in RUNTIME_TRANSPORTS.items())
+                        + "; plus limit-wakeup). Known: "
+                        + ",".join(ALL_TRANSPORTS))
     p.add_argument("--consumers", default=",".join(KINDS))
     p.add_argument("--format", default="NV12", choices=["NV12", "I420"])
-    p.add_argument("--mbytes", type=float, default=3000,
+    p.add_argument("--mbytes", type=float, default=1500,
                    help="megabytes of frames per run (sets the frame count: "
                         "60 to 6000 frames)")
     p.add_argument("--smoke-frames", type=int, default=10)
@@ -664,6 +794,10 @@ def main():
                    help="frames of a paced (30 fps) run")
     p.add_argument("--shm-frames", type=int, default=32,
                    help="shmsink shm-size in frames")
+    p.add_argument("--shm-pool", type=int, default=8,
+                   help="frames the producer's pool may hold in the shm row "
+                        "(videotestsrc waits for one to come back beyond "
+                        "that)")
     p.add_argument("--stall", type=float, default=10.0,
                    help="seconds the consumer is stopped in the slow-consumer "
                         "run (0 = no slow-consumer run)")
@@ -674,6 +808,9 @@ def main():
                    help="meson build directory (for gst/fdpass)")
     p.add_argument("--peers", default=os.path.join(REPO, "..", "shared",
                                                    "peers"))
+    p.add_argument("--estimate", action="store_true",
+                   help="print the runs and the estimated duration, run "
+                        "nothing")
     p.add_argument("--no-plot", action="store_true")
     args = p.parse_args()
     # run the finally blocks (they kill the children) on SIGTERM too
@@ -683,67 +820,158 @@ def main():
         args.reps = 1
         args.resolutions = "640x360"
         args.stall = 0
+    if args.patterns is None:
+        args.patterns = "black" if args.smoke else ",".join(PATTERNS)
+    patterns = [x for x in args.patterns.split(",") if x]
+    runtimes = [x for x in args.runtimes.split(",") if x]
+    for r in runtimes:
+        if r not in RUNTIMES:
+            p.error("unknown runtime %s (known: %s)" % (r, ", ".join(RUNTIMES)))
+    resolutions = parse_res(args.resolutions)
+    paced_res = (parse_res(args.paced_resolutions) if args.paced_resolutions
+                 else resolutions[:1])
+    kinds = [k for k in args.consumers.split(",") if k]
+    if args.transports:
+        wanted = [t for t in args.transports.split(",") if t]
+        for t in wanted:
+            if t not in ALL_TRANSPORTS:
+                p.error("unknown transport %s (known: %s)"
+                        % (t, ", ".join(ALL_TRANSPORTS)))
+        per_runtime = {r: [t for t in wanted if t not in NO_RUNTIME and
+                           not (t in NEEDS_124 and r == "1.22")]
+                       for r in runtimes}
+        wakeup = "limit-wakeup" in wanted
+    else:
+        per_runtime = {r: list(RUNTIME_TRANSPORTS[r]) for r in runtimes}
+        wakeup = True
+
     if args.out is None:
         args.out = os.path.join(REPO, "bench", "results",
                                 datetime.datetime.now().strftime(
                                     "%Y%m%d-%H%M%S"))
     args.out = os.path.abspath(args.out)
-    os.makedirs(os.path.join(args.out, "logs"), exist_ok=True)
-    args.tmp = tempfile.mkdtemp(prefix="gst-fdpass-bench-")
+    build = os.path.abspath(args.build)
     args.peers = os.path.abspath(args.peers)
     args.plugin_path = os.environ.get("GST_PLUGIN_PATH") or os.path.join(
-        os.path.abspath(args.build), "gst", "fdpass")
-    args.probe_lib = os.path.join(os.path.abspath(args.build), "bench",
-                                  "libfdpassbench.so")
+        build, "gst", "fdpass")
+    args.fdpass_libdir = os.path.join(build, "gst-libs", "gst", "fdpass")
+    args.probe_lib = os.path.join(build, "bench", "libfdpassbench.so")
+    args.wakeup_bin = os.path.join(build, "bench", "fdpass-bench-wakeup")
+
+    def kinds_for(t, res):
+        # a memcpy reads every byte already: one kind; the wake-up floor
+        # is about paced frames only; paced runs at --paced-resolutions
+        ks = ["copy"] if t == "limit-memcpy" else kinds
+        if t == "limit-wakeup":
+            ks = ["paced"] if "paced" in kinds else []
+        return [k for k in ks if k != "paced" or res in paced_res]
+
+    def plan_runs(per_runtime, wakeup):
+        runs = []
+        for rep in range(args.reps):
+            # rotate the orders each repetition, so that no row always runs
+            # right after the same one
+            rts = runtimes[rep % len(runtimes):] + runtimes[:rep % len(runtimes)] \
+                if runtimes else []
+            for pattern in patterns:
+                for res in resolutions:
+                    for rt in rts:
+                        ts = per_runtime[rt]
+                        k = rep % len(ts) if ts else 0
+                        for t in ts[k:] + ts[:k]:
+                            for kind in kinds_for(t, res):
+                                runs.append((rep, rt, pattern, res, t, kind))
+            if wakeup:
+                for kind in kinds_for("limit-wakeup", paced_res[0]):
+                    runs.append((rep, None, None, paced_res[0],
+                                 "limit-wakeup", kind))
+        return runs
+
+    def slow_runs(per_runtime):
+        if args.stall <= 0:
+            return []
+        res = parse_res(args.slow_resolution)[0]
+        return [(rt, t, res) for rt in runtimes for t in per_runtime[rt]
+                if t not in LIMITS]
+
+    def estimate(runs, slow):
+        secs = sum(estimate_s(r[1:], args) for r in runs)
+        secs += len(slow) * (args.stall + 6)
+        return secs
+
+    if args.estimate:
+        runs = plan_runs(per_runtime, wakeup)
+        slow = slow_runs(per_runtime)
+        print("%d runs and %d slow-consumer runs, about %.0f min"
+              % (len(runs), len(slow), estimate(runs, slow) / 60))
+        return 0
+
+    os.makedirs(os.path.join(args.out, "logs"), exist_ok=True)
+    args.tmp = tempfile.mkdtemp(prefix="gst-fdpass-bench-")
     if not os.path.exists(args.probe_lib):
         log("%s is missing: build the project with meson first "
             "(bench/run does)" % args.probe_lib)
         return 1
-    args.wakeup_bin = os.path.join(os.path.abspath(args.build), "bench",
-                                   "fdpass-bench-wakeup")
-
-    resolutions = parse_res(args.resolutions)
-    transports = [t for t in args.transports.split(",") if t]
-    kinds = [k for k in args.consumers.split(",") if k]
-    for t in transports:
-        if t not in ALL_TRANSPORTS:
-            p.error("unknown transport %s (known: %s)"
-                    % (t, ", ".join(ALL_TRANSPORTS)))
-    if "limit-wakeup" in transports and not os.path.exists(args.wakeup_bin):
-        transports.remove("limit-wakeup")
+    if wakeup and not os.path.exists(args.wakeup_bin):
+        wakeup = False
         log("skipping limit-wakeup: %s is missing" % args.wakeup_bin)
 
-    envs = {"1.22": env_122(args), "1.26": None}
     results = {"command": " ".join(shlex.quote(a) for a in
                                    [os.environ.get("BENCH_COMMAND",
                                                    sys.argv[0])]
                                    + sys.argv[1:]),
                "started": datetime.datetime.now().isoformat(timespec="seconds"),
                "machine": machine_info(), "format": args.format,
-               "reps": args.reps, "transports": {}, "skipped": {},
-               "runs": [], "slow_consumer": []}
-    v = check_env(envs["1.22"], ["fdpay", "fddepay", "unixsocketsink",
-                                 "shmsink", "tcpserversink", "rawvideoparse"])
-    if v is None:
-        log("GStreamer or the fdpass plugin is missing (GST_PLUGIN_PATH=%s)"
-            % args.plugin_path)
-        return 1
-    results["gstreamer"] = {"1.22": v}
-    if any(t in PEER_TRANSPORTS for t in transports):
-        envs["1.26"] = env_126(args)
-        v = check_env(envs["1.26"], ["unixfdsink", "shmsink"]) \
-            if envs["1.26"] else None
+               "reps": args.reps, "patterns": patterns,
+               "resolutions": [res_name(r) for r in resolutions],
+               "paced_resolutions": [res_name(r) for r in paced_res],
+               "runtimes": {}, "transports": {}, "skipped": {},
+               "runs": [], "slow_consumer": [], "gstreamer": {}}
+
+    envs = {}
+    for rt in list(runtimes):
+        env = env_122(args) if rt == "1.22" else env_126(args)
+        ts = per_runtime[rt]
+        need = sorted({e for t in ts for e in ELEMENTS.get(t, [])}
+                      | {"videotestsrc", "fakesink"})
+        v, missing = check_env(env, need) if env else (
+            None, "no GStreamer 1.26 build in %s" % args.peers)
         if v is None:
-            for t in PEER_TRANSPORTS:
-                if t in transports:
-                    transports.remove(t)
-                    results["skipped"][t] = ("no usable GStreamer 1.26 build "
-                                             "in %s" % args.peers)
-                    log("skipping %s: %s" % (t, results["skipped"][t]))
-        else:
-            results["gstreamer"]["1.26"] = v
-    for t in transports:
-        results["transports"][t] = DESCRIPTIONS[t]
+            results["skipped"][rt] = "GStreamer %s: %s" % (rt, missing)
+            log("skipping every row of GStreamer %s: %s" % (rt, missing))
+            runtimes.remove(rt)
+            continue
+        if ("fdpay" in missing and rt == "1.22"):
+            log("the fdpass plugin is missing (GST_PLUGIN_PATH=%s)"
+                % args.plugin_path)
+            return 1
+        for t in list(ts):
+            lack = [e for e in ELEMENTS.get(t, []) if e in missing]
+            if lack:
+                ts.remove(t)
+                why = "%s not found" % ", ".join(lack)
+                results["skipped"]["%s/%s" % (rt, t)] = why
+                log("skipping %s under GStreamer %s: %s" % (t, rt, why))
+        envs[rt] = env
+        results["gstreamer"][rt] = v
+        results["runtimes"][rt] = {"version": v, "transports": ts}
+        for t in ts:
+            results["transports"][t] = DESCRIPTIONS[t]
+    if wakeup:
+        results["transports"]["limit-wakeup"] = DESCRIPTIONS["limit-wakeup"]
+    if not runtimes:
+        log("no runtime to run under")
+        return 1
+    # rows that were skipped in one runtime keep the other's order
+    runs = plan_runs(per_runtime, wakeup)
+    slow = slow_runs(per_runtime)
+    est = estimate(runs, slow)
+    results["estimated_s"] = round(est)
+    log("%d runs and %d slow-consumer runs (%s; %s; %d repetitions): "
+        "about %.0f min"
+        % (len(runs), len(slow), ", ".join("GStreamer " + r
+                                           for r in runtimes),
+           "patterns " + ",".join(patterns), args.reps, est / 60))
 
     out_json = os.path.join(args.out, "results.json")
 
@@ -753,53 +981,32 @@ def main():
             json.dump(results, f, indent=1)
         os.rename(tmp, out_json)
 
-    def kinds_for(t):
-        # a memcpy reads every byte already: one kind; the wake-up floor
-        # is about paced frames only
-        if t == "limit-memcpy":
-            return ["copy"]
-        if t == "limit-wakeup":
-            return ["paced"] if "paced" in kinds else []
-        return kinds
-
-    total = args.reps * len(resolutions) * sum(len(kinds_for(t))
-                                               for t in transports)
-    done = 0
     started = time.monotonic()
     try:
-        for rep in range(args.reps):
-            # rotate the order each repetition, so that no transport always
-            # runs right after the same one
-            order = transports[rep % len(transports):] + \
-                transports[:rep % len(transports)]
-            for res in resolutions:
-                for t in order:
-                    for kind in kinds_for(t):
-                        done += 1
-                        row = run_one(t, res, kind, rep, args, envs)
-                        results["runs"].append(row)
-                        save()
-                        log("[%d/%d %.0fs] %-18s %-9s %-8s rep %d: %s"
-                            % (done, total, time.monotonic() - started, t,
-                               row["resolution"], kind, rep,
-                               row["error"] or "%.1f fps, %s us median"
-                               % (row["fps"], "%.0f" % row["lat_median_us"]
-                                  if row["lat_median_us"] is not None
-                                  else "-")))
-        if args.stall > 0:
-            res = parse_res(args.slow_resolution)[0]
-            for t in transports:
-                if t in LIMITS:
-                    continue
-                log("slow consumer: %s" % t)
-                results["slow_consumer"].append(run_slow(t, res, args, envs))
-                save()
+        for i, (rep, rt, pattern, res, t, kind) in enumerate(runs):
+            row = run_one(t, res, kind, rep, args, envs, rt, pattern)
+            results["runs"].append(row)
+            save()
+            log("[%d/%d %.0fs] %-4s %-5s %-12s %-9s %-8s rep %d: %s"
+                % (i + 1, len(runs), time.monotonic() - started, rt or "-",
+                   pattern or "-", t, row["resolution"], kind, rep,
+                   row["error"] or "%.1f fps, %s us median"
+                   % (row["fps"], "%.0f" % row["lat_median_us"]
+                      if row.get("lat_median_us") is not None else "-")))
+        for rt, t, res in slow:
+            log("slow consumer: %s under GStreamer %s" % (t, rt))
+            results["slow_consumer"].append(
+                run_slow(t, res, args, envs, rt, patterns[0]))
+            save()
     finally:
         results["finished"] = datetime.datetime.now().isoformat(
             timespec="seconds")
+        results["elapsed_s"] = round(time.monotonic() - started)
         save()
         shutil.rmtree(args.tmp, ignore_errors=True)
 
+    log("took %.0f min (estimated %.0f min)"
+        % ((time.monotonic() - started) / 60, est / 60))
     if not args.no_plot:
         r = subprocess.run([PYTHON, os.path.join(HERE, "plot.py"), out_json,
                             os.path.join(args.out, "plot.png")],
@@ -809,9 +1016,9 @@ def main():
     log("results in %s" % out_json)
     failed = [r for r in results["runs"] if r["error"]]
     for r in failed:
-        log("FAILED %s %s %s rep %d: %s" % (r["transport"], r["resolution"],
-                                            r["consumer"], r["rep"],
-                                            r["error"]))
+        log("FAILED %s %s %s %s %s rep %d: %s"
+            % (r["runtime"], r["pattern"], r["transport"], r["resolution"],
+               r["consumer"], r["rep"], r["error"]))
     return 1 if failed else 0
 
 

@@ -104,6 +104,8 @@ class Probe:
         lib.fdpass_bench_probe_crc.restype = ctypes.c_uint32
         lib.fdpass_bench_probe_bad_sizes.argtypes = [vp]
         lib.fdpass_bench_probe_bad_sizes.restype = u
+        lib.fdpass_bench_bound_pool.argtypes = [vp, u]
+        lib.fdpass_bench_bound_pool.restype = None
         cls.lib = lib
 
     def __init__(self, element, pad, frames, warm, checksum=False,
@@ -178,7 +180,8 @@ def run_memcpy(args):
 
 # element name -> statistics fields worth recording at the warm-th frame
 # and at the end (whether files or mappings are made per frame)
-STATS = {"pay": ("memfds-created", "memfds-reused", "copies"),
+STATS = {"pay": ("memfds-created", "memfds-reused", "memfds-freed",
+                 "copies"),
          "depay": ("mappings-created", "mappings-reused"),
          # unixsocketsink: descriptors passed
          "sink": ("fds",)}
@@ -227,6 +230,9 @@ def run_pipeline(args):
 
     if producing:
         stamp = pipeline.get_by_name("stamp")
+        if args.bound_pool:
+            Probe.lib.fdpass_bench_bound_pool(hash(stamp.get_static_pad("src")),
+                                              args.bound_pool)
         push = Probe(stamp, stamp.get_static_pad("src"), args.frames,
                      args.warm, gated=args.role == "producer")
     if consuming:
@@ -359,6 +365,9 @@ def main():
                    help="set the element 'src''s socket to this fd")
     p.add_argument("--wait-clients", metavar="ELEMENT:PROP[.FIELD]",
                    help="producer: after 'go', wait until this is >= 1")
+    p.add_argument("--bound-pool", type=int, default=0, metavar="N",
+                   help="producer: limit the buffer pool that the source "
+                        "negotiates to N buffers (shmsink)")
     p.add_argument("--timeout", type=float, default=60.0)
     p.add_argument("--stall-timeout", type=float, default=5.0,
                    help="consumer: give up when no frame came for this long")

@@ -24,6 +24,7 @@
  * the path of a frame. */
 
 #include <gst/gst.h>
+#include <gst/video/video.h>
 #include <gmodule.h>
 
 #include <string.h>
@@ -37,12 +38,12 @@ G_MODULE_EXPORT gpointer fdpass_bench_probe_new (gpointer element,
     gint gated);
 G_MODULE_EXPORT void fdpass_bench_probe_open (gpointer probe);
 G_MODULE_EXPORT guint fdpass_bench_probe_count (gpointer probe);
-G_MODULE_EXPORT guint fdpass_bench_probe_times (gpointer probe,
-    guint64 * out);
+G_MODULE_EXPORT guint fdpass_bench_probe_times (gpointer probe, guint64 * out);
 G_MODULE_EXPORT gint fdpass_bench_probe_usage (gpointer probe, gint which,
     gdouble * out);
 G_MODULE_EXPORT guint32 fdpass_bench_probe_crc (gpointer probe);
 G_MODULE_EXPORT guint fdpass_bench_probe_bad_sizes (gpointer probe);
+G_MODULE_EXPORT void fdpass_bench_bound_pool (gpointer pad, guint max);
 
 typedef struct
 {
@@ -253,4 +254,44 @@ guint
 fdpass_bench_probe_bad_sizes (gpointer probe)
 {
   return ((Probe *) probe)->bad_sizes;
+}
+
+/* After the ALLOCATION query on @pad was answered downstream, limit the
+ * buffer pool it proposes (or a pool of the proposed size, when it proposed
+ * none) to @max buffers: upstream then waits for a buffer to come back once
+ * @max are in flight instead of growing its pool. */
+static GstPadProbeReturn
+bound_pool_cb (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
+  guint max = GPOINTER_TO_UINT (user_data);
+  GstBufferPool *pool = NULL;
+  GstCaps *caps = NULL;
+  GstVideoInfo vinfo;
+  guint size = 0, min = 0, old_max = 0;
+
+  if (GST_QUERY_TYPE (query) != GST_QUERY_ALLOCATION)
+    return GST_PAD_PROBE_OK;
+
+  if (gst_query_get_n_allocation_pools (query) > 0) {
+    gst_query_parse_nth_allocation_pool (query, 0, &pool, &size, &min,
+        &old_max);
+    gst_query_set_nth_allocation_pool (query, 0, pool, size, MIN (min, max),
+        max);
+    if (pool)
+      gst_object_unref (pool);
+  } else {
+    gst_query_parse_allocation (query, &caps, NULL);
+    if (caps && gst_video_info_from_caps (&vinfo, caps))
+      size = GST_VIDEO_INFO_SIZE (&vinfo);
+    gst_query_add_allocation_pool (query, NULL, size, 0, max);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+void
+fdpass_bench_bound_pool (gpointer pad, guint max)
+{
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM |
+      GST_PAD_PROBE_TYPE_PULL, bound_pool_cb, GUINT_TO_POINTER (max), NULL);
 }

@@ -3,14 +3,25 @@
 
 usage: report.py DIR [--plot RELPATH] > docs/performance.md
 
-Every number comes from DIR/results.json; medians over the repetitions with
-the spread (min-max) where there is more than one."""
+Every number and every comparison in the text comes from DIR/results.json:
+medians over the repetitions with the spread (min-max) where there is more
+than one. Rows are only ever compared with rows of the same runtime (the
+GStreamer build they ran under) and the same videotestsrc pattern."""
 
 import argparse
 import json
 import os
 import statistics
 import sys
+
+# what the targets are about: the recycling path, with the cheapest source
+# (its cost hides the least of the transport's) under the newest runtime
+US = "unixsocket"
+TARGET_RUNTIME = "1.26"
+TARGET_PATTERN = "black"
+BIG = "3840x2160"
+# unixsocketsink's max-pending default (gstunixsocketsink.c)
+MAX_PENDING = 8
 
 
 def fmt(v, digits=0):
@@ -23,10 +34,10 @@ def spread(vals, digits=0, scale=1.0):
     vals = [v * scale for v in vals if v is not None]
     if not vals:
         return "–"
-    med = statistics.median(vals)
+    m = statistics.median(vals)
     if len(vals) == 1 or min(vals) == max(vals):
-        return fmt(med, digits)
-    return "%s (%s–%s)" % (fmt(med, digits), fmt(min(vals), digits),
+        return fmt(m, digits)
+    return "%s (%s–%s)" % (fmt(m, digits), fmt(min(vals), digits),
                            fmt(max(vals), digits))
 
 
@@ -41,281 +52,445 @@ def ratio(a, b):
     return "%.2f" % (a / b)
 
 
-def memfds_cell(rows):
-    a = med([r.get("memfds_per_frame") for r in rows])
-    b = med([r.get("mappings_per_frame") for r in rows])
-    if a is None and b is None:
-        return "–"
-    return "%s / %s" % (fmt(a, 2), fmt(b, 2))
+def rt_label(rt):
+    return "GStreamer %s" % rt if rt else "no GStreamer"
 
 
-def vals(groups, resolution, transport, consumer, key):
-    rows = [r for r in groups.get((resolution, transport, consumer), [])
-            if not r.get("error")]
-    return [r[key] for r in rows if r.get(key) is not None]
+class Results:
+    def __init__(self, res):
+        self.res = res
+        self.groups = {}
+        self.order = []
+        for r in res["runs"]:
+            key = (r.get("runtime"), r.get("pattern"), r["resolution"],
+                   r["transport"], r["consumer"])
+            if key not in self.groups:
+                self.groups[key] = []
+                self.order.append(key)
+            self.groups[key].append(r)
+        self.runtimes = list(res.get("runtimes") or {})
+        self.patterns = res.get("patterns") or []
+        self.resolutions = res.get("resolutions") or []
+
+    def rows(self, rt, pat, resolution, t, kind, good=True):
+        if t == "limit-wakeup":
+            rt = pat = None
+        rows = self.groups.get((rt, pat, resolution, t, kind), [])
+        return [r for r in rows if not r.get("error")] if good else rows
+
+    def vals(self, rt, pat, resolution, t, kind, key):
+        return [r[key] for r in self.rows(rt, pat, resolution, t, kind)
+                if r.get(key) is not None]
+
+    def by_rep(self, rt, pat, resolution, t, kind, key):
+        return {r["rep"]: r[key]
+                for r in self.rows(rt, pat, resolution, t, kind)
+                if r.get(key) is not None}
+
+    def med(self, rt, pat, resolution, t, kind, key, scale=1.0):
+        v = med(self.vals(rt, pat, resolution, t, kind, key))
+        return v * scale if v is not None else None
 
 
-def compare(a, b, higher_better=True):
-    """Verdict of a >= b (or a <= b) over per-repetition values: 'met' when
-    the medians say so and the ranges do not overlap, 'tie' when the medians
-    say so but the spread is larger than the difference, else 'not met'."""
-    if not a or not b:
+def rep_ratios(a, b):
+    """a[rep] / b[rep] for the repetitions both have: the two rows ran
+    within minutes of each other, so their ratio is steadier than the
+    values."""
+    return [a[k] / b[k] for k in sorted(a) if k in b and b[k]]
+
+
+def verdict(vals, limit, higher_better=True):
+    """'met' when every repetition satisfies the target, 'not met' when
+    none does, else 'within the spread' with what the median says."""
+    if not vals:
         return "no data"
-    ma, mb = statistics.median(a), statistics.median(b)
-    if higher_better:
-        better, clear = ma >= mb, min(a) > max(b)
-        worse_clear = max(a) < min(b)
-    else:
-        better, clear = ma <= mb, max(a) < min(b)
-        worse_clear = min(a) > max(b)
-    if better and clear:
+    ok = [(v >= limit) if higher_better else (v <= limit) for v in vals]
+    if all(ok):
         return "met"
-    if worse_clear:
+    if not any(ok):
         return "not met"
-    return "met, within the spread" if better else \
-        "not met, within the spread"
+    m = statistics.median(vals)
+    good = m >= limit if higher_better else m <= limit
+    return "within the spread (median %s)" % ("met" if good else "not met")
 
 
-def targets(groups, resolutions, slow):
-    """The targets of the recycling path (unixsocket), each with the
-    numbers it rests on."""
+def pick(options, preferred, fallback_last=False):
+    if preferred in options:
+        return preferred
+    if not options:
+        return None
+    return options[-1] if fallback_last else options[0]
+
+
+# --- targets ------------------------------------------------------------------
+
+def targets(R):
     out = []
     w = out.append
-    us = "unixsocket"
-    big = "3840x2160" if "3840x2160" in resolutions else resolutions[-1]
-    small = resolutions[0]
+    rt = pick(R.runtimes, TARGET_RUNTIME)
+    pat = pick(R.patterns, TARGET_PATTERN)
+    big = pick(R.resolutions, BIG, fallback_last=True)
+    paced = (R.res.get("paced_resolutions") or R.resolutions)[0]
+    if rt is None or pat is None or big is None:
+        return out
     w("## Targets")
     w("")
-    w("For the recycling path (`unixsocket`). A target is *met* when the "
-      "medians satisfy it and the ranges over the repetitions do not "
-      "overlap; *within the spread* means the medians satisfy it (or not) "
-      "but the repetitions overlap, so the difference is not shown.")
+    w("For the recycling path (`unixsocket`) under %s, pattern %s. Ratios "
+      "are taken per repetition (each row against the row it is compared "
+      "with in the same repetition): the median ratio, with the lowest and "
+      "the highest in parentheses. A target is *met* when every repetition "
+      "meets it, *not met* when none does, *within the spread* otherwise."
+      % (rt_label(rt), pat))
     w("")
     w("| target | measured | verdict |")
     w("|---|---|---|")
 
-    # 1. 4K reading consumer vs unixfd and shm
-    a = vals(groups, big, us, "checksum", "fps")
-    u = vals(groups, big, "unixfd-1.26", "checksum", "fps")
-    if a and u:
-        need = [1.5 * x for x in u]
-        w("| %s, checksum consumer: fps ≥ 1.5 × unixfd | unixsocket %s fps, "
-          "unixfd %s fps: %.2f× | %s |" % (
-              big, spread(a), spread(u), statistics.median(a) /
-              statistics.median(u), compare(a, need)))
-    sh = vals(groups, big, "shm", "checksum", "fps")
-    if a and sh:
-        w("| %s, checksum consumer: fps > shmsink (zero-copy) | unixsocket "
-          "%s fps, shm %s fps: %.2f× | %s |" % (
-              big, spread(a), spread(sh), statistics.median(a) /
-              statistics.median(sh), compare(a, sh)))
-    c = vals(groups, big, us, "checksum", "cpu_s_per_frame")
-    lim = vals(groups, big, "limit-videotestsrc", "checksum",
-               "cpu_s_per_frame")
-    if c and lim:
-        w("| %s, checksum consumer: CPU per frame ≤ 1.2 × the limit "
-          "(videotestsrc plus one read of the frame, one process) | "
-          "unixsocket %s ms, limit %s ms: %.2f× | %s |" % (
-              big, spread(c, 2, 1e3), spread(lim, 2, 1e3),
-              statistics.median(c) / statistics.median(lim),
-              compare(c, [1.2 * x for x in lim], higher_better=False)))
+    def ratio_row(title, key, kind, res, peer, factor, higher_better,
+                  unit, digits=0, scale=1.0, label=None):
+        a = R.by_rep(rt, pat, res, US, kind, key)
+        b = R.by_rep(rt, pat, res, peer, kind, key)
+        if not a or not b:
+            w("| %s | no data (%s or %s missing) | no data |"
+              % (title, US, peer))
+            return
+        rs = rep_ratios(a, b)
+        w("| %s | %s %s %s, %s %s %s: %s× | %s |" % (
+            title, US, spread(list(a.values()), digits, scale), unit,
+            label or peer, spread(list(b.values()), digits, scale), unit,
+            spread(rs, 2), verdict(rs, factor, higher_better)))
 
-    # 2. receive-only consumer vs shm and unixfd, every resolution
-    for res in resolutions:
-        for peer in ("shm", "unixfd-1.26"):
-            fa = vals(groups, res, us, "receive", "fps")
-            fb = vals(groups, res, peer, "receive", "fps")
-            ca = vals(groups, res, us, "receive", "cpu_s_per_frame")
-            cb = vals(groups, res, peer, "receive", "cpu_s_per_frame")
-            if not (fa and fb and ca and cb):
-                continue
-            w("| %s, receive consumer: fps ≥ %s | %s vs %s fps | %s |"
-              % (res, peer, spread(fa), spread(fb), compare(fa, fb)))
-            w("| %s, receive consumer: CPU per frame ≤ %s | %s vs %s ms | "
-              "%s |" % (res, peer, spread(ca, 3, 1e3), spread(cb, 3, 1e3),
-                        compare(ca, cb, higher_better=False)))
+    ctx = "%s, checksum consumer" % big
+    ratio_row("%s: fps ≥ 1.5 × unixfd" % ctx, "fps", "checksum", big,
+              "unixfd", 1.5, True, "fps")
+    ratio_row("%s: fps ≥ shm (zero-copy)" % ctx, "fps", "checksum", big,
+              "shm", 1.0, True, "fps")
+    ratio_row("%s: CPU per frame ≤ shm" % ctx, "cpu_s_per_frame", "checksum",
+              big, "shm", 1.0, False, "ms", 2, 1e3)
+    ratio_row("%s: CPU per frame ≤ 1.1 × limit-2 (one process, two "
+              "threads, no transport)" % ctx, "cpu_s_per_frame", "checksum",
+              big, "limit-2", 1.1, False, "ms", 2, 1e3)
+    ratio_row("%s, paced 30 fps: median latency ≤ shm" % paced,
+              "lat_median_us", "paced", paced, "shm", 1.0, False, "µs")
 
-    # 3. no page faults, no new memfd or mapping per frame: the median over
-    # the repetitions of each resolution and consumer, the worst of those;
-    # and every memfd or mapping made in any steady state, counted
-    fault_keys = ("minflt_per_frame_producer", "minflt_per_frame_consumer")
-    worst = {}
-    made = {"memfds_per_frame": 0.0, "mappings_per_frame": 0.0,
-            "fds_per_frame": 0.0}
-    n_runs = n_frames = 0
-    for res in resolutions:
-        for kind in ("receive", "checksum", "paced"):
-            for key in fault_keys:
-                v = vals(groups, res, us, kind, key)
-                if v:
-                    worst[key] = max(worst.get(key, 0.0),
-                                     statistics.median(v))
-            for r in groups.get((res, us, kind), []):
-                if r.get("error") or r.get("memfds_per_frame") is None:
-                    continue
-                steady = max(0, r["frames_asked"] - r["warm_frames"] - 1)
-                n_runs += 1
-                n_frames += steady
-                for key in made:
-                    made[key] += (r.get(key) or 0.0) * steady
-    if len(worst) == len(fault_keys) and n_frames:
-        # a few faults per run (Python's allocator, GLib) are not per frame;
-        # a pool that grows by a buffer once, when a consumer lagged, is not
-        # a memfd per frame
-        met = (worst[fault_keys[0]] < 0.5 and worst[fault_keys[1]] < 0.5 and
-               made["memfds_per_frame"] < 0.001 * n_frames and
-               made["mappings_per_frame"] < 0.001 * n_frames)
-        w("| steady state: no page faults, no new memfd and no new mapping "
-          "per frame, either process | minor faults per frame, producer / "
-          "consumer (median of the repetitions, worst resolution and "
-          "consumer): %s / %s; over all %d runs (%s steady frames): %s new "
-          "memfds, %s new mappings, %s file descriptors passed | %s |" % (
-              fmt(worst[fault_keys[0]], 2), fmt(worst[fault_keys[1]], 2),
-              n_runs, fmt(n_frames, 0), fmt(made["memfds_per_frame"], 0),
-              fmt(made["mappings_per_frame"], 0),
-              fmt(made["fds_per_frame"], 0),
-              "met" if met else "not met"))
+    # minor faults per frame, each process
+    keys = (("producer", "minflt_per_frame_producer"),
+            ("consumer", "minflt_per_frame_consumer"))
+    parts = []
+    worst = []
+    for side, key in keys:
+        v = R.vals(rt, pat, big, US, "checksum", key)
+        worst.extend(v)
+        parts.append("%s %s" % (side, spread(v, 2)))
+    memfds = R.vals(rt, pat, big, US, "checksum", "memfds_per_frame")
+    reused = R.vals(rt, pat, big, US, "checksum", "reused_per_frame")
+    extra = ""
+    if memfds:
+        extra = "; new memfds per frame %s, memfds sent again %s" % (
+            spread(memfds, 2), spread(reused, 2) if reused else "not counted")
+    if worst:
+        # the worse of the two processes, per repetition
+        prod = R.by_rep(rt, pat, big, US, "checksum", keys[0][1])
+        cons = R.by_rep(rt, pat, big, US, "checksum", keys[1][1])
+        per_rep = [max(prod[k], cons[k]) for k in prod if k in cons]
+        w("| %s: ≤ 0.1 minor faults per frame in each process | %s%s | %s |"
+          % (ctx, "; ".join(parts), extra,
+             verdict(per_rep, 0.1, higher_better=False)))
 
-    # 4. stopped consumer
-    by_t = {s["transport"]: s for s in slow}
-    s_us = by_t.get(us)
+    # receive-only at every resolution, against shm and unixfd
+    for res in R.resolutions:
+        for peer in ("shm", "unixfd"):
+            ratio_row("%s, receive consumer: fps ≥ %s" % (res, peer), "fps",
+                      "receive", res, peer, 1.0, True, "fps")
+            ratio_row("%s, receive consumer: CPU per frame ≤ %s"
+                      % (res, peer), "cpu_s_per_frame", "receive", res,
+                      peer, 1.0, False, "ms", 3, 1e3)
+
+    # a stopped consumer
+    slow = R.res.get("slow_consumer") or []
+    by_t = {}
+    for s in slow:
+        by_t.setdefault((s.get("runtime"), s["transport"]), s)
+    s_us = by_t.get((rt, US)) or next(
+        (s for s in slow if s["transport"] == US), None)
     if s_us and s_us.get("rss_peak_kb") and s_us.get("rss_before_kb"):
+        srt = s_us.get("runtime")
         growth = (s_us["rss_peak_kb"] - s_us["rss_before_kb"]) / 1024.0
         others = []
-        for t in ("tcp", "multisocket", "unixfd-1.26"):
-            s = by_t.get(t)
-            if not s or not s.get("rss_peak_kb"):
+        for (r_, t), s in by_t.items():
+            if r_ != srt or t == US or not s.get("rss_peak_kb"):
                 continue
             g = (s["rss_peak_kb"] - s["rss_before_kb"]) / 1024.0
             shm = (s.get("shmem_growth_kb") or 0) / 1024.0
             others.append("%s +%s MB RSS, +%s MB Shmem" % (t, fmt(g, 0),
                                                           fmt(shm, 0)))
-        frame_mb = None
-        try:
-            wd, ht = (int(x) for x in s_us["resolution"].split("x"))
-            frame_mb = wd * ht * 1.5 / 1e6
-        except (KeyError, ValueError):
-            pass
-        bound = "" if frame_mb is None else \
-            " (max-pending 8 frames of %.1f MB: %.0f MB)" % (frame_mb,
-                                                            8 * frame_mb)
-        w("| stopped consumer (%s s): producer memory bounded by its "
-          "settings | unixsocket +%s MB RSS, +%s MB Shmem%s; %s | %s |" % (
-              fmt(s_us.get("stall_s"), 0), fmt(growth, 0),
-              fmt((s_us.get("shmem_growth_kb") or 0) / 1024.0, 0), bound,
+        wd, ht = (int(x) for x in s_us["resolution"].split("x"))
+        frame_mb = wd * ht * 1.5 / 1e6
+        bound = MAX_PENDING * frame_mb
+        # the bound plus a pool's worth of frames and some slack for the
+        # allocator's bookkeeping
+        w("| stopped consumer (%s s, %s, %s): producer memory bounded by "
+          "its settings | unixsocket +%s MB RSS, +%s MB Shmem (max-pending "
+          "%d frames of %.1f MB: %.0f MB); %s | %s |" % (
+              fmt(s_us.get("stall_s"), 0), s_us["resolution"],
+              rt_label(srt), fmt(growth, 0),
+              fmt((s_us.get("shmem_growth_kb") or 0) / 1024.0, 0),
+              MAX_PENDING, frame_mb, bound,
               "; ".join(others) or "no other transport",
-              "met" if frame_mb is None or growth < 12 * frame_mb + 16
-              else "not met"))
-
-    # 5. latency
-    for kind, what in (("receive", "full speed, the consumer faster than "
-                        "the producer"),
-                       ("paced", "30 fps live source, the machine idle "
-                        "between frames")):
-        la = vals(groups, small, us, kind, "lat_median_us")
-        if not la:
-            continue
-        ls = vals(groups, small, "shm", kind, "lat_median_us")
-        lu = vals(groups, small, "unixfd-1.26", kind, "lat_median_us")
-        lw = vals(groups, small, "limit-wakeup", kind, "lat_median_us")
-        floor = ("; the floor, one message waking a process in poll() "
-                 "(limit-wakeup): %s" % spread(lw)) if lw else ""
-        w("| median latency < 50 µs (%s, %s) | unixsocket %s µs; shm %s, "
-          "unixfd %s%s | %s |" % (small, what, spread(la), spread(ls),
-                                  spread(lu), floor,
-                                  compare(la, [50.0], higher_better=False)))
+              "met" if growth < bound + 4 * frame_mb + 16 else "not met"))
     w("")
     return out
 
 
-def guide(groups, resolutions, slow):
+# --- prose ----------------------------------------------------------------------
+
+def more_less(a, b, more="more", less="less"):
+    """'12% more' / '8% less' / 'the same' for a against b."""
+    if a is None or not b:
+        return None
+    d = (a - b) / b
+    if abs(d) < 0.005:
+        return "the same as"
+    return "%.0f%% %s than" % (abs(d) * 100, more if d > 0 else less)
+
+
+def guide(R):
     """What the numbers mean for someone choosing a transport; every
-    figure is taken from the results."""
+    figure and every comparison is computed from the results."""
     out = []
     w = out.append
-    big = "3840x2160" if "3840x2160" in resolutions else resolutions[-1]
+    rt = pick(R.runtimes, TARGET_RUNTIME)
+    pat = pick(R.patterns, TARGET_PATTERN)
+    big = pick(R.resolutions, BIG, fallback_last=True)
+    if rt is None or pat is None:
+        return out
+    paced = (R.res.get("paced_resolutions") or R.resolutions)[0]
 
-    def m(t, kind, key, res=big, scale=1.0):
-        v = vals(groups, res, t, kind, key)
-        return statistics.median(v) * scale if v else None
-
-    def slow_growth(t):
-        for s in slow:
-            if s["transport"] == t and s.get("rss_peak_kb"):
-                return ((s["rss_peak_kb"] - s["rss_before_kb"]) / 1024.0,
-                        (s.get("shmem_growth_kb") or 0) / 1024.0)
-        return None, None
+    def m(t, kind, key, res=big, scale=1.0, r=rt, p=pat):
+        return R.med(r, p, res, t, kind, key, scale)
 
     w("## What this means when choosing a transport")
     w("")
-    us_c = m("unixsocket", "checksum", "cpu_s_per_frame", scale=1e3)
-    shm_c = m("shm", "checksum", "cpu_s_per_frame", scale=1e3)
-    lim_c = m("limit-videotestsrc", "checksum", "cpu_s_per_frame", scale=1e3)
-    if us_c and shm_c and lim_c:
-        w("- **unixsocket and shm (zero-copy) cost the same per frame**: at "
-          "%s with a consumer that reads every byte, %s ms and %s ms of CPU "
-          "per frame for both processes, against %s ms to generate and "
-          "read the frame in one process. What is left is the frame's "
-          "generation and its one read; moving it costs a few syscalls. "
-          "shmsink needs its area sized for the frames in flight and stalls "
-          "when a pool holds it (see the failed runs, if any); unixsocketsink "
-          "recycles sealed memfds per client and bounds what a client may "
-          "hold (`max-pending`)." % (big, fmt(us_c, 2), fmt(shm_c, 2),
-                                     fmt(lim_c, 2)))
-    ms_c = m("multisocket", "checksum", "cpu_s_per_frame", scale=1e3)
+    w("Figures from %s, pattern %s, %s, unless said otherwise."
+      % (rt_label(rt), pat, big))
+    w("")
+    cpu = {t: m(t, "checksum", "cpu_s_per_frame", scale=1e3)
+           for t in (US, "shm", "unixfd", "multisocket", "limit-1",
+                     "limit-2")}
+    if cpu[US] and cpu["limit-2"]:
+        parts = ["%s %s ms" % (t, fmt(cpu[t], 2))
+                 for t in (US, "shm", "unixfd") if cpu[t]]
+        over = ["%s %+.2f ms" % (t, cpu[t] - cpu["limit-2"])
+                for t in (US, "shm", "unixfd") if cpu[t]]
+        w("- **What moving a frame costs.** With a consumer that reads "
+          "every byte, both processes together spend %s of CPU per frame; "
+          "`limit-2`, the same source and read in one process with the "
+          "frame handed to a second thread and no transport, spends %s ms "
+          "(`limit-1`, one thread: %s ms). Over that limit: %s."
+          % (", ".join(parts), fmt(cpu["limit-2"], 2), fmt(cpu["limit-1"], 2),
+             ", ".join(over)))
+    f_us = m(US, "checksum", "fps")
+    f_ud = m("unixfd", "checksum", "fps")
+    c_ud = m("unixfd", "checksum", "minflt_per_frame_consumer")
+    c_us = m(US, "checksum", "minflt_per_frame_consumer")
+    if f_us and f_ud:
+        why = ""
+        if c_ud is not None and c_us is not None and c_ud > 10 * c_us + 1:
+            why = (": its receiver maps each frame anew and faults its "
+                   "pages in as the consumer reads them")
+        w("- **unixsocket and unixfd** (both pass memfds): unixsocket "
+          "delivers %s fps, %.2f× unixfd's %s fps, with a consumer that "
+          "reads every frame. unixfd's consumer takes %s minor faults per "
+          "frame, unixsocket's %s%s."
+          % (fmt(f_us, 0), f_us / f_ud, fmt(f_ud, 0), fmt(c_ud, 1),
+             fmt(c_us, 1), why))
+    ms_new = m("multisocket", "checksum", "memfds_per_frame")
     ms_f = m("multisocket", "checksum", "minflt_per_frame_producer")
-    if ms_c and us_c:
+    if cpu["multisocket"] and cpu[US] and ms_new is not None:
+        how = ("so nearly every frame gets a new memfd"
+               if ms_new >= 0.5 else
+               "and it reuses memfds: %.2f new memfds per frame" % ms_new)
         w("- **fdpay with upstream multisocketsink/socketsrc** needs no "
-          "element of ours on the wire, but nothing tells the sender when a "
-          "frame is free, so every frame gets a new memfd: %s minor faults "
-          "per frame in the producer and %s ms of CPU per frame at %s, "
-          "%.1f× unixsocket." % (fmt(ms_f, 0), fmt(ms_c, 2), big,
-                                 ms_c / us_c))
-    ud_c = m("unixfd-1.26", "receive", "cpu_s_per_frame", scale=1e3)
-    s126_c = m("shm-1.26", "receive", "cpu_s_per_frame", scale=1e3)
-    ud_f = m("unixfd-1.26", "checksum", "minflt_per_frame_consumer")
-    if ud_c and s126_c:
-        w("- **unixfdsink/unixfdsrc (GStreamer 1.24+)** is zero-copy too. "
-          "Compare it with `shm-1.26`, its same-version partner: the 1.26 "
-          "build's videotestsrc is slower than Debian's 1.22 one, so "
-          "against the 1.22 rows it also pays for a slower source (receive "
-          "at %s: unixfd %s ms, shm-1.26 %s ms per frame). Its receiver "
-          "maps each frame anew: %s minor faults per frame in a consumer "
-          "that reads them." % (big, fmt(ud_c, 2), fmt(s126_c, 2),
-                                fmt(ud_f, 0)))
-    tcp_c = m("tcp", "receive", "cpu_s_per_frame", scale=1e3)
-    pipe_c = m("pipe", "receive", "cpu_s_per_frame", scale=1e3)
-    us_r = m("unixsocket", "receive", "cpu_s_per_frame", scale=1e3)
-    if tcp_c and pipe_c and us_r:
-        w("- **tcp and pipes copy every frame** through the kernel, twice: "
-          "%s and %s ms per frame at %s against %s ms for unixsocket "
-          "(receive)." % (fmt(tcp_c, 2), fmt(pipe_c, 2), big, fmt(us_r, 2)))
-    g_tcp, _ = slow_growth("tcp")
-    g_us, s_us = slow_growth("unixsocket")
-    g_ms, s_ms = slow_growth("multisocket")
-    if g_tcp is not None and g_us is not None:
-        w("- **A stopped consumer**: tcpserversink queued +%s MB in the "
-          "producer, multisocketsink +%s MB of memfds in socket buffers "
-          "(system Shmem; its RSS stays flat), unixsocketsink +%s MB RSS "
-          "(+%s MB Shmem): it holds at most `max-pending` frames per client "
-          "and drops the rest for that client only." % (
-              fmt(g_tcp, 0), fmt(s_ms, 0), fmt(g_us, 0), fmt(s_us, 0)))
-    small = resolutions[0]
-    lat = {t: m(t, "paced", "lat_median_us", res=small)
-           for t in ("unixsocket", "shm", "unixfd-1.26", "limit-wakeup")}
-    if lat["unixsocket"] is not None and lat["limit-wakeup"] is not None:
+          "element of ours on the wire. fdpay made %.2f new memfds per "
+          "frame there, %s; its producer takes %s minor faults per frame "
+          "and both processes %s ms of CPU per frame, %s unixsocket."
+          % (ms_new, how, fmt(ms_f, 0), fmt(cpu["multisocket"], 2),
+             more_less(cpu["multisocket"], cpu[US])))
+    r122 = pick([r for r in R.runtimes if r != rt], "1.22")
+    if r122:
+        tcp = R.med(r122, pat, big, "tcp", "receive", "cpu_s_per_frame", 1e3)
+        pipe = R.med(r122, pat, big, "pipe", "receive", "cpu_s_per_frame",
+                     1e3)
+        us2 = R.med(r122, pat, big, US, "receive", "cpu_s_per_frame", 1e3)
+        if tcp and pipe and us2:
+            w("- **tcp and pipes copy every frame** through the kernel, "
+              "twice (%s): %s and %s ms of CPU per frame with the receive "
+              "consumer, against %s ms for unixsocket (%.1f× and %.1f×)."
+              % (rt_label(r122), fmt(tcp, 2), fmt(pipe, 2), fmt(us2, 2),
+                 tcp / us2, pipe / us2))
+    if len(R.patterns) > 1 and "smpte" in R.patterns:
+        for r in R.runtimes:
+            lb = R.med(r, pat, big, "limit-1", "receive", "cpu_s_per_frame",
+                       1e3)
+            ls = R.med(r, "smpte", big, "limit-1", "receive",
+                       "cpu_s_per_frame", 1e3)
+            ub = R.med(r, pat, big, US, "receive", "cpu_s_per_frame", 1e3)
+            us_ = R.med(r, "smpte", big, US, "receive", "cpu_s_per_frame",
+                        1e3)
+            if lb and ls and ub and us_:
+                w("- **The source's share** (%s): drawing a frame with "
+                  "pattern smpte and passing it on in one process costs %s "
+                  "ms, with pattern %s %s ms; unixsocket's receive rows "
+                  "cost %s and %s ms. The smpte tables show what a "
+                  "transport costs next to an expensive source, the %s "
+                  "tables what it costs itself." % (
+                      rt_label(r), fmt(ls, 2), pat, fmt(lb, 2), fmt(us_, 2),
+                      fmt(ub, 2), pat))
+    slow = R.res.get("slow_consumer") or []
+
+    def slow_growth(t):
+        """(RSS growth MB, Shmem growth MB, runtime) of @t's stopped
+        consumer run, under the guide's runtime where it ran there."""
+        runs = [s for s in slow if s["transport"] == t and
+                s.get("rss_peak_kb")]
+        runs.sort(key=lambda s: s.get("runtime") != rt)
+        if not runs:
+            return None, None, None
+        s = runs[0]
+        return ((s["rss_peak_kb"] - s["rss_before_kb"]) / 1024.0,
+                (s.get("shmem_growth_kb") or 0) / 1024.0, s.get("runtime"))
+
+    g_us, s_us, _ = slow_growth(US)
+    if g_us is not None:
+        parts = []
+        for t in ("unixfd", "multisocket", "tcp", "shm"):
+            g, s, r = slow_growth(t)
+            if g is not None:
+                parts.append("%s +%s MB RSS, +%s MB Shmem%s" % (
+                    t, fmt(g, 0), fmt(s, 0),
+                    "" if r == rt else " (%s)" % rt_label(r)))
+        w("- **A stopped consumer** (%s s): the producer grew by %s; "
+          "unixsocket +%s MB RSS (+%s MB Shmem): it holds at most "
+          "`max-pending` frames per client and drops the rest for that "
+          "client only. (Shmem counts memfds queued in socket buffers, "
+          "which are in no process's RSS.)"
+          % (fmt(slow[0].get("stall_s"), 0), "; ".join(parts) or "–",
+             fmt(g_us, 0), fmt(s_us, 0)))
+    lat = {t: m(t, "paced", "lat_median_us", res=paced)
+           for t in (US, "shm", "unixfd", "limit-2", "limit-wakeup")}
+    if lat[US] is not None and lat["limit-wakeup"] is not None:
         w("- **A paced source (a camera, 30 fps) on an idle machine**: each "
           "frame wakes the receiver from sleep, and that alone takes %s µs "
-          "here (`limit-wakeup`, no GStreamer). At %s the median latency "
-          "is %s µs with shm, %s µs with unixsocket and %s µs with unixfd: "
-          "what comes on top of the wake-up is the elements' work on cold "
-          "caches (fdpay and fddepay are two more elements than shmsink and "
-          "shmsrc). At full speed, with the receiver awake, unixsocket takes "
-          "%s µs." % (
-              fmt(lat["limit-wakeup"], 0), small, fmt(lat["shm"], 0),
-              fmt(lat["unixsocket"], 0), fmt(lat["unixfd-1.26"], 0),
-              fmt(m("unixsocket", "receive", "lat_median_us", res=small), 0)))
+          "here (`limit-wakeup`, no GStreamer); handing a frame to a "
+          "sleeping thread of the same process takes %s µs (`limit-2`). At "
+          "%s the median latency is %s µs with unixsocket, %s µs with shm "
+          "and %s µs with unixfd." % (
+              fmt(lat["limit-wakeup"], 0), fmt(lat["limit-2"], 0), paced,
+              fmt(lat[US], 0), fmt(lat["shm"], 0), fmt(lat["unixfd"], 0)))
     w("")
+    return out
+
+
+# --- tables -----------------------------------------------------------------------
+
+def table(R, rt, pat):
+    out = []
+    w = out.append
+    w("## %s, pattern %s" % (rt_label(rt), pat))
+    w("")
+    w("| resolution | transport | consumer | fps | CPU ms/frame | CPU ÷ shm | "
+      "CPU ÷ limit-2 | fps ÷ shm | latency median µs | latency p99 µs | "
+      "minor faults/frame prod / cons | new memfds / memfds sent again / "
+      "new mappings per frame | peak RSS MB prod / cons | failed runs |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    kinds = ["receive", "checksum", "paced", "copy"]
+    ts = list((R.res.get("runtimes") or {}).get(rt, {}).get("transports")
+              or [])
+    paced = R.res.get("paced_resolutions") or []
+    for res in R.resolutions:
+        rows_ts = ts + (["limit-wakeup"] if res in paced[:1] else [])
+        for t in rows_ts:
+            for c in kinds:
+                rows = R.rows(rt, pat, res, t, c, good=False)
+                if not rows:
+                    continue
+                good = [r for r in rows if not r.get("error")]
+                cpu = med([r.get("cpu_s_per_frame") for r in good])
+                fps = med([r["fps"] for r in good])
+                ref = "receive" if c == "copy" else c
+
+                def cell(key, digits):
+                    return fmt(med([r.get(key) for r in good]), digits)
+
+                mem = "–"
+                if any(r.get("memfds_per_frame") is not None for r in good):
+                    mem = "%s / %s / %s" % (
+                        cell("memfds_per_frame", 2),
+                        cell("reused_per_frame", 2),
+                        cell("mappings_per_frame", 2))
+                rss = []
+                for side in ("producer", "consumer"):
+                    v = med([r.get("rss_peak_kb_" + side) for r in good
+                             if r.get("rss_peak_kb_" + side)])
+                    rss.append(fmt(v / 1024 if v else None, 1))
+                w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | "
+                  "%s / %s | %s | %s / %s | %d of %d |" % (
+                      res, t, c,
+                      spread([r["fps"] for r in good]),
+                      spread([r.get("cpu_s_per_frame") for r in good], 3,
+                             1000.0),
+                      ratio(cpu, R.med(rt, pat, res, "shm", ref,
+                                       "cpu_s_per_frame")),
+                      ratio(cpu, R.med(rt, pat, res, "limit-2", ref,
+                                       "cpu_s_per_frame")),
+                      ratio(fps, R.med(rt, pat, res, "shm", ref, "fps")),
+                      spread([r.get("lat_median_us") for r in good]),
+                      spread([r.get("lat_p99_us") for r in good]),
+                      cell("minflt_per_frame_producer", 1),
+                      cell("minflt_per_frame_consumer", 1),
+                      mem, rss[0], rss[1], len(rows) - len(good),
+                      len(rows)))
+    w("")
+    return out
+
+
+def slow_table(slow):
+    out = []
+    w = out.append
+    w("## Slow consumer")
+    w("")
+    w("The producer runs live at 30 fps; the consumer is stopped "
+      "(SIGSTOP) for %s s after 2 s, then continued. The producer's "
+      "VmRSS, sampled every 0.1 s (MB, shown once a second). Shmem growth "
+      "is the peak rise of /proc/meminfo's system-wide Shmem during the "
+      "run: memfds that were sent and unmapped are in no process's RSS "
+      "(noisy on a shared machine)." % slow[0].get("stall_s"))
+    w("")
+    secs = 0
+    for s in slow:
+        if s["samples"]:
+            secs = max(secs, int(s["samples"][-1][0]))
+    w("| runtime | transport | resolution | frames received / sent | "
+      "RSS before | RSS peak | Shmem growth | "
+      + " | ".join("%d s" % i for i in range(secs + 1)) + " |")
+    w("|---|---|---|---|---|---|---|" + "---|" * (secs + 1))
+    for s in slow:
+        per_sec = {}
+        for t, kb, *_ in s["samples"]:
+            per_sec.setdefault(int(t), kb)
+        w("| %s | %s | %s | %s / %s | %s | %s | %s | %s |" % (
+            s.get("runtime") or "–", s["transport"], s["resolution"],
+            s.get("frames_received", "–"), s.get("frames_sent", "–"),
+            fmt(s.get("rss_before_kb") and s["rss_before_kb"] / 1024, 1),
+            fmt(s.get("rss_peak_kb") and s["rss_peak_kb"] / 1024, 1),
+            fmt(s.get("shmem_growth_kb") is not None and
+                s["shmem_growth_kb"] / 1024, 1),
+            " | ".join(fmt(per_sec[i] / 1024, 0) if i in per_sec else "–"
+                       for i in range(secs + 1))))
+    w("")
+    for s in slow:
+        if s.get("error"):
+            w("- `%s` (%s): %s" % (s["transport"], s.get("runtime"),
+                                   s["error"]))
     return out
 
 
@@ -327,63 +502,55 @@ def main():
     args = p.parse_args()
     with open(os.path.join(args.dir, "results.json")) as f:
         res = json.load(f)
-
-    runs = res["runs"]
-    groups = {}
-    order = []
-    for r in runs:
-        key = (r["resolution"], r["transport"], r["consumer"])
-        if key not in groups:
-            groups[key] = []
-            order.append(key)
-        groups[key].append(r)
-
-    def ok(rows):
-        return [r for r in rows if not r.get("error")]
-
-    def cpu_med(resolution, transport, consumer):
-        rows = ok(groups.get((resolution, transport, consumer), []))
-        if not rows and transport == "limit-memcpy":
-            rows = ok(groups.get((resolution, transport, "copy"), []))
-        return med([r["cpu_s_per_frame"] for r in rows])
-
-    def fps_med(resolution, transport, consumer):
-        rows = ok(groups.get((resolution, transport, consumer), []))
-        return med([r["fps"] for r in rows])
+    R = Results(res)
 
     out = []
     w = out.append
     m = res["machine"]
     w("# Performance")
     w("")
-    w("Measured by `bench/run` (bench/bench.py); every number below is "
-      "generated from its `results.json` by `bench/report.py`, none is "
-      "typed by hand.")
+    w("Measured by `bench/run` (bench/bench.py); every number and every "
+      "comparison below is generated from its `results.json` by "
+      "`bench/report.py`, none is typed by hand.")
     w("")
     w("- Command: `%s`" % res["command"])
     w("- Machine: %s, %s CPUs, %s; `%s`"
       % (m.get("cpu_model", "?"), m.get("cpus"), m.get("mem_total", "?"),
          m.get("uname")))
-    w("- GStreamer: %s" % ", ".join("%s (%s)" % (v, k) for k, v in
-                                     res.get("gstreamer", {}).items()))
-    w("- Run: %s to %s; %s repetitions; raw %s; transports interleaved "
-      "within each repetition." % (res.get("started"), res.get("finished"),
-                                   res.get("reps"), res.get("format")))
+    w("- Runtimes: %s" % ", ".join(
+        "%s (table \"%s\")" % (v.get("version"), rt_label(k))
+        for k, v in (res.get("runtimes") or {}).items()))
+    w("- Run: %s to %s (%s min); %s repetitions; raw %s; patterns %s; rows "
+      "interleaved within each repetition, their order rotated from one "
+      "repetition to the next." % (
+          res.get("started"), res.get("finished"),
+          fmt((res.get("elapsed_s") or 0) / 60.0, 0), res.get("reps"),
+          res.get("format"), ", ".join(R.patterns)))
     w("")
-    w("Transports:")
+    w("Rows:")
     w("")
     for t, d in res["transports"].items():
         w("- `%s`: %s" % (t, d))
     for t, why in res.get("skipped", {}).items():
         w("- `%s`: skipped, %s" % (t, why))
     w("")
+    w("**Fairness.** Every table holds the rows of one runtime, the "
+      "GStreamer build all of its processes ran under (our plugin, built "
+      "against 1.22, loads under the 1.26 build too), and one videotestsrc "
+      "pattern, and rows are only compared within a table. The 1.26 peer "
+      "build was configured without ORC, so its videotestsrc draws "
+      "patterns in plain C; comparing rows across runtimes would measure "
+      "that, which is why every comparison is within one runtime. Pattern "
+      "`black` makes the source cheap, so that the transport's own cost "
+      "shows; `smpte` is a costlier source.")
+    w("")
     w("How it measures: producer and consumer are separate processes "
       "(bench/node.py drives GStreamer through PyGObject), except for the "
-      "two `limit-*` rows. The producer is `videotestsrc pattern=smpte`, "
-      "not paced and `sync=false` everywhere, except in the `paced` rows "
-      "(a live source at 30 fps). The per-frame work of the measurement "
-      "is C (bench/probe.c), so no Python runs on the path of a frame: a "
-      "pad probe after the source reads CLOCK_MONOTONIC as each frame is "
+      "`limit-*` rows. The producer is `videotestsrc`, not paced and "
+      "`sync=false` everywhere, except in the `paced` rows (a live source "
+      "at 30 fps). The per-frame work of the measurement is C "
+      "(bench/probe.c), so no Python runs on the path of a frame: a pad "
+      "probe after the source reads CLOCK_MONOTONIC as each frame is "
       "pushed, one at the consumer's `fakesink` as it arrives, and latency "
       "pairs the n-th push with the n-th arrival (every transport here is "
       "lossless). The `receive` consumer touches no frame data; the "
@@ -392,117 +559,41 @@ def main():
       "state, the last three quarters of each run, so that pools and "
       "caches filling up at the start are not counted as per-frame costs: "
       "fps, CPU time (user+sys of both processes, getrusage()), minor "
-      "page faults, latency, and for our elements the memfds fdpay creates "
-      "and the mappings fddepay makes. Peak RSS is wait4()'s ru_maxrss "
-      "(it includes the Python interpreter, about 25 MB). Without pacing, "
-      "latency includes the time a frame waits in the transport's queue "
-      "when the consumer is the slower side.")
+      "page faults of each process, latency, and for fdpay the memfds it "
+      "creates and the memfds it sends again (stats `memfds-created`, "
+      "`memfds-reused`), for fddepay the mappings it makes. Peak RSS is "
+      "wait4()'s ru_maxrss (it includes the Python interpreter, about "
+      "25 MB). Without pacing, latency includes the time a frame waits in "
+      "the transport's queue when the consumer is the slower side.")
     w("")
     w("Each cell is the median over the repetitions, with the lowest and "
-      "the highest value in parentheses.")
+      "the highest value in parentheses. `limit-wakeup` runs no GStreamer; "
+      "its row is the same in every table.")
     w("")
     if os.path.exists(os.path.join(args.dir, "plot.png")):
         w("![fps per CPU-second and latency](%s)" % args.plot)
         w("")
 
-    resolutions = []
-    for key in order:
-        if key[0] not in resolutions:
-            resolutions.append(key[0])
-    out.extend(targets(groups, resolutions, res.get("slow_consumer") or []))
-    out.extend(guide(groups, resolutions, res.get("slow_consumer") or []))
-    for resolution in resolutions:
-        w("## %s" % resolution)
-        w("")
-        w("| transport | consumer | fps | CPU ms/frame | CPU ÷ shm | "
-          "CPU ÷ memcpy | fps ÷ shm | latency median µs | latency p99 µs | "
-          "minor faults/frame prod / cons | new memfds / mappings per "
-          "frame | peak RSS MB prod / cons | failed runs |")
-        w("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-        for key in order:
-            if key[0] != resolution:
-                continue
-            _, t, c = key
-            rows = groups[key]
-            good = ok(rows)
-            cpu = med([r.get("cpu_s_per_frame") for r in good])
-            fps = med([r["fps"] for r in good])
-            shm_c = "receive" if c == "copy" else c
-            w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | "
-              "%s | %s / %s | %d of %d |" % (
-                  t, c,
-                  spread([r["fps"] for r in good]),
-                  spread([r.get("cpu_s_per_frame") for r in good], 3, 1000.0),
-                  ratio(cpu, cpu_med(resolution, "shm", shm_c)),
-                  ratio(cpu, cpu_med(resolution, "limit-memcpy", "copy")),
-                  ratio(fps, fps_med(resolution, "shm", shm_c)),
-                  spread([r.get("lat_median_us") for r in good]),
-                  spread([r.get("lat_p99_us") for r in good]),
-                  fmt(med([r.get("minflt_per_frame_producer") for r in good]), 1),
-                  fmt(med([r.get("minflt_per_frame_consumer") for r in good]), 1),
-                  memfds_cell(good),
-                  fmt(med([r.get("rss_peak_kb_producer") for r in good
-                           if r.get("rss_peak_kb_producer")]) and
-                      med([r.get("rss_peak_kb_producer") for r in good
-                           if r.get("rss_peak_kb_producer")]) / 1024, 1),
-                  fmt(med([r.get("rss_peak_kb_consumer") for r in good
-                           if r.get("rss_peak_kb_consumer")]) and
-                      med([r.get("rss_peak_kb_consumer") for r in good
-                           if r.get("rss_peak_kb_consumer")]) / 1024, 1),
-                  len(rows) - len(good), len(rows)))
-        w("")
-
+    out.extend(targets(R))
+    out.extend(guide(R))
+    for rt in R.runtimes:
+        for pat in R.patterns:
+            out.extend(table(R, rt, pat))
     slow = res.get("slow_consumer") or []
     if slow:
-        w("## Slow consumer")
-        w("")
-        w("The producer runs live at 30 fps; the consumer is stopped "
-          "(SIGSTOP) for %s s after 2 s, then continued. The producer's "
-          "VmRSS, sampled every 0.1 s (MB, shown once a second):"
-          % slow[0].get("stall_s"))
-        w("")
-        secs = 0
-        for s in slow:
-            if s["samples"]:
-                secs = max(secs, int(s["samples"][-1][0]))
-        w("Shmem growth is the peak rise of /proc/meminfo's system-wide "
-          "Shmem during the run: memfds that were sent and unmapped are in "
-          "no process's RSS (noisy on a shared machine).")
-        w("")
-        w("| transport | resolution | frames received / sent | RSS before | "
-          "RSS peak | Shmem growth | " + " | ".join("%d s" % i for i in range(secs + 1))
-          + " |")
-        w("|---|---|---|---|---|---|" + "---|" * (secs + 1))
-        for s in slow:
-            per_sec = {}
-            for t, kb, *_ in s["samples"]:
-                per_sec.setdefault(int(t), kb)
-            w("| %s | %s | %s / %s | %s | %s | %s | %s |" % (
-                s["transport"], s["resolution"],
-                s.get("frames_received", "–"), s.get("frames_sent", "–"),
-                fmt(s.get("rss_before_kb") and s["rss_before_kb"] / 1024, 1),
-                fmt(s.get("rss_peak_kb") and s["rss_peak_kb"] / 1024, 1),
-                fmt(s.get("shmem_growth_kb") is not None and
-                    s["shmem_growth_kb"] / 1024, 1),
-                " | ".join(fmt(per_sec[i] / 1024, 0) if i in per_sec else "–"
-                           for i in range(secs + 1))))
-        w("")
-        errs = [s for s in slow if s.get("error")]
-        for s in errs:
-            w("- `%s`: %s" % (s["transport"], s["error"]))
-        if errs:
-            w("")
+        out.extend(slow_table(slow))
 
-    failed = [r for r in runs if r.get("error")]
+    failed = [r for r in res["runs"] if r.get("error")]
     if failed:
         w("## Failed runs")
         w("")
         for r in failed:
-            w("- %s %s %s rep %d: %s" % (r["transport"], r["resolution"],
-                                         r["consumer"], r["rep"],
-                                         r["error"]))
+            w("- %s, %s, %s %s %s rep %d: %s" % (
+                rt_label(r.get("runtime")), r.get("pattern"),
+                r["transport"], r["resolution"], r["consumer"], r["rep"],
+                r["error"]))
         w("")
-    sys.stdout.write("\n".join(out))
+    sys.stdout.write("\n".join(out) + "\n")
     return 0
 
 
