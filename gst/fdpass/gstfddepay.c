@@ -112,6 +112,7 @@
 #include "gstfddepay.h"
 #include "gstfdpasselements.h"
 #include "gstfdpassrelease.h"
+#include "gstfddepayinline.h"
 #include "gstfdpassquery.h"
 
 #include <gst/fdpass/fdpass.h>
@@ -192,6 +193,13 @@ struct _GstFdDepay
    * them. */
   GQueue mappings;
   guint n_kept;
+  /* frames that come inline (protocol 1.3): the buffer message whose data
+   * is still to come, and where that data goes */
+  GstFdDepayInline *inline_frames;
+  gboolean inline_pending;
+  GstFdPassBufferInfo inline_info;
+  guint64 inline_size;
+  GstClockTime inline_arrival;
 
   /* protected by the object lock */
   gboolean allow_unsealed;
@@ -555,6 +563,7 @@ gst_fd_depay_answer_hello (GstFdDepay * self)
 static void
 gst_fd_depay_reset (GstFdDepay * self, gboolean full)
 {
+  self->inline_pending = FALSE;
   gst_adapter_clear (self->adapter);
   gst_fd_depay_close_pending_fds (self);
   self->need_segment = TRUE;
@@ -564,6 +573,7 @@ gst_fd_depay_reset (GstFdDepay * self, gboolean full)
   if (full) {
     gst_fd_depay_forget_sender_segment (self);
     gst_clear_caps (&self->caps);
+    gst_fd_depay_inline_set_caps (self->inline_frames, NULL);
     self->caps_max_size = FALLBACK_MAX_BUFFER_SIZE;
     self->got_hello = FALSE;
     gst_fd_depay_drop_release_channel (self);
@@ -1293,6 +1303,7 @@ gst_fd_depay_handle_caps (GstFdDepay * self, const guint8 * payload,
       G_GUINT64_FORMAT " bytes", caps, max_size);
   gst_caps_replace (&self->caps, caps);
   self->caps_max_size = max_size;
+  gst_fd_depay_inline_set_caps (self->inline_frames, caps);
 
   gst_fd_depay_ensure_stream_start (self);
   if (!gst_pad_push_event (self->srcpad, gst_event_new_caps (caps))) {
@@ -1480,15 +1491,93 @@ gst_fd_depay_push_sender_segment (GstFdDepay * self,
   gst_pad_push_event (self->srcpad, gst_event_new_segment (&segment));
 }
 
+static GstFlowReturn gst_fd_depay_push_frame (GstFdDepay * self,
+    GstFdPassBufferInfo * info, GstClockTime arrival, gboolean inline_data);
+
+/* The data of the inline frame of self->inline_info, all of it in the
+ * adapter: into memfd-backed memory. */
+static GstBuffer *
+gst_fd_depay_take_inline (GstFdDepay * self, const GstFdPassBufferInfo * info)
+{
+  GstBuffer *buf;
+
+  buf = gst_fd_depay_inline_take (self->inline_frames, self->adapter, 0,
+      info, self->inline_size);
+  gst_adapter_flush (self->adapter, self->inline_size);
+  if (buf == NULL) {
+    GST_ELEMENT_ERROR (self, STREAM, DECODE,
+        ("Could not store a frame that came inline."),
+        ("buffer %" G_GUINT64_FORMAT ": %" G_GUINT64_FORMAT " bytes, "
+            "invalid video meta or no memory", info->id, self->inline_size));
+    return NULL;
+  }
+
+  GST_BUFFER_PTS (buf) = info->pts;
+  GST_BUFFER_DTS (buf) = info->dts;
+  GST_BUFFER_DURATION (buf) = info->duration;
+  GST_BUFFER_OFFSET (buf) = info->offset;
+  GST_BUFFER_OFFSET_END (buf) = info->offset_end;
+  GST_BUFFER_FLAGS (buf) = info->flags & FORWARDED_BUFFER_FLAGS;
+
+  if (info->has_video_meta) {
+    GstVideoMeta *vmeta = gst_buffer_get_video_meta (buf);
+
+    if (vmeta == NULL || !video_meta_fits (vmeta, gst_buffer_get_size (buf))) {
+      GST_ELEMENT_ERROR (self, STREAM, DECODE,
+          ("The sender described a video frame larger than its memory."),
+          ("buffer %" G_GUINT64_FORMAT ": video meta does not fit in %"
+              G_GUINT64_FORMAT " bytes", info->id, self->inline_size));
+      gst_buffer_unref (buf);
+      return NULL;
+    }
+  }
+
+  return buf;
+}
+
+/* An inline buffer message: its data follows. Checks its size before we
+ * wait for it. */
+static GstFlowReturn
+gst_fd_depay_expect_inline (GstFdDepay * self, const GstFdPassBufferInfo * info,
+    GstClockTime arrival)
+{
+  GError *err = NULL;
+  guint64 size, max_size;
+
+  if (!gst_fd_depay_inline_data_size (info, &size, &err)) {
+    GST_ELEMENT_ERROR (self, STREAM, DECODE,
+        ("The sender sent an invalid buffer message."), ("%s", err->message));
+    g_clear_error (&err);
+    return GST_FLOW_ERROR;
+  }
+
+  GST_OBJECT_LOCK (self);
+  max_size = self->max_buffer_size ? self->max_buffer_size :
+      self->caps_max_size;
+  GST_OBJECT_UNLOCK (self);
+  if (size > max_size) {
+    GST_ELEMENT_ERROR (self, STREAM, DECODE,
+        ("The sender sent a buffer larger than allowed."),
+        ("buffer %" G_GUINT64_FORMAT ": %" G_GUINT64_FORMAT " bytes inline, "
+            "the limit is %" G_GUINT64_FORMAT " (max-buffer-size, or what the "
+            "caps need)", info->id, size, max_size));
+    return GST_FLOW_ERROR;
+  }
+
+  self->inline_info = *info;
+  self->inline_size = size;
+  self->inline_arrival = arrival;
+  self->inline_pending = TRUE;
+
+  return GST_FLOW_OK;
+}
+
 static GstFlowReturn
 gst_fd_depay_handle_buffer (GstFdDepay * self, const GstFdPassHeader * header,
     const guint8 * payload, gsize size, GstClockTime arrival)
 {
   GstFdPassBufferInfo info;
   GError *err = NULL;
-  GstBuffer *buf;
-  gsize bytes;
-  gboolean retimed, use_sender_segment;
 
   if (!gst_fdpass_buffer_parse (header, payload, size, &info, &err)) {
     GST_ELEMENT_ERROR (self, STREAM, DECODE,
@@ -1503,11 +1592,27 @@ gst_fd_depay_handle_buffer (GstFdDepay * self, const GstFdPassHeader * header,
     return GST_FLOW_NOT_NEGOTIATED;
   }
 
+  if (header->flags & GST_FDPASS_HEADER_FLAG_INLINE)
+    return gst_fd_depay_expect_inline (self, &info, arrival);
+
+  return gst_fd_depay_push_frame (self, &info, arrival, FALSE);
+}
+
+/* Makes the buffer of the frame @info describes, from its fds or from the
+ * inline data in the adapter, and pushes it. */
+static GstFlowReturn
+gst_fd_depay_push_frame (GstFdDepay * self, GstFdPassBufferInfo * info,
+    GstClockTime arrival, gboolean inline_data)
+{
+  GstBuffer *buf;
+  gsize bytes;
+  gboolean retimed, use_sender_segment;
+
   /* a source that timestamps what it receives (do-timestamp) gives the
    * arrival time, which then replaces the sender's timestamps. fdpay in the
    * same process puts the sender's own timestamp on its messages: that one
    * changes nothing. */
-  retimed = GST_CLOCK_TIME_IS_VALID (arrival) && arrival != info.pts;
+  retimed = GST_CLOCK_TIME_IS_VALID (arrival) && arrival != info->pts;
   use_sender_segment = self->have_sender_segment && !retimed;
 
   /* the sender's stream time moved against its timestamps (a new segment
@@ -1516,7 +1621,7 @@ gst_fd_depay_handle_buffer (GstFdDepay * self, const GstFdPassHeader * header,
       self->stream_offset_valid) {
     gint64 offset;
 
-    if (stream_offset_of (&info, &offset) &&
+    if (stream_offset_of (info, &offset) &&
         offsets_differ (offset, self->stream_offset)) {
       GST_DEBUG_OBJECT (self, "stream time moved against the timestamps, "
           "from pts + %" G_GINT64_FORMAT " ns to pts + %" G_GINT64_FORMAT
@@ -1526,28 +1631,32 @@ gst_fd_depay_handle_buffer (GstFdDepay * self, const GstFdPassHeader * header,
   }
 
   if (retimed) {
-    info.pts = arrival;
-    info.dts = GST_CLOCK_TIME_NONE;
+    info->pts = arrival;
+    info->dts = GST_CLOCK_TIME_NONE;
   }
 
-  buf = gst_fd_depay_make_buffer (self, &info);
+  if (inline_data) {
+    buf = gst_fd_depay_take_inline (self, info);
+  } else {
+    buf = gst_fd_depay_make_buffer (self, info);
+    if (buf && self->holder)
+      gst_buffer_add_parent_buffer_meta (buf, self->holder);
+  }
   if (buf == NULL)
     return GST_FLOW_ERROR;
-  if (self->holder)
-    gst_buffer_add_parent_buffer_meta (buf, self->holder);
 
   if (self->need_segment) {
     if (use_sender_segment)
-      gst_fd_depay_push_sender_segment (self, &info);
+      gst_fd_depay_push_sender_segment (self, info);
     else
-      gst_fd_depay_push_segment (self, &info);
+      gst_fd_depay_push_segment (self, info);
     self->need_segment = FALSE;
   }
 
   bytes = gst_buffer_get_size (buf);
   GST_LOG_OBJECT (self, "buffer %" G_GUINT64_FORMAT ": %" G_GSIZE_FORMAT
-      " bytes in %u memories, pts %" GST_TIME_FORMAT, info.id, bytes,
-      info.n_memories, GST_TIME_ARGS (info.pts));
+      " bytes in %u memories, pts %" GST_TIME_FORMAT, info->id, bytes,
+      info->n_memories, GST_TIME_ARGS (info->pts));
 
   GST_OBJECT_LOCK (self);
   self->n_buffers++;
@@ -1660,6 +1769,16 @@ gst_fd_depay_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     GstClockTime arrival;
     const guint8 *data;
 
+    /* the data of an inline frame, right after its message */
+    if (self->inline_pending) {
+      if (avail < self->inline_size)
+        break;
+      self->inline_pending = FALSE;
+      ret = gst_fd_depay_push_frame (self, &self->inline_info,
+          self->inline_arrival, TRUE);
+      continue;
+    }
+
     if (avail < GST_FDPASS_HEADER_SIZE)
       break;
 
@@ -1739,7 +1858,7 @@ gst_fd_depay_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       return TRUE;
     }
     case GST_EVENT_EOS:
-      if (gst_adapter_available (self->adapter) > 0) {
+      if (gst_adapter_available (self->adapter) > 0 || self->inline_pending) {
         GST_ELEMENT_WARNING (self, STREAM, DECODE,
             ("The stream ended in the middle of a message."),
             ("dropping %" G_GSIZE_FORMAT " bytes; on a SOCK_SEQPACKET socket "
@@ -1871,6 +1990,7 @@ gst_fd_depay_finalize (GObject * object)
   GstFdDepay *self = GST_FD_DEPAY (object);
 
   gst_fd_depay_reset (self, TRUE);
+  gst_fd_depay_inline_free (self->inline_frames);
   g_array_unref (self->pending_fds);
   g_object_unref (self->adapter);
   gst_object_unref (self->fd_allocator);
@@ -2022,4 +2142,6 @@ gst_fd_depay_init (GstFdDepay * self)
   gst_segment_init (&self->sender_segment, GST_FORMAT_TIME);
   self->max_buffer_size = DEFAULT_MAX_BUFFER_SIZE;
   self->caps_max_size = FALLBACK_MAX_BUFFER_SIZE;
+  self->inline_frames = gst_fd_depay_inline_new (GST_ELEMENT (self),
+      self->srcpad);
 }

@@ -166,12 +166,17 @@ struct _GstFdPay
   gulong watch_handlers[4];
   GstFdPayPeers *peers;
 
+  /* of the current caps: the frames go inline (payload=inline) */
+  gboolean inline_payload;
+
   /* protected by the object lock */
   gboolean zero_copy_foreign_pools;
+  GstFdPayPayload payload;
   guint64 n_buffers;
   guint64 n_bytes;
   guint64 n_copies;
   guint64 n_zero_copy;
+  guint64 n_inline;
   guint64 n_files_reused;
 };
 
@@ -180,9 +185,32 @@ enum
   PROP_0,
   PROP_ZERO_COPY_FOREIGN_POOLS,
   PROP_STATS,
+  PROP_PAYLOAD,
 };
 
 #define DEFAULT_ZERO_COPY_FOREIGN_POOLS FALSE
+#define DEFAULT_PAYLOAD GST_FD_PAY_PAYLOAD_FD
+
+GType
+gst_fd_pay_payload_get_type (void)
+{
+  static gsize type = 0;
+  static const GEnumValue values[] = {
+    {GST_FD_PAY_PAYLOAD_FD, "The frames stay in shared memory: messages "
+          "pass file descriptors (one machine, Unix sockets)", "fd"},
+    {GST_FD_PAY_PAYLOAD_INLINE, "The bytes of each frame follow its message "
+          "(any byte stream: TCP, SRT, pipes)", "inline"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstFdPayPayload", values);
+
+    g_once_init_leave (&type, t);
+  }
+
+  return type;
+}
 
 /* What we know of the file of an fd memory, kept on the memory that owns
  * the file (not on shares of it): pooled and recycled memories come back
@@ -298,6 +326,7 @@ gst_fd_pay_get_stats (GstFdPay * self)
       "bytes", G_TYPE_UINT64, self->n_bytes,
       "copies", G_TYPE_UINT64, self->n_copies,
       "zero-copy-buffers", G_TYPE_UINT64, self->n_zero_copy,
+      "inline-buffers", G_TYPE_UINT64, self->n_inline,
       "memfds-created", G_TYPE_UINT64, created,
       "memfds-reused", G_TYPE_UINT64, self->n_files_reused,
       "memfds-freed", G_TYPE_UINT64, freed,
@@ -478,6 +507,19 @@ gst_fd_pay_set_caps (GstFdPay * self, GstCaps * caps)
     return FALSE;
   }
 
+  GST_OBJECT_LOCK (self);
+  self->inline_payload = self->payload == GST_FD_PAY_PAYLOAD_INLINE;
+  GST_OBJECT_UNLOCK (self);
+
+  /* frames on the wire are nobody's memory: nothing to release */
+  if (self->inline_payload) {
+    hello.features = GST_FDPASS_FEATURE_INLINE;
+    self->downstream_releases = FALSE;
+    gst_fd_pay_unwatch_sink (self);
+    g_object_set (self->allocator, "max-cached", 0, NULL);
+    goto headers;
+  }
+
   /* with a sink that tells us when the receivers are done with a frame,
    * its memory can be reused afterwards */
   query = gst_fdpass_release_query_new ();
@@ -494,6 +536,7 @@ gst_fd_pay_set_caps (GstFdPay * self, GstCaps * caps)
       (hello.features & GST_FDPASS_FEATURE_RELEASE) ? RELEASE_MAX_CACHED : 0,
       NULL);
 
+headers:
   gst_clear_buffer (&self->hello_msg);
   gst_clear_buffer (&self->caps_msg);
   self->hello_msg = gst_fdpass_message_new_hello (&hello);
@@ -890,6 +933,128 @@ gst_fd_pay_memory_control_message (GstMemory * mem, GError ** err)
   return cmsg;
 }
 
+/* The bytes of an inline frame: the memories of the input buffer, mapped
+ * for as long as the message lives, without a copy. The input buffer goes
+ * back to its pool once the sink wrote the message. */
+typedef struct
+{
+  gint refcount;
+  GstBuffer *buf;
+  guint n_maps;
+  GstMapInfo maps[GST_FDPASS_MAX_MEMORIES];
+} GstFdPayInlineData;
+
+static void
+inline_data_unref (gpointer data)
+{
+  GstFdPayInlineData *d = data;
+  guint i;
+
+  if (!g_atomic_int_dec_and_test (&d->refcount))
+    return;
+
+  for (i = 0; i < d->n_maps; i++)
+    gst_memory_unmap (d->maps[i].memory, &d->maps[i]);
+  gst_buffer_unref (d->buf);
+  g_free (d);
+}
+
+/* payload=inline: the message, then the bytes of the buffer. */
+static GstFlowReturn
+gst_fd_pay_push_inline (GstFdPay * self, GstBuffer * buf)
+{
+  GstFdPassBufferInfo info;
+  GstFdPayInlineData *data;
+  GstVideoMeta *vmeta;
+  GstBuffer *msg;
+  guint64 offset = 0;
+  guint i, n;
+
+  memset (&info, 0, sizeof (info));
+  n = gst_buffer_n_memory (buf);
+  if (n > GST_FDPASS_MAX_MEMORIES) {
+    /* merges them, with a copy */
+    GstBuffer *merged = gst_buffer_new ();
+
+    gst_buffer_copy_into (merged, buf, GST_BUFFER_COPY_METADATA, 0, -1);
+    gst_buffer_append_memory (merged, gst_buffer_get_all_memory (buf));
+    gst_buffer_unref (buf);
+    buf = merged;
+    n = 1;
+  }
+
+  data = g_new0 (GstFdPayInlineData, 1);
+  data->refcount = 1;
+  data->buf = buf;
+  for (i = 0; i < n; i++) {
+    GstMemory *mem = gst_buffer_peek_memory (buf, i);
+    GstMapInfo *map = &data->maps[data->n_maps];
+
+    if (mem->size == 0)
+      continue;
+    if (!gst_memory_map (mem, map, GST_MAP_READ)) {
+      inline_data_unref (data);
+      GST_ELEMENT_ERROR (self, RESOURCE, READ, (NULL),
+          ("could not map memory %u of the buffer for reading", i));
+      return GST_FLOW_ERROR;
+    }
+    data->n_maps++;
+
+    info.memories[info.n_memories].fd_index = GST_FDPASS_INLINE_FD_INDEX;
+    info.memories[info.n_memories].offset = offset;
+    info.memories[info.n_memories].size = map->size;
+    info.n_memories++;
+    offset += map->size;
+  }
+
+  info.id = self->next_id++;
+  info.pts = GST_BUFFER_PTS (buf);
+  info.dts = GST_BUFFER_DTS (buf);
+  info.duration = GST_BUFFER_DURATION (buf);
+  info.offset = GST_BUFFER_OFFSET (buf);
+  info.offset_end = GST_BUFFER_OFFSET_END (buf);
+  info.flags = GST_BUFFER_FLAGS (buf);
+  if (self->segment.format == GST_FORMAT_TIME) {
+    info.stream_time = gst_segment_to_stream_time (&self->segment,
+        GST_FORMAT_TIME, info.pts);
+    info.has_stream_time = GST_CLOCK_TIME_IS_VALID (info.stream_time);
+  }
+  vmeta = gst_buffer_get_video_meta (buf);
+  if (vmeta && !gst_fdpass_buffer_info_set_video_meta (&info, vmeta))
+    GST_WARNING_OBJECT (self, "cannot describe video meta, dropping it");
+
+  msg = gst_fdpass_message_new_buffer (&info);
+  GST_BUFFER_PTS (msg) = info.pts;
+  GST_BUFFER_DTS (msg) = info.dts;
+  GST_BUFFER_DURATION (msg) = info.duration;
+  if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DISCONT))
+    GST_BUFFER_FLAG_SET (msg, GST_BUFFER_FLAG_DISCONT);
+  /* a network sink that starts clients on a key unit: every raw frame is
+   * one, but a delta unit of the input stays one */
+  if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT))
+    GST_BUFFER_FLAG_SET (msg, GST_BUFFER_FLAG_DELTA_UNIT);
+
+  for (i = 0; i < data->n_maps; i++) {
+    g_atomic_int_inc (&data->refcount);
+    gst_buffer_append_memory (msg,
+        gst_memory_new_wrapped (GST_MEMORY_FLAG_READONLY, data->maps[i].data,
+            data->maps[i].size, 0, data->maps[i].size, data,
+            inline_data_unref));
+  }
+  inline_data_unref (data);
+
+  GST_LOG_OBJECT (self, "buffer %" G_GUINT64_FORMAT ": %" G_GUINT64_FORMAT
+      " bytes inline", info.id, offset);
+
+  GST_OBJECT_LOCK (self);
+  self->n_buffers++;
+  self->n_bytes += offset;
+  self->n_inline++;
+  GST_OBJECT_UNLOCK (self);
+
+  return gst_pad_push (self->srcpad, msg);
+}
+
 static GstFlowReturn
 gst_fd_pay_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 {
@@ -929,6 +1094,9 @@ gst_fd_pay_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     if (ret != GST_FLOW_OK)
       goto out;
   }
+
+  if (self->inline_payload)
+    return gst_fd_pay_push_inline (self, buf);
 
   memset (&info, 0, sizeof (info));
   size = gst_buffer_get_size (buf);
@@ -1286,6 +1454,11 @@ gst_fd_pay_set_property (GObject * object, guint prop_id,
   GstFdPay *self = GST_FD_PAY (object);
 
   switch (prop_id) {
+    case PROP_PAYLOAD:
+      GST_OBJECT_LOCK (self);
+      self->payload = g_value_get_enum (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
     case PROP_ZERO_COPY_FOREIGN_POOLS:
       GST_OBJECT_LOCK (self);
       self->zero_copy_foreign_pools = g_value_get_boolean (value);
@@ -1304,6 +1477,11 @@ gst_fd_pay_get_property (GObject * object, guint prop_id, GValue * value,
   GstFdPay *self = GST_FD_PAY (object);
 
   switch (prop_id) {
+    case PROP_PAYLOAD:
+      GST_OBJECT_LOCK (self);
+      g_value_set_enum (value, self->payload);
+      GST_OBJECT_UNLOCK (self);
+      break;
     case PROP_ZERO_COPY_FOREIGN_POOLS:
       GST_OBJECT_LOCK (self);
       g_value_set_boolean (value, self->zero_copy_foreign_pools);
@@ -1365,11 +1543,31 @@ gst_fd_pay_class_init (GstFdPayClass * klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 
   /**
+   * GstFdPay:payload:
+   *
+   * What the buffer messages carry. `fd` (the default) passes the file
+   * descriptors of the frames' memory: both processes share it, over a
+   * Unix socket. `inline` puts the bytes of each frame after its message,
+   * so that any byte stream carries the stream: `tcpserversink`,
+   * `srtsink`, a pipe. #fddepay reads both; with `inline` it copies each
+   * frame into memfd-backed memory of its own. A change applies from the
+   * next caps on.
+   */
+  g_object_class_install_property (gobject_class, PROP_PAYLOAD,
+      g_param_spec_enum ("payload", "Payload",
+          "What the buffer messages carry: the file descriptors of the "
+          "frames' shared memory (fd, over Unix sockets), or the bytes of "
+          "each frame after its message (inline, over TCP, SRT or any byte "
+          "stream)", GST_TYPE_FD_PAY_PAYLOAD, DEFAULT_PAYLOAD,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
    * GstFdPay:stats:
    *
    * Counters since the element was created: `buffers` sent, payload
    * `bytes`, buffers that had to be `copies` into a memfd, and
-   * `zero-copy-buffers` sent as they were. Then the files: `memfds-reused`
+   * `zero-copy-buffers` sent as they were, `inline-buffers` sent with
+   * payload=inline. Then the files: `memfds-reused`
    * counts every time a message passed a file (memfd, temporary file or
    * DMA buffer) that an earlier message passed already, that is a frame
    * written into recycled memory; the memfds (or temporary files) of
@@ -1382,7 +1580,8 @@ gst_fd_pay_class_init (GstFdPayClass * klass)
       g_param_spec_boxed ("stats", "Statistics",
           "Counters since the element was created: buffers and bytes sent, "
           "copies (buffers copied into a memfd), zero-copy-buffers (buffers "
-          "sent without a copy), memfds-reused (files passed again for a new "
+          "sent without a copy), inline-buffers (sent with payload=inline), "
+          "memfds-reused (files passed again for a new "
           "frame), memfds-created, memfds-freed and memfds-alive (memfds of "
           "fdpay's allocator created, closed, and open now)",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
@@ -1399,6 +1598,7 @@ gst_fd_pay_class_init (GstFdPayClass * klass)
       "fd passing payloader");
 
   file_quark = g_quark_from_static_string ("GstFdPayFile");
+  gst_type_mark_as_plugin_api (GST_TYPE_FD_PAY_PAYLOAD, 0);
 }
 
 static void
@@ -1421,6 +1621,7 @@ gst_fd_pay_init (GstFdPay * self)
 
   self->allocator = gst_tmp_file_allocator_new ();
   self->zero_copy_foreign_pools = DEFAULT_ZERO_COPY_FOREIGN_POOLS;
+  self->payload = DEFAULT_PAYLOAD;
   /* ids stay unique for the life of the element: a socket sink downstream
    * keeps its connections across state changes and releases name ids */
   self->next_id = 1;

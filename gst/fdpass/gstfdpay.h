@@ -24,6 +24,24 @@
 
 G_BEGIN_DECLS
 
+/**
+ * GstFdPayPayload:
+ * @GST_FD_PAY_PAYLOAD_FD: frames stay in shared memory and messages pass
+ *     their file descriptors: for Unix sockets on one machine
+ * @GST_FD_PAY_PAYLOAD_INLINE: the bytes of each frame follow its message
+ *     (protocol 1.3): for any byte stream, TCP or SRT to another machine
+ *
+ * What fdpay's buffer messages carry.
+ */
+typedef enum
+{
+  GST_FD_PAY_PAYLOAD_FD,
+  GST_FD_PAY_PAYLOAD_INLINE,
+} GstFdPayPayload;
+
+#define GST_TYPE_FD_PAY_PAYLOAD (gst_fd_pay_payload_get_type ())
+GType gst_fd_pay_payload_get_type (void);
+
 #define GST_TYPE_FD_PAY (gst_fd_pay_get_type ())
 G_DECLARE_FINAL_TYPE (GstFdPay, gst_fd_pay, GST, FD_PAY, GstElement)
 

@@ -444,6 +444,27 @@ make_fddepay_corpus (const gchar * dir)
   seed_frame (&s, FDDEPAY_OP_NEW_CONNECTION, 3, 0, FDDEPAY_FILE_AGAIN, 0);
   seed_output (&s, dir, "recycled");
 
+  /* a frame inline (protocol 1.3): its bytes right after its message */
+  seed_init (&s, 0);
+  seed_start (&s, GST_FDPASS_FEATURE_INLINE);
+  frame_info (&info, 1, 0, 1, FRAME_SIZE);
+  info.n_fds = 0;
+  info.memories[0].fd_index = GST_FDPASS_INLINE_FD_INDEX;
+  add_i420_meta (&info);
+  seed_chunk (&s, 0);
+  seed_msg (&s, gst_fdpass_message_new_buffer (&info));
+  {
+    guint8 data[FRAME_SIZE];
+    guint i;
+
+    for (i = 0; i < FRAME_SIZE; i++)
+      data[i] = i * 7;
+    g_byte_array_append (s.chunk, data, FRAME_SIZE);
+  }
+  seed_end_chunk (&s);
+  seed_eos (&s);
+  seed_output (&s, dir, "inline");
+
   /* the sender's segment before its frames (protocol 1.2) */
   seed_init (&s, 0);
   seed_start (&s, 0);

@@ -205,6 +205,13 @@ put_buffer_message (GstByteWriter * bw, const GstFdPassBufferInfo * info)
 
   write_header (bw, GST_FDPASS_MESSAGE_BUFFER,
       gst_fdpass_buffer_info_n_attached (info));
+  /* inline data follows the message (1.3) */
+  if (info->n_memories > 0 &&
+      info->memories[0].fd_index == GST_FDPASS_INLINE_FD_INDEX) {
+    gst_byte_writer_set_pos (bw, 8);
+    gst_byte_writer_put_uint32_le (bw, GST_FDPASS_HEADER_FLAG_INLINE);
+    gst_byte_writer_set_pos (bw, GST_FDPASS_HEADER_SIZE);
+  }
 
   gst_byte_writer_put_uint64_le (bw, info->id);
   gst_byte_writer_put_uint64_le (bw, info->pts);
@@ -1068,7 +1075,9 @@ parse_video_meta (GstByteReader * br, GstFdPassVideoInfo * v, GError ** error)
  * descriptor per fd table entry that does not name a kept file,
  * every memory must name an existing fd and lie within the 64 bit range,
  * and counts must be within the limits. Unknown extension blocks are
- * skipped.
+ * skipped. When the header has %GST_FDPASS_HEADER_FLAG_INLINE, the message
+ * has no fds and every memory is %GST_FDPASS_INLINE_FD_INDEX; the data
+ * after the message is the caller's to check and read.
  *
  * Returns: %TRUE when the message is valid
  *
@@ -1081,7 +1090,7 @@ gst_fdpass_buffer_parse (const GstFdPassHeader * header,
 {
   GstByteReader br;
   guint16 n_fds = 0, n_memories = 0;
-  gboolean ok = TRUE;
+  gboolean ok = TRUE, is_inline;
   guint i;
 
   g_return_val_if_fail (header != NULL, FALSE);
@@ -1089,6 +1098,7 @@ gst_fdpass_buffer_parse (const GstFdPassHeader * header,
   g_return_val_if_fail (info != NULL, FALSE);
 
   memset (info, 0, sizeof (*info));
+  is_inline = (header->flags & GST_FDPASS_HEADER_FLAG_INLINE) != 0;
 
   if (size != header->payload_size)
     FAIL (INVALID, "Buffer payload is %" G_GSIZE_FORMAT " bytes, the header "
@@ -1114,6 +1124,8 @@ gst_fdpass_buffer_parse (const GstFdPassHeader * header,
   if (n_memories > GST_FDPASS_MAX_MEMORIES)
     FAIL (TOO_LARGE, "%u memories, the limit is %u", n_memories,
         GST_FDPASS_MAX_MEMORIES);
+  if (is_inline && n_fds > 0)
+    FAIL (INVALID, "An inline buffer message has %u files", n_fds);
 
   info->n_fds = n_fds;
   for (i = 0; i < n_fds; i++) {
@@ -1153,7 +1165,10 @@ gst_fdpass_buffer_parse (const GstFdPassHeader * header,
     ok &= gst_byte_reader_get_uint64_le (&br, &mem->size);
     if (!ok)
       TRUNCATED ("memory table");
-    if (mem->fd_index >= n_fds)
+    if (is_inline && mem->fd_index != GST_FDPASS_INLINE_FD_INDEX)
+      FAIL (INVALID, "Memory %u of an inline buffer uses file descriptor %u",
+          i, mem->fd_index);
+    if (!is_inline && mem->fd_index >= n_fds)
       FAIL (INVALID, "Memory %u uses file descriptor %u of %u", i,
           mem->fd_index, n_fds);
     if (!g_uint64_checked_add (&end, mem->offset, mem->size) ||

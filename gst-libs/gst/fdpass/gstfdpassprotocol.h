@@ -48,12 +48,13 @@ G_BEGIN_DECLS
 /**
  * GST_FDPASS_VERSION_MINOR:
  *
- * Minor version of the wire protocol. Minor versions only add message
- * types, extension blocks and trailing fields that older peers skip.
+ * Minor version of the wire protocol. Minor versions add message types,
+ * extension blocks and trailing fields that older peers skip, and (1.3)
+ * inline buffers, which a sender sends only when told to.
  *
  * Since: 0.1
  */
-#define GST_FDPASS_VERSION_MINOR 2
+#define GST_FDPASS_VERSION_MINOR 3
 
 /**
  * GST_FDPASS_HEADER_SIZE:
@@ -162,6 +163,9 @@ typedef enum
  *     receiver to keep files and then refer to them without passing their
  *     descriptor again; in a receiver's hello: the receiver keeps up to
  *     the max_files of its #GstFdPassHello such files (protocol 1.1)
+ * @GST_FDPASS_FEATURE_INLINE: in a sender's hello: buffer messages carry
+ *     the bytes of the buffer after them instead of file descriptors
+ *     (protocol 1.3, Since: 0.3)
  *
  * Feature bits exchanged in hello messages.
  *
@@ -172,7 +176,36 @@ typedef enum
   GST_FDPASS_FEATURE_NONE = 0,
   GST_FDPASS_FEATURE_RELEASE = (1 << 0),
   GST_FDPASS_FEATURE_FILES = (1 << 1),
+  GST_FDPASS_FEATURE_INLINE = (1 << 2),
 } GstFdPassFeatures;
+
+/**
+ * GstFdPassHeaderFlags:
+ * @GST_FDPASS_HEADER_FLAG_NONE: nothing
+ * @GST_FDPASS_HEADER_FLAG_INLINE: on a buffer message: the bytes of the
+ *     buffer, its memories concatenated, follow the message in the stream
+ *     (protocol 1.3)
+ *
+ * Flags of the message header.
+ *
+ * Since: 0.3
+ */
+typedef enum
+{
+  GST_FDPASS_HEADER_FLAG_NONE = 0,
+  GST_FDPASS_HEADER_FLAG_INLINE = (1 << 0),
+} GstFdPassHeaderFlags;
+
+/**
+ * GST_FDPASS_INLINE_FD_INDEX:
+ *
+ * The fd index of the memories of an inline buffer message
+ * (%GST_FDPASS_HEADER_FLAG_INLINE): they refer to no file but to the data
+ * after the message, and their offset is where they start in it.
+ *
+ * Since: 0.3
+ */
+#define GST_FDPASS_INLINE_FD_INDEX G_MAXUINT32
 
 /**
  * GstFdPassFdKind:

@@ -3098,6 +3098,220 @@ GST_START_TEST (test_fd_leak)
 
 GST_END_TEST;
 
+
+/* Inline frames (protocol 1.3): a buffer message whose @n_memories
+ * memories of @size bytes in all follow it, byte i of the data being
+ * i * 7 + @seed; without the data when @with_data is FALSE. */
+static GstBuffer *
+make_inline_frame (guint64 id, gsize size, guint n_memories, guint8 seed,
+    gboolean with_data)
+{
+  GstFdPassBufferInfo info;
+  GstBuffer *msg;
+  guint8 *data;
+  gsize i, offset = 0;
+
+  memset (&info, 0, sizeof (info));
+  info.id = id;
+  info.pts = id * 40 * GST_MSECOND;
+  info.dts = GST_CLOCK_TIME_NONE;
+  info.duration = 40 * GST_MSECOND;
+  info.offset = GST_BUFFER_OFFSET_NONE;
+  info.offset_end = GST_BUFFER_OFFSET_NONE;
+  info.n_memories = n_memories;
+  for (i = 0; i < n_memories; i++) {
+    gsize part = i + 1 < n_memories ? size / n_memories : size - offset;
+
+    info.memories[i].fd_index = GST_FDPASS_INLINE_FD_INDEX;
+    info.memories[i].offset = offset;
+    info.memories[i].size = part;
+    offset += part;
+  }
+  msg = gst_fdpass_message_new_buffer (&info);
+
+  if (with_data) {
+    data = g_malloc (size);
+    for (i = 0; i < size; i++)
+      data[i] = i * 7 + seed;
+    gst_buffer_append_memory (msg, gst_memory_new_wrapped (0, data, size, 0,
+            size, data, g_free));
+  }
+
+  return msg;
+}
+
+static gboolean
+check_inline_data (GstBuffer * buf, gsize size, guint8 seed)
+{
+  GstMapInfo map;
+  gboolean ok = TRUE;
+  gsize i;
+
+  fail_unless (gst_buffer_map (buf, &map, GST_MAP_READ));
+  ok = map.size == size;
+  for (i = 0; ok && i < size; i++)
+    ok = map.data[i] == (guint8) (i * 7 + seed);
+  gst_buffer_unmap (buf, &map);
+
+  return ok;
+}
+
+/* Inline frames arrive in pieces of any size, and come out in memfds with
+ * their bytes and timestamps. */
+GST_START_TEST (test_inline_frames)
+{
+  GstHarness *h = new_depay_harness (NULL);
+  GstBuffer *stream = gst_buffer_new ();
+  GstMapInfo map;
+  gsize pos;
+  guint i;
+
+  stream = gst_buffer_append (stream,
+      make_hello_features (GST_FDPASS_FEATURE_INLINE));
+  stream = gst_buffer_append (stream, make_caps (VIDEO_CAPS_STR));
+  for (i = 0; i < 3; i++)
+    stream = gst_buffer_append (stream, make_inline_frame (i + 1, FRAME_SIZE,
+            i + 1, i, TRUE));
+
+  /* in pieces of 1000 bytes, which cut messages and data anywhere */
+  fail_unless (gst_buffer_map (stream, &map, GST_MAP_READ));
+  for (pos = 0; pos < map.size; pos += 1000) {
+    gsize n = MIN (1000, map.size - pos);
+
+    fail_unless_equals_int (gst_harness_push (h,
+            gst_buffer_new_memdup (map.data + pos, n)), GST_FLOW_OK);
+  }
+  gst_buffer_unmap (stream, &map);
+  gst_buffer_unref (stream);
+
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 3);
+  for (i = 0; i < 3; i++) {
+    GstBuffer *buf = gst_harness_pull (h);
+
+    fail_unless_equals_int (gst_buffer_n_memory (buf), 1);
+    fail_unless (gst_is_fd_memory (gst_buffer_peek_memory (buf, 0)));
+    fail_unless (check_inline_data (buf, FRAME_SIZE, i));
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (buf),
+        (i + 1) * 40 * GST_MSECOND);
+    gst_buffer_unref (buf);
+  }
+
+  teardown_depay_harness (h, NULL);
+}
+
+GST_END_TEST;
+
+/* Inline messages that break the rules of section 4.3.5 of the wire
+ * protocol end the stream, before fddepay waits for or allocates data. */
+GST_START_TEST (test_hostile_inline)
+{
+  GstFdPassBufferInfo info;
+  Hostile t;
+  GstBuffer *msg;
+  gint fd;
+
+  /* files with an inline message */
+  hostile_begin (&t);
+  hostile_push_headers_with (&t, GST_FDPASS_FEATURE_INLINE);
+  fd = make_memfd (FRAME_SIZE, 0);
+  memset (&info, 0, sizeof (info));
+  info.n_fds = 1;
+  fail_unless (gst_fdpass_fd_info_from_fd (fd, GST_FDPASS_FD_KIND_FILE,
+          &info.fds[0]));
+  info.n_memories = 1;
+  info.memories[0].fd_index = GST_FDPASS_INLINE_FD_INDEX;
+  info.memories[0].size = FRAME_SIZE;
+  msg = gst_fdpass_message_new_buffer (&info);
+  attach_fds (msg, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, msg), GST_FLOW_ERROR);
+  expect_error (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE);
+  close (fd);
+  hostile_end (&t);
+
+  /* a gap between two memories */
+  hostile_begin (&t);
+  hostile_push_headers_with (&t, GST_FDPASS_FEATURE_INLINE);
+  memset (&info, 0, sizeof (info));
+  info.n_memories = 2;
+  info.memories[0].fd_index = GST_FDPASS_INLINE_FD_INDEX;
+  info.memories[0].size = 100;
+  info.memories[1].fd_index = GST_FDPASS_INLINE_FD_INDEX;
+  info.memories[1].offset = 200;
+  info.memories[1].size = 100;
+  fail_unless_equals_int (gst_harness_push (t.h,
+          gst_fdpass_message_new_buffer (&info)), GST_FLOW_ERROR);
+  expect_error (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE);
+  hostile_end (&t);
+
+  /* a memory of a file after an inline one */
+  hostile_begin (&t);
+  hostile_push_headers_with (&t, GST_FDPASS_FEATURE_INLINE);
+  info.memories[1].fd_index = 0;
+  info.memories[1].offset = 100;
+  fail_unless_equals_int (gst_harness_push (t.h,
+          gst_fdpass_message_new_buffer (&info)), GST_FLOW_ERROR);
+  expect_error (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE);
+  hostile_end (&t);
+
+  /* an inline memory in a message without the flag */
+  hostile_begin (&t);
+  hostile_push_headers_with (&t, GST_FDPASS_FEATURE_INLINE);
+  fd = make_memfd (FRAME_SIZE, 0);
+  memset (&info, 0, sizeof (info));
+  info.n_fds = 1;
+  fail_unless (gst_fdpass_fd_info_from_fd (fd, GST_FDPASS_FD_KIND_FILE,
+          &info.fds[0]));
+  info.n_memories = 2;
+  info.memories[0].size = 100;
+  info.memories[1].fd_index = GST_FDPASS_INLINE_FD_INDEX;
+  info.memories[1].size = 100;
+  msg = gst_fdpass_message_new_buffer (&info);
+  attach_fds (msg, &fd, 1);
+  fail_unless_equals_int (gst_harness_push (t.h, msg), GST_FLOW_ERROR);
+  expect_error (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE);
+  close (fd);
+  hostile_end (&t);
+
+  /* more data than a buffer may have: refused before any of it came */
+  hostile_begin (&t);
+  hostile_push_headers_with (&t, GST_FDPASS_FEATURE_INLINE);
+  fail_unless_equals_int (gst_harness_push (t.h, make_inline_frame (1,
+              (gsize) 1 << 40, 1, 0, FALSE)), GST_FLOW_ERROR);
+  expect_error (t.bus, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE);
+  hostile_end (&t);
+}
+
+GST_END_TEST;
+
+/* The stream ends in the middle of an inline frame's data: a warning, no
+ * buffer, EOS. */
+GST_START_TEST (test_inline_truncated_at_eos)
+{
+  GstBus *bus;
+  GstHarness *h = new_depay_harness (&bus);
+  GstBuffer *frame = make_inline_frame (1, FRAME_SIZE, 1, 0, TRUE);
+  GstMessage *msg;
+
+  fail_unless_equals_int (gst_harness_push (h,
+          make_hello_features (GST_FDPASS_FEATURE_INLINE)), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (h, make_caps (VIDEO_CAPS_STR)),
+      GST_FLOW_OK);
+  /* the message and half of the data */
+  fail_unless_equals_int (gst_harness_push (h,
+          gst_buffer_copy_region (frame, GST_BUFFER_COPY_ALL, 0,
+              gst_buffer_get_size (frame) - FRAME_SIZE / 2)), GST_FLOW_OK);
+  gst_buffer_unref (frame);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 0);
+
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL);
+  gst_message_unref (msg);
+  teardown_depay_harness (h, bus);
+}
+
+GST_END_TEST;
+
 static Suite *
 fddepay_suite (void)
 {
@@ -3156,6 +3370,9 @@ fddepay_suite (void)
   tcase_add_test (tc_chain, test_fdpay_tee_fddepay);
   tcase_add_test (tc_chain, test_hostile_kept_file_grew);
   tcase_add_test (tc_chain, test_hostile_keep_huge_file);
+  tcase_add_test (tc_chain, test_inline_frames);
+  tcase_add_test (tc_chain, test_hostile_inline);
+  tcase_add_test (tc_chain, test_inline_truncated_at_eos);
 
   return s;
 }

@@ -1,0 +1,485 @@
+/* GStreamer fd passing plugin
+ * Copyright (C) 2026 gst-fdpass contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Library General Public License for more details.
+ *
+ * You should have received a copy of the GNU Library General Public
+ * License along with this library; if not, write to the
+ * Free Software Foundation, Inc., 51 Franklin St, Fifth Floor,
+ * Boston, MA 02110-1301, USA.
+ */
+
+/* fdpay payload=inline over upstream's network elements, on 127.0.0.1:
+ * tcpserversink → tcpclientsrc and srtsink → srtsrc. Every frame that
+ * arrives must have the CRC of the source's frame of the same index (the
+ * moving ball makes each frame different), the caps the source
+ * negotiated, and (over TCP) the sender's timestamps; a receiver that
+ * connects late or again starts on a frame, with the caps. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <gst/check/gstcheck.h>
+#include <gst/app/gstappsink.h>
+#include <gst/video/video.h>
+#include <gio/gio.h>
+
+#include <string.h>
+
+#include "../fdpass-check.h"
+
+#define FPS 30
+#define CAPS_FMT "video/x-raw, format=(string)I420, width=(int)%d, " \
+    "height=(int)%d, framerate=(fraction)30/1"
+
+typedef struct
+{
+  /* the source's frame number (its buffer offset), and its timestamp */
+  guint64 index;
+  GstClockTime pts;
+  guint32 crc;
+  gboolean fd_memory;
+  GstCaps *caps;
+} Frame;
+
+typedef struct
+{
+  GstElement *pipeline;
+  GMutex lock;
+  GArray *frames;               /* of Frame */
+} Receiver;
+
+static void
+frame_clear (Frame * f)
+{
+  gst_caps_unref (f->caps);
+}
+
+static GstFlowReturn
+new_sample (GstAppSink * appsink, gpointer user_data)
+{
+  Receiver *r = user_data;
+  GstSample *sample = gst_app_sink_pull_sample (appsink);
+  GstBuffer *buf = gst_sample_get_buffer (sample);
+  Frame f;
+
+  f.index = GST_BUFFER_OFFSET (buf);
+  f.pts = GST_BUFFER_PTS (buf);
+  f.crc = fdpass_check_crc32_buffer (buf);
+  f.fd_memory = gst_buffer_n_memory (buf) == 1 &&
+      gst_is_fd_memory (gst_buffer_peek_memory (buf, 0));
+  f.caps = gst_caps_ref (gst_sample_get_caps (sample));
+  gst_sample_unref (sample);
+
+  g_mutex_lock (&r->lock);
+  g_array_append_val (r->frames, f);
+  g_mutex_unlock (&r->lock);
+
+  return GST_FLOW_OK;
+}
+
+static void
+receiver_start (Receiver * r, const gchar * src_desc)
+{
+  GstAppSinkCallbacks callbacks = { NULL, NULL, new_sample };
+  gchar *desc = g_strdup_printf ("%s ! fddepay ! appsink name=out "
+      "sync=false", src_desc);
+  GstElement *sink;
+
+  memset (r, 0, sizeof (*r));
+  g_mutex_init (&r->lock);
+  r->frames = g_array_new (FALSE, FALSE, sizeof (Frame));
+  g_array_set_clear_func (r->frames, (GDestroyNotify) frame_clear);
+  r->pipeline = gst_parse_launch (desc, NULL);
+  g_free (desc);
+  fail_unless (r->pipeline != NULL);
+  sink = gst_bin_get_by_name (GST_BIN (r->pipeline), "out");
+  gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, r, NULL);
+  gst_object_unref (sink);
+  fail_unless (gst_element_set_state (r->pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+}
+
+static guint
+receiver_n_frames (Receiver * r)
+{
+  guint n;
+
+  g_mutex_lock (&r->lock);
+  n = r->frames->len;
+  g_mutex_unlock (&r->lock);
+
+  return n;
+}
+
+static void
+receiver_wait (Receiver * r, guint n)
+{
+  gint64 end = g_get_monotonic_time () + 20 * G_TIME_SPAN_SECOND;
+
+  while (receiver_n_frames (r) < n && g_get_monotonic_time () < end)
+    g_usleep (5000);
+  fail_unless (receiver_n_frames (r) >= n, "%u of %u frames",
+      receiver_n_frames (r), n);
+}
+
+static void
+receiver_stop (Receiver * r)
+{
+  gst_element_set_state (r->pipeline, GST_STATE_NULL);
+  gst_object_unref (r->pipeline);
+}
+
+static void
+receiver_clear (Receiver * r)
+{
+  g_array_unref (r->frames);
+  g_mutex_clear (&r->lock);
+}
+
+typedef struct
+{
+  GstElement *pipeline;
+  GstElement *filter;
+  GstElement *sink;
+  gint port;
+  /* the CRC of each frame fdpay got, by its offset */
+  GMutex lock;
+  GHashTable *crcs;
+} Sender;
+
+static GstPadProbeReturn
+sender_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Sender *s = user_data;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  guint32 crc = fdpass_check_crc32_buffer (buf);
+
+  g_mutex_lock (&s->lock);
+  g_hash_table_insert (s->crcs, GUINT_TO_POINTER (GST_BUFFER_OFFSET (buf)),
+      GUINT_TO_POINTER (crc));
+  g_mutex_unlock (&s->lock);
+
+  return GST_PAD_PROBE_OK;
+}
+
+static gboolean
+sender_crc (Sender * s, guint64 offset, guint32 * crc)
+{
+  gpointer value = NULL;
+  gboolean found;
+
+  g_mutex_lock (&s->lock);
+  found = g_hash_table_lookup_extended (s->crcs, GUINT_TO_POINTER (offset),
+      NULL, &value);
+  g_mutex_unlock (&s->lock);
+  *crc = GPOINTER_TO_UINT (value);
+
+  return found;
+}
+
+/* a live source (so that receivers can join while it runs) of @n frames,
+ * fdpay payload=inline and @sink_desc */
+/* Frames [from, to) of @r: each with the bytes of the frame of its index
+ * that fdpay got, at @width x @height, in memfd-backed memory, the indices
+ * contiguous, and with @check_pts the timestamps the live source gave them:
+ * a frame period apart. Returns the index of the first. */
+static guint64
+check_frames (Receiver * r, guint from, guint to, Sender * s, gint width,
+    gint height, gboolean check_pts)
+{
+  guint64 first_index = G_MAXUINT64;
+  GstClockTime first_pts = GST_CLOCK_TIME_NONE;
+  guint i;
+
+  g_mutex_lock (&r->lock);
+  fail_unless (to <= r->frames->len);
+  for (i = from; i < to; i++)
+    GST_INFO ("frame %u: index %" G_GUINT64_FORMAT " pts %" GST_TIME_FORMAT
+        " crc %08x", i, g_array_index (r->frames, Frame, i).index,
+        GST_TIME_ARGS (g_array_index (r->frames, Frame, i).pts),
+        g_array_index (r->frames, Frame, i).crc);
+  for (i = from; i < to; i++) {
+    Frame *f = &g_array_index (r->frames, Frame, i);
+    GstVideoInfo vinfo;
+    guint64 expected;
+    guint32 crc;
+
+    fail_unless (f->index != GST_BUFFER_OFFSET_NONE, "frame %u lost its "
+        "offset", i);
+    fail_unless (GST_CLOCK_TIME_IS_VALID (f->pts));
+    if (first_index == G_MAXUINT64) {
+      first_index = f->index;
+      first_pts = f->pts;
+    }
+    fail_unless_equals_uint64 (f->index, first_index + (i - from));
+    /* to the nanosecond, give or take the rounding of a source that
+     * started its count again */
+    expected = gst_util_uint64_scale (f->index - first_index, GST_SECOND, FPS);
+    fail_unless (!check_pts || (f->pts - first_pts + 1 >= expected &&
+            f->pts - first_pts <= expected + 1), "frame %" G_GUINT64_FORMAT
+        " at %" GST_TIME_FORMAT ", %" G_GUINT64_FORMAT " ns after frame %"
+        G_GUINT64_FORMAT, f->index, GST_TIME_ARGS (f->pts),
+        f->pts - first_pts, first_index);
+    fail_unless (sender_crc (s, f->index, &crc), "frame %" G_GUINT64_FORMAT
+        " was never sent", f->index);
+    fail_unless (f->crc == crc, "frame %" G_GUINT64_FORMAT ": CRC %08x, "
+        "fdpay got %08x", f->index, f->crc, crc);
+    fail_unless (f->fd_memory, "frame %u is not in a memfd", i);
+    fail_unless (gst_video_info_from_caps (&vinfo, f->caps));
+    fail_unless_equals_int (GST_VIDEO_INFO_WIDTH (&vinfo), width);
+    fail_unless_equals_int (GST_VIDEO_INFO_HEIGHT (&vinfo), height);
+    fail_unless_equals_int (GST_VIDEO_INFO_FORMAT (&vinfo),
+        GST_VIDEO_FORMAT_I420);
+  }
+  g_mutex_unlock (&r->lock);
+
+  return first_index;
+}
+
+static void
+sender_start_with (Sender * s, const gchar * pattern, guint n, gint width,
+    gint height, const gchar * sink_desc)
+{
+  gchar *desc = g_strdup_printf ("videotestsrc is-live=true pattern=%s "
+      "num-buffers=%u ! capsfilter name=filter caps=\"" CAPS_FMT "\" ! "
+      "fdpay payload=inline ! %s name=sink", pattern, n, width, height,
+      sink_desc);
+
+  GstPad *pad;
+
+  s->pipeline = gst_parse_launch (desc, NULL);
+  g_free (desc);
+  fail_unless (s->pipeline != NULL);
+  s->filter = gst_bin_get_by_name (GST_BIN (s->pipeline), "filter");
+  s->sink = gst_bin_get_by_name (GST_BIN (s->pipeline), "sink");
+  g_mutex_init (&s->lock);
+  s->crcs = g_hash_table_new (NULL, NULL);
+  pad = gst_element_get_static_pad (s->filter, "src");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, sender_probe, s, NULL);
+  gst_object_unref (pad);
+  fail_unless (gst_element_set_state (s->pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (s->sink),
+          "current-port")) {
+    gint64 end = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
+
+    do {
+      g_object_get (s->sink, "current-port", &s->port, NULL);
+      if (s->port <= 0)
+        g_usleep (1000);
+    } while (s->port <= 0 && g_get_monotonic_time () < end);
+    fail_unless (s->port > 0);
+  }
+}
+
+static void
+sender_start (Sender * s, guint n, gint width, gint height,
+    const gchar * sink_desc)
+{
+  sender_start_with (s, "ball", n, width, height, sink_desc);
+}
+
+static void
+sender_stop (Sender * s)
+{
+  gst_element_set_state (s->pipeline, GST_STATE_NULL);
+  gst_object_unref (s->filter);
+  gst_object_unref (s->sink);
+  gst_object_unref (s->pipeline);
+  g_hash_table_unref (s->crcs);
+  g_mutex_clear (&s->lock);
+}
+
+static gchar *
+tcp_src (Sender * s)
+{
+  return g_strdup_printf ("tcpclientsrc host=127.0.0.1 port=%d", s->port);
+}
+
+GST_START_TEST (test_tcp_frames)
+{
+  Receiver r;
+  Sender s;
+  gchar *src;
+
+  sender_start (&s, 150, 320, 240, "tcpserversink host=127.0.0.1 port=0");
+  src = tcp_src (&s);
+  receiver_start (&r, src);
+  receiver_wait (&r, 30);
+  /* a receiver that joins a running stream starts on a frame boundary,
+   * with the caps, and misses none from there */
+  check_frames (&r, 0, 30, &s, 320, 240, TRUE);
+
+  receiver_stop (&r);
+  receiver_clear (&r);
+  sender_stop (&s);
+  g_free (src);
+}
+
+GST_END_TEST;
+
+/* A receiver that goes away and connects again gets frames again, from a
+ * later frame, while the sender keeps running. */
+GST_START_TEST (test_tcp_reconnect)
+{
+  guint64 first, again;
+  Receiver r;
+  Sender s;
+  gchar *src;
+
+  sender_start (&s, 300, 320, 240, "tcpserversink host=127.0.0.1 port=0");
+  src = tcp_src (&s);
+
+  receiver_start (&r, src);
+  receiver_wait (&r, 10);
+  first = check_frames (&r, 0, 10, &s, 320, 240, TRUE);
+  receiver_stop (&r);
+  receiver_clear (&r);
+
+  receiver_start (&r, src);
+  receiver_wait (&r, 10);
+  again = check_frames (&r, 0, 10, &s, 320, 240, TRUE);
+  fail_unless (again >= first + 10, "the second connection started at %"
+      G_GUINT64_FORMAT ", the first at %" G_GUINT64_FORMAT, again, first);
+  receiver_stop (&r);
+  receiver_clear (&r);
+
+  sender_stop (&s);
+  g_free (src);
+}
+
+GST_END_TEST;
+
+/* The caps change in the middle of the stream: the receiver gets the new
+ * caps with the first frame of the new size. */
+GST_START_TEST (test_tcp_caps_change)
+{
+  GstCaps *caps;
+  Receiver r;
+  Sender s;
+  gchar *src;
+  guint i, switched = 0;
+
+  sender_start (&s, 300, 320, 240, "tcpserversink host=127.0.0.1 port=0");
+  src = tcp_src (&s);
+  receiver_start (&r, src);
+  receiver_wait (&r, 10);
+
+  caps = gst_caps_from_string ("video/x-raw, format=I420, width=640, "
+      "height=480, framerate=30/1");
+  g_object_set (s.filter, "caps", caps, NULL);
+  gst_caps_unref (caps);
+
+  /* wait for ten frames of the new size */
+  for (i = 0; i < 400; i++) {
+    guint n_frames = receiver_n_frames (&r);
+
+    g_mutex_lock (&r.lock);
+    for (switched = 0; switched < n_frames; switched++) {
+      Frame *f = &g_array_index (r.frames, Frame, switched);
+      GstStructure *st = gst_caps_get_structure (f->caps, 0);
+      gint width = 0;
+
+      gst_structure_get_int (st, "width", &width);
+      if (width == 640)
+        break;
+    }
+    g_mutex_unlock (&r.lock);
+    if (switched + 10 <= n_frames)
+      break;
+    g_usleep (10000);
+  }
+  fail_unless (switched > 0 && switched + 10 <= receiver_n_frames (&r));
+  /* videotestsrc counts its timestamps again with new caps */
+  check_frames (&r, 0, switched, &s, 320, 240, TRUE);
+  check_frames (&r, switched, switched + 10, &s, 640, 480, FALSE);
+
+  receiver_stop (&r);
+  receiver_clear (&r);
+  sender_stop (&s);
+  g_free (src);
+}
+
+GST_END_TEST;
+
+static gint
+free_udp_port (void)
+{
+  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4,
+      G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+  GInetAddress *any = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  GSocketAddress *addr = g_inet_socket_address_new (any, 0);
+  GSocketAddress *bound;
+  gint port;
+
+  fail_unless (g_socket_bind (socket, addr, FALSE, NULL));
+  bound = g_socket_get_local_address (socket, NULL);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_object_unref (bound);
+  g_object_unref (addr);
+  g_object_unref (any);
+  g_object_unref (socket);
+
+  return port;
+}
+
+/* Over SRT, when the Debian package provides it. srtsrc timestamps what it
+ * receives: frames take their arrival time there (see fddepay). */
+GST_START_TEST (test_srt_frames)
+{
+  Receiver r;
+  Sender s;
+  gchar *sink, *src;
+  gint port;
+
+  if (!gst_registry_check_feature_version (gst_registry_get (), "srtsink", 1,
+          0, 0)) {
+    GST_INFO ("no srtsink, skipping");
+    return;
+  }
+
+  port = free_udp_port ();
+  sink = g_strdup_printf ("srtsink uri=srt://127.0.0.1:%d?mode=listener "
+      "wait-for-connection=false", port);
+  src = g_strdup_printf ("srtsrc uri=srt://127.0.0.1:%d?mode=caller", port);
+  sender_start (&s, 150, 320, 240, sink);
+  receiver_start (&r, src);
+  receiver_wait (&r, 20);
+  check_frames (&r, 0, 20, &s, 320, 240, FALSE);
+
+  receiver_stop (&r);
+  receiver_clear (&r);
+  sender_stop (&s);
+  g_free (sink);
+  g_free (src);
+}
+
+GST_END_TEST;
+
+static Suite *
+network_suite (void)
+{
+  Suite *s = suite_create ("network");
+  TCase *tc = tcase_create ("general");
+
+  tcase_set_timeout (tc, 120);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_tcp_frames);
+  tcase_add_test (tc, test_tcp_reconnect);
+  tcase_add_test (tc, test_tcp_caps_change);
+  tcase_add_test (tc, test_srt_frames);
+
+  return s;
+}
+
+GST_CHECK_MAIN (network);
