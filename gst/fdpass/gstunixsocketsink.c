@@ -280,6 +280,9 @@ struct _GstUnixSocketSink
   /* protected by lock; lock order: lock, then the object lock */
   GMutex lock;
   GCond cond;
+  /* threads waiting on cond: a broadcast nobody waits for would still be
+   * a futex() call, for every frame written and every release read */
+  guint n_waiters;
   GList *clients;
   guint n_clients;
   guint next_client_id;
@@ -441,6 +444,23 @@ gst_unix_socket_sink_wake (GstUnixSocketSink * self)
   }
 }
 
+/* lock held: wakes the threads waiting on cond, if any */
+static void
+gst_unix_socket_sink_signal (GstUnixSocketSink * self)
+{
+  if (self->n_waiters > 0)
+    g_cond_broadcast (&self->cond);
+}
+
+/* lock held: waits on cond until @end (monotonic time) */
+static void
+gst_unix_socket_sink_cond_wait (GstUnixSocketSink * self, gint64 end)
+{
+  self->n_waiters++;
+  g_cond_wait_until (&self->cond, &self->lock, end);
+  self->n_waiters--;
+}
+
 /* We give up on @c: whatever it may still map becomes its own, the rest
  * is dropped, and the I/O thread closes its socket. A client we
  * disconnect can still read what is in its socket already. */
@@ -453,7 +473,7 @@ client_remove (GstUnixSocketSink * self, Client * c, const gchar * reason)
   GST_DEBUG_OBJECT (self, "removing client %u: %s", c->id, reason);
   c->remove_reason = reason;
   gst_fdpass_session_close (c->session);
-  g_cond_broadcast (&self->cond);
+  gst_unix_socket_sink_signal (self);
   /* the I/O thread reaps it */
   gst_unix_socket_sink_wake (self);
 }
@@ -630,7 +650,7 @@ client_read (GstUnixSocketSink * self, Client * c)
     }
     /* a render() blocked on this client looks again */
     if (gst_fdpass_session_get_pending (c->session) < pending)
-      g_cond_broadcast (&self->cond);
+      gst_unix_socket_sink_signal (self);
   }
 }
 
@@ -671,7 +691,7 @@ client_write_one (GstUnixSocketSink * self, Client * c)
 
   gst_fdpass_session_output_done (c->session, n);
   /* EOS waits for the queues to drain */
-  g_cond_broadcast (&self->cond);
+  gst_unix_socket_sink_signal (self);
 
   return TRUE;
 }
@@ -885,7 +905,7 @@ gst_unix_socket_sink_accept_pending (GstUnixSocketSink * self)
 
   if (n_added > 0)
     /* a render() waiting for a client looks again */
-    g_cond_broadcast (&self->cond);
+    gst_unix_socket_sink_signal (self);
 
   return n_added;
 }
@@ -1283,7 +1303,7 @@ gst_unix_socket_sink_unlock (GstBaseSink * bsink)
 
   g_mutex_lock (&self->lock);
   self->flushing = TRUE;
-  g_cond_broadcast (&self->cond);
+  gst_unix_socket_sink_signal (self);
   g_mutex_unlock (&self->lock);
 
   return TRUE;
@@ -1459,7 +1479,7 @@ gst_unix_socket_sink_event (GstBaseSink * bsink, GstEvent * event)
         break;
       }
       /* writes signal the condition; poll too, for the last one */
-      g_cond_wait_until (&self->cond, &self->lock,
+      gst_unix_socket_sink_cond_wait (self,
           MIN (end, now + 20 * G_TIME_SPAN_MILLISECOND));
     }
     g_mutex_unlock (&self->lock);
@@ -1522,7 +1542,7 @@ gst_unix_socket_sink_wait (GstUnixSocketSink * self, gint64 end)
   GstFlowReturn ret;
 
   if (!self->flushing)
-    g_cond_wait_until (&self->cond, &self->lock, end);
+    gst_unix_socket_sink_cond_wait (self, end);
   if (!self->flushing)
     return GST_FLOW_OK;
 
@@ -1976,7 +1996,7 @@ gst_unix_socket_sink_set_property (GObject * object, guint prop_id,
      * again */
     g_mutex_lock (&self->lock);
     gst_unix_socket_sink_wake (self);
-    g_cond_broadcast (&self->cond);
+    gst_unix_socket_sink_signal (self);
     g_mutex_unlock (&self->lock);
   }
 }

@@ -246,13 +246,55 @@ gst_unix_socket_src_clear_output (GstUnixSocketSrc * self)
 }
 
 static void
+gst_unix_socket_src_count_releases (GstUnixSocketSrc * self, guint n_ids)
+{
+  if (n_ids == 0)
+    return;
+
+  GST_LOG_OBJECT (self, "sent %u releases", n_ids);
+  GST_OBJECT_LOCK (self);
+  self->n_releases += n_ids;
+  GST_OBJECT_UNLOCK (self);
+}
+
+/* Sends @message, or queues what the socket does not take now. */
+static void
 gst_unix_socket_src_queue_message (GstUnixSocketSrc * self,
     GstBuffer * message, guint n_ids)
 {
   OutMessage *out;
   gsize size = gst_buffer_get_size (message);
+  gssize written = 0;
 
-  if (self->out_bytes + size > MAX_QUEUED_OUTPUT) {
+  /* with nothing queued before it, which is how the release of each frame
+   * goes out, it is written at once, without an OutMessage */
+  if (g_queue_is_empty (&self->out_queue) && self->sock >= 0) {
+    GstMapInfo map;
+
+    if (!gst_buffer_map (message, &map, GST_MAP_READ)) {
+      gst_buffer_unref (message);
+      return;
+    }
+    written = gst_fdpass_socket_send (self->sock, map.data, map.size, NULL, 0);
+    gst_buffer_unmap (message, &map);
+
+    if (written < 0) {
+      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        GST_DEBUG_OBJECT (self, "cannot write to the sender (%s), dropping "
+            "a message of %" G_GSIZE_FORMAT " bytes (%u releases)",
+            g_strerror (errno), size, n_ids);
+        gst_buffer_unref (message);
+        return;
+      }
+      written = 0;
+    } else if ((gsize) written == size) {
+      gst_unix_socket_src_count_releases (self, n_ids);
+      gst_buffer_unref (message);
+      return;
+    }
+  }
+
+  if (written == 0 && self->out_bytes + size > MAX_QUEUED_OUTPUT) {
     GST_WARNING_OBJECT (self, "the sender does not read what we send, "
         "dropping a message of %" G_GSIZE_FORMAT " bytes (%u releases)", size,
         n_ids);
@@ -265,6 +307,9 @@ gst_unix_socket_src_queue_message (GstUnixSocketSrc * self,
   out->n_ids = n_ids;
   g_queue_push_tail (&self->out_queue, out);
   self->out_bytes += size;
+  /* part of it went out, so the queue was empty: the rest goes first */
+  if (written > 0)
+    self->out_offset = written;
 }
 
 /* Writes as much of the queued messages as the socket takes without
@@ -302,12 +347,7 @@ gst_unix_socket_src_flush_output (GstUnixSocketSrc * self)
       g_queue_pop_head (&self->out_queue);
       self->out_offset = 0;
       self->out_bytes -= map.size;
-      if (out->n_ids > 0) {
-        GST_LOG_OBJECT (self, "sent %u releases", out->n_ids);
-        GST_OBJECT_LOCK (self);
-        self->n_releases += out->n_ids;
-        GST_OBJECT_UNLOCK (self);
-      }
+      gst_unix_socket_src_count_releases (self, out->n_ids);
       out_message_free (out);
     }
   }
@@ -961,7 +1001,9 @@ gst_unix_socket_src_queue_read (GstUnixSocketSrc * self, gsize n,
       return GST_FLOW_ERROR;
     }
 
-    buf = gst_buffer_new_memdup (self->scratch + pos, used);
+    /* the buffer and its bytes in one allocation */
+    buf = gst_buffer_new_allocate (NULL, used, NULL);
+    gst_buffer_fill (buf, 0, self->scratch + pos, used);
     if (fdmsg) {
       gst_buffer_add_net_control_message_meta (buf, fdmsg);
       g_clear_object (&fdmsg);

@@ -38,6 +38,7 @@
 #endif
 
 #include "gstfdpassprotocol.h"
+#include "gstfdpassprotocol-private.h"
 
 #include <gst/base/gstbytereader.h>
 #include <gst/base/gstbytewriter.h>
@@ -106,19 +107,39 @@ write_header (GstByteWriter * bw, GstFdPassMessageType type, guint n_fds)
   gst_byte_writer_put_uint32_le (bw, 0);
 }
 
+/* A message of @size bytes, which @bw writes through @map: one allocation
+ * for the bytes and their memory, and one for the buffer. Messages go out
+ * for every frame (buffer messages, releases), so this matters. */
 static GstBuffer *
-finish_message (GstByteWriter * bw)
+begin_message (gsize size, GstByteWriter * bw, GstMapInfo * map)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, size, NULL);
+  G_GNUC_UNUSED gboolean mapped;
+
+  /* fresh system memory always maps */
+  mapped = gst_buffer_map (buf, map, GST_MAP_WRITE);
+  g_assert (mapped);
+  gst_byte_writer_init_with_data (bw, map->data, size, FALSE);
+
+  return buf;
+}
+
+/* patches the payload size of the message @bw wrote into @buf, which must
+ * fill it exactly */
+static GstBuffer *
+finish_message (GstBuffer * buf, GstMapInfo * map, GstByteWriter * bw)
 {
   guint size = gst_byte_writer_get_size (bw);
 
+  g_assert (size == map->size);
   g_assert (size >= GST_FDPASS_HEADER_SIZE);
   g_assert (size - GST_FDPASS_HEADER_SIZE <= GST_FDPASS_MAX_PAYLOAD);
 
   gst_byte_writer_set_pos (bw, 12);
   gst_byte_writer_put_uint32_le (bw, size - GST_FDPASS_HEADER_SIZE);
-  gst_byte_writer_set_pos (bw, size);
+  gst_buffer_unmap (buf, map);
 
-  return gst_byte_writer_reset_and_get_buffer (bw);
+  return buf;
 }
 
 /**
@@ -136,18 +157,19 @@ GstBuffer *
 gst_fdpass_message_new_hello (const GstFdPassHello * hello)
 {
   GstByteWriter bw;
+  GstMapInfo map;
+  GstBuffer *buf;
 
   g_return_val_if_fail (hello != NULL, NULL);
 
-  gst_byte_writer_init_with_size (&bw, GST_FDPASS_HEADER_SIZE + HELLO_SIZE,
-      FALSE);
+  buf = begin_message (GST_FDPASS_HEADER_SIZE + HELLO_SIZE, &bw, &map);
   write_header (&bw, GST_FDPASS_MESSAGE_HELLO, 0);
   gst_byte_writer_put_uint16_le (&bw, hello->version_major);
   gst_byte_writer_put_uint16_le (&bw, hello->version_minor);
   gst_byte_writer_put_uint32_le (&bw, hello->features);
   gst_byte_writer_put_uint32_le (&bw, hello->max_files);
 
-  return finish_message (&bw);
+  return finish_message (buf, &map, &bw);
 }
 
 /**
@@ -166,6 +188,8 @@ GstBuffer *
 gst_fdpass_message_new_caps (const GstCaps * caps)
 {
   GstByteWriter bw;
+  GstMapInfo map;
+  GstBuffer *buf;
   gchar *str;
   gsize len;
 
@@ -178,12 +202,12 @@ gst_fdpass_message_new_caps (const GstCaps * caps)
     return NULL;
   }
 
-  gst_byte_writer_init_with_size (&bw, GST_FDPASS_HEADER_SIZE + len, FALSE);
+  buf = begin_message (GST_FDPASS_HEADER_SIZE + len, &bw, &map);
   write_header (&bw, GST_FDPASS_MESSAGE_CAPS, 0);
   gst_byte_writer_put_data (&bw, (const guint8 *) str, len);
   g_free (str);
 
-  return finish_message (&bw);
+  return finish_message (buf, &map, &bw);
 }
 
 /* the size of the buffer message for @info */
@@ -288,15 +312,18 @@ GstBuffer *
 gst_fdpass_message_new_buffer (const GstFdPassBufferInfo * info)
 {
   GstByteWriter bw;
+  GstMapInfo map;
+  GstBuffer *buf;
 
   g_return_val_if_fail (info != NULL, NULL);
   g_return_val_if_fail (info->n_fds <= GST_FDPASS_MAX_FDS, NULL);
   g_return_val_if_fail (info->n_memories <= GST_FDPASS_MAX_MEMORIES, NULL);
 
-  gst_byte_writer_init_with_size (&bw, buffer_message_size (info), FALSE);
+  buf = begin_message (buffer_message_size (info), &bw, &map);
   put_buffer_message (&bw, info);
+  gst_buffer_unmap (buf, &map);
 
-  return gst_byte_writer_reset_and_get_buffer (&bw);
+  return buf;
 }
 
 /**
@@ -348,11 +375,13 @@ GstBuffer *
 gst_fdpass_message_new_eos (void)
 {
   GstByteWriter bw;
+  GstMapInfo map;
+  GstBuffer *buf;
 
-  gst_byte_writer_init_with_size (&bw, GST_FDPASS_HEADER_SIZE, FALSE);
+  buf = begin_message (GST_FDPASS_HEADER_SIZE, &bw, &map);
   write_header (&bw, GST_FDPASS_MESSAGE_EOS, 0);
 
-  return finish_message (&bw);
+  return finish_message (buf, &map, &bw);
 }
 
 /**
@@ -373,20 +402,22 @@ GstBuffer *
 gst_fdpass_message_new_release (const guint64 * ids, guint n_ids)
 {
   GstByteWriter bw;
+  GstMapInfo map;
+  GstBuffer *buf;
   guint i;
 
   g_return_val_if_fail (ids != NULL || n_ids == 0, NULL);
   g_return_val_if_fail (n_ids <= GST_FDPASS_MAX_RELEASE_IDS, NULL);
 
-  gst_byte_writer_init_with_size (&bw, GST_FDPASS_HEADER_SIZE +
-      RELEASE_FIXED_SIZE + n_ids * 8, FALSE);
+  buf = begin_message (GST_FDPASS_HEADER_SIZE +
+      RELEASE_FIXED_SIZE + n_ids * 8, &bw, &map);
   write_header (&bw, GST_FDPASS_MESSAGE_RELEASE, 0);
   gst_byte_writer_put_uint32_le (&bw, n_ids);
   gst_byte_writer_put_uint32_le (&bw, 0);
   for (i = 0; i < n_ids; i++)
     gst_byte_writer_put_uint64_le (&bw, ids[i]);
 
-  return finish_message (&bw);
+  return finish_message (buf, &map, &bw);
 }
 
 /**
@@ -407,13 +438,15 @@ GstBuffer *
 gst_fdpass_message_new_forget (const GstFdPassFdInfo * files, guint n_files)
 {
   GstByteWriter bw;
+  GstMapInfo map;
+  GstBuffer *buf;
   guint i;
 
   g_return_val_if_fail (files != NULL || n_files == 0, NULL);
   g_return_val_if_fail (n_files <= GST_FDPASS_MAX_FORGET_FILES, NULL);
 
-  gst_byte_writer_init_with_size (&bw, GST_FDPASS_HEADER_SIZE +
-      FORGET_FIXED_SIZE + n_files * FORGET_ENTRY_SIZE, FALSE);
+  buf = begin_message (GST_FDPASS_HEADER_SIZE +
+      FORGET_FIXED_SIZE + n_files * FORGET_ENTRY_SIZE, &bw, &map);
   write_header (&bw, GST_FDPASS_MESSAGE_FORGET, 0);
   gst_byte_writer_put_uint32_le (&bw, n_files);
   gst_byte_writer_put_uint32_le (&bw, 0);
@@ -422,7 +455,7 @@ gst_fdpass_message_new_forget (const GstFdPassFdInfo * files, guint n_files)
     gst_byte_writer_put_uint64_le (&bw, files[i].ino);
   }
 
-  return finish_message (&bw);
+  return finish_message (buf, &map, &bw);
 }
 
 /**
@@ -442,14 +475,15 @@ GstBuffer *
 gst_fdpass_message_new_segment (const GstSegment * segment)
 {
   GstByteWriter bw;
+  GstMapInfo map;
+  GstBuffer *buf;
 
   g_return_val_if_fail (segment != NULL, NULL);
 
   if (segment->format != GST_FORMAT_TIME)
     return NULL;
 
-  gst_byte_writer_init_with_size (&bw, GST_FDPASS_HEADER_SIZE + SEGMENT_SIZE,
-      FALSE);
+  buf = begin_message (GST_FDPASS_HEADER_SIZE + SEGMENT_SIZE, &bw, &map);
   write_header (&bw, GST_FDPASS_MESSAGE_SEGMENT, 0);
   gst_byte_writer_put_uint32_le (&bw, segment->flags);
   gst_byte_writer_put_uint32_le (&bw, segment->format);
@@ -463,7 +497,7 @@ gst_fdpass_message_new_segment (const GstSegment * segment)
   gst_byte_writer_put_uint64_le (&bw, segment->position);
   gst_byte_writer_put_uint64_le (&bw, segment->duration);
 
-  return finish_message (&bw);
+  return finish_message (buf, &map, &bw);
 }
 
 #define FAIL(code, ...) G_STMT_START { \
@@ -813,8 +847,7 @@ caps_fields_are_safe (const gchar * p, GError ** error)
         CAPS_FAIL ("arrays nested more than %d deep", MAX_CAPS_ARRAY_DEPTH);
       depth++;
       /* values without a cast of their own have the array's type */
-      array_type[depth] = cast != VALUE_TYPE_ANY ? cast :
-          array_type[depth - 1];
+      array_type[depth] = cast != VALUE_TYPE_ANY ? cast : array_type[depth - 1];
       cast = VALUE_TYPE_ANY;
       p++;
     } else if (*p == '>') {
@@ -1236,14 +1269,35 @@ gboolean
 gst_fdpass_release_parse (const guint8 * payload, gsize size, guint64 ** ids,
     guint * n_ids, GError ** error)
 {
-  GstByteReader br;
-  guint32 count = 0, reserved = 0;
-  gboolean ok = TRUE;
   guint64 *out;
-  guint i;
+  guint count, i;
 
   g_return_val_if_fail (payload != NULL || size == 0, FALSE);
   g_return_val_if_fail (ids != NULL && n_ids != NULL, FALSE);
+
+  if (!gst_fdpass_release_check (payload, size, &count, error))
+    return FALSE;
+
+  out = g_new (guint64, MAX (count, 1));
+  for (i = 0; i < count; i++)
+    out[i] = gst_fdpass_release_get_id (payload, i);
+
+  *ids = out;
+  *n_ids = count;
+  return TRUE;
+}
+
+/* Checks the payload of a release message as gst_fdpass_release_parse()
+ * does, without copying its ids: they are read in place with
+ * gst_fdpass_release_get_id(), so that a sender handles the release of
+ * every frame without an allocation. */
+gboolean
+gst_fdpass_release_check (const guint8 * payload, gsize size, guint * n_ids,
+    GError ** error)
+{
+  GstByteReader br;
+  guint32 count = 0, reserved = 0;
+  gboolean ok = TRUE;
 
   gst_byte_reader_init (&br, payload, size);
   ok &= gst_byte_reader_get_uint32_le (&br, &count);
@@ -1257,13 +1311,16 @@ gst_fdpass_release_parse (const guint8 * payload, gsize size, guint64 ** ids,
   if (gst_byte_reader_get_remaining (&br) < (gsize) count * 8)
     TRUNCATED ("release message");
 
-  out = g_new (guint64, MAX (count, 1));
-  for (i = 0; i < count; i++)
-    gst_byte_reader_get_uint64_le (&br, &out[i]);
-
-  *ids = out;
   *n_ids = count;
   return TRUE;
+}
+
+/* id @i of a release message that gst_fdpass_release_check() accepted with
+ * more than @i ids */
+guint64
+gst_fdpass_release_get_id (const guint8 * payload, guint i)
+{
+  return GST_READ_UINT64_LE (payload + RELEASE_FIXED_SIZE + (gsize) i * 8);
 }
 
 /* the segment flags a receiver passes on: those that describe how the
@@ -1359,7 +1416,8 @@ gst_fdpass_segment_parse (const guint8 * payload, gsize size,
         G_GUINT64_FORMAT ", duration %" G_GUINT64_FORMAT, base, offset, start,
         stop, time, position, duration);
   if (stop != GST_CLOCK_TIME_NONE && stop < start)
-    FAIL (INVALID, "Segment stops at %" G_GUINT64_FORMAT " before it starts at %"
+    FAIL (INVALID,
+        "Segment stops at %" G_GUINT64_FORMAT " before it starts at %"
         G_GUINT64_FORMAT, stop, start);
   /* running time is computed back from the stop when playing backwards
    * (GStreamer asserts on a reverse segment without one), and the offset

@@ -56,8 +56,10 @@
 #endif
 
 #include "gstfdpasssession.h"
+#include "gstfdpassprotocol-private.h"
 #include "gsttmpfileallocator.h"
 
+#include <gst/base/gstqueuearray.h>
 #include <gst/net/gstnetcontrolmessagemeta.h>
 #include <gio/gunixfdmessage.h>
 #include <string.h>
@@ -381,7 +383,9 @@ struct _GstFdPassSession
   /* the most files we ask the receiver to keep, whatever it offers */
   guint max_kept_files;
 
-  GQueue queue;                 /* of QueueItem, the head is being written */
+  /* of QueueItem, the head is being written; items are stored in the
+   * array itself, so that queueing a frame allocates nothing */
+  GstQueueArray *queue;
   guint n_queued_frames;
 
   /* the head of the queue, once its bytes are decided: one or two packets
@@ -427,20 +431,30 @@ struct _GstFdPassSession
 GST_DEFINE_MINI_OBJECT_TYPE (GstFdPassSession, gst_fdpass_session);
 
 static void
-queue_item_free (QueueItem * item)
+queue_item_clear (QueueItem * item)
 {
   if (item->frame)
     gst_fdpass_frame_unref (item->frame);
   if (item->message)
     gst_buffer_unref (item->message);
-  g_free (item);
+}
+
+/* drops every queued item */
+static void
+session_clear_queue (GstFdPassSession * session)
+{
+  QueueItem *item;
+
+  while ((item = gst_queue_array_pop_head_struct (session->queue)))
+    queue_item_clear (item);
+  session->n_queued_frames = 0;
 }
 
 /* forgets the decided bytes of the head */
 static void
 session_unprepare (GstFdPassSession * session)
 {
-  QueueItem *head = g_queue_peek_head (&session->queue);
+  QueueItem *head = gst_queue_array_peek_head_struct (session->queue);
 
   if (session->head_mapped) {
     gst_buffer_unmap (head->message, &session->head_map);
@@ -462,10 +476,11 @@ session_pop_head (GstFdPassSession * session)
   QueueItem *head;
 
   session_unprepare (session);
-  head = g_queue_pop_head (&session->queue);
+  /* valid until the next push */
+  head = gst_queue_array_pop_head_struct (session->queue);
   if (head->frame)
     session->n_queued_frames--;
-  queue_item_free (head);
+  queue_item_clear (head);
 }
 
 /* a frame the receiver got (or may have got) and will not release: its
@@ -497,6 +512,7 @@ static void
 gst_fdpass_session_free (GstFdPassSession * session)
 {
   gst_fdpass_session_close (session);
+  gst_queue_array_free (session->queue);
   g_array_unref (session->unreleased);
   g_array_unref (session->kept);
   g_byte_array_unref (session->input);
@@ -528,7 +544,7 @@ gst_fdpass_session_new (guint max_kept_files)
       (GstMiniObjectFreeFunction) gst_fdpass_session_free);
 
   session->max_kept_files = max_kept_files;
-  g_queue_init (&session->queue);
+  session->queue = gst_queue_array_new_for_struct (sizeof (QueueItem), 8);
   session->wire = g_malloc (WIRE_SIZE);
   session->unreleased = g_array_new (FALSE, FALSE, sizeof (Unreleased));
   session->kept = g_array_new (FALSE, FALSE, sizeof (KeptFile));
@@ -585,7 +601,7 @@ void
 gst_fdpass_session_queue_message (GstFdPassSession * session,
     GstBuffer * message)
 {
-  QueueItem *item;
+  QueueItem item;
 
   g_return_if_fail (session != NULL);
   g_return_if_fail (GST_IS_BUFFER (message));
@@ -593,9 +609,9 @@ gst_fdpass_session_queue_message (GstFdPassSession * session,
   if (session->closed)
     return;
 
-  item = g_new0 (QueueItem, 1);
-  item->message = gst_buffer_ref (message);
-  g_queue_push_tail (&session->queue, item);
+  item.frame = NULL;
+  item.message = gst_buffer_ref (message);
+  gst_queue_array_push_tail_struct (session->queue, &item);
 }
 
 /**
@@ -612,7 +628,7 @@ void
 gst_fdpass_session_queue_frame (GstFdPassSession * session,
     GstFdPassFrame * frame)
 {
-  QueueItem *item;
+  QueueItem item;
 
   g_return_if_fail (session != NULL);
   g_return_if_fail (frame != NULL);
@@ -623,9 +639,9 @@ gst_fdpass_session_queue_frame (GstFdPassSession * session,
   if (gst_fdpass_session_get_pending (session) == 0)
     session->last_progress = g_get_monotonic_time ();
 
-  item = g_new0 (QueueItem, 1);
-  item->frame = gst_fdpass_frame_ref (frame);
-  g_queue_push_tail (&session->queue, item);
+  item.frame = gst_fdpass_frame_ref (frame);
+  item.message = NULL;
+  gst_queue_array_push_tail_struct (session->queue, &item);
   session->n_queued_frames++;
 }
 
@@ -775,7 +791,7 @@ session_prepare (GstFdPassSession * session)
 {
   QueueItem *head;
 
-  while ((head = g_queue_peek_head (&session->queue))) {
+  while ((head = gst_queue_array_peek_head_struct (session->queue))) {
     if (head->frame == NULL) {
       if (!gst_buffer_map (head->message, &session->head_map, GST_MAP_READ)) {
         GST_WARNING ("cannot map message %" GST_PTR_FORMAT, head->message);
@@ -890,7 +906,7 @@ gst_fdpass_session_output_done (GstFdPassSession * session, gsize written)
   g_return_if_fail (written <= session->packet_size[session->packet] -
       session->offset);
 
-  head = g_queue_peek_head (&session->queue);
+  head = gst_queue_array_peek_head_struct (session->queue);
   session->n_bytes += written;
   if (session->offset == 0 && session->packet == session->n_packets - 1 &&
       head->frame) {
@@ -931,18 +947,22 @@ session_release_one (GstFdPassSession * session, guint64 id)
   return FALSE;
 }
 
+/* @payload: a release message of @n_ids ids that passed
+ * gst_fdpass_release_check() */
 static void
-session_handle_release (GstFdPassSession * session, const guint64 * ids,
+session_handle_release (GstFdPassSession * session, const guint8 * payload,
     guint n_ids)
 {
   guint i, n = 0;
 
   for (i = 0; i < n_ids; i++) {
-    if (session_release_one (session, ids[i]))
+    guint64 id = gst_fdpass_release_get_id (payload, i);
+
+    if (session_release_one (session, id))
       n++;
     else
       GST_LOG ("session %p: release of unknown id %" G_GUINT64_FORMAT,
-          session, ids[i]);
+          session, id);
   }
 
   GST_LOG ("session %p: %u of %u ids released, %u frames unreleased",
@@ -1007,8 +1027,7 @@ gst_fdpass_session_receive (GstFdPassSession * session, const guint8 * data,
     const guint8 *payload = msg + GST_FDPASS_HEADER_SIZE;
     GstFdPassHeader header;
 
-    if (!gst_fdpass_header_parse (msg, GST_FDPASS_HEADER_SIZE, &header,
-            error)) {
+    if (!gst_fdpass_header_parse (msg, GST_FDPASS_HEADER_SIZE, &header, error)) {
       ok = FALSE;
       break;
     }
@@ -1027,15 +1046,13 @@ gst_fdpass_session_receive (GstFdPassSession * session, const guint8 * data,
         break;
       }
       case GST_FDPASS_MESSAGE_RELEASE:{
-        guint64 *ids;
         guint n_ids;
 
-        ok = gst_fdpass_release_parse (payload, header.payload_size, &ids,
-            &n_ids, error);
-        if (ok) {
-          session_handle_release (session, ids, n_ids);
-          g_free (ids);
-        }
+        /* one comes for every frame: its ids are read in place */
+        ok = gst_fdpass_release_check (payload, header.payload_size, &n_ids,
+            error);
+        if (ok)
+          session_handle_release (session, payload, n_ids);
         break;
       }
       default:
@@ -1094,14 +1111,12 @@ gst_fdpass_session_close (GstFdPassSession * session)
     return;
   session->closed = TRUE;
 
-  head = g_queue_peek_head (&session->queue);
-  if (head && head->frame && session->head_started &&
-      !session->head_exported)
+  head = gst_queue_array_peek_head_struct (session->queue);
+  if (head && head->frame && session->head_started && !session->head_exported)
     session_export (session, head->frame);
   if (session->prepared)
     session_unprepare (session);
-  g_queue_clear_full (&session->queue, (GDestroyNotify) queue_item_free);
-  session->n_queued_frames = 0;
+  session_clear_queue (session);
 
   session_export_unreleased (session);
   session->n_in_flight = 0;
@@ -1184,7 +1199,7 @@ gst_fdpass_session_get_queued (GstFdPassSession * session)
 {
   g_return_val_if_fail (session != NULL, 0);
 
-  return g_queue_get_length (&session->queue);
+  return gst_queue_array_get_length (session->queue);
 }
 
 /**
@@ -1204,8 +1219,8 @@ gboolean
 gst_fdpass_session_get_oldest_seqnum (GstFdPassSession * session,
     guint64 * seqnum)
 {
-  GList *l;
   gboolean found = FALSE;
+  guint i, n;
 
   g_return_val_if_fail (session != NULL, FALSE);
   g_return_val_if_fail (seqnum != NULL, FALSE);
@@ -1214,8 +1229,9 @@ gst_fdpass_session_get_oldest_seqnum (GstFdPassSession * session,
     *seqnum = g_array_index (session->unreleased, Unreleased, 0).frame->seqnum;
     found = TRUE;
   }
-  for (l = session->queue.head; l; l = l->next) {
-    QueueItem *item = l->data;
+  n = gst_queue_array_get_length (session->queue);
+  for (i = 0; i < n; i++) {
+    QueueItem *item = gst_queue_array_peek_nth_struct (session->queue, i);
 
     if (item->frame && (!found || item->frame->seqnum < *seqnum)) {
       *seqnum = item->frame->seqnum;
@@ -1272,7 +1288,7 @@ gst_fdpass_session_get_stats (GstFdPassSession * session)
   return gst_structure_new ("session",
       "releases", G_TYPE_BOOLEAN, session->releases,
       "pending", G_TYPE_UINT, gst_fdpass_session_get_pending (session),
-      "queued", G_TYPE_UINT, g_queue_get_length (&session->queue),
+      "queued", G_TYPE_UINT, gst_queue_array_get_length (session->queue),
       "in-flight", G_TYPE_UINT, session->n_in_flight,
       "sent", G_TYPE_UINT64, session->n_sent,
       "released", G_TYPE_UINT64, session->n_released,

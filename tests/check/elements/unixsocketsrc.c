@@ -1495,6 +1495,58 @@ GST_START_TEST (test_retry_warnings)
 
 GST_END_TEST;
 
+#define N_FULL_RELEASES 200
+
+/* Releases go out at once while the socket takes them; once it is full
+ * they wait, in order, and a message the socket took in part is finished
+ * before the next one: the sender gets every release exactly once. */
+GST_START_TEST (test_releases_when_socket_full)
+{
+  guint n_open = fdpass_check_count_open_fds ();
+  GstElement *pipeline, *appsink;
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (guint64));
+  GstMessage *msg;
+  gint sv[2], sndbuf = 1;
+  gchar *props;
+  guint i;
+
+  fail_unless_equals_int (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC,
+          0, sv), 0);
+  /* the smallest buffer the kernel allows: a few releases fill it */
+  fail_unless_equals_int (setsockopt (sv[1], SOL_SOCKET, SO_SNDBUF, &sndbuf,
+          sizeof (sndbuf)), 0);
+  props = g_strdup_printf ("fd=%d", sv[1]);
+  pipeline = make_pipeline (props, &appsink);
+  g_free (props);
+
+  expect_hello (sv[0], FALSE);
+  send_hello (sv[0]);
+  send_caps (sv[0]);
+  for (i = 0; i < N_FULL_RELEASES; i++) {
+    send_frame (sv[0], i + 1);
+    /* freed one by one, each its own release message */
+    gst_buffer_unref (pull_frame (appsink, i + 1));
+  }
+
+  collect_releases (sv[0], FALSE, ids, N_FULL_RELEASES);
+  fail_unless_equals_int (ids->len, N_FULL_RELEASES);
+  for (i = 0; i < N_FULL_RELEASES; i++)
+    fail_unless_equals_uint64 (g_array_index (ids, guint64, i), i + 1);
+
+  send_eos (sv[0]);
+  msg = wait_bus (pipeline, GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  fail_unless_equals_uint64 (get_stat (pipeline, "releases-sent"),
+      N_FULL_RELEASES);
+  stop_pipeline (pipeline, appsink);
+
+  close (sv[0]);
+  g_array_unref (ids);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), n_open);
+}
+
+GST_END_TEST;
+
 /* A sender that closes without reading what we sent: the connection is
  * reset, and without an EOS message that is an error too. */
 GST_START_TEST (test_peer_reset_without_eos)
@@ -2026,6 +2078,7 @@ unixsocketsrc_suite (void)
   tcase_add_test (tc, test_retry_warnings);
   tcase_add_test (tc, test_connects_when_socket_appears);
   tcase_add_test (tc, test_peer_reset_without_eos);
+  tcase_add_test (tc, test_releases_when_socket_full);
   tcase_add_test (tc, test_eos_message_with_reconnect);
   tcase_add_test (tc, test_caps_carry_media_caps);
   tcase_add_test (tc, test_caps_follow_the_bytes);

@@ -612,6 +612,72 @@ GST_START_TEST (test_oldest_seqnum)
 
 GST_END_TEST;
 
+/* A session reads the ids of a release in place: every id of a message
+ * counts, and a release message that claims more ids than it carries, or
+ * more than the protocol allows, is an error that releases nothing. */
+GST_START_TEST (test_release_in_place)
+{
+  GstAllocator *allocator = gst_tmp_file_allocator_new ();
+  GstFdPassSession *s = gst_fdpass_session_new (0);
+  guint64 ids[2] = { 2, 1 };
+  guint8 bad[GST_FDPASS_HEADER_SIZE + 8 + 8];
+  GError *err = NULL;
+  GstMapInfo map;
+  GstBuffer *msg;
+  TestFrame a, b, c;
+
+  test_frame_init (&a, allocator, 1);
+  test_frame_init (&b, allocator, 2);
+  test_frame_init (&c, allocator, 3);
+  receive_hello (s, GST_FDPASS_FEATURE_RELEASE, 0);
+  gst_fdpass_session_queue_frame (s, a.fdframe);
+  gst_fdpass_session_queue_frame (s, b.fdframe);
+  gst_fdpass_session_queue_frame (s, c.fdframe);
+  take_output (s, NULL, NULL, NULL);
+  take_output (s, NULL, NULL, NULL);
+  take_output (s, NULL, NULL, NULL);
+  fail_unless_equals_int (gst_fdpass_session_get_pending (s), 3);
+
+  /* one message, two ids, in any order */
+  msg = gst_fdpass_message_new_release (ids, 2);
+  fail_unless (gst_buffer_map (msg, &map, GST_MAP_READ));
+  fail_unless (gst_fdpass_session_receive (s, map.data, map.size, NULL));
+  fail_unless_equals_int (gst_fdpass_session_get_pending (s), 1);
+
+  /* the same message claiming a third id it does not carry */
+  fail_unless_equals_int (map.size, sizeof (bad) + 8);
+  memcpy (bad, map.data, sizeof (bad));
+  gst_buffer_unmap (msg, &map);
+  gst_buffer_unref (msg);
+  GST_WRITE_UINT32_LE (bad + 12, 8 + 8);
+  GST_WRITE_UINT32_LE (bad + GST_FDPASS_HEADER_SIZE, 3);
+  GST_WRITE_UINT64_LE (bad + GST_FDPASS_HEADER_SIZE + 8, 3);
+  fail_if (gst_fdpass_session_receive (s, bad, sizeof (bad), &err));
+  fail_unless (g_error_matches (err, GST_FDPASS_ERROR,
+          GST_FDPASS_ERROR_INVALID));
+  g_clear_error (&err);
+  fail_unless_equals_int (gst_fdpass_session_get_pending (s), 1);
+  gst_fdpass_session_unref (s);
+
+  /* more ids than a release message may hold, on a new session */
+  s = gst_fdpass_session_new (0);
+  receive_hello (s, GST_FDPASS_FEATURE_RELEASE, 0);
+  GST_WRITE_UINT32_LE (bad + GST_FDPASS_HEADER_SIZE,
+      GST_FDPASS_MAX_RELEASE_IDS + 1);
+  fail_if (gst_fdpass_session_receive (s, bad, sizeof (bad), &err));
+  fail_unless (g_error_matches (err, GST_FDPASS_ERROR,
+          GST_FDPASS_ERROR_TOO_LARGE));
+  g_clear_error (&err);
+
+  gst_fdpass_session_unref (s);
+  test_frame_clear (&a);
+  test_frame_clear (&b);
+  test_frame_clear (&c);
+  gst_object_unref (allocator);
+}
+
+GST_END_TEST;
+
 static Suite *
 session_suite (void)
 {
@@ -629,6 +695,7 @@ session_suite (void)
   tcase_add_test (tc, test_kept_files);
   tcase_add_test (tc, test_messages_and_input);
   tcase_add_test (tc, test_oldest_seqnum);
+  tcase_add_test (tc, test_release_in_place);
 
   return s;
 }
