@@ -59,8 +59,9 @@ LIMIT2_QUEUE = 8
 DESCRIPTIONS = {
     "unixsocket": "fdpay ! unixsocketsink -> unixsocketsrc ! fddepay",
     "unixfd": "unixfdsink -> unixfdsrc (GStreamer 1.24 and later)",
-    "multisocket": "fdpay ! multisocketsink send-messages=true -> socketsrc "
-                   "send-messages=true ! fddepay (socketpair)",
+    "multisocket": "fdpay wait-for-release=1s ! multisocketsink "
+                   "send-messages=true -> socketsrc send-messages=true ! "
+                   "fddepay (socketpair)",
     "shm": "shmsink -> shmsrc, producer writes into shmsink's memory "
            "(zero-copy)",
     "shm-copy": "shmsink -> shmsrc, shmsink copies each frame in "
@@ -289,10 +290,13 @@ def transport_plan(t, w, h, fmt, n, d, args, pattern="smpte"):
         a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         fa, fb = a.detach(), b.detach()
         plan["close"] = [fa, fb]
-        # send-messages: the upstream channel for GstNetworkMessage events
-        # (release feedback rides on it where fdpay and fddepay use it)
-        plan["prod"] = (head + " ! fdpay name=pay ! multisocketsink name=sink "
-                        "send-messages=true sync=false")
+        # send-messages: the upstream channel of GstNetworkMessage events
+        # that brings fddepay's releases back to fdpay; wait-for-release
+        # holds the sender back as slow-client-policy=block does in the
+        # unixsocket row (multisocketsink itself never does)
+        plan["prod"] = (head + " ! fdpay name=pay wait-for-release=1000000000"
+                        " ! multisocketsink name=sink send-messages=true "
+                        "sync=false")
         plan["prod_args"] = ["--add-socket-fd", str(fa)]
         plan["prod_fds"] = [fa]
         plan["cons"] = ("socketsrc name=src send-messages=true ! "

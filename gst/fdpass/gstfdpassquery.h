@@ -33,7 +33,9 @@ G_BEGIN_DECLS
  * fdpay then attaches the frame to its message (a GstParentBufferMeta), so
  * the frame's memory goes back to its pool and is written again only when
  * nobody maps it any more. Without an answer (multisocketsink), fdpay never
- * lets sent memory be reused.
+ * lets sent memory be reused. "max-pending" says how many frames a
+ * receiver may hold at most: fdpay's pool keeps that many and a few more,
+ * so that the frames going round are the same from the start.
  */
 #define GST_FDPASS_RELEASE_QUERY_NAME "fdpass-release"
 
@@ -42,7 +44,8 @@ gst_fdpass_release_query_new (void)
 {
   return gst_query_new_custom (GST_QUERY_CUSTOM,
       gst_structure_new (GST_FDPASS_RELEASE_QUERY_NAME,
-          "supported", G_TYPE_BOOLEAN, FALSE, NULL));
+          "supported", G_TYPE_BOOLEAN, FALSE,
+          "max-pending", G_TYPE_UINT, 0, NULL));
 }
 
 static inline gboolean
@@ -63,6 +66,24 @@ gst_fdpass_release_query_set_supported (GstQuery * query, gboolean supported)
   GstStructure *s = gst_query_writable_structure (query);
 
   gst_structure_set (s, "supported", G_TYPE_BOOLEAN, supported, NULL);
+}
+
+static inline void
+gst_fdpass_release_query_set_max_pending (GstQuery * query, guint max_pending)
+{
+  GstStructure *s = gst_query_writable_structure (query);
+
+  gst_structure_set (s, "max-pending", G_TYPE_UINT, max_pending, NULL);
+}
+
+static inline guint
+gst_fdpass_release_query_get_max_pending (GstQuery * query)
+{
+  const GstStructure *s = gst_query_get_structure (query);
+  guint max_pending = 0;
+
+  gst_structure_get_uint (s, "max-pending", &max_pending);
+  return max_pending;
 }
 
 static inline gboolean

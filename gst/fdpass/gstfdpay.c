@@ -153,8 +153,10 @@ struct _GstFdPay
   GstBuffer *segment_msg;
   gboolean headers_pending;
   guint64 next_id;
-  /* downstream keeps each message until every receiver released it */
+  /* downstream keeps each message until every receiver released it, and
+   * how many frames a receiver holds at most */
   gboolean downstream_releases;
+  guint downstream_max_pending;
   /* of the input, to send the stream time of each buffer */
   GstSegment segment;
 
@@ -172,6 +174,7 @@ struct _GstFdPay
   /* protected by the object lock */
   gboolean zero_copy_foreign_pools;
   GstFdPayPayload payload;
+  guint64 wait_for_release;
   guint64 n_buffers;
   guint64 n_bytes;
   guint64 n_copies;
@@ -186,10 +189,12 @@ enum
   PROP_ZERO_COPY_FOREIGN_POOLS,
   PROP_STATS,
   PROP_PAYLOAD,
+  PROP_WAIT_FOR_RELEASE,
 };
 
 #define DEFAULT_ZERO_COPY_FOREIGN_POOLS FALSE
 #define DEFAULT_PAYLOAD GST_FD_PAY_PAYLOAD_FD
+#define DEFAULT_WAIT_FOR_RELEASE 0
 
 GType
 gst_fd_pay_payload_get_type (void)
@@ -305,6 +310,7 @@ gst_fd_pay_reset (GstFdPay * self)
   gst_clear_buffer (&self->segment_msg);
   self->headers_pending = FALSE;
   self->downstream_releases = FALSE;
+  self->downstream_max_pending = 0;
   gst_segment_init (&self->segment, GST_FORMAT_UNDEFINED);
   /* cached memories keep the allocator alive, and nobody releases them
    * any more */
@@ -515,6 +521,7 @@ gst_fd_pay_set_caps (GstFdPay * self, GstCaps * caps)
   if (self->inline_payload) {
     hello.features = GST_FDPASS_FEATURE_INLINE;
     self->downstream_releases = FALSE;
+    self->downstream_max_pending = 0;
     gst_fd_pay_unwatch_sink (self);
     g_object_set (self->allocator, "max-cached", 0, NULL);
     goto headers;
@@ -525,13 +532,19 @@ gst_fd_pay_set_caps (GstFdPay * self, GstCaps * caps)
   query = gst_fdpass_release_query_new ();
   self->downstream_releases = gst_pad_peer_query (self->srcpad, query) &&
       gst_fdpass_release_query_get_supported (query);
+  self->downstream_max_pending = self->downstream_releases ?
+      gst_fdpass_release_query_get_max_pending (query) : 0;
   gst_query_unref (query);
   GST_DEBUG_OBJECT (self, "downstream %s releases",
       self->downstream_releases ? "reports" : "does not report");
   if (self->downstream_releases)
     gst_fd_pay_unwatch_sink (self);
-  if (self->downstream_releases || gst_fd_pay_watch_sink (self))
+  if (self->downstream_releases) {
     hello.features |= GST_FDPASS_FEATURE_RELEASE;
+  } else if (gst_fd_pay_watch_sink (self)) {
+    hello.features |= GST_FDPASS_FEATURE_RELEASE;
+    self->downstream_max_pending = PEERS_MAX_PENDING;
+  }
   g_object_set (self->allocator, "max-cached",
       (hello.features & GST_FDPASS_FEATURE_RELEASE) ? RELEASE_MAX_CACHED : 0,
       NULL);
@@ -1098,6 +1111,20 @@ gst_fd_pay_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   if (self->inline_payload)
     return gst_fd_pay_push_inline (self, buf);
 
+  /* multisocketsink does not hold frames back: we may, for a while, rather
+   * than give up reusing the oldest one */
+  if (self->peers) {
+    guint64 wait;
+
+    GST_OBJECT_LOCK (self);
+    wait = self->wait_for_release;
+    GST_OBJECT_UNLOCK (self);
+    if (wait > 0 && !gst_fd_pay_peers_wait (self->peers,
+            g_get_monotonic_time () + wait / 1000))
+      GST_LOG_OBJECT (self, "no release within %" GST_TIME_FORMAT,
+          GST_TIME_ARGS (wait));
+  }
+
   memset (&info, 0, sizeof (info));
   size = gst_buffer_get_size (buf);
   GST_LOG_OBJECT (self, "input %" GST_PTR_FORMAT " pool %" GST_PTR_FORMAT,
@@ -1237,12 +1264,33 @@ append_failed:
   }
 }
 
+/* unblocks a wait for releases, or lets it wait again */
+static void
+gst_fd_pay_set_flushing (GstFdPay * self, gboolean flushing)
+{
+  GstFdPayPeers *peers;
+
+  GST_OBJECT_LOCK (self);
+  peers = self->peers ? gst_fd_pay_peers_ref (self->peers) : NULL;
+  GST_OBJECT_UNLOCK (self);
+  if (peers) {
+    gst_fd_pay_peers_set_flushing (peers, flushing);
+    gst_fd_pay_peers_unref (peers);
+  }
+}
+
 static gboolean
 gst_fd_pay_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
 {
   GstFdPay *self = GST_FD_PAY (parent);
 
   switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_FLUSH_START:
+      gst_fd_pay_set_flushing (self, TRUE);
+      break;
+    case GST_EVENT_FLUSH_STOP:
+      gst_fd_pay_set_flushing (self, FALSE);
+      break;
     case GST_EVENT_CAPS:{
       GstCaps *caps;
       gboolean ret;
@@ -1360,17 +1408,27 @@ gst_fd_pay_propose_allocation (GstFdPay * self, GstQuery * query)
     if (need_pool) {
       GstBufferPool *pool = gst_fd_pay_pool_new ();
       GstStructure *config = gst_buffer_pool_get_config (pool);
+      guint min_buffers = 0;
 
+      /* with a sink that recycles, as many frames go round as receivers
+       * may hold, the one being written and the one being sent: made at
+       * once, they are all in use (and their pages in memory) after as
+       * many frames, instead of one more memfd whenever a receiver lags a
+       * little more than before */
+      if (self->downstream_max_pending > 0)
+        min_buffers = self->downstream_max_pending + 2;
       /* no maximum: decoders such as avdec replace pools that cannot grow
        * to hold their reference frames */
-      gst_buffer_pool_config_set_params (config, caps, vinfo.size, 0, 0);
+      gst_buffer_pool_config_set_params (config, caps, vinfo.size,
+          min_buffers, 0);
       gst_buffer_pool_config_set_allocator (config, self->allocator, &params);
       gst_buffer_pool_config_add_option (config,
           GST_BUFFER_POOL_OPTION_VIDEO_META);
       if (!gst_buffer_pool_set_config (pool, config)) {
         GST_WARNING_OBJECT (self, "could not configure the proposed pool");
       } else {
-        gst_query_add_allocation_pool (query, pool, vinfo.size, 0, 0);
+        gst_query_add_allocation_pool (query, pool, vinfo.size, min_buffers,
+            0);
       }
       gst_object_unref (pool);
     }
@@ -1425,6 +1483,18 @@ gst_fd_pay_change_state (GstElement * element, GstStateChange transition)
   GstFdPay *self = GST_FD_PAY (element);
   GstStateChangeReturn ret;
 
+  switch (transition) {
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+      gst_fd_pay_set_flushing (self, FALSE);
+      break;
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      /* before the streaming thread is stopped */
+      gst_fd_pay_set_flushing (self, TRUE);
+      break;
+    default:
+      break;
+  }
+
   ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
   if (ret == GST_STATE_CHANGE_FAILURE)
     return ret;
@@ -1459,6 +1529,11 @@ gst_fd_pay_set_property (GObject * object, guint prop_id,
       self->payload = g_value_get_enum (value);
       GST_OBJECT_UNLOCK (self);
       break;
+    case PROP_WAIT_FOR_RELEASE:
+      GST_OBJECT_LOCK (self);
+      self->wait_for_release = g_value_get_uint64 (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
     case PROP_ZERO_COPY_FOREIGN_POOLS:
       GST_OBJECT_LOCK (self);
       self->zero_copy_foreign_pools = g_value_get_boolean (value);
@@ -1480,6 +1555,11 @@ gst_fd_pay_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_PAYLOAD:
       GST_OBJECT_LOCK (self);
       g_value_set_enum (value, self->payload);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_WAIT_FOR_RELEASE:
+      GST_OBJECT_LOCK (self);
+      g_value_set_uint64 (value, self->wait_for_release);
       GST_OBJECT_UNLOCK (self);
       break;
     case PROP_ZERO_COPY_FOREIGN_POOLS:
@@ -1562,6 +1642,27 @@ gst_fd_pay_class_init (GstFdPayClass * klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 
   /**
+   * GstFdPay:wait-for-release:
+   *
+   * With #multisocketsink (send-messages=true), at most 8 frames wait for
+   * the receivers' releases: multisocketsink never holds a sender back, so
+   * when a receiver is slower than the sender, the oldest frame is given up
+   * (exported: never reused) for each new one, which then costs a new
+   * memfd. With a time here (in nanoseconds), fdpay waits that long at most
+   * for a release before it sends the next frame, like unixsocketsink's
+   * slow-client-policy=block: the sender goes at the receiver's pace, and
+   * frames keep going round. A flush or a state change ends the wait.
+   * 0 (the default) never waits.
+   */
+  g_object_class_install_property (gobject_class, PROP_WAIT_FOR_RELEASE,
+      g_param_spec_uint64 ("wait-for-release", "Wait for release",
+          "With multisocketsink send-messages=true: when 8 frames wait for "
+          "the receivers' releases, how long to wait for one before sending "
+          "the next frame (in ns); 0 never waits and gives the oldest up",
+          0, G_MAXUINT64, DEFAULT_WAIT_FOR_RELEASE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
    * GstFdPay:stats:
    *
    * Counters since the element was created: `buffers` sent, payload
@@ -1622,6 +1723,7 @@ gst_fd_pay_init (GstFdPay * self)
   self->allocator = gst_tmp_file_allocator_new ();
   self->zero_copy_foreign_pools = DEFAULT_ZERO_COPY_FOREIGN_POOLS;
   self->payload = DEFAULT_PAYLOAD;
+  self->wait_for_release = DEFAULT_WAIT_FOR_RELEASE;
   /* ids stay unique for the life of the element: a socket sink downstream
    * keeps its connections across state changes and releases name ids */
   self->next_id = 1;

@@ -89,6 +89,9 @@ struct _GstFdPayPeers
   gint refcount;
 
   GMutex lock;
+  /* signalled when a frame stops waiting */
+  GCond cond;
+  gboolean flushing;
   GHashTable *peers;            /* key -> Peer */
   GQueue records;               /* of Record, waiting, oldest first */
   guint max_pending;
@@ -168,6 +171,7 @@ record_finish (GstFdPayPeers * peers, Record * record, gboolean export,
 
   g_queue_delete_link (&peers->records, record->link);
   record->link = NULL;
+  g_cond_broadcast (&peers->cond);
   g_ptr_array_set_size (record->holders, 0);
 
   if (done->frames == NULL)
@@ -221,6 +225,7 @@ gst_fd_pay_peers_new (guint max_pending, guint n_unknown)
 
   peers->refcount = 1;
   g_mutex_init (&peers->lock);
+  g_cond_init (&peers->cond);
   peers->peers = g_hash_table_new_full (NULL, NULL, NULL,
       (GDestroyNotify) peer_free);
   g_queue_init (&peers->records);
@@ -247,6 +252,7 @@ gst_fd_pay_peers_unref (GstFdPayPeers * peers)
   /* records hold a reference: none is left */
   g_assert (g_queue_is_empty (&peers->records));
   g_hash_table_unref (peers->peers);
+  g_cond_clear (&peers->cond);
   g_mutex_clear (&peers->lock);
   g_free (peers);
 }
@@ -549,10 +555,45 @@ gst_fd_pay_peers_close (GstFdPayPeers * peers)
 
   g_mutex_lock (&peers->lock);
   peers->closed = TRUE;
+  g_cond_broadcast (&peers->cond);
   export_held (peers, NULL, &done);
   g_hash_table_remove_all (peers->peers);
   g_mutex_unlock (&peers->lock);
   done_flush (&done);
+}
+
+/**
+ * gst_fd_pay_peers_wait:
+ * @end_time: until when to wait at most, in g_get_monotonic_time()
+ *
+ * Waits until fewer than max_pending frames wait for releases, so that
+ * the next one does not push the oldest out (export it), or until
+ * @end_time or gst_fd_pay_peers_set_flushing().
+ *
+ * Returns: %TRUE when there is room
+ */
+gboolean
+gst_fd_pay_peers_wait (GstFdPayPeers * peers, gint64 end_time)
+{
+  gboolean room;
+
+  g_mutex_lock (&peers->lock);
+  while (!peers->flushing && !peers->closed &&
+      peers->records.length >= peers->max_pending &&
+      g_cond_wait_until (&peers->cond, &peers->lock, end_time));
+  room = peers->records.length < peers->max_pending;
+  g_mutex_unlock (&peers->lock);
+
+  return room;
+}
+
+void
+gst_fd_pay_peers_set_flushing (GstFdPayPeers * peers, gboolean flushing)
+{
+  g_mutex_lock (&peers->lock);
+  peers->flushing = flushing;
+  g_cond_broadcast (&peers->cond);
+  g_mutex_unlock (&peers->lock);
 }
 
 void

@@ -61,6 +61,14 @@ G_GNUC_INTERNAL
 void            gst_fd_pay_peers_close   (GstFdPayPeers * peers);
 
 G_GNUC_INTERNAL
+gboolean        gst_fd_pay_peers_wait    (GstFdPayPeers * peers,
+                                          gint64 end_time);
+
+G_GNUC_INTERNAL
+void            gst_fd_pay_peers_set_flushing (GstFdPayPeers * peers,
+                                               gboolean flushing);
+
+G_GNUC_INTERNAL
 void            gst_fd_pay_peers_get_counts (GstFdPayPeers * peers,
                                              guint64 * released,
                                              guint64 * exported);

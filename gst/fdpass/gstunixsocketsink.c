@@ -1747,7 +1747,14 @@ gst_unix_socket_sink_query (GstBaseSink * bsink, GstQuery * query)
   if (gst_fdpass_query_is_release (query)) {
     /* we keep each message buffer until its frame was released, or make it
      * the receiver's for good */
+    GstUnixSocketSink *self = GST_UNIX_SOCKET_SINK (bsink);
+    guint max_pending;
+
+    GST_OBJECT_LOCK (self);
+    max_pending = self->max_pending;
+    GST_OBJECT_UNLOCK (self);
     gst_fdpass_release_query_set_supported (query, TRUE);
+    gst_fdpass_release_query_set_max_pending (query, max_pending);
     return TRUE;
   }
 

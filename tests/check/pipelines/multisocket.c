@@ -58,6 +58,8 @@ typedef struct
   GMutex lock;
   GQueue held;                  /* of Held, oldest first */
   guint hold;
+  /* microseconds each frame takes */
+  gulong slow;
   GArray *crcs;                 /* at arrival, in order */
   guint n_rewritten;
 } Receiver;
@@ -81,6 +83,9 @@ new_sample (GstAppSink * appsink, gpointer user_data)
   h->buf = gst_buffer_ref (gst_sample_get_buffer (sample));
   h->crc = fdpass_check_crc32_buffer (h->buf);
   gst_sample_unref (sample);
+
+  if (r->slow)
+    g_usleep (r->slow);
 
   g_mutex_lock (&r->lock);
   g_array_append_val (r->crcs, h->crc);
@@ -359,6 +364,10 @@ GST_START_TEST (test_recycles_with_send_messages)
   Fixture f;
 
   fixture_init (&f, n, 1, FALSE);
+  /* a receiver that falls behind (a loaded machine) makes the sender wait
+   * rather than give frames up */
+  g_object_set (f.s.pay, "wait-for-release", (guint64) 10 * GST_SECOND,
+      NULL);
   receiver_init (&r, f.ends[1], TRUE, 3);
   fixture_run (&f);
   fail_unless_equals_string (f.warnings, "");
@@ -629,6 +638,87 @@ GST_START_TEST (test_removed_client_keeps_its_frames)
 
 GST_END_TEST;
 
+/* A receiver slower than the sender: multisocketsink queues what the
+ * receiver has not read yet, and with wait-for-release fdpay waits for
+ * releases instead of giving up reusing frames. */
+GST_START_TEST (test_wait_for_release)
+{
+  const guint n = 100;
+  Receiver r;
+  Fixture f;
+
+  fixture_init (&f, n, 1, FALSE);
+  g_object_set (f.s.pay, "wait-for-release", (guint64) GST_SECOND, NULL);
+  receiver_init (&r, f.ends[1], TRUE, 2);
+  r.slow = 2000;
+  fixture_run (&f);
+  receiver_wait_frames (&r, n);
+
+  GST_INFO ("memfds created %" G_GUINT64_FORMAT ", reused %"
+      G_GUINT64_FORMAT, pay_stat (&f.s, "memfds-created"),
+      pay_stat (&f.s, "memfds-reused"));
+  fail_unless (pay_stat (&f.s, "memfds-created") <= 16);
+  fail_unless (pay_stat (&f.s, "memfds-reused") >= n - 16);
+
+  receiver_check (&r, &f);
+  fixture_clear (&f);
+}
+
+GST_END_TEST;
+
+/* Without it, the frames beyond the eight that wait are given up: new
+ * memfds, but never a frame written while the receiver holds it. */
+GST_START_TEST (test_no_wait_for_release)
+{
+  const guint n = 100;
+  Receiver r;
+  Fixture f;
+
+  fixture_init (&f, n, 1, FALSE);
+  receiver_init (&r, f.ends[1], TRUE, 2);
+  r.slow = 2000;
+  fixture_run (&f);
+  receiver_wait_frames (&r, n);
+
+  GST_INFO ("memfds created %" G_GUINT64_FORMAT ", reused %"
+      G_GUINT64_FORMAT, pay_stat (&f.s, "memfds-created"),
+      pay_stat (&f.s, "memfds-reused"));
+  fail_unless (pay_stat (&f.s, "memfds-created") > 16);
+
+  receiver_check (&r, &f);
+  fixture_clear (&f);
+}
+
+GST_END_TEST;
+
+/* A receiver that announced releases and holds everything: fdpay waits for
+ * it (for an hour here), and stopping the sender ends the wait. */
+GST_START_TEST (test_wait_ends_on_stop)
+{
+  const guint n = 100;
+  Receiver r;
+  Fixture f;
+
+  fixture_init (&f, n, 1, FALSE);
+  g_object_set (f.s.pay, "wait-for-release", (guint64) 3600 * GST_SECOND, NULL);
+  receiver_init (&r, f.ends[1], TRUE, G_MAXUINT);
+  g_signal_emit_by_name (f.s.sink, "add", f.ends[0]);
+  fail_unless (gst_element_set_state (f.s.pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  receiver_wait_frames (&r, 8);
+  /* the sender waits with the ninth frame, or one or two more */
+  fail_unless (pay_stat (&f.s, "buffers") <= 12);
+
+  fail_unless_equals_int (gst_element_set_state (f.s.pipeline,
+          GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+  fail_unless (pay_stat (&f.s, "buffers") < n);
+
+  receiver_check (&r, &f);
+  fixture_clear (&f);
+}
+
+GST_END_TEST;
+
 static Suite *
 multisocket_suite (void)
 {
@@ -643,6 +733,9 @@ multisocket_suite (void)
   tcase_add_test (tc, test_hostile_releases_free_nothing_held);
   tcase_add_test (tc, test_garbage_from_client);
   tcase_add_test (tc, test_removed_client_keeps_its_frames);
+  tcase_add_test (tc, test_wait_for_release);
+  tcase_add_test (tc, test_no_wait_for_release);
+  tcase_add_test (tc, test_wait_ends_on_stop);
 
   return s;
 }
