@@ -39,7 +39,8 @@
  *   away before releasing it;
  * - clients the sink had before fdpay watched it are unknown, and while any
  *   of them is there every frame is exported;
- * - at most max_pending frames wait for releases: older ones are exported,
+ * - at most max_pending frames wait for a receiver's release (those all
+ *   receivers released wait for the sink only): older ones are exported,
  *   so that a receiver that stopped releasing costs nothing but copies.
  *
  * Every function may be called from any thread: frames are sent from the
@@ -184,6 +185,41 @@ record_finish (GstFdPayPeers * peers, Record * record, gboolean export,
       done->records = g_ptr_array_new ();
     g_ptr_array_add (done->records, record);
   }
+}
+
+/* How many waiting frames a receiver still holds: those all receivers
+ * released wait only for the sink to drop their message (multisocketsink
+ * drops the messages it wrote when the next one comes). With the lock. */
+static guint
+n_unreleased (GstFdPayPeers * peers)
+{
+  GList *l;
+  guint n = 0;
+
+  for (l = peers->records.head; l; l = l->next) {
+    Record *record = l->data;
+
+    if (record->holders->len > 0)
+      n++;
+  }
+
+  return n;
+}
+
+/* The oldest waiting frame a receiver still holds. With the lock. */
+static Record *
+oldest_unreleased (GstFdPayPeers * peers)
+{
+  GList *l;
+
+  for (l = peers->records.head; l; l = l->next) {
+    Record *record = l->data;
+
+    if (record->holders->len > 0)
+      return record;
+  }
+
+  return NULL;
 }
 
 /* Exports every waiting frame that @peer holds, or all of them when @peer
@@ -339,8 +375,12 @@ peer_release (GstFdPayPeers * peers, Peer * peer, guint64 id, Done * done)
       continue;
 
     if (g_ptr_array_remove_fast (record->holders, peer) &&
-        record->holders->len == 0 && !record->message_alive)
-      record_finish (peers, record, FALSE, done);
+        record->holders->len == 0) {
+      if (!record->message_alive)
+        record_finish (peers, record, FALSE, done);
+      else
+        g_cond_broadcast (&peers->cond);
+    }
     return;
   }
 
@@ -526,10 +566,10 @@ gst_fd_pay_peers_sent (GstFdPayPeers * peers, guint64 id, GstBuffer * frame,
   g_queue_push_tail (&peers->records, record);
   record->link = peers->records.tail;
 
-  while (peers->records.length > peers->max_pending) {
+  while (n_unreleased (peers) > peers->max_pending) {
     GST_DEBUG ("%u frames wait for releases, exporting the oldest",
-        peers->records.length);
-    record_finish (peers, g_queue_peek_head (&peers->records), TRUE, &done);
+        peers->max_pending + 1);
+    record_finish (peers, oldest_unreleased (peers), TRUE, &done);
   }
   g_mutex_unlock (&peers->lock);
 
@@ -579,9 +619,9 @@ gst_fd_pay_peers_wait (GstFdPayPeers * peers, gint64 end_time)
 
   g_mutex_lock (&peers->lock);
   while (!peers->flushing && !peers->closed &&
-      peers->records.length >= peers->max_pending &&
+      n_unreleased (peers) >= peers->max_pending &&
       g_cond_wait_until (&peers->cond, &peers->lock, end_time));
-  room = peers->records.length < peers->max_pending;
+  room = n_unreleased (peers) < peers->max_pending;
   g_mutex_unlock (&peers->lock);
 
   return room;

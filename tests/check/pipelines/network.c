@@ -32,6 +32,7 @@
 #include <gst/app/gstappsink.h>
 #include <gst/video/video.h>
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 
 #include <string.h>
 
@@ -246,15 +247,15 @@ check_frames (Receiver * r, guint from, guint to, Sender * s, gint width,
   return first_index;
 }
 
+/* a live source (so that receivers can join while it runs) of @n frames,
+ * then @tail, which names its sink "sink" */
 static void
-sender_start_with (Sender * s, const gchar * pattern, guint n, gint width,
-    gint height, const gchar * sink_desc)
+sender_start_full (Sender * s, const gchar * pattern, guint n, gint width,
+    gint height, const gchar * tail)
 {
   gchar *desc = g_strdup_printf ("videotestsrc is-live=true pattern=%s "
-      "num-buffers=%u ! capsfilter name=filter caps=\"" CAPS_FMT "\" ! "
-      "fdpay payload=inline ! %s name=sink", pattern, n, width, height,
-      sink_desc);
-
+      "num-buffers=%u ! capsfilter name=filter caps=\"" CAPS_FMT "\" ! %s",
+      pattern, n, width, height, tail);
   GstPad *pad;
 
   s->pipeline = gst_parse_launch (desc, NULL);
@@ -282,11 +283,16 @@ sender_start_with (Sender * s, const gchar * pattern, guint n, gint width,
   }
 }
 
+/* fdpay payload=inline ! @sink_desc */
 static void
 sender_start (Sender * s, guint n, gint width, gint height,
     const gchar * sink_desc)
 {
-  sender_start_with (s, "ball", n, width, height, sink_desc);
+  gchar *tail = g_strdup_printf ("fdpay payload=inline ! %s name=sink",
+      sink_desc);
+
+  sender_start_full (s, "ball", n, width, height, tail);
+  g_free (tail);
 }
 
 static void
@@ -466,6 +472,107 @@ GST_START_TEST (test_srt_frames)
 
 GST_END_TEST;
 
+static GstElement *
+start_pipeline (const gchar * desc)
+{
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
+
+  fail_unless (pipeline != NULL, "%s", desc);
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+
+  return pipeline;
+}
+
+static void
+stop_pipeline (GstElement * pipeline)
+{
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+}
+
+/* The relay of the README: frames shared in memfds on one machine go
+ * inline over TCP, and are shared in memfds again on the other side:
+ *
+ *   producer:  ... ! fdpay ! unixsocketsink socket-path=A
+ *   relay:     unixsocketsrc socket-path=A ! fddepay ! fdpay payload=inline
+ *                  ! tcpserversink
+ *   far side:  tcpclientsrc ! fddepay ! fdpay ! unixsocketsink socket-path=B
+ *   consumer:  unixsocketsrc socket-path=B ! fddepay ! ...
+ *
+ * The far side's fddepay writes the frames into the pool its fdpay
+ * proposes, so that fdpay shares them without a copy. */
+GST_START_TEST (test_relay)
+{
+  gchar *dir = g_dir_make_tmp ("fdpass-relay-XXXXXX", NULL);
+  gchar *a = g_build_filename (dir, "a.sock", NULL);
+  gchar *b = g_build_filename (dir, "b.sock", NULL);
+  GstElement *relay, *far, *tcp, *farpay;
+  GstStructure *stats;
+  guint64 buffers = 0, copies = 1, zero_copy = 0;
+  gchar *desc;
+  Receiver r;
+  Sender s;
+  gint port = 0;
+  gint64 end;
+
+  desc = g_strdup_printf ("fdpay ! unixsocketsink name=sink socket-path=%s", a);
+  sender_start_full (&s, "ball", 300, 320, 240, desc);
+  g_free (desc);
+
+  desc = g_strdup_printf ("unixsocketsrc socket-path=%s ! fddepay ! "
+      "fdpay payload=inline ! tcpserversink name=tcp host=127.0.0.1 port=0", a);
+  relay = start_pipeline (desc);
+  g_free (desc);
+  tcp = gst_bin_get_by_name (GST_BIN (relay), "tcp");
+  end = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
+  while (port <= 0 && g_get_monotonic_time () < end) {
+    g_object_get (tcp, "current-port", &port, NULL);
+    g_usleep (1000);
+  }
+  fail_unless (port > 0);
+
+  desc = g_strdup_printf ("tcpclientsrc host=127.0.0.1 port=%d ! fddepay ! "
+      "fdpay name=farpay ! unixsocketsink socket-path=%s", port, b);
+  far = start_pipeline (desc);
+  g_free (desc);
+  farpay = gst_bin_get_by_name (GST_BIN (far), "farpay");
+
+  desc = g_strdup_printf ("unixsocketsrc socket-path=%s", b);
+  receiver_start (&r, desc);
+  g_free (desc);
+  receiver_wait (&r, 20);
+  check_frames (&r, 0, 20, &s, 320, 240, TRUE);
+
+  g_object_get (farpay, "stats", &stats, NULL);
+  gst_structure_get (stats, "buffers", G_TYPE_UINT64, &buffers,
+      "copies", G_TYPE_UINT64, &copies,
+      "zero-copy-buffers", G_TYPE_UINT64, &zero_copy, NULL);
+  gst_structure_free (stats);
+  GST_INFO ("far side fdpay: %" G_GUINT64_FORMAT " buffers, %"
+      G_GUINT64_FORMAT " copies, %" G_GUINT64_FORMAT " zero-copy", buffers,
+      copies, zero_copy);
+  fail_unless (buffers >= 20);
+  fail_unless_equals_uint64 (copies, 0);
+  fail_unless_equals_uint64 (zero_copy, buffers);
+
+  receiver_stop (&r);
+  receiver_clear (&r);
+  gst_object_unref (farpay);
+  stop_pipeline (far);
+  gst_object_unref (tcp);
+  stop_pipeline (relay);
+  sender_stop (&s);
+  g_unlink (a);
+  g_unlink (b);
+  g_rmdir (dir);
+  g_free (a);
+  g_free (b);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
 static Suite *
 network_suite (void)
 {
@@ -478,6 +585,7 @@ network_suite (void)
   tcase_add_test (tc, test_tcp_reconnect);
   tcase_add_test (tc, test_tcp_caps_change);
   tcase_add_test (tc, test_srt_frames);
+  tcase_add_test (tc, test_relay);
 
   return s;
 }
