@@ -30,8 +30,8 @@ NODE = os.path.join(HERE, "node.py")
 # every transport the harness knows; which of them run under which runtime
 # is RUNTIME_TRANSPORTS (the default) or --transports
 ALL_TRANSPORTS = ["unixsocket", "unixfd", "shm", "shm-copy", "multisocket",
-                  "tcp", "pipe", "limit-1", "limit-2", "limit-memcpy",
-                  "limit-wakeup"]
+                  "tcp", "tcp-inline", "pipe", "limit-1", "limit-2",
+                  "limit-memcpy", "limit-wakeup"]
 # The default rows of each runtime. Every row of a table runs under the
 # runtime of its table, so that no comparison measures the difference
 # between two GStreamer builds (see README.md, "Fairness").
@@ -39,8 +39,8 @@ RUNTIMES = ["1.26", "1.22"]
 RUNTIME_TRANSPORTS = {
     "1.26": ["unixsocket", "unixfd", "shm", "multisocket", "limit-1",
              "limit-2"],
-    "1.22": ["unixsocket", "shm", "multisocket", "tcp", "pipe", "limit-1",
-             "limit-2"],
+    "1.22": ["unixsocket", "shm", "multisocket", "tcp", "tcp-inline", "pipe",
+             "limit-1", "limit-2"],
 }
 # unixfdsink/unixfdsrc appeared in GStreamer 1.24
 NEEDS_124 = {"unixfd"}
@@ -67,6 +67,8 @@ DESCRIPTIONS = {
     "shm-copy": "shmsink -> shmsrc, shmsink copies each frame in "
                 "(identity drop-allocation=true)",
     "tcp": "tcpserversink -> tcpclientsrc ! rawvideoparse, 127.0.0.1",
+    "tcp-inline": "fdpay payload=inline ! tcpserversink -> tcpclientsrc ! "
+                  "fddepay, 127.0.0.1 (frames into memfds)",
     "pipe": "fdsink -> fdsrc ! rawvideoparse over a pipe (1 MiB)",
     "limit-1": "videotestsrc ! fakesink, one process, one thread: the "
                "frame's generation and the consumer's read, nothing moved",
@@ -194,6 +196,7 @@ ELEMENTS = {
     "shm-copy": ["shmsink", "shmsrc", "identity"],
     "multisocket": ["fdpay", "fddepay", "multisocketsink", "socketsrc"],
     "tcp": ["tcpserversink", "tcpclientsrc", "rawvideoparse"],
+    "tcp-inline": ["fdpay", "fddepay", "tcpserversink", "tcpclientsrc"],
     "pipe": ["fdsink", "fdsrc", "rawvideoparse"],
     "limit-1": [],
     "limit-2": ["queue"],
@@ -323,6 +326,14 @@ def transport_plan(t, w, h, fmt, n, d, args, pattern="smpte"):
         plan["prod_args"] = ["--wait-clients", "sink:num-handles"]
         plan["cons"] = ("tcpclientsrc host=127.0.0.1 port=%d ! %s ! %s"
                         % (port, parse, tail))
+    elif t == "tcp-inline":
+        port = free_port()
+        plan["prod"] = (head + " ! fdpay name=pay payload=inline ! "
+                        "tcpserversink name=sink host=127.0.0.1 port=%d "
+                        "sync=false" % port)
+        plan["prod_args"] = ["--wait-clients", "sink:num-handles"]
+        plan["cons"] = ("tcpclientsrc host=127.0.0.1 port=%d ! "
+                        "fddepay name=depay ! %s" % (port, tail))
     elif t == "pipe":
         r, wfd = os.pipe()
         try:
@@ -742,7 +753,8 @@ EST_START_S = {"limit-wakeup": 0.3, "limit-memcpy": 0.3, "limit-1": 0.3,
 EST_START_DEFAULT_S = 0.7
 EST_SOURCE_GBPS = {("black", "1.22"): 3.0, ("black", "1.26"): 3.0,
                    ("smpte", "1.22"): 1.6, ("smpte", "1.26"): 0.6}
-EST_TRANSPORT_GBPS = {"multisocket": 0.25, "tcp": 0.25, "pipe": 0.15,
+EST_TRANSPORT_GBPS = {"multisocket": 0.25, "tcp": 0.25, "tcp-inline": 0.25,
+                      "pipe": 0.15,
                       "shm-copy": 1.5, "limit-memcpy": 5.0}
 
 

@@ -306,14 +306,15 @@ def guide(R):
     ms_new = m("multisocket", "checksum", "memfds_per_frame")
     ms_f = m("multisocket", "checksum", "minflt_per_frame_producer")
     if cpu["multisocket"] and cpu[US] and ms_new is not None:
-        how = ("so nearly every frame gets a new memfd"
+        how = ("nearly every frame got a new memfd"
                if ms_new >= 0.5 else
-               "and it reuses memfds: %.2f new memfds per frame" % ms_new)
+               "the memfds went round (fddepay's releases come back "
+               "through `send-messages`)")
         w("- **fdpay with upstream multisocketsink/socketsrc** needs no "
           "element of ours on the wire. fdpay made %.2f new memfds per "
-          "frame there, %s; its producer takes %s minor faults per frame "
+          "frame there: %s; its producer takes %s minor faults per frame "
           "and both processes %s ms of CPU per frame, %s unixsocket."
-          % (ms_new, how, fmt(ms_f, 0), fmt(cpu["multisocket"], 2),
+          % (ms_new, how, fmt(ms_f, 1), fmt(cpu["multisocket"], 2),
              more_less(cpu["multisocket"], cpu[US])))
     r122 = pick([r for r in R.runtimes if r != rt], "1.22")
     if r122:
