@@ -33,6 +33,7 @@ Options (of build/examples/hls-demo/fdpass-hls-demo; once it is built,
   --json                   JSON lines on stdout instead of the timeline
   --realtime               send frames at the pace of their timestamps
   --seqpacket              use a SOCK_SEQPACKET socketpair
+  --remote=HOST:PORT       analyse on another host (fdpass-analyze --listen)
   --watchdog=SECONDS       the analysis exits after this long without a frame
   --max-memory=MB          memory limit of the analysis process
   --timeout=SECONDS        give up when the first frame takes longer

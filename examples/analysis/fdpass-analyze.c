@@ -49,6 +49,23 @@
  *
  * with the stream time of the last frame, and exit status 0.
  *
+ * Across hosts: on the analysis host, `fdpass-analyze --listen [HOST:]PORT`
+ * accepts TCP connections, one after the other, each served by a child
+ * process that reads inline frames (fdpay payload=inline) with
+ *
+ *   socketsrc ! fddepay ! appsink
+ *
+ * and writes its JSON lines back on the connection (--once: one
+ * connection, then exit with its status). On the sending host,
+ * `fdpass-analyze --fd N --forward HOST:PORT` analyses nothing: it runs
+ *
+ *   unixsocketsrc fd=N ! fddepay ! fdpay payload=inline ! fdsink
+ *
+ * onto a connection to HOST:PORT and prints the lines that come back, so
+ * that whoever started it (the HLS demo with --remote) reads them as it
+ * would read a local analysis. It exits with 0 when the stream ended and
+ * the analysis host closed the connection.
+ *
  * Limits: --max-memory caps the address space (RLIMIT_AS, not the resident
  * size: GStreamer's threads and the mapped frames count in full) and
  * --watchdog ends the process with status 3, after printing
@@ -69,6 +86,8 @@
 #include <gst/app/app.h>
 #include <gst/video/video.h>
 
+#include <gio/gio.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
@@ -78,6 +97,7 @@
 #include <unistd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include "fdpass-analysis.h"
 #include "fdpass-analysis-gst.h"
@@ -98,6 +118,11 @@ static gboolean opt_seqpacket = FALSE;
 static gint opt_hysteresis = FDPASS_DEFAULT_HYSTERESIS;
 static gdouble opt_still_hold = FDPASS_DEFAULT_STILL_HOLD;
 static gint opt_frozen_samples = FDPASS_DEFAULT_FROZEN_SAMPLES;
+static gchar *opt_listen = NULL;
+static gchar *opt_forward = NULL;
+static gboolean opt_once = FALSE;
+/* the frames come inline over TCP (--listen) */
+static gboolean tcp_source = FALSE;
 
 static GOptionEntry entries[] = {
   {"fd", 0, 0, G_OPTION_ARG_INT, &opt_fd,
@@ -125,6 +150,16 @@ static GOptionEntry entries[] = {
   {"frozen-samples", 0, 0, G_OPTION_ARG_INT, &opt_frozen_samples,
       "Consecutive samples of the very same picture that make it \"still\" "
         "at once (default: 5)", "N"},
+  {"listen", 0, 0, G_OPTION_ARG_STRING, &opt_listen,
+      "On the analysis host: accept TCP connections on [HOST:]PORT (0: any "
+        "free port, printed on stderr), each a stream of inline frames; "
+        "the JSON lines go back on the connection", "[HOST:]PORT"},
+  {"once", 0, 0, G_OPTION_ARG_NONE, &opt_once,
+      "With --listen: serve one connection, then exit with its status", NULL},
+  {"forward", 0, 0, G_OPTION_ARG_STRING, &opt_forward,
+      "Instead of analysing them, send the frames received on --fd inline "
+        "to an analysis host (fdpass-analyze --listen) at HOST:PORT, and "
+        "print the JSON lines it sends back", "HOST:PORT"},
   {NULL}
 };
 
@@ -502,8 +537,10 @@ run (Analyzer * an)
   GError *err = NULL;
   gint64 start = g_get_monotonic_time ();
 
-  an->pipeline = gst_parse_launch ("unixsocketsrc name=src ! fddepay ! "
-      "appsink name=sink sync=false max-buffers=4 caps=video/x-raw", &err);
+  an->pipeline = gst_parse_launch (tcp_source ? "socketsrc name=src ! "
+      "fddepay ! appsink name=sink sync=false max-buffers=4 caps=video/x-raw" :
+      "unixsocketsrc name=src ! fddepay ! appsink name=sink sync=false "
+      "max-buffers=4 caps=video/x-raw", &err);
   if (an->pipeline == NULL || err != NULL) {
     g_printerr (PROGRAM_NAME ": could not create the pipeline: %s\n",
         err ? err->message : "unknown error");
@@ -511,7 +548,20 @@ run (Analyzer * an)
     return EXIT_ERROR;
   }
   src = gst_bin_get_by_name (GST_BIN (an->pipeline), "src");
-  g_object_set (src, "fd", opt_fd, NULL);
+  if (tcp_source) {
+    GSocket *socket = g_socket_new_from_fd (opt_fd, &err);
+
+    if (socket == NULL) {
+      g_printerr (PROGRAM_NAME ": fd %d: %s\n", opt_fd, err->message);
+      g_clear_error (&err);
+      gst_object_unref (src);
+      return EXIT_ERROR;
+    }
+    g_object_set (src, "socket", socket, NULL);
+    g_object_unref (socket);
+  } else {
+    g_object_set (src, "fd", opt_fd, NULL);
+  }
   gst_object_unref (src);
   an->sink = gst_bin_get_by_name (GST_BIN (an->pipeline), "sink");
   an->bus = gst_element_get_bus (an->pipeline);
@@ -571,6 +621,173 @@ run (Analyzer * an)
   return 0;
 }
 
+/* --forward: copies what the analysis host writes back (its JSON lines)
+ * to our stdout, until it closes the connection. */
+static gpointer
+relay_lines (gpointer data)
+{
+  gint fd = GPOINTER_TO_INT (data);
+  gchar buf[4096];
+  gssize n;
+
+  while ((n = read (fd, buf, sizeof (buf))) > 0 || (n < 0 && errno == EINTR)) {
+    if (n > 0 && fwrite (buf, 1, n, stdout) != (gsize) n)
+      break;
+    fflush (stdout);
+  }
+
+  return GINT_TO_POINTER (n == 0);
+}
+
+/* --forward HOST:PORT: the frames of --fd go on inline over TCP, and the
+ * analysis host's lines come back. The exit status is 0 when the stream
+ * ended and the analysis host said so. */
+static gint
+forward (void)
+{
+  GSocketClient *client = g_socket_client_new ();
+  GSocketConnection *conn;
+  GstElement *pipeline, *src, *sink;
+  GstMessage *msg;
+  GError *err = NULL;
+  GThread *relay;
+  gboolean eos;
+  gint fd, ret = 0;
+
+  conn = g_socket_client_connect_to_host (client, opt_forward, 0, NULL, &err);
+  g_object_unref (client);
+  if (conn == NULL) {
+    g_printerr (PROGRAM_NAME ": cannot reach the analysis host %s: %s\n",
+        opt_forward, err->message);
+    g_clear_error (&err);
+    return EXIT_ERROR;
+  }
+  fd = g_socket_get_fd (g_socket_connection_get_socket (conn));
+  /* GSocket made it non-blocking; fdsink and the relay thread block */
+  fcntl (fd, F_SETFL, fcntl (fd, F_GETFL) & ~O_NONBLOCK);
+
+  /* the local memfds, inline onto the connection */
+  pipeline = gst_parse_launch ("unixsocketsrc name=src ! fddepay ! "
+      "fdpay payload=inline ! fdsink name=sink sync=false", &err);
+  if (pipeline == NULL || err != NULL) {
+    g_printerr (PROGRAM_NAME ": could not create the pipeline: %s\n",
+        err ? err->message : "unknown error");
+    g_clear_error (&err);
+    g_object_unref (conn);
+    return EXIT_ERROR;
+  }
+  src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  g_object_set (src, "fd", opt_fd, NULL);
+  gst_object_unref (src);
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  g_object_set (sink, "fd", fd, NULL);
+  gst_object_unref (sink);
+
+  relay = g_thread_new ("relay-lines", relay_lines, GINT_TO_POINTER (fd));
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipeline),
+      GST_CLOCK_TIME_NONE, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  eos = GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS;
+  if (!eos) {
+    print_bus_error (msg);
+    ret = EXIT_ERROR;
+  }
+  gst_message_unref (msg);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+
+  /* the stream's EOS message went out: the analysis host finishes, says
+   * so and closes the connection; on an error, close it now */
+  if (eos)
+    shutdown (fd, SHUT_WR);
+  else
+    shutdown (fd, SHUT_RDWR);
+  if (!GPOINTER_TO_INT (g_thread_join (relay)) && ret == 0) {
+    g_printerr (PROGRAM_NAME ": the connection to %s broke\n", opt_forward);
+    ret = EXIT_ERROR;
+  }
+  g_object_unref (conn);
+
+  return ret;
+}
+
+/* --listen [HOST:]PORT: each connection is served by a child process,
+ * whose stdout is the connection, one after the other. */
+static gint
+listen_and_serve (GSocket ** accepted)
+{
+  GSocketListener *listener = g_socket_listener_new ();
+  GSocketAddress *addr = NULL, *effective = NULL;
+  GInetAddress *host;
+  const gchar *colon = strrchr (opt_listen, ':');
+  gchar *host_str = colon ? g_strndup (opt_listen, colon - opt_listen) :
+      g_strdup ("0.0.0.0");
+  guint64 port;
+  GError *err = NULL;
+  gint status = 0;
+
+  if (!g_ascii_string_to_unsigned (colon ? colon + 1 : opt_listen, 10, 0,
+          65535, &port, &err) ||
+      (host = g_inet_address_new_from_string (host_str)) == NULL) {
+    g_printerr (PROGRAM_NAME ": --listen wants [HOST:]PORT with a numeric "
+        "host, not %s\n", opt_listen);
+    g_clear_error (&err);
+    g_free (host_str);
+    g_object_unref (listener);
+    return EXIT_USAGE;
+  }
+  addr = g_inet_socket_address_new (host, port);
+  g_object_unref (host);
+  g_free (host_str);
+  if (!g_socket_listener_add_address (listener, addr, G_SOCKET_TYPE_STREAM,
+          G_SOCKET_PROTOCOL_TCP, NULL, &effective, &err)) {
+    g_printerr (PROGRAM_NAME ": cannot listen on %s: %s\n", opt_listen,
+        err->message);
+    g_clear_error (&err);
+    g_object_unref (addr);
+    g_object_unref (listener);
+    return EXIT_ERROR;
+  }
+  g_object_unref (addr);
+  /* for whoever has to connect to a port chosen here */
+  g_printerr (PROGRAM_NAME ": listening on port %u\n",
+      g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective)));
+  g_object_unref (effective);
+
+  for (;;) {
+    GSocket *conn = g_socket_listener_accept_socket (listener, NULL, NULL,
+        &err);
+    pid_t pid;
+
+    if (conn == NULL) {
+      g_printerr (PROGRAM_NAME ": accept: %s\n", err->message);
+      g_clear_error (&err);
+      status = EXIT_ERROR;
+      break;
+    }
+    pid = fork ();
+    if (pid == 0) {
+      /* the child analyses this connection */
+      g_object_unref (listener);
+      *accepted = conn;
+      return -1;
+    }
+    g_object_unref (conn);
+    if (pid < 0) {
+      g_printerr (PROGRAM_NAME ": fork: %s\n", g_strerror (errno));
+      status = EXIT_ERROR;
+      break;
+    }
+    while (waitpid (pid, &status, 0) < 0 && errno == EINTR);
+    status = WIFEXITED (status) ? WEXITSTATUS (status) : EXIT_ERROR;
+    if (opt_once)
+      break;
+  }
+
+  g_object_unref (listener);
+  return status;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -591,10 +808,31 @@ main (int argc, char **argv)
   }
   g_option_context_free (ctx);
 
+  if (opt_listen) {
+    GSocket *conn = NULL;
+
+    ret = listen_and_serve (&conn);
+    if (conn == NULL)
+      return ret;
+    /* in the child: read the frames from the connection, write the lines
+     * to it */
+    opt_fd = dup (g_socket_get_fd (conn));
+    if (dup2 (opt_fd, STDOUT_FILENO) < 0) {
+      g_printerr (PROGRAM_NAME ": dup2: %s\n", g_strerror (errno));
+      return EXIT_ERROR;
+    }
+    g_object_unref (conn);
+    /* each line goes out as it is written */
+    setvbuf (stdout, NULL, _IOLBF, 0);
+    tcp_source = TRUE;
+  }
+
   if (opt_fd < 0) {
-    g_printerr (PROGRAM_NAME ": --fd N is required\n");
+    g_printerr (PROGRAM_NAME ": --fd N (or --listen) is required\n");
     return EXIT_USAGE;
   }
+  if (opt_forward)
+    return check_socket ()? forward () : EXIT_ERROR;
   if (opt_sample_interval <= 0 || opt_hysteresis <= 0
       || opt_frozen_samples <= 0 || opt_max_memory < 0
       || opt_watchdog < 0 || opt_still_hold < 0) {

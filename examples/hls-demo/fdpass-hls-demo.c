@@ -94,6 +94,7 @@ static gchar *opt_demux = NULL;
 static gchar *opt_variant = NULL;
 static gboolean opt_no_relay = FALSE;
 static gint opt_max_timeline = 10000;
+static gchar *opt_remote = NULL;
 
 static GOptionEntry entries[] = {
   {"analyzer", 0, 0, G_OPTION_ARG_FILENAME, &opt_analyzer,
@@ -118,6 +119,10 @@ static GOptionEntry entries[] = {
         "sync=true), as a live stream would arrive", NULL},
   {"seqpacket", 0, 0, G_OPTION_ARG_NONE, &opt_seqpacket,
       "Use a SOCK_SEQPACKET socketpair instead of SOCK_STREAM", NULL},
+  {"remote", 0, 0, G_OPTION_ARG_STRING, &opt_remote,
+      "Analyse on another host, where fdpass-analyze --listen PORT runs: "
+        "the supervised local process forwards the frames there, inline "
+        "over TCP, and relays its results", "HOST:PORT"},
   {"watchdog", 0, 0, G_OPTION_ARG_INT, &opt_watchdog,
       "The analysis process exits when it gets no frame for this long "
         "(default: 15)", "SECONDS"},
@@ -138,7 +143,7 @@ static GOptionEntry entries[] = {
         "(default: follow the demuxer's switches)",
       "N|WIDTHxHEIGHT|BANDWIDTH"},
   {"no-relay", 0, 0, G_OPTION_ARG_NONE, &opt_no_relay,
-        "Let the demuxer fetch a live stream's playlists itself (GStreamer "
+      "Let the demuxer fetch a live stream's playlists itself (GStreamer "
         "1.22's demuxers then miss the segments that come with "
         "#EXT-X-ENDLIST)", NULL},
   {"max-timeline", 0, 0, G_OPTION_ARG_INT, &opt_max_timeline,
@@ -594,6 +599,7 @@ run (const gchar * url)
   sup_options.watchdog = opt_watchdog;
   sup_options.max_memory = opt_max_memory;
   sup_options.seqpacket = opt_seqpacket;
+  sup_options.remote = opt_remote;
   app.supervisor = supervisor_new (&sup_options, app.pipeline, app.report,
       on_supervisor_done, &app);
 
@@ -700,6 +706,7 @@ main (int argc, char *argv[])
   g_free (opt_snapshot_dir);
   g_free (opt_demux);
   g_free (opt_variant);
+  g_free (opt_remote);
   gst_deinit ();
 
   return ret;

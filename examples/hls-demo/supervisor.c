@@ -353,6 +353,10 @@ supervisor_spawn (Supervisor * sup, guint instance, gint child_fd,
   }
   if (o->seqpacket)
     g_ptr_array_add (args, g_strdup ("--seqpacket"));
+  if (o->remote) {
+    g_ptr_array_add (args, g_strdup ("--forward"));
+    g_ptr_array_add (args, g_strdup (o->remote));
+  }
   g_ptr_array_add (args, NULL);
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);

@@ -44,6 +44,9 @@ typedef struct
   gint watchdog;
   gint max_memory;
   gboolean seqpacket;
+  /* HOST:PORT of an analysis host: the analysis program forwards the
+   * frames there (--forward) instead of analysing them */
+  const gchar *remote;
 } SupervisorOptions;
 
 /* No analysis process is left and none will be started: the stream

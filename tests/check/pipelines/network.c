@@ -35,6 +35,7 @@
 #include <glib/gstdio.h>
 
 #include <string.h>
+#include <sys/socket.h>
 
 #include "../fdpass-check.h"
 
@@ -288,8 +289,8 @@ static void
 sender_start (Sender * s, guint n, gint width, gint height,
     const gchar * sink_desc)
 {
-  gchar *tail = g_strdup_printf ("fdpay payload=inline ! %s name=sink",
-      sink_desc);
+  gchar *tail = g_strdup_printf ("fdpay name=pay payload=inline ! %s "
+      "name=sink", sink_desc);
 
   sender_start_full (s, "ball", n, width, height, tail);
   g_free (tail);
@@ -573,6 +574,90 @@ GST_START_TEST (test_relay)
 
 GST_END_TEST;
 
+/* A client that connected and stopped reading. */
+static GSocket *
+stalled_client (gint port)
+{
+  GInetAddress *lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  GSocketAddress *addr = g_inet_socket_address_new (lo, port);
+  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4,
+      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+
+  /* a small window: the sender's queue fills, not the kernel's buffers */
+  fail_unless (g_socket_set_option (socket, SOL_SOCKET, SO_RCVBUF, 4096, NULL));
+  fail_unless (g_socket_connect (socket, addr, NULL, NULL));
+  g_object_unref (addr);
+  g_object_unref (lo);
+
+  return socket;
+}
+
+static void
+on_client_removed (GstElement * sink, GSocket * socket, gint status,
+    gint * n_removed)
+{
+  g_atomic_int_inc (n_removed);
+}
+
+/* What bounds the sender's memory for a remote client that stopped
+ * reading (README, "Across machines"): with units-max, tcpserversink drops
+ * the client once that many frames wait for it; with units-soft-max and
+ * recover-policy=latest it keeps the client and skips it to the newest
+ * frame. Either way no more than that many frames wait in the sender.
+ * (Without either, they pile up for as long as the client is there: the
+ * bench's stopped-consumer run.) */
+GST_START_TEST (test_tcp_stalled_client_bounded)
+{
+  const gchar *configs[] = {
+    "tcpserversink host=127.0.0.1 port=0 unit-format=buffers units-max=30",
+    "tcpserversink host=127.0.0.1 port=0 unit-format=buffers "
+        "units-soft-max=30 recover-policy=latest",
+  };
+  guint c;
+
+  for (c = 0; c < G_N_ELEMENTS (configs); c++) {
+    Sender s;
+    GSocket *client;
+    gint n_removed = 0;
+    guint queued, max_queued = 0, i;
+    guint64 buffers = 0;
+
+    sender_start (&s, 600, 640, 480, configs[c]);
+    g_signal_connect (s.sink, "client-removed",
+        G_CALLBACK (on_client_removed), &n_removed);
+    client = stalled_client (s.port);
+
+    /* until the sender made 150 frames (5 s) */
+    for (i = 0; i < 4000 && buffers < 150; i++) {
+      GstStructure *stats;
+      GstElement *pay = gst_bin_get_by_name (GST_BIN (s.pipeline), "pay");
+
+      g_object_get (s.sink, "buffers-queued", &queued, NULL);
+      max_queued = MAX (max_queued, queued);
+      if (pay) {
+        g_object_get (pay, "stats", &stats, NULL);
+        gst_structure_get_uint64 (stats, "buffers", &buffers);
+        gst_structure_free (stats);
+        gst_object_unref (pay);
+      }
+      g_usleep (5000);
+    }
+    GST_INFO ("%s: at most %u frames queued, client removed %d times",
+        configs[c], max_queued, g_atomic_int_get (&n_removed));
+    fail_unless (buffers >= 150);
+    /* the frames the limit allows, the one being added and the stream
+     * header */
+    fail_unless (max_queued <= 33, "%u frames queued", max_queued);
+    /* units-max drops the client, recover-policy keeps it */
+    fail_unless_equals_int (g_atomic_int_get (&n_removed), c == 0 ? 1 : 0);
+
+    g_object_unref (client);
+    sender_stop (&s);
+  }
+}
+
+GST_END_TEST;
+
 static Suite *
 network_suite (void)
 {
@@ -586,6 +671,7 @@ network_suite (void)
   tcase_add_test (tc, test_tcp_caps_change);
   tcase_add_test (tc, test_srt_frames);
   tcase_add_test (tc, test_relay);
+  tcase_add_test (tc, test_tcp_stalled_client_bounded);
 
   return s;
 }
