@@ -44,7 +44,10 @@
  * CREDIT_WAIT_MS per frame for it: a healthy analysis process paces a VOD
  * stream, a stuck one costs only that wait until it is killed. On top of
  * that, units-soft-max with recover-policy=latest bounds the sink's queue
- * for any client, so our memory stays flat whatever the client does. With
+ * for any client, so our memory stays flat whatever the client does.
+ * fdpay reads the client's releases (multisocketsink send-messages) and
+ * reuses the memfds of the frames it is done with; when it holds 8, fdpay
+ * waits for a release (wait-for-release) as long as for credit. With
  * no client, multisocketsink drops the frames; a client that joins
  * mid-stream gets fdpay's HELLO and CAPS (the streamheader) first.
  *
@@ -889,6 +892,10 @@ pipeline_build (Pipeline * p, GError ** error)
       TRUE, "send-messages", TRUE, "unit-format", GST_FORMAT_BUFFERS,
       "units-soft-max", (gint64) SINK_SOFT_MAX, NULL);
   p->pay = gst_object_ref (pay);
+  /* when the analysis process holds 8 frames, wait for it to release one
+   * (as long as for credit) rather than send the next in a new memfd */
+  g_object_set (pay, "wait-for-release", (guint64) CREDIT_WAIT_MS *
+      GST_MSECOND, NULL);
   gst_util_set_object_arg (G_OBJECT (p->sink), "recover-policy", "latest");
   pipeline_configure_source (p, src, 1);
 
