@@ -412,8 +412,7 @@ gst_fd_pay_unwatch_sink (GstFdPay * self)
 
   for (i = 0; i < G_N_ELEMENTS (self->watch_handlers); i++) {
     if (self->watch_handlers[i])
-      g_signal_handler_disconnect (self->watched_sink,
-          self->watch_handlers[i]);
+      g_signal_handler_disconnect (self->watched_sink, self->watch_handlers[i]);
     self->watch_handlers[i] = 0;
   }
   gst_clear_object (&self->watched_sink);
@@ -573,8 +572,7 @@ gst_fd_pay_set_segment (GstFdPay * self, const GstSegment * segment)
     /* not in time: the receiver makes its own segment */
     GST_DEBUG_OBJECT (self, "not sending a segment in %s format",
         gst_format_get_name (segment->format));
-  } else if (self->segment_msg &&
-      fdpass_buffers_equal (self->segment_msg, msg)) {
+  } else if (self->segment_msg && fdpass_buffers_equal (self->segment_msg, msg)) {
     gst_buffer_unref (msg);
     return TRUE;
   } else {
@@ -946,6 +944,47 @@ gst_fd_pay_memory_control_message (GstMemory * mem, GError ** err)
   return cmsg;
 }
 
+/* The id, timestamps, offsets, flags, stream time and video meta of @buf
+ * into @info; its memories are the caller's to describe. */
+static void
+gst_fd_pay_describe_buffer (GstFdPay * self, GstBuffer * buf,
+    GstFdPassBufferInfo * info)
+{
+  GstVideoMeta *vmeta;
+
+  info->id = self->next_id++;
+  info->pts = GST_BUFFER_PTS (buf);
+  info->dts = GST_BUFFER_DTS (buf);
+  info->duration = GST_BUFFER_DURATION (buf);
+  info->offset = GST_BUFFER_OFFSET (buf);
+  info->offset_end = GST_BUFFER_OFFSET_END (buf);
+  info->flags = GST_BUFFER_FLAGS (buf);
+  if (self->segment.format == GST_FORMAT_TIME) {
+    info->stream_time = gst_segment_to_stream_time (&self->segment,
+        GST_FORMAT_TIME, info->pts);
+    info->has_stream_time = GST_CLOCK_TIME_IS_VALID (info->stream_time);
+  }
+
+  vmeta = gst_buffer_get_video_meta (buf);
+  if (vmeta && !gst_fdpass_buffer_info_set_video_meta (info, vmeta))
+    GST_WARNING_OBJECT (self, "cannot describe video meta, dropping it");
+}
+
+/* The buffer message of @info, with the timestamps of @buf for the sink */
+static GstBuffer *
+gst_fd_pay_message_new (GstBuffer * buf, const GstFdPassBufferInfo * info)
+{
+  GstBuffer *msg = gst_fdpass_message_new_buffer (info);
+
+  GST_BUFFER_PTS (msg) = info->pts;
+  GST_BUFFER_DTS (msg) = info->dts;
+  GST_BUFFER_DURATION (msg) = info->duration;
+  if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DISCONT))
+    GST_BUFFER_FLAG_SET (msg, GST_BUFFER_FLAG_DISCONT);
+
+  return msg;
+}
+
 /* The bytes of an inline frame: the memories of the input buffer, mapped
  * for as long as the message lives, without a copy. The input buffer goes
  * back to its pool once the sink wrote the message. */
@@ -978,7 +1017,6 @@ gst_fd_pay_push_inline (GstFdPay * self, GstBuffer * buf)
 {
   GstFdPassBufferInfo info;
   GstFdPayInlineData *data;
-  GstVideoMeta *vmeta;
   GstBuffer *msg;
   guint64 offset = 0;
   guint i, n;
@@ -1020,28 +1058,8 @@ gst_fd_pay_push_inline (GstFdPay * self, GstBuffer * buf)
     offset += map->size;
   }
 
-  info.id = self->next_id++;
-  info.pts = GST_BUFFER_PTS (buf);
-  info.dts = GST_BUFFER_DTS (buf);
-  info.duration = GST_BUFFER_DURATION (buf);
-  info.offset = GST_BUFFER_OFFSET (buf);
-  info.offset_end = GST_BUFFER_OFFSET_END (buf);
-  info.flags = GST_BUFFER_FLAGS (buf);
-  if (self->segment.format == GST_FORMAT_TIME) {
-    info.stream_time = gst_segment_to_stream_time (&self->segment,
-        GST_FORMAT_TIME, info.pts);
-    info.has_stream_time = GST_CLOCK_TIME_IS_VALID (info.stream_time);
-  }
-  vmeta = gst_buffer_get_video_meta (buf);
-  if (vmeta && !gst_fdpass_buffer_info_set_video_meta (&info, vmeta))
-    GST_WARNING_OBJECT (self, "cannot describe video meta, dropping it");
-
-  msg = gst_fdpass_message_new_buffer (&info);
-  GST_BUFFER_PTS (msg) = info.pts;
-  GST_BUFFER_DTS (msg) = info.dts;
-  GST_BUFFER_DURATION (msg) = info.duration;
-  if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DISCONT))
-    GST_BUFFER_FLAG_SET (msg, GST_BUFFER_FLAG_DISCONT);
+  gst_fd_pay_describe_buffer (self, buf, &info);
+  msg = gst_fd_pay_message_new (buf, &info);
   /* a network sink that starts clients on a key unit: every raw frame is
    * one, but a delta unit of the input stays one */
   if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT))
@@ -1076,7 +1094,6 @@ gst_fd_pay_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   gint fds[GST_FDPASS_MAX_FDS];
   GstMemory *mems[GST_FDPASS_MAX_FDS];
   GstMemory *copy = NULL;
-  GstVideoMeta *vmeta;
   GSocketControlMessage *cmsg = NULL;
   GstBuffer *msg;
   GError *err = NULL;
@@ -1137,22 +1154,7 @@ gst_fd_pay_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
       goto copy_failed;
   }
 
-  info.id = self->next_id++;
-  info.pts = GST_BUFFER_PTS (buf);
-  info.dts = GST_BUFFER_DTS (buf);
-  info.duration = GST_BUFFER_DURATION (buf);
-  info.offset = GST_BUFFER_OFFSET (buf);
-  info.offset_end = GST_BUFFER_OFFSET_END (buf);
-  info.flags = GST_BUFFER_FLAGS (buf);
-  if (self->segment.format == GST_FORMAT_TIME) {
-    info.stream_time = gst_segment_to_stream_time (&self->segment,
-        GST_FORMAT_TIME, info.pts);
-    info.has_stream_time = GST_CLOCK_TIME_IS_VALID (info.stream_time);
-  }
-
-  vmeta = gst_buffer_get_video_meta (buf);
-  if (vmeta && !gst_fdpass_buffer_info_set_video_meta (&info, vmeta))
-    GST_WARNING_OBJECT (self, "cannot describe video meta, dropping it");
+  gst_fd_pay_describe_buffer (self, buf, &info);
 
   if (info.n_fds == 1 && self->downstream_releases) {
     cmsg = gst_fd_pay_memory_control_message (mems[0], &err);
@@ -1162,12 +1164,7 @@ gst_fd_pay_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   if (info.n_fds > 0 && cmsg == NULL)
     goto append_failed;
 
-  msg = gst_fdpass_message_new_buffer (&info);
-  GST_BUFFER_PTS (msg) = info.pts;
-  GST_BUFFER_DTS (msg) = info.dts;
-  GST_BUFFER_DURATION (msg) = info.duration;
-  if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DISCONT))
-    GST_BUFFER_FLAG_SET (msg, GST_BUFFER_FLAG_DISCONT);
+  msg = gst_fd_pay_message_new (buf, &info);
 
   if (cmsg) {
     gst_buffer_add_net_control_message_meta (msg, cmsg);
@@ -1427,8 +1424,7 @@ gst_fd_pay_propose_allocation (GstFdPay * self, GstQuery * query)
       if (!gst_buffer_pool_set_config (pool, config)) {
         GST_WARNING_OBJECT (self, "could not configure the proposed pool");
       } else {
-        gst_query_add_allocation_pool (query, pool, vinfo.size, min_buffers,
-            0);
+        gst_query_add_allocation_pool (query, pool, vinfo.size, min_buffers, 0);
       }
       gst_object_unref (pool);
     }

@@ -14,8 +14,8 @@ import sys
 import tempfile
 import time
 
-from hlsdemo_common import (EXPECTED, args_or_skip, check_png, describe,
-                            find_in_order, load_summary)
+from hlsdemo_common import (args_or_skip, check_expected, check_png,
+                            describe, finish, load_summary)
 
 
 def main():
@@ -42,10 +42,7 @@ def main():
                  summary["frames_sent"]))
         if not summary["eos"]:
             failures.append("the stream did not reach EOS")
-        failures += find_in_order(timeline, EXPECTED, tolerance=0.2)
-        if len(timeline) != len(EXPECTED):
-            failures.append("expected %d state changes, got %d"
-                            % (len(EXPECTED), len(timeline)))
+        failures += check_expected(timeline)
         for e in timeline:
             if not e["snapshot"] or not os.path.exists(e["snapshot"]):
                 failures.append("missing snapshot for %s@%.3f"
@@ -64,11 +61,7 @@ def main():
             failures.append("only %d of %d frames went out in a recycled "
                             "memfd" % (transport["memfds_reused"],
                                        summary["frames_sent"]))
-        if failures:
-            print("FAIL: " + "; ".join(failures))
-            return 1
-        print("PASS")
-        return 0
+        return finish(failures)
 
 
 if __name__ == "__main__":

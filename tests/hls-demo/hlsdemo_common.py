@@ -47,6 +47,24 @@ def find_in_order(timeline, expected, tolerance=1.0, first=0):
     return problems
 
 
+def check_expected(timeline, tolerance=0.2):
+    """The failures of a timeline against the generated stream's."""
+    failures = find_in_order(timeline, EXPECTED, tolerance=tolerance)
+    if len(timeline) != len(EXPECTED):
+        failures.append("expected %d state changes, got %d"
+                        % (len(EXPECTED), len(timeline)))
+    return failures
+
+
+def finish(failures):
+    """Prints the verdict; the exit status of the test."""
+    if failures:
+        print("FAIL: " + "; ".join(failures))
+        return 1
+    print("PASS")
+    return 0
+
+
 def describe(timeline):
     return ", ".join("%s@%.3f" % (e["state"], e["start"]) for e in timeline)
 

@@ -13,8 +13,8 @@ import subprocess
 import sys
 import tempfile
 
-from hlsdemo_common import (EXPECTED, args_or_skip, check_png, describe,
-                            find_in_order, load_summary)
+from hlsdemo_common import (args_or_skip, check_expected, check_png,
+                            describe, finish, load_summary)
 
 
 def main():
@@ -58,10 +58,7 @@ def main():
         print("timeline: %s; %d frames decoded, %d sent"
               % (describe(timeline), summary["frames_decoded"],
                  summary["frames_sent"]))
-        failures += find_in_order(timeline, EXPECTED, tolerance=0.2)
-        if len(timeline) != len(EXPECTED):
-            failures.append("expected %d state changes, got %d"
-                            % (len(EXPECTED), len(timeline)))
+        failures += check_expected(timeline)
         if summary["frames_decoded"] != 400 or summary["frames_sent"] != 400:
             failures.append("expected 400 frames, decoded %d, sent %d"
                             % (summary["frames_decoded"],
@@ -74,11 +71,7 @@ def main():
                 failures.append("snapshot of %s@%.3f is not the analysis "
                                 "host's: %s" % (e["state"], e["start"],
                                                 e["snapshot"]))
-        if failures:
-            print("FAIL: " + "; ".join(failures))
-            return 1
-        print("PASS")
-        return 0
+        return finish(failures)
 
 
 if __name__ == "__main__":

@@ -299,6 +299,18 @@ sender_clear (Sender * s)
   gst_object_unref (s->pipeline);
 }
 
+/* a few memfds went round for @n frames: the pool, the frames held and
+ * in flight */
+static void
+check_recycled (Sender * s, guint n)
+{
+  GST_INFO ("memfds created %" G_GUINT64_FORMAT ", reused %"
+      G_GUINT64_FORMAT, pay_stat (s, "memfds-created"),
+      pay_stat (s, "memfds-reused"));
+  fail_unless (pay_stat (s, "memfds-created") <= 16);
+  fail_unless (pay_stat (s, "memfds-reused") >= n - 16);
+}
+
 /* the source's CRCs, @n_pairs socketpairs (the sender's end of pair i in
  * ends[2 * i], the receiver's in ends[2 * i + 1]) and a sender in READY */
 typedef struct
@@ -366,19 +378,13 @@ GST_START_TEST (test_recycles_with_send_messages)
   fixture_init (&f, n, 1, FALSE);
   /* a receiver that falls behind (a loaded machine) makes the sender wait
    * rather than give frames up */
-  g_object_set (f.s.pay, "wait-for-release", (guint64) 10 * GST_SECOND,
-      NULL);
+  g_object_set (f.s.pay, "wait-for-release", (guint64) 10 * GST_SECOND, NULL);
   receiver_init (&r, f.ends[1], TRUE, 3);
   fixture_run (&f);
   fail_unless_equals_string (f.warnings, "");
   receiver_wait_frames (&r, n);
 
-  /* a few memfds go round: the pool, the frames held and in flight */
-  GST_INFO ("memfds created %" G_GUINT64_FORMAT ", reused %"
-      G_GUINT64_FORMAT, pay_stat (&f.s, "memfds-created"),
-      pay_stat (&f.s, "memfds-reused"));
-  fail_unless (pay_stat (&f.s, "memfds-created") <= 16);
-  fail_unless (pay_stat (&f.s, "memfds-reused") >= n - 16);
+  check_recycled (&f.s, n);
   fail_unless_equals_uint64 (pay_stat (&f.s, "copies"), 0);
 
   receiver_check (&r, &f);
@@ -654,11 +660,7 @@ GST_START_TEST (test_wait_for_release)
   fixture_run (&f);
   receiver_wait_frames (&r, n);
 
-  GST_INFO ("memfds created %" G_GUINT64_FORMAT ", reused %"
-      G_GUINT64_FORMAT, pay_stat (&f.s, "memfds-created"),
-      pay_stat (&f.s, "memfds-reused"));
-  fail_unless (pay_stat (&f.s, "memfds-created") <= 16);
-  fail_unless (pay_stat (&f.s, "memfds-reused") >= n - 16);
+  check_recycled (&f.s, n);
 
   receiver_check (&r, &f);
   fixture_clear (&f);
