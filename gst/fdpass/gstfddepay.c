@@ -855,6 +855,39 @@ share_memory (GstMemory * parent, guint64 offset, guint64 size)
 
 /* Turns a parsed buffer message and its fds into a buffer. On error, every
  * fd is closed and a GST_ELEMENT_ERROR posted. */
+/* Gives @buf the timestamps, offsets and flags of @info, and its video
+ * meta (added when @add_video_meta), which must fit in the buffer. Returns
+ * @buf, or NULL (and @buf is unreffed) when it does not. */
+static GstBuffer *
+gst_fd_depay_finish_buffer (GstFdDepay * self, GstBuffer * buf,
+    const GstFdPassBufferInfo * info, gboolean add_video_meta)
+{
+  GST_BUFFER_PTS (buf) = info->pts;
+  GST_BUFFER_DTS (buf) = info->dts;
+  GST_BUFFER_DURATION (buf) = info->duration;
+  GST_BUFFER_OFFSET (buf) = info->offset;
+  GST_BUFFER_OFFSET_END (buf) = info->offset_end;
+  GST_BUFFER_FLAGS (buf) = info->flags & FORWARDED_BUFFER_FLAGS;
+
+  if (info->has_video_meta) {
+    GstVideoMeta *vmeta = add_video_meta ?
+        gst_fdpass_buffer_info_add_video_meta (info, buf) :
+        gst_buffer_get_video_meta (buf);
+    gsize size = gst_buffer_get_size (buf);
+
+    if (vmeta == NULL || !video_meta_fits (vmeta, size)) {
+      GST_ELEMENT_ERROR (self, STREAM, DECODE,
+          ("The sender described a video frame larger than its memory."),
+          ("buffer %" G_GUINT64_FORMAT ": video meta does not fit in %"
+              G_GSIZE_FORMAT " bytes", info->id, size));
+      gst_buffer_unref (buf);
+      return NULL;
+    }
+  }
+
+  return buf;
+}
+
 static GstBuffer *
 gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
 {
@@ -1158,28 +1191,7 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
   /* fds without any memory are of no use */
   close_fds (fds, info->n_fds);
 
-  GST_BUFFER_PTS (buf) = info->pts;
-  GST_BUFFER_DTS (buf) = info->dts;
-  GST_BUFFER_DURATION (buf) = info->duration;
-  GST_BUFFER_OFFSET (buf) = info->offset;
-  GST_BUFFER_OFFSET_END (buf) = info->offset_end;
-  GST_BUFFER_FLAGS (buf) = info->flags & FORWARDED_BUFFER_FLAGS;
-
-  if (info->has_video_meta) {
-    GstVideoMeta *vmeta = gst_fdpass_buffer_info_add_video_meta (info, buf);
-    gsize size = gst_buffer_get_size (buf);
-
-    if (vmeta == NULL || !video_meta_fits (vmeta, size)) {
-      GST_ELEMENT_ERROR (self, STREAM, DECODE,
-          ("The sender described a video frame larger than its memory."),
-          ("buffer %" G_GUINT64_FORMAT ": video meta does not fit in %"
-              G_GSIZE_FORMAT " bytes", info->id, size));
-      gst_buffer_unref (buf);
-      return NULL;
-    }
-  }
-
-  return buf;
+  return gst_fd_depay_finish_buffer (self, buf, info, TRUE);
 
 error:
   for (i = 0; i < info->n_fds; i++) {
@@ -1512,27 +1524,8 @@ gst_fd_depay_take_inline (GstFdDepay * self, const GstFdPassBufferInfo * info)
     return NULL;
   }
 
-  GST_BUFFER_PTS (buf) = info->pts;
-  GST_BUFFER_DTS (buf) = info->dts;
-  GST_BUFFER_DURATION (buf) = info->duration;
-  GST_BUFFER_OFFSET (buf) = info->offset;
-  GST_BUFFER_OFFSET_END (buf) = info->offset_end;
-  GST_BUFFER_FLAGS (buf) = info->flags & FORWARDED_BUFFER_FLAGS;
-
-  if (info->has_video_meta) {
-    GstVideoMeta *vmeta = gst_buffer_get_video_meta (buf);
-
-    if (vmeta == NULL || !video_meta_fits (vmeta, gst_buffer_get_size (buf))) {
-      GST_ELEMENT_ERROR (self, STREAM, DECODE,
-          ("The sender described a video frame larger than its memory."),
-          ("buffer %" G_GUINT64_FORMAT ": video meta does not fit in %"
-              G_GUINT64_FORMAT " bytes", info->id, self->inline_size));
-      gst_buffer_unref (buf);
-      return NULL;
-    }
-  }
-
-  return buf;
+  /* the video meta is on it already */
+  return gst_fd_depay_finish_buffer (self, buf, info, FALSE);
 }
 
 /* An inline buffer message: its data follows. Checks its size before we
