@@ -300,15 +300,20 @@ sender_clear (Sender * s)
 }
 
 /* a few memfds went round for @n frames: the pool, the frames held and
- * in flight */
+ * in flight (a loaded machine makes a few more when more of them come
+ * back at once than the pool keeps); without releases, @n */
 static void
 check_recycled (Sender * s, guint n)
 {
+  guint64 created = pay_stat (s, "memfds-created");
+  guint64 reused = pay_stat (s, "memfds-reused");
+
   GST_INFO ("memfds created %" G_GUINT64_FORMAT ", reused %"
-      G_GUINT64_FORMAT, pay_stat (s, "memfds-created"),
-      pay_stat (s, "memfds-reused"));
-  fail_unless (pay_stat (s, "memfds-created") <= 16);
-  fail_unless (pay_stat (s, "memfds-reused") >= n - 16);
+      G_GUINT64_FORMAT, created, reused);
+  fail_unless (created <= n / 4, "%" G_GUINT64_FORMAT " memfds for %u "
+      "frames", created, n);
+  fail_unless (reused >= n - n / 4, "%" G_GUINT64_FORMAT " of %u frames "
+      "in a recycled memfd", reused, n);
 }
 
 /* the source's CRCs, @n_pairs socketpairs (the sender's end of pair i in
@@ -685,7 +690,7 @@ GST_START_TEST (test_no_wait_for_release)
   GST_INFO ("memfds created %" G_GUINT64_FORMAT ", reused %"
       G_GUINT64_FORMAT, pay_stat (&f.s, "memfds-created"),
       pay_stat (&f.s, "memfds-reused"));
-  fail_unless (pay_stat (&f.s, "memfds-created") > 16);
+  fail_unless (pay_stat (&f.s, "memfds-created") > n / 4);
 
   receiver_check (&r, &f);
   fixture_clear (&f);
