@@ -5,8 +5,10 @@
 # SPDX-License-Identifier: LGPL-2.0-or-later
 """Receive frames sent by fdpay ! multisocketsink and print one line each.
 
-The socket comes from --fd N, the FDPASS_FD environment variable, or
---connect PATH. For every frame the output is
+The socket comes from --fd N, the FDPASS_FD environment variable,
+--connect PATH, or --tcp HOST:PORT for a sender of inline frames (fdpay
+payload=inline ! tcpserversink, protocol 1.3), whose bytes are received
+with the messages instead of mapped. For every frame the output is
 
     frame <index> id=<buffer id> pts=<ns|none> size=<bytes> crc32=<8 hex digits>
 
@@ -53,6 +55,9 @@ MAX_FDS = 16
 MAX_MEMORIES = 16
 CLOCK_TIME_NONE = 0xFFFFFFFFFFFFFFFF
 MAX_PENDING_FDS = 4 * MAX_FDS
+# protocol 1.3: the buffer's bytes follow its message (fdpay payload=inline)
+HEADER_FLAG_INLINE = 0x1
+INLINE_FD_INDEX = 0xFFFFFFFF
 
 # The layout of the GstVideoFormat values this example knows: its name and,
 # for each plane, how its width and height are subsampled (as a shift: 1 is
@@ -163,7 +168,7 @@ class Frame:
             if view is not None:
                 view.release()
         for m in self._maps:
-            if m is not None:
+            if m is not None and hasattr(m, "close"):  # not inline bytes
                 try:
                     m.close()
                 except BufferError:
@@ -262,7 +267,8 @@ class Consumer:
         """Returns True when the EOS message arrived, False on end of file."""
         while self.receive():
             while len(self.data) >= HEADER.size:
-                magic, mtype, n_fds, _, size = HEADER.unpack_from(self.data)
+                magic, mtype, n_fds, hflags, size = HEADER.unpack_from(
+                    self.data)
                 if magic != MAGIC:
                     raise ProtocolError("bad magic 0x%08x" % magic)
                 if size > MAX_PAYLOAD or n_fds > MAX_FDS:
@@ -275,6 +281,15 @@ class Consumer:
                 if len(self.data) < end:
                     break  # wait for the rest of the message
                 payload = bytes(self.data[HEADER.size:end])
+                if mtype == MSG_BUFFER and hflags & HEADER_FLAG_INLINE:
+                    # its bytes follow it: checked before we wait for them
+                    data_size = self.inline_size(payload)
+                    if len(self.data) < end + data_size:
+                        break
+                    data = bytes(self.data[end:end + data_size])
+                    del self.data[:end + data_size]
+                    self.handle_buffer(n_fds, payload, data)
+                    continue
                 del self.data[:end]
                 if self.handle(mtype, n_fds, payload):
                     return True
@@ -321,7 +336,36 @@ class Consumer:
             self.n_dropped_fds += 1
         raise ProtocolError("no received fd is dev %u ino %u" % (dev, ino))
 
-    def handle_buffer(self, n_fds, payload):
+    def inline_size(self, payload):
+        """The size of the data after an inline buffer message: no files,
+        memories one after the other (protocol 1.3)."""
+        if len(payload) < BUFFER.size:
+            raise ProtocolError("truncated buffer message")
+        fields = BUFFER.unpack_from(payload)
+        body_fds, n_mems = fields[7], fields[8]
+        if body_fds != 0 or n_mems > MAX_MEMORIES:
+            raise ProtocolError("inline buffer %u has %u files, %u memories"
+                                % (fields[0], body_fds, n_mems))
+        if len(payload) < BUFFER.size + n_mems * MEM_ENTRY.size:
+            raise ProtocolError("truncated memory table")
+        total = 0
+        for i in range(n_mems):
+            index, _, offset, size = MEM_ENTRY.unpack_from(
+                payload, BUFFER.size + i * MEM_ENTRY.size)
+            if index != INLINE_FD_INDEX or offset != total:
+                raise ProtocolError("memory %u of inline buffer %u is not "
+                                    "the data after the one before" %
+                                    (i, fields[0]))
+            total += size
+        if total > self.max_size:
+            raise ProtocolError("buffer %u needs %u bytes, more than "
+                                "--max-size %u" % (fields[0], total,
+                                                   self.max_size))
+        return total
+
+    def handle_buffer(self, n_fds, payload, inline=None):
+        """A buffer message; @inline: the bytes that followed it, for an
+        inline one (whose memories index them)."""
         if len(payload) < BUFFER.size:
             raise ProtocolError("truncated buffer message")
         (buf_id, pts, _, _, _, _, _, body_fds,
@@ -344,10 +388,13 @@ class Consumer:
         total = 0
         for _ in range(n_mems):
             index, _, offset, size = MEM_ENTRY.unpack_from(payload, pos)
-            if index >= n_fds:
+            if inline is not None:
+                index = 0  # checked by inline_size()
+            elif index >= n_fds:
                 raise ProtocolError("memory uses fd %u of %u" % (index, n_fds))
+            else:
+                needed[index] = max(needed[index], offset + size)
             mems.append((index, offset, size))
-            needed[index] = max(needed[index], offset + size)
             total += size
             pos += MEM_ENTRY.size
         # the sizes come from the sender: a sparse file costs it nothing,
@@ -376,6 +423,10 @@ class Consumer:
             pos += ext_size
 
         fds, stats, maps = [], [], []
+        if inline is not None:
+            # the bytes came with the message: nothing to map
+            maps = [inline]
+            fd_infos = []
         try:
             for kind, dev, ino in fd_infos:
                 fd, st = self.claim_fd(dev, ino)
@@ -430,6 +481,12 @@ class Consumer:
 
 
 def open_socket(args):
+    if args.tcp:
+        host, _, port = args.tcp.rpartition(":")
+        try:
+            return socket.create_connection((host or "127.0.0.1", int(port)))
+        except (OSError, ValueError) as e:
+            raise SystemExit("fdpass_consumer: %s: %s" % (args.tcp, e))
     if args.connect:
         for kind in (socket.SOCK_STREAM, socket.SOCK_SEQPACKET):
             sock = socket.socket(socket.AF_UNIX, kind)
@@ -461,6 +518,9 @@ def parse_args(description):
     where.add_argument("--connect", metavar="PATH",
                        help="connect to the Unix stream or seqpacket "
                        "socket at PATH")
+    where.add_argument("--tcp", metavar="HOST:PORT",
+                       help="connect over TCP to a sender of inline frames "
+                       "(fdpay payload=inline ! tcpserversink)")
     parser.add_argument("--show-inode", action="store_true",
                         help="append dev= and ino= of the first memory's file")
     parser.add_argument("--max-size", type=int, default=256 * 1024 * 1024,
