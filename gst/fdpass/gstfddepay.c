@@ -853,8 +853,21 @@ share_memory (GstMemory * parent, guint64 offset, guint64 size)
   return gst_memory_share (parent, offset, size);
 }
 
-/* Turns a parsed buffer message and its fds into a buffer. On error, every
- * fd is closed and a GST_ELEMENT_ERROR posted. */
+/* The most bytes one buffer may have: max-buffer-size, or what the caps
+ * need */
+static guint64
+gst_fd_depay_get_max_size (GstFdDepay * self)
+{
+  guint64 max_size;
+
+  GST_OBJECT_LOCK (self);
+  max_size = self->max_buffer_size ? self->max_buffer_size :
+      self->caps_max_size;
+  GST_OBJECT_UNLOCK (self);
+
+  return max_size;
+}
+
 /* Gives @buf the timestamps, offsets and flags of @info, and its video
  * meta (added when @add_video_meta), which must fit in the buffer. Returns
  * @buf, or NULL (and @buf is unreffed) when it does not. */
@@ -888,6 +901,8 @@ gst_fd_depay_finish_buffer (GstFdDepay * self, GstBuffer * buf,
   return buf;
 }
 
+/* Turns a parsed buffer message and its fds into a buffer. On error, every
+ * fd is closed and a GST_ELEMENT_ERROR posted. */
 static GstBuffer *
 gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
 {
@@ -907,9 +922,8 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
 
   GST_OBJECT_LOCK (self);
   allow_unsealed = self->allow_unsealed;
-  max_size = self->max_buffer_size ? self->max_buffer_size :
-      self->caps_max_size;
   GST_OBJECT_UNLOCK (self);
+  max_size = gst_fd_depay_get_max_size (self);
 
   for (i = 0; i < info->n_fds; i++)
     fds[i] = -1;
@@ -1534,20 +1548,12 @@ static GstFlowReturn
 gst_fd_depay_expect_inline (GstFdDepay * self, const GstFdPassBufferInfo * info,
     GstClockTime arrival)
 {
-  GError *err = NULL;
-  guint64 size, max_size;
+  /* the parser checked that the memories follow each other */
+  guint64 size = info->n_memories == 0 ? 0 :
+      info->memories[info->n_memories - 1].offset +
+      info->memories[info->n_memories - 1].size;
+  guint64 max_size = gst_fd_depay_get_max_size (self);
 
-  if (!gst_fd_depay_inline_data_size (info, &size, &err)) {
-    GST_ELEMENT_ERROR (self, STREAM, DECODE,
-        ("The sender sent an invalid buffer message."), ("%s", err->message));
-    g_clear_error (&err);
-    return GST_FLOW_ERROR;
-  }
-
-  GST_OBJECT_LOCK (self);
-  max_size = self->max_buffer_size ? self->max_buffer_size :
-      self->caps_max_size;
-  GST_OBJECT_UNLOCK (self);
   if (size > max_size) {
     GST_ELEMENT_ERROR (self, STREAM, DECODE,
         ("The sender sent a buffer larger than allowed."),

@@ -58,9 +58,6 @@ struct _GstFdDepayInline
   GstBufferPool *pool;
   GstVideoInfo pool_info;
   gsize pool_size;
-
-  guint64 n_from_pool;
-  guint64 n_allocated;
 };
 
 GstFdDepayInline *
@@ -110,48 +107,6 @@ gst_fd_depay_inline_set_caps (GstFdDepayInline * in, GstCaps * caps)
 
   gst_fd_depay_inline_clear_pool (in);
   gst_caps_replace (&in->caps, caps);
-}
-
-/**
- * gst_fd_depay_inline_data_size:
- * @info: a parsed buffer message whose header had the INLINE flag
- *
- * Checks that every memory of @info is inline, in order, without gaps, and
- * gives how many bytes of data follow the message.
- */
-gboolean
-gst_fd_depay_inline_data_size (const GstFdPassBufferInfo * info,
-    guint64 * size, GError ** error)
-{
-  guint64 total = 0;
-  guint i;
-
-  if (info->n_fds != 0) {
-    g_set_error (error, GST_FDPASS_ERROR, GST_FDPASS_ERROR_INVALID,
-        "An inline buffer message has %u files", info->n_fds);
-    return FALSE;
-  }
-
-  for (i = 0; i < info->n_memories; i++) {
-    const GstFdPassMemInfo *mem = &info->memories[i];
-
-    if (mem->fd_index != GST_FDPASS_INLINE_FD_INDEX || mem->offset != total) {
-      g_set_error (error, GST_FDPASS_ERROR, GST_FDPASS_ERROR_INVALID,
-          "Memory %u of an inline buffer is not the data after memory %u "
-          "(file %u, offset %" G_GUINT64_FORMAT ", expected %"
-          G_GUINT64_FORMAT ")", i, i ? i - 1 : 0, mem->fd_index, mem->offset,
-          total);
-      return FALSE;
-    }
-    if (!g_uint64_checked_add (&total, total, mem->size) || total > G_MAXSSIZE) {
-      g_set_error (error, GST_FDPASS_ERROR, GST_FDPASS_ERROR_TOO_LARGE,
-          "The memories of an inline buffer do not fit in memory");
-      return FALSE;
-    }
-  }
-
-  *size = total;
-  return TRUE;
 }
 
 static gboolean
@@ -254,7 +209,7 @@ video_meta_matches (const GstVideoMeta * vmeta,
  * @adapter: the stream
  * @offset: where the data starts in @adapter
  * @info: the buffer message
- * @size: the data size, from gst_fd_depay_inline_data_size()
+ * @size: the data size: the end of the last memory of @info
  *
  * Copies the data of an inline frame into memfd-backed memory, with the
  * sender's video meta if it has one: a pool buffer whose own video meta
@@ -284,13 +239,10 @@ gst_fd_depay_inline_take (GstFdDepayInline * in, GstAdapter * adapter,
     }
   }
 
-  if (buf) {
-    in->n_from_pool++;
-  } else {
+  if (buf == NULL) {
     buf = gst_buffer_new_allocate (in->allocator, size, NULL);
     if (buf == NULL)
       return NULL;
-    in->n_allocated++;
   }
 
   if (info->has_video_meta && vmeta == NULL &&
@@ -309,12 +261,4 @@ gst_fd_depay_inline_take (GstFdDepayInline * in, GstAdapter * adapter,
   }
 
   return buf;
-}
-
-void
-gst_fd_depay_inline_get_counts (GstFdDepayInline * in, guint64 * from_pool,
-    guint64 * allocated)
-{
-  *from_pool = in->n_from_pool;
-  *allocated = in->n_allocated;
 }

@@ -40,21 +40,11 @@ void               gst_fd_depay_inline_set_caps   (GstFdDepayInline * in,
                                                    GstCaps * caps);
 
 G_GNUC_INTERNAL
-gboolean           gst_fd_depay_inline_data_size  (const GstFdPassBufferInfo * info,
-                                                   guint64 * size,
-                                                   GError ** error);
-
-G_GNUC_INTERNAL
 GstBuffer *        gst_fd_depay_inline_take       (GstFdDepayInline * in,
                                                    GstAdapter * adapter,
                                                    gsize offset,
                                                    const GstFdPassBufferInfo * info,
                                                    gsize size);
-
-G_GNUC_INTERNAL
-void               gst_fd_depay_inline_get_counts (GstFdDepayInline * in,
-                                                   guint64 * from_pool,
-                                                   guint64 * allocated);
 
 G_END_DECLS
 

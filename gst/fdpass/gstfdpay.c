@@ -536,9 +536,8 @@ gst_fd_pay_set_caps (GstFdPay * self, GstCaps * caps)
   gst_query_unref (query);
   GST_DEBUG_OBJECT (self, "downstream %s releases",
       self->downstream_releases ? "reports" : "does not report");
-  if (self->downstream_releases)
-    gst_fd_pay_unwatch_sink (self);
   if (self->downstream_releases) {
+    gst_fd_pay_unwatch_sink (self);
     hello.features |= GST_FDPASS_FEATURE_RELEASE;
   } else if (gst_fd_pay_watch_sink (self)) {
     hello.features |= GST_FDPASS_FEATURE_RELEASE;

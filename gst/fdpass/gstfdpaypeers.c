@@ -98,9 +98,6 @@ struct _GstFdPayPeers
   guint max_pending;
   guint n_unknown;
   gboolean closed;
-
-  guint64 n_released;
-  guint64 n_exported;
 };
 
 /* what to do once the lock is released: frames to let go of (back to the
@@ -163,12 +160,8 @@ record_finish (GstFdPayPeers * peers, Record * record, gboolean export,
   GST_LOG ("frame %" G_GUINT64_FORMAT " %s", record->id,
       export ? "exported" : "released by every receiver");
 
-  if (export) {
+  if (export)
     mark_exported (record->frame);
-    peers->n_exported++;
-  } else {
-    peers->n_released++;
-  }
 
   g_queue_delete_link (&peers->records, record->link);
   record->link = NULL;
@@ -549,7 +542,6 @@ gst_fd_pay_peers_sent (GstFdPayPeers * peers, guint64 id, GstBuffer * frame,
     GST_LOG ("frame %" G_GUINT64_FORMAT " exported: a receiver does not "
         "release", id);
     mark_exported (frame);
-    peers->n_exported++;
     g_mutex_unlock (&peers->lock);
     return;
   }
@@ -633,15 +625,5 @@ gst_fd_pay_peers_set_flushing (GstFdPayPeers * peers, gboolean flushing)
   g_mutex_lock (&peers->lock);
   peers->flushing = flushing;
   g_cond_broadcast (&peers->cond);
-  g_mutex_unlock (&peers->lock);
-}
-
-void
-gst_fd_pay_peers_get_counts (GstFdPayPeers * peers, guint64 * released,
-    guint64 * exported)
-{
-  g_mutex_lock (&peers->lock);
-  *released = peers->n_released;
-  *exported = peers->n_exported;
   g_mutex_unlock (&peers->lock);
 }

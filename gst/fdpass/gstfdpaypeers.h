@@ -68,11 +68,6 @@ G_GNUC_INTERNAL
 void            gst_fd_pay_peers_set_flushing (GstFdPayPeers * peers,
                                                gboolean flushing);
 
-G_GNUC_INTERNAL
-void            gst_fd_pay_peers_get_counts (GstFdPayPeers * peers,
-                                             guint64 * released,
-                                             guint64 * exported);
-
 G_END_DECLS
 
 #endif /* __GST_FD_PAY_PEERS_H__ */

@@ -228,6 +228,32 @@ fdpass_check_crc32_buffer (GstBuffer * buf)
 }
 
 /* The identity of the file behind @fd. */
+/* Whether every element of the NULL-terminated list is installed (the
+ * codecs some pipeline tests need come from optional packages). */
+static inline gboolean
+fdpass_check_have_elements (const gchar * first, ...)
+{
+  const gchar *name = first;
+  gboolean ret = TRUE;
+  va_list args;
+
+  va_start (args, first);
+  while (name != NULL) {
+    GstElementFactory *factory = gst_element_factory_find (name);
+
+    if (factory == NULL) {
+      GST_WARNING ("%s is missing", name);
+      ret = FALSE;
+    } else {
+      gst_object_unref (factory);
+    }
+    name = va_arg (args, const gchar *);
+  }
+  va_end (args);
+
+  return ret;
+}
+
 static inline gboolean
 fdpass_check_stat_fd (gint fd, guint64 * dev, guint64 * ino)
 {

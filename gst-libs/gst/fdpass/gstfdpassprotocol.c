@@ -1109,8 +1109,9 @@ parse_video_meta (GstByteReader * br, GstFdPassVideoInfo * v, GError ** error)
  * every memory must name an existing fd and lie within the 64 bit range,
  * and counts must be within the limits. Unknown extension blocks are
  * skipped. When the header has %GST_FDPASS_HEADER_FLAG_INLINE, the message
- * has no fds and every memory is %GST_FDPASS_INLINE_FD_INDEX; the data
- * after the message is the caller's to check and read.
+ * has no fds, every memory is %GST_FDPASS_INLINE_FD_INDEX and starts right
+ * after the one before; the data after the message, as long as the last
+ * memory's end, is the caller's to check and read.
  *
  * Returns: %TRUE when the message is valid
  *
@@ -1124,6 +1125,7 @@ gst_fdpass_buffer_parse (const GstFdPassHeader * header,
   GstByteReader br;
   guint16 n_fds = 0, n_memories = 0;
   gboolean ok = TRUE, is_inline;
+  guint64 inline_end = 0;
   guint i;
 
   g_return_val_if_fail (header != NULL, FALSE);
@@ -1204,11 +1206,16 @@ gst_fdpass_buffer_parse (const GstFdPassHeader * header,
     if (!is_inline && mem->fd_index >= n_fds)
       FAIL (INVALID, "Memory %u uses file descriptor %u of %u", i,
           mem->fd_index, n_fds);
+    if (is_inline && mem->offset != inline_end)
+      FAIL (INVALID, "Memory %u of an inline buffer starts at %"
+          G_GUINT64_FORMAT " of the data, not right after the one before (%"
+          G_GUINT64_FORMAT ")", i, mem->offset, inline_end);
     if (!g_uint64_checked_add (&end, mem->offset, mem->size) ||
         end > G_MAXSSIZE)
       FAIL (TOO_LARGE, "Memory %u (offset %" G_GUINT64_FORMAT ", size %"
           G_GUINT64_FORMAT ") does not fit in memory", i, mem->offset,
           mem->size);
+    inline_end = end;
   }
 
   while (gst_byte_reader_get_remaining (&br) > 0) {

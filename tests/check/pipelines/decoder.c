@@ -215,30 +215,6 @@ GST_START_TEST (test_frame_mapped_for_writing_is_copied_once)
 
 GST_END_TEST;
 
-static gboolean
-have_elements (const gchar * first, ...)
-{
-  const gchar *name = first;
-  gboolean ret = TRUE;
-  va_list args;
-
-  va_start (args, first);
-  while (name != NULL) {
-    GstElementFactory *factory = gst_element_factory_find (name);
-
-    if (factory == NULL) {
-      GST_WARNING ("%s is missing", name);
-      ret = FALSE;
-    } else {
-      gst_object_unref (factory);
-    }
-    name = va_arg (args, const gchar *);
-  }
-  va_end (args);
-
-  return ret;
-}
-
 static void
 run_to_eos (GstElement * pipeline)
 {
@@ -417,7 +393,8 @@ GST_START_TEST (test_avdec_copies)
     GST_WARNING ("under valgrind, skipping");
     return;
   }
-  if (!have_elements ("x264enc", "h264parse", "avdec_h264", NULL)) {
+  if (!fdpass_check_have_elements ("x264enc", "h264parse", "avdec_h264",
+          NULL)) {
     GST_WARNING ("skipping, x264enc, h264parse or avdec_h264 missing");
     return;
   }

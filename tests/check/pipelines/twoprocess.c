@@ -680,30 +680,6 @@ GST_START_TEST (test_seqpacket)
 
 GST_END_TEST;
 
-static gboolean
-have_elements (const gchar * first, ...)
-{
-  const gchar *name = first;
-  gboolean ret = TRUE;
-  va_list args;
-
-  va_start (args, first);
-  while (name != NULL) {
-    GstElementFactory *factory = gst_element_factory_find (name);
-
-    if (factory == NULL) {
-      GST_WARNING ("%s is missing", name);
-      ret = FALSE;
-    } else {
-      gst_object_unref (factory);
-    }
-    name = va_arg (args, const gchar *);
-  }
-  va_end (args);
-
-  return ret;
-}
-
 /* A decoder writes its frames into the memfds of the pool fdpay proposes:
  * fdpay copies nothing on the way to the other process. (GstVideoDecoder
  * itself copies the frames avdec still references, into fdpay's allocator:
@@ -714,7 +690,8 @@ GST_START_TEST (test_decoder_zero_copy)
   guint fds_before;
   guint64 copies, zero_copy;
 
-  if (!have_elements ("x264enc", "h264parse", "avdec_h264", NULL)) {
+  if (!fdpass_check_have_elements ("x264enc", "h264parse", "avdec_h264",
+          NULL)) {
     GST_WARNING ("skipping, x264enc, h264parse or avdec_h264 missing");
     return;
   }

@@ -1098,28 +1098,6 @@ test_dir_clear (TestDir * d)
   g_free (d->path);
 }
 
-static gboolean
-have_elements (const gchar * first, ...)
-{
-  const gchar *name = first;
-  gboolean ret = TRUE;
-  va_list args;
-
-  va_start (args, first);
-  while (name != NULL) {
-    GstElementFactory *factory = gst_element_factory_find (name);
-
-    if (factory == NULL)
-      ret = FALSE;
-    else
-      gst_object_unref (factory);
-    name = va_arg (args, const gchar *);
-  }
-  va_end (args);
-
-  return ret;
-}
-
 /* 1. The consumer sees the bytes the producer wrote, in the very memfds,
  * with the exact launch lines of the documentation, 4K frames. */
 GST_START_TEST (test_checksums_4k)
@@ -2168,7 +2146,8 @@ GST_END_TEST;
 /* a decoder writes into the pool fdpay proposes */
 GST_START_TEST (test_steady_state_decoder)
 {
-  if (!have_elements ("x264enc", "h264parse", "avdec_h264", NULL)) {
+  if (!fdpass_check_have_elements ("x264enc", "h264parse", "avdec_h264",
+          NULL)) {
     GST_WARNING ("skipping, x264enc, h264parse or avdec_h264 missing");
     return;
   }
