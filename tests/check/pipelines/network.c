@@ -34,12 +34,17 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include "../fdpass-check.h"
 
 #define FPS 30
+/* run as a receiver process: the pipeline description in this variable */
+#define RECEIVER_ENV "FDPASS_TEST_NETWORK_RECEIVER"
 #define CAPS_FMT "video/x-raw, format=(string)I420, width=(int)%d, " \
     "height=(int)%d, framerate=(fraction)30/1"
 
@@ -189,8 +194,6 @@ sender_crc (Sender * s, guint64 offset, guint32 * crc)
   return found;
 }
 
-/* a live source (so that receivers can join while it runs) of @n frames,
- * fdpay payload=inline and @sink_desc */
 /* Frames [from, to) of @r: each with the bytes of the frame of its index
  * that fdpay got, at @width x @height, in memfd-backed memory, the indices
  * contiguous, and with @check_pts the timestamps the live source gave them:
@@ -658,6 +661,194 @@ GST_START_TEST (test_tcp_stalled_client_bounded)
 
 GST_END_TEST;
 
+/* A receiver in a process of its own, so that it can be stopped as a
+ * whole: its pipeline and the transport's own threads (libsrt's). */
+static gint
+receiver_process_main (void)
+{
+  GstElement *pipeline;
+  GError *err = NULL;
+  GstBus *bus;
+  GstMessage *msg;
+
+  gst_init (NULL, NULL);
+  pipeline = gst_parse_launch (g_getenv (RECEIVER_ENV), &err);
+  if (pipeline == NULL) {
+    g_printerr ("receiver: %s\n", err ? err->message : "no pipeline");
+    return 3;
+  }
+  g_clear_error (&err);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  bus = gst_element_get_bus (pipeline);
+  msg = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  gst_message_unref (msg);
+  gst_object_unref (bus);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+
+  return 0;
+}
+
+static void
+receiver_process_setup (gpointer user_data)
+{
+  /* never outlives a test that failed half-way */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static GPid
+receiver_process_start (const gchar * desc)
+{
+  gchar *argv[2] = { NULL, NULL };
+  GError *err = NULL;
+  gchar **envp;
+  GPid pid;
+
+  argv[0] = g_file_read_link ("/proc/self/exe", &err);
+  fail_unless (argv[0] != NULL, "%s", err ? err->message : "");
+  envp = g_environ_setenv (g_get_environ (), RECEIVER_ENV, desc, TRUE);
+  fail_unless (g_spawn_async (NULL, argv, envp, G_SPAWN_DO_NOT_REAP_CHILD,
+          receiver_process_setup, NULL, &pid, &err),
+      "could not start a receiver: %s", err ? err->message : "");
+  g_strfreev (envp);
+  g_free (argv[0]);
+
+  return pid;
+}
+
+static void
+receiver_process_kill (GPid pid)
+{
+  gint status;
+
+  kill (pid, SIGKILL);
+  fail_unless (waitpid (pid, &status, 0) == pid);
+  g_spawn_close_pid (pid);
+}
+
+static guint64
+read_vm_rss_kb (void)
+{
+  gchar *status = NULL, *line;
+  guint64 kb = 0;
+
+  fail_unless (g_file_get_contents ("/proc/self/status", &status, NULL, NULL));
+  line = strstr (status, "VmRSS:");
+  fail_unless (line != NULL);
+  kb = g_ascii_strtoull (line + strlen ("VmRSS:"), NULL, 10);
+  g_free (status);
+
+  return kb;
+}
+
+static guint64
+sender_n_frames (Sender * s)
+{
+  GstElement *pay = gst_bin_get_by_name (GST_BIN (s->pipeline), "pay");
+  GstStructure *stats;
+  guint64 buffers = 0;
+
+  g_object_get (pay, "stats", &stats, NULL);
+  gst_structure_get_uint64 (stats, "buffers", &buffers);
+  gst_structure_free (stats);
+  gst_object_unref (pay);
+
+  return buffers;
+}
+
+/* srtsink's caller-added and caller-removed */
+static void
+on_caller_counted (GstElement * sink, gint sock, GSocketAddress * addr,
+    gint * n)
+{
+  g_atomic_int_inc (n);
+}
+
+/* What bounds the sender's memory for an SRT receiver that stopped (the
+ * whole process, SIGSTOP): srtsink writes each frame into libsrt's send
+ * buffer without waiting (its sockets are non-blocking) and lets go of the
+ * buffer, so nothing queues in GStreamer; the send buffer is bounded by
+ * the URI's sndbuf (libsrt's default: 8192 packets, about 12 MB), and once
+ * it is full, srtsink drops the receiver. The sender goes on at its pace
+ * meanwhile, and its memory grows by no more than the send buffer, where
+ * 5 s of these frames are 69 MB. */
+GST_START_TEST (test_srt_stalled_receiver_bounded)
+{
+  /* the send buffer asked for, 0 for libsrt's default; KiB */
+  const guint sndbufs[] = { 2048, 0 };
+  guint c;
+
+  if (!gst_registry_check_feature_version (gst_registry_get (), "srtsink", 1,
+          0, 0)) {
+    GST_INFO ("no srtsink, skipping");
+    return;
+  }
+
+  for (c = 0; c < G_N_ELEMENTS (sndbufs); c++) {
+    guint64 bound_kb = sndbufs[c] ? sndbufs[c] : 8192 * 1500 / 1024;
+    guint64 rss_before, rss, rss_max = 0, frames_before, frames;
+    gint n_added = 0, n_removed = 0, port = free_udp_port ();
+    gchar *sink, *src, *opt;
+    gint64 end;
+    GPid pid;
+    Sender s;
+
+    opt = sndbufs[c] ? g_strdup_printf ("&sndbuf=%u", sndbufs[c] * 1024) :
+        g_strdup ("");
+    sink = g_strdup_printf ("srtsink uri=\"srt://127.0.0.1:%d?mode=listener"
+        "%s\" wait-for-connection=false", port, opt);
+    src = g_strdup_printf ("srtsrc uri=srt://127.0.0.1:%d?mode=caller ! "
+        "fddepay ! fakesink", port);
+    sender_start (&s, 600, 640, 480, sink);
+    g_signal_connect (s.sink, "caller-added", G_CALLBACK (on_caller_counted),
+        &n_added);
+    g_signal_connect (s.sink, "caller-removed",
+        G_CALLBACK (on_caller_counted), &n_removed);
+    pid = receiver_process_start (src);
+
+    /* connected, and a second of frames went through */
+    end = g_get_monotonic_time () + 20 * G_TIME_SPAN_SECOND;
+    while (g_atomic_int_get (&n_added) == 0 && g_get_monotonic_time () < end)
+      g_usleep (10000);
+    fail_unless_equals_int (g_atomic_int_get (&n_added), 1);
+    g_usleep (G_USEC_PER_SEC);
+    fail_unless_equals_int (g_atomic_int_get (&n_removed), 0);
+
+    rss_before = read_vm_rss_kb ();
+    frames_before = sender_n_frames (&s);
+    fail_unless (kill (pid, SIGSTOP) == 0);
+    /* 5 s, 150 frames of 450 KiB */
+    end = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
+    while (g_get_monotonic_time () < end) {
+      rss = read_vm_rss_kb ();
+      rss_max = MAX (rss_max, rss);
+      g_usleep (50000);
+    }
+    frames = sender_n_frames (&s) - frames_before;
+    GST_INFO ("sndbuf %u KiB: %" G_GUINT64_FORMAT " frames sent while the "
+        "receiver was stopped, RSS %" G_GUINT64_FORMAT " KiB before, at most %"
+        G_GUINT64_FORMAT " KiB, receiver removed %d times", sndbufs[c],
+        frames, rss_before, rss_max, g_atomic_int_get (&n_removed));
+
+    /* the sender kept its pace (give or take a loaded machine) */
+    fail_unless (frames >= 120, "%" G_GUINT64_FORMAT " frames", frames);
+    /* the send buffer, and some slack for the rest of the process */
+    fail_unless (rss_max <= rss_before + bound_kb + 4096, "RSS %"
+        G_GUINT64_FORMAT " KiB, was %" G_GUINT64_FORMAT, rss_max, rss_before);
+    /* it filled, and the receiver was dropped */
+    fail_unless_equals_int (g_atomic_int_get (&n_removed), 1);
+
+    receiver_process_kill (pid);
+    sender_stop (&s);
+    g_free (opt);
+    g_free (sink);
+    g_free (src);
+  }
+}
+
+GST_END_TEST;
+
 static Suite *
 network_suite (void)
 {
@@ -672,8 +863,19 @@ network_suite (void)
   tcase_add_test (tc, test_srt_frames);
   tcase_add_test (tc, test_relay);
   tcase_add_test (tc, test_tcp_stalled_client_bounded);
+  tcase_add_test (tc, test_srt_stalled_receiver_bounded);
 
   return s;
 }
 
-GST_CHECK_MAIN (network);
+/* Like GST_CHECK_MAIN, but the same program is also a receiver process. */
+int
+main (int argc, char **argv)
+{
+  if (g_getenv (RECEIVER_ENV) != NULL)
+    return receiver_process_main ();
+
+  gst_check_init (&argc, &argv);
+
+  return gst_check_run_suite (network_suite (), "network", __FILE__);
+}
