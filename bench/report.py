@@ -328,6 +328,25 @@ def guide(R):
               "consumer, against %s ms for unixsocket (%.1f× and %.1f×)."
               % (rt_label(r122), fmt(tcp, 2), fmt(pipe, 2), fmt(us2, 2),
                  tcp / us2, pipe / us2))
+        ti = {k: R.med(r122, pat, big, "tcp-inline", "receive", k)
+              for k in ("fps", "cpu_s_per_frame",
+                        "minflt_per_frame_consumer")}
+        tr = {k: R.med(r122, pat, big, "tcp", "receive", k)
+              for k in ("fps", "cpu_s_per_frame",
+                        "minflt_per_frame_consumer")}
+        if ti["fps"] and tr["fps"] and ti["cpu_s_per_frame"] and \
+                tr["cpu_s_per_frame"]:
+            w("- **To another machine** (%s, 127.0.0.1, receive consumer): "
+              "`fdpay payload=inline` over tcpserversink delivers %s fps "
+              "with %s ms of CPU per frame; raw video over the same "
+              "elements %s fps with %s ms. fddepay writes inline frames "
+              "into its memfd pool, which it reuses (%s minor faults per "
+              "frame in the consumer, %s with rawvideoparse)."
+              % (rt_label(r122), fmt(ti["fps"], 0),
+                 fmt(ti["cpu_s_per_frame"] * 1e3, 2), fmt(tr["fps"], 0),
+                 fmt(tr["cpu_s_per_frame"] * 1e3, 2),
+                 fmt(ti["minflt_per_frame_consumer"], 1),
+                 fmt(tr["minflt_per_frame_consumer"], 0)))
     if len(R.patterns) > 1 and "smpte" in R.patterns:
         for r in R.runtimes:
             lb = R.med(r, pat, big, "limit-1", "receive", "cpu_s_per_frame",
@@ -363,7 +382,7 @@ def guide(R):
     g_us, s_us, _ = slow_growth(US)
     if g_us is not None:
         parts = []
-        for t in ("unixfd", "multisocket", "tcp", "shm"):
+        for t in ("unixfd", "multisocket", "tcp", "tcp-inline", "shm"):
             g, s, r = slow_growth(t)
             if g is not None:
                 parts.append("%s +%s MB RSS, +%s MB Shmem%s" % (

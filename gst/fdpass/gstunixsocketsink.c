@@ -30,9 +30,12 @@
  * Clients may connect and leave at any time: each one first gets the
  * current HELLO, CAPS and SEGMENT messages, then every frame rendered from
  * then on. A client that connected before a frame is rendered, even one
- * still waiting in the listen backlog, gets that frame. Without clients,
- * frames are dropped, unless #GstUnixSocketSink:wait-for-connection holds
- * them until one connects. #GstUnixSocketSink::remove disconnects a client
+ * still waiting in the listen backlog, gets that frame, unless frames come
+ * faster than one a millisecond: with other clients connected, the sink
+ * looks at its backlog at most once a millisecond (its I/O thread accepts
+ * a client within microseconds anyway). Without clients, frames are
+ * dropped, unless #GstUnixSocketSink:wait-for-connection holds them until
+ * one connects. #GstUnixSocketSink::remove disconnects a client
  * and #GstUnixSocketSink::get-stats tells about one, like
  * #multisocketsink's signals of the same names.
  *
@@ -109,7 +112,11 @@
  * frame itself only to a client that has nothing else queued, with a
  * non-blocking sendmsg(), so that a client that keeps up costs no thread
  * switch per frame; anything that does not fit into the socket is left to
- * the I/O thread. Without clients, frames are simply dropped (unless
+ * the I/O thread. Releases do not wake a thread up either: the streaming
+ * thread reads them in batches, when a client holds a few frames, and
+ * waits for them in poll() itself when it has to (`block`); the I/O thread
+ * reads what is left every 100 ms while there are clients, so that the
+ * frames of a stream that stopped go back too. Without clients, frames are simply dropped (unless
  * #GstUnixSocketSink:wait-for-connection is set), so the sink prerolls and
  * plays without anybody connected. Like #multisocketsink, the
  * sink keeps #GstBaseSink:sync at %TRUE, so that a file or a non-live test
@@ -153,6 +160,8 @@
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <linux/sockios.h>
@@ -176,6 +185,17 @@ GST_DEBUG_CATEGORY_STATIC (gst_unix_socket_sink_debug);
 /* reads per client and wakeup, so that one chatty client cannot starve
  * the others */
 #define MAX_READS_PER_DISPATCH 16
+/* The I/O thread looks at every client this often: reads what it wrote
+ * back and checks its timeout (see Threads) */
+#define CHECK_INTERVAL (100 * G_TIME_SPAN_MILLISECOND)
+/* The streaming thread reads the releases of a client once it holds this
+ * many frames: few enough that what it wrote back fits in its socket
+ * whatever max-pending is */
+#define RELEASE_READ_BATCH 4
+/* With clients, render() looks at the listen backlog at most this often:
+ * an accept() that finds nothing costs several microseconds, and the I/O
+ * thread accepts in between anyway */
+#define BACKLOG_CHECK_INTERVAL G_TIME_SPAN_MILLISECOND
 /* files we ask one client to keep at most, whatever it offers */
 #define MAX_KEPT_FILES 64
 /* what we add to the producer's hello: we read releases, and keep track of
@@ -283,6 +303,12 @@ struct _GstUnixSocketSink
   /* threads waiting on cond: a broadcast nobody waits for would still be
    * a futex() call, for every frame written and every release read */
   guint n_waiters;
+  /* render() waiting for releases in poll(): an eventfd that interrupts
+   * the wait, then the sockets of the clients that send them */
+  gint wake_fd;
+  GArray *pollfds;              /* of struct pollfd */
+  gboolean polling;
+  gboolean poll_signaled;
   GList *clients;
   guint n_clients;
   guint next_client_id;
@@ -291,8 +317,10 @@ struct _GstUnixSocketSink
   /* set by unlock(), cleared by unlock_stop(), which GstBaseSink calls
    * only once render() returned or waits for preroll */
   gboolean flushing;
-  /* the I/O thread will wake up for the next client timeout by itself */
-  gboolean timeout_armed;
+  /* the I/O thread will wake up by itself to look at the clients */
+  gboolean timer_armed;
+  /* when render() last looked at the listen backlog */
+  gint64 last_backlog_check;
   /* the I/O thread will wake up at once */
   gboolean wake_pending;
   GstBuffer *default_hello;
@@ -444,12 +472,20 @@ gst_unix_socket_sink_wake (GstUnixSocketSink * self)
   }
 }
 
-/* lock held: wakes the threads waiting on cond, if any */
+/* lock held: wakes the threads waiting on cond or in poll, if any */
 static void
 gst_unix_socket_sink_signal (GstUnixSocketSink * self)
 {
   if (self->n_waiters > 0)
     g_cond_broadcast (&self->cond);
+  if (self->polling && !self->poll_signaled) {
+    guint64 one = 1;
+
+    if (write (self->wake_fd, &one, sizeof (one)) != sizeof (one))
+      GST_WARNING_OBJECT (self, "could not interrupt poll(): %s",
+          g_strerror (errno));
+    self->poll_signaled = TRUE;
+  }
 }
 
 /* lock held: waits on cond until @end (monotonic time) */
@@ -512,6 +548,11 @@ client_new (GstUnixSocketSink * self, gint fd, gboolean seqpacket, gint pid,
   self->n_clients++;
   self->n_accepted++;
   client_queue_headers (self, c);
+  if (self->wakeup_source && !self->timer_armed && !self->wake_pending) {
+    g_source_set_ready_time (self->wakeup_source,
+        g_get_monotonic_time () + CHECK_INTERVAL);
+    self->timer_armed = TRUE;
+  }
 
   ev.id = c->id;
   g_array_append_val (self->events, ev);
@@ -654,11 +695,20 @@ client_read (GstUnixSocketSink * self, Client * c)
   }
 }
 
+/* The I/O thread watches a client for what it writes until its hello
+ * says that it releases frames (the hello decides how its frames are
+ * accounted for); from then on, its releases are read when they are
+ * needed, by the streaming thread, or every CHECK_INTERVAL by the I/O
+ * thread, so that a client that keeps up wakes up no thread of ours
+ * per release. A client that closes its connection is noticed at once
+ * anyway: poll() reports a hang-up whatever it was asked for. */
 static void
 client_update_events (Client * c)
 {
-  GIOCondition events = G_IO_IN | G_IO_ERR | G_IO_HUP;
+  GIOCondition events = G_IO_ERR | G_IO_HUP;
 
+  if (!gst_fdpass_session_releases (c->session))
+    events |= G_IO_IN;
   if (gst_fdpass_session_get_queued (c->session) > 0)
     events |= G_IO_OUT;
 
@@ -764,7 +814,9 @@ client_source_dispatch (GSource * source, GSourceFunc callback,
   if (revents & (G_IO_IN | G_IO_ERR | G_IO_HUP))
     client_read (self, c);
   if ((revents & G_IO_OUT) && !c->remove_reason)
-    client_write (self, c);
+    client_flush (self, c);
+  if (!c->remove_reason)
+    client_update_events (c);
   gst_unix_socket_sink_reap (self);
   g_mutex_unlock (&self->lock);
 
@@ -952,7 +1004,8 @@ client_check_timeout (GstUnixSocketSink * self, Client * c,
 }
 
 /* The wakeup source is ready when the streaming thread queued something
- * (ready time 0) or when the next client may time out. */
+ * (ready time 0), every CHECK_INTERVAL while there are clients, and when
+ * the next client may time out. */
 static gboolean
 gst_unix_socket_sink_wakeup (gpointer user_data)
 {
@@ -975,22 +1028,22 @@ gst_unix_socket_sink_wakeup (gpointer user_data)
     if (c->remove_reason)
       continue;
 
-    if (gst_fdpass_session_get_queued (c->session) > 0) {
-      client_read (self, c);
-      if (!c->remove_reason)
-        client_write (self, c);
-    }
+    client_read (self, c);
+    if (!c->remove_reason && gst_fdpass_session_get_queued (c->session) > 0)
+      client_write (self, c);
     if (c->remove_reason)
       continue;
 
     deadline = client_check_timeout (self, c, timeout, now);
-    if (deadline >= 0 && (next < 0 || deadline < next))
+    if (deadline < 0 || deadline > now + CHECK_INTERVAL)
+      deadline = now + CHECK_INTERVAL;
+    if (next < 0 || deadline < next)
       next = deadline;
   }
   gst_unix_socket_sink_reap (self);
   /* under the lock, so that a wakeup from render() is never lost */
   g_source_set_ready_time (self->wakeup_source, next);
-  self->timeout_armed = next >= 0;
+  self->timer_armed = next >= 0;
   g_mutex_unlock (&self->lock);
 
   /* also the clients render() accepted */
@@ -1168,6 +1221,13 @@ gst_unix_socket_sink_start (GstBaseSink * bsink)
   gint fd;
   gboolean ok;
 
+  self->wake_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (self->wake_fd < 0) {
+    GST_ELEMENT_ERROR (self, RESOURCE, FAILED, (NULL),
+        ("eventfd() failed: %s", g_strerror (errno)));
+    return FALSE;
+  }
+
   GST_OBJECT_LOCK (self);
   path = g_strdup (self->path);
   type = self->socket_type;
@@ -1188,8 +1248,12 @@ gst_unix_socket_sink_start (GstBaseSink * bsink)
     ok = FALSE;
   }
   g_free (path);
-  if (!ok)
+  if (!ok) {
+    /* stop() is not called when start() fails */
+    close (self->wake_fd);
+    self->wake_fd = -1;
     return FALSE;
+  }
 
   self->scratch = g_malloc (READ_SIZE);
   self->context = g_main_context_new ();
@@ -1206,7 +1270,7 @@ gst_unix_socket_sink_start (GstBaseSink * bsink)
       self, NULL);
   g_source_set_ready_time (self->wakeup_source, -1);
   self->wake_pending = FALSE;
-  self->timeout_armed = FALSE;
+  self->timer_armed = FALSE;
   g_source_attach (self->wakeup_source, self->context);
   g_mutex_unlock (&self->lock);
 
@@ -1292,6 +1356,10 @@ gst_unix_socket_sink_stop (GstBaseSink * bsink)
     self->listen_fd = -1;
   }
   g_clear_pointer (&self->scratch, g_free);
+  if (self->wake_fd >= 0) {
+    close (self->wake_fd);
+    self->wake_fd = -1;
+  }
 
   return TRUE;
 }
@@ -1432,12 +1500,32 @@ gst_unix_socket_sink_is_full (GstUnixSocketSink * self, guint max_pending)
   return FALSE;
 }
 
+/* Lock held: reads what the clients that release wrote back, which
+ * nobody may have read yet (see client_update_events()). */
+static void
+gst_unix_socket_sink_read_releases (GstUnixSocketSink * self)
+{
+  GList *l;
+
+  for (l = self->clients; l; l = l->next) {
+    Client *c = l->data;
+
+    if (!c->remove_reason && gst_fdpass_session_releases (c->session))
+      client_read (self, c);
+  }
+}
+
 /* Would the frames held for clients take more than @max_held bytes with
- * @size more? One frame always fits. */
+ * @size more, once what they released is read? One frame always fits. */
 static gboolean
 gst_unix_socket_sink_over_budget (GstUnixSocketSink * self, guint64 size,
     guint64 max_held)
 {
+  if (self->held_bytes == 0 || self->held_bytes + size <= max_held)
+    return FALSE;
+
+  gst_unix_socket_sink_read_releases (self);
+
   return self->held_bytes > 0 && self->held_bytes + size > max_held;
 }
 
@@ -1531,18 +1619,64 @@ gst_unix_socket_sink_make_room (GstUnixSocketSink * self, guint64 size,
   }
 }
 
+/* Lock held: waits until a client that releases wrote something, the
+ * I/O thread signals, or @end (monotonic time). The streaming thread
+ * waits for releases in poll() itself, so that each costs it a wakeup and
+ * a read, and no thread switch through the I/O thread. */
+static void
+gst_unix_socket_sink_poll_wait (GstUnixSocketSink * self, gint64 end)
+{
+  gint64 now = g_get_monotonic_time ();
+  struct pollfd pfd = { self->wake_fd, POLLIN, 0 };
+  GList *l;
+
+  g_array_set_size (self->pollfds, 0);
+  g_array_append_val (self->pollfds, pfd);
+  for (l = self->clients; l; l = l->next) {
+    Client *c = l->data;
+
+    if (c->remove_reason || !gst_fdpass_session_releases (c->session))
+      continue;
+    pfd.fd = c->fd;
+    g_array_append_val (self->pollfds, pfd);
+  }
+
+  /* a client removed meanwhile signals us (client_remove()) before the
+   * I/O thread closes its socket */
+  self->polling = TRUE;
+  g_mutex_unlock (&self->lock);
+  if (poll ((struct pollfd *) self->pollfds->data, self->pollfds->len,
+          end > now ? (end - now + 999) / 1000 : 0) < 0 && errno != EINTR)
+    GST_WARNING_OBJECT (self, "poll failed: %s", g_strerror (errno));
+  g_mutex_lock (&self->lock);
+  self->polling = FALSE;
+  if (self->poll_signaled) {
+    guint64 count;
+
+    if (read (self->wake_fd, &count, sizeof (count)) != sizeof (count))
+      GST_WARNING_OBJECT (self, "could not read the wakeup of poll(): %s",
+          g_strerror (errno));
+    self->poll_signaled = FALSE;
+  }
+}
+
 /* Lock held, from render(): waits for the I/O thread or a client until
- * @end (monotonic time). unlock() interrupts the wait: then, like any
- * blocking render(), it waits for PLAYING again or a flush in
- * gst_base_sink_wait_preroll(). Returns GST_FLOW_OK when the caller should
- * look again. */
+ * @end (monotonic time), in poll() for releases with @releases.
+ * unlock() interrupts the wait: then, like any blocking render(), it waits
+ * for PLAYING again or a flush in gst_base_sink_wait_preroll(). Returns
+ * GST_FLOW_OK when the caller should look again. */
 static GstFlowReturn
-gst_unix_socket_sink_wait (GstUnixSocketSink * self, gint64 end)
+gst_unix_socket_sink_wait (GstUnixSocketSink * self, gint64 end,
+    gboolean releases)
 {
   GstFlowReturn ret;
 
-  if (!self->flushing)
-    gst_unix_socket_sink_cond_wait (self, end);
+  if (!self->flushing) {
+    if (releases)
+      gst_unix_socket_sink_poll_wait (self, end);
+    else
+      gst_unix_socket_sink_cond_wait (self, end);
+  }
   if (!self->flushing)
     return GST_FLOW_OK;
 
@@ -1580,7 +1714,7 @@ gst_unix_socket_sink_wait_for_client (GstUnixSocketSink * self)
     /* accept() and property changes signal the condition; the timeout
      * only bounds what a lost wakeup could cost */
     ret = gst_unix_socket_sink_wait (self,
-        g_get_monotonic_time () + G_TIME_SPAN_SECOND);
+        g_get_monotonic_time () + G_TIME_SPAN_SECOND, FALSE);
   }
 
   return ret;
@@ -1591,44 +1725,27 @@ typedef struct
   GstUnixSocketSinkSlowClientPolicy policy;
   guint max_pending;
   guint64 max_held;
-  GstClockTime timeout;
 } Limits;
 
-/* Lock held: queues @frame for every client that may take it, applying the
- * slow client policy to the others, and writes it right away to the
- * clients that have nothing else queued. */
-static GstFlowReturn
-gst_unix_socket_sink_send_frame (GstUnixSocketSink * self,
-    GstFdPassFrame * frame, const Limits * limits)
+/* Lock held: queues @frame for the clients with an id above @after_id
+ * that may take it, applying the slow client policy to the others, and
+ * writes it right away to the clients that have nothing else queued.
+ * Sets @need_wake when the I/O thread has to write the rest. Returns
+ * whether anybody got it. */
+static gboolean
+gst_unix_socket_sink_queue_frame (GstUnixSocketSink * self,
+    GstFdPassFrame * frame, const Limits * limits, guint after_id,
+    gboolean * need_wake)
 {
-  guint64 size = gst_fdpass_frame_get_size (frame);
-  gboolean need_wake, queued = FALSE;
-  GstFlowReturn ret = GST_FLOW_OK;
+  gboolean queued = FALSE;
   GList *l;
-
-  if (limits->policy == GST_UNIX_SOCKET_SINK_SLOW_CLIENT_BLOCK) {
-    while (ret == GST_FLOW_OK &&
-        (gst_unix_socket_sink_is_full (self, limits->max_pending) ||
-            gst_unix_socket_sink_over_budget (self, size, limits->max_held))) {
-      GST_LOG_OBJECT (self, "waiting for a client to release a frame");
-      /* clients that do not release are polled for what they read */
-      ret = gst_unix_socket_sink_wait (self,
-          g_get_monotonic_time () + 20 * G_TIME_SPAN_MILLISECOND);
-    }
-    if (ret != GST_FLOW_OK)
-      return ret;
-  }
-
-  self->n_frames++;
-  need_wake = FALSE;
-  gst_unix_socket_sink_make_room (self, size, limits->max_held);
 
   for (l = self->clients; l; l = l->next) {
     Client *c = l->data;
     guint pending;
     gboolean idle;
 
-    if (c->remove_reason)
+    if (c->remove_reason || c->id <= after_id)
       continue;
 
     pending = client_get_pending (self, c, limits->max_pending);
@@ -1655,21 +1772,73 @@ gst_unix_socket_sink_send_frame (GstUnixSocketSink * self,
     gst_fdpass_session_queue_frame (c->session, frame);
     queued = TRUE;
     if (!idle || client_flush (self, c))
+      *need_wake = TRUE;
+  }
+
+  return queued;
+}
+
+/* Lock held: sends @frame to every client that may take it, once the
+ * slow client policy let it through. */
+static GstFlowReturn
+gst_unix_socket_sink_send_frame (GstUnixSocketSink * self,
+    GstFdPassFrame * frame, const Limits * limits)
+{
+  guint64 size = gst_fdpass_frame_get_size (frame);
+  gboolean need_wake, queued;
+  GstFlowReturn ret = GST_FLOW_OK;
+  guint first_new_id;
+  gint64 now;
+  GList *l;
+
+  if (limits->policy == GST_UNIX_SOCKET_SINK_SLOW_CLIENT_BLOCK) {
+    while (ret == GST_FLOW_OK &&
+        (gst_unix_socket_sink_is_full (self, limits->max_pending) ||
+            gst_unix_socket_sink_over_budget (self, size, limits->max_held))) {
+      GST_LOG_OBJECT (self, "waiting for a client to release a frame");
+      /* clients that do not release are polled for what they read */
+      ret = gst_unix_socket_sink_wait (self,
+          g_get_monotonic_time () + 20 * G_TIME_SPAN_MILLISECOND, TRUE);
+    }
+    if (ret != GST_FLOW_OK)
+      return ret;
+  }
+
+  self->n_frames++;
+  need_wake = FALSE;
+  gst_unix_socket_sink_make_room (self, size, limits->max_held);
+  queued = gst_unix_socket_sink_queue_frame (self, frame, limits, 0,
+      &need_wake);
+
+  /* Clients that connected before this frame and still wait in the
+   * listen backlog get it too. They are accepted after the others got it,
+   * so that accept() is not on the way of the frame, and at most every
+   * BACKLOG_CHECK_INTERVAL. */
+  first_new_id = self->next_client_id;
+  now = g_get_monotonic_time ();
+  if (now - self->last_backlog_check >= BACKLOG_CHECK_INTERVAL) {
+    self->last_backlog_check = now;
+    if (gst_unix_socket_sink_accept_pending (self) > 0) {
+      /* the I/O thread announces them */
       need_wake = TRUE;
+      queued |= gst_unix_socket_sink_queue_frame (self, frame, limits,
+          first_new_id, &need_wake);
+    }
   }
 
   if (queued)
     gst_unix_socket_sink_hold_frame (self, frame);
-  if (need_wake) {
+  if (need_wake)
     gst_unix_socket_sink_wake (self);
-  } else if (queued && limits->timeout > 0 && !self->timeout_armed &&
-      !self->wake_pending) {
-    /* the clients that got their first pending frame now cannot time out
-     * before @timeout from now: the I/O thread looks then, which costs no
-     * wakeup per frame while they keep up */
-    g_source_set_ready_time (self->wakeup_source,
-        g_get_monotonic_time () + GST_TIME_AS_USECONDS (limits->timeout));
-    self->timeout_armed = TRUE;
+
+  /* the releases of the clients that hold a few frames now, once the
+   * frame is on its way rather than before */
+  for (l = self->clients; l; l = l->next) {
+    Client *c = l->data;
+
+    if (!c->remove_reason && gst_fdpass_session_releases (c->session) &&
+        gst_fdpass_session_get_pending (c->session) >= RELEASE_READ_BATCH)
+      client_read (self, c);
   }
 
   return GST_FLOW_OK;
@@ -1692,7 +1861,6 @@ gst_unix_socket_sink_render (GstBaseSink * bsink, GstBuffer * buf)
   limits.policy = self->policy;
   limits.max_pending = MAX (self->max_pending, 1);
   limits.max_held = self->max_held_bytes;
-  limits.timeout = self->timeout;
   GST_OBJECT_UNLOCK (self);
 
   if (type == GST_FDPASS_MESSAGE_BUFFER) {
@@ -1702,8 +1870,9 @@ gst_unix_socket_sink_render (GstBaseSink * bsink, GstBuffer * buf)
 
     g_mutex_lock (&self->lock);
     /* a client that connected before this frame gets it, even when the I/O
-     * thread has not accepted it yet */
-    if (gst_unix_socket_sink_accept_pending (self) > 0)
+     * thread has not accepted it yet (with others, send_frame() accepts
+     * it) */
+    if (self->n_clients == 0 && gst_unix_socket_sink_accept_pending (self) > 0)
       gst_unix_socket_sink_wake (self);
     ret = gst_unix_socket_sink_wait_for_client (self);
     if (ret == GST_FLOW_OK)
@@ -1791,6 +1960,8 @@ gst_unix_socket_sink_get_stats (GstUnixSocketSink * self)
   g_value_init (&array, GST_TYPE_ARRAY);
 
   g_mutex_lock (&self->lock);
+  /* the numbers as they are, not as of the last read */
+  gst_unix_socket_sink_read_releases (self);
   sent = self->n_sent_gone;
   released = self->n_released_gone;
   bytes = self->n_bytes_gone;
@@ -2080,6 +2251,7 @@ gst_unix_socket_sink_finalize (GObject * object)
   gst_clear_buffer (&self->segment_msg);
   gst_clear_buffer (&self->default_hello);
   g_array_unref (self->events);
+  g_array_unref (self->pollfds);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
 
@@ -2337,7 +2509,7 @@ gst_unix_socket_sink_class_init (GstUnixSocketSinkClass * klass)
    *
    * A client gets every frame rendered after it connected: one that is
    * waiting in the listen backlog when a frame is rendered is accepted
-   * first. Frames rendered before a client connected are not counted as
+   * for it (see above for more than a thousand frames per second). Frames rendered before a client connected are not counted as
    * dropped for it; #GstUnixSocketSink:wait-for-connection holds them
    * until one connects.
    */
@@ -2471,6 +2643,8 @@ gst_unix_socket_sink_init (GstUnixSocketSink * self)
 
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
+  self->wake_fd = -1;
+  self->pollfds = g_array_new (FALSE, FALSE, sizeof (struct pollfd));
 
   /* until the producer's arrives, clients get a hello of our own */
   self->default_hello = gst_fdpass_message_new_hello (&hello);

@@ -936,6 +936,42 @@ GST_START_TEST (test_release_by_all)
 
 GST_END_TEST;
 
+/* Releases that nobody needs at once are read all the same: here, two
+ * frames go out and come back, no frame follows and nobody asks for the
+ * stats, so only the I/O thread can read them (see client_update_events()
+ * in the sink), and the frames must go. */
+GST_START_TEST (test_release_read_when_idle)
+{
+  /* no client timeout, whose check would read them too, in 10 s */
+  Fixture *f = fixture_new ("timeout=0");
+  guint64 ids[2];
+  gint a, i;
+
+  track_sink_messages (f);
+  fixture_play (f);
+  WAIT_FOR (g_file_test (f->path, G_FILE_TEST_EXISTS));
+  a = client_connect (f->path);
+  client_send_hello (a);
+  WAIT_FOR (client_stat (f->sink, 0, "releases") == 1);
+
+  client_expect_headers (a);
+  for (i = 0; i < 2; i++) {
+    fixture_push (f);
+    ids[i] = client_expect_frame (a, i);
+  }
+  fail_unless_equals_int (g_atomic_int_get (&n_alive), 2);
+  client_send_release (a, ids[0]);
+  client_send_release (a, ids[1]);
+  WAIT_FOR (g_atomic_int_get (&n_alive) == 0);
+  fail_unless_equals_int (stat_u64 (f->sink, "released"), 2);
+  fail_unless_equals_int (stat_u64 (f->sink, "held-frames"), 0);
+
+  close (a);
+  fixture_free (f);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_policy_drop)
 {
   Fixture *f = fixture_new ("max-pending=3");
@@ -2027,6 +2063,7 @@ unixsocketsink_suite (void)
   tcase_add_test (tc, test_two_clients);
   tcase_add_test (tc, test_join_midstream);
   tcase_add_test (tc, test_release_by_all);
+  tcase_add_test (tc, test_release_read_when_idle);
   tcase_add_test (tc, test_policy_drop);
   tcase_add_test (tc, test_policy_disconnect);
   tcase_add_test (tc, test_policy_block);

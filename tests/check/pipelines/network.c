@@ -833,9 +833,12 @@ GST_START_TEST (test_srt_stalled_receiver_bounded)
 
     /* the sender kept its pace (give or take a loaded machine) */
     fail_unless (frames >= 120, "%" G_GUINT64_FORMAT " frames", frames);
-    /* the send buffer, and some slack for the rest of the process */
+    /* the send buffer, and some slack for the rest of the process; not
+     * under ASan, whose quarantine keeps what was freed resident */
+#ifndef __SANITIZE_ADDRESS__
     fail_unless (rss_max <= rss_before + bound_kb + 4096, "RSS %"
         G_GUINT64_FORMAT " KiB, was %" G_GUINT64_FORMAT, rss_max, rss_before);
+#endif
     /* it filled, and the receiver was dropped */
     fail_unless_equals_int (g_atomic_int_get (&n_removed), 1);
 
