@@ -381,6 +381,19 @@ def side_stats(rec):
             rec["ru_last"]["minflt"] - rec["ru_warm"]["minflt"])
 
 
+def thread_faults(rec):
+    """Minor faults of the threads other than the main one (GStreamer's:
+    the main thread runs the Python harness) in the steady state, or None
+    where the probe did not count them."""
+    if not rec or rec.get("ru_warm") is None or rec.get("ru_last") is None:
+        return None
+    a = rec["ru_warm"].get("minflt_threads")
+    b = rec["ru_last"].get("minflt_threads")
+    if a is None or b is None or a < 0 or b < 0:
+        return None
+    return b - a
+
+
 def percentile(sorted_vals, q):
     if not sorted_vals:
         return None
@@ -437,6 +450,12 @@ def compute(row, pres, cres, frames):
                                         if pf is not None else None)
     row["minflt_per_frame_consumer"] = (cf / intervals
                                         if cf is not None else None)
+    # the same without the harness: GStreamer's threads only
+    pt_, ct_ = thread_faults(prod), thread_faults(cons)
+    row["minflt_gst_per_frame_producer"] = (pt_ / intervals
+                                            if pt_ is not None else None)
+    row["minflt_gst_per_frame_consumer"] = (
+        ct_ / intervals if ct_ is not None and pres is not cres else None)
     # new memfds (sender) and new mappings (receiver) per frame, where the
     # elements count them (fdpay, fddepay)
     steady = max(0, frames - warm - 1)

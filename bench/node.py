@@ -47,7 +47,8 @@ def rusage():
 
 
 def usage_dict(vals):
-    keys = ("utime", "stime", "minflt", "majflt", "nvcsw", "nivcsw")
+    keys = ("utime", "stime", "minflt", "majflt", "nvcsw", "nivcsw",
+            "minflt_threads")
     return dict(zip(keys, vals))
 
 
@@ -132,7 +133,7 @@ class Probe:
         arr = (ctypes.c_uint64 * self.frames)()
         n = self.lib.fdpass_bench_probe_times(self.ptr, arr)
         out = {"times_ns": list(arr[:n]), "warm": self.warm}
-        vals = (ctypes.c_double * 6)()
+        vals = (ctypes.c_double * 7)()
         for which, key in ((0, "ru_first"), (1, "ru_warm"), (2, "ru_last")):
             if self.lib.fdpass_bench_probe_usage(self.ptr, which, vals):
                 out[key] = usage_dict(vals)

@@ -29,6 +29,7 @@
 
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <sys/resource.h>
 #include <zlib.h>
 
@@ -53,6 +54,9 @@ typedef struct
   gint64 majflt;
   gint64 nvcsw;
   gint64 nivcsw;
+  /* the minor faults of every thread but the main one, which runs the
+   * Python harness: GStreamer's own (streaming threads, element threads) */
+  gint64 minflt_threads;
 } Usage;
 
 typedef struct
@@ -80,6 +84,44 @@ typedef struct
   Usage ru_last;
 } Probe;
 
+/* Sum of the minor faults (field 10 of /proc/self/task/TID/stat) of the
+ * threads other than the main one; -1 when /proc cannot tell. */
+static gint64
+minflt_of_threads (void)
+{
+  GDir *dir = g_dir_open ("/proc/self/task", 0, NULL);
+  const gchar *name;
+  gint64 sum = 0;
+  gchar *main_tid = g_strdup_printf ("%d", (gint) getpid ());
+
+  if (dir == NULL) {
+    g_free (main_tid);
+    return -1;
+  }
+  while ((name = g_dir_read_name (dir)) != NULL) {
+    gchar *path, *contents = NULL, *p;
+    gint field;
+
+    if (strcmp (name, main_tid) == 0)
+      continue;
+    path = g_strdup_printf ("/proc/self/task/%s/stat", name);
+    if (g_file_get_contents (path, &contents, NULL, NULL)) {
+      /* the command name is in parentheses and may hold spaces */
+      p = strrchr (contents, ')');
+      for (field = 2; p != NULL && field < 10; field++)
+        p = strchr (p + 1, ' ');
+      if (p != NULL)
+        sum += g_ascii_strtoll (p + 1, NULL, 10);
+      g_free (contents);
+    }
+    g_free (path);
+  }
+  g_dir_close (dir);
+  g_free (main_tid);
+
+  return sum;
+}
+
 static void
 usage_get (Usage * u)
 {
@@ -92,6 +134,7 @@ usage_get (Usage * u)
   u->majflt = ru.ru_majflt;
   u->nvcsw = ru.ru_nvcsw;
   u->nivcsw = ru.ru_nivcsw;
+  u->minflt_threads = minflt_of_threads ();
 }
 
 static guint64
@@ -218,7 +261,8 @@ fdpass_bench_probe_times (gpointer probe, guint64 * out)
 }
 
 /* @which: 0 first, 1 warm, 2 last; @out: utime, stime, minflt, majflt,
- * nvcsw, nivcsw. Returns FALSE when that frame was not reached. */
+ * nvcsw, nivcsw, minflt of the threads but the main one. Returns FALSE
+ * when that frame was not reached. */
 gint
 fdpass_bench_probe_usage (gpointer probe, gint which, gdouble * out)
 {
@@ -241,6 +285,7 @@ fdpass_bench_probe_usage (gpointer probe, gint which, gdouble * out)
   out[3] = u->majflt;
   out[4] = u->nvcsw;
   out[5] = u->nivcsw;
+  out[6] = u->minflt_threads;
   return TRUE;
 }
 
