@@ -1501,18 +1501,28 @@ gst_unix_socket_sink_is_full (GstUnixSocketSink * self, guint max_pending)
 }
 
 /* Lock held: reads what the clients that release wrote back, which
- * nobody may have read yet (see client_update_events()). */
-static void
+ * nobody may have read yet (see client_update_events()). Returns whether
+ * that released a frame. */
+static gboolean
 gst_unix_socket_sink_read_releases (GstUnixSocketSink * self)
 {
+  gboolean released = FALSE;
   GList *l;
 
   for (l = self->clients; l; l = l->next) {
     Client *c = l->data;
+    guint pending;
 
-    if (!c->remove_reason && gst_fdpass_session_releases (c->session))
-      client_read (self, c);
+    if (c->remove_reason || !gst_fdpass_session_releases (c->session))
+      continue;
+    pending = gst_fdpass_session_get_pending (c->session);
+    client_read (self, c);
+    if (c->remove_reason ||
+        gst_fdpass_session_get_pending (c->session) < pending)
+      released = TRUE;
   }
+
+  return released;
 }
 
 /* Would the frames held for clients take more than @max_held bytes with
@@ -1629,6 +1639,11 @@ gst_unix_socket_sink_poll_wait (GstUnixSocketSink * self, gint64 end)
   gint64 now = g_get_monotonic_time ();
   struct pollfd pfd = { self->wake_fd, POLLIN, 0 };
   GList *l;
+
+  /* what is in the sockets already would wake poll() at once, whether it
+   * is what we wait for or not: read it, and look again if it helped */
+  if (gst_unix_socket_sink_read_releases (self))
+    return;
 
   g_array_set_size (self->pollfds, 0);
   g_array_append_val (self->pollfds, pfd);
