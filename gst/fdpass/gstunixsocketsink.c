@@ -1742,15 +1742,13 @@ typedef struct
   guint64 max_held;
 } Limits;
 
-/* Lock held: queues @frame for the clients with an id above @after_id
- * that may take it, applying the slow client policy to the others, and
- * writes it right away to the clients that have nothing else queued.
- * Sets @need_wake when the I/O thread has to write the rest. Returns
- * whether anybody got it. */
+/* Lock held: queues @frame for every client that may take it, applying
+ * the slow client policy to the others, and writes it right away to the
+ * clients that have nothing else queued. Sets @need_wake when the I/O
+ * thread has to write the rest. Returns whether anybody got it. */
 static gboolean
 gst_unix_socket_sink_queue_frame (GstUnixSocketSink * self,
-    GstFdPassFrame * frame, const Limits * limits, guint after_id,
-    gboolean * need_wake)
+    GstFdPassFrame * frame, const Limits * limits, gboolean * need_wake)
 {
   gboolean queued = FALSE;
   GList *l;
@@ -1760,7 +1758,7 @@ gst_unix_socket_sink_queue_frame (GstUnixSocketSink * self,
     guint pending;
     gboolean idle;
 
-    if (c->remove_reason || c->id <= after_id)
+    if (c->remove_reason)
       continue;
 
     pending = client_get_pending (self, c, limits->max_pending);
@@ -1802,8 +1800,6 @@ gst_unix_socket_sink_send_frame (GstUnixSocketSink * self,
   guint64 size = gst_fdpass_frame_get_size (frame);
   gboolean need_wake, queued;
   GstFlowReturn ret = GST_FLOW_OK;
-  guint first_new_id;
-  gint64 now;
   GList *l;
 
   if (limits->policy == GST_UNIX_SOCKET_SINK_SLOW_CLIENT_BLOCK) {
@@ -1822,24 +1818,7 @@ gst_unix_socket_sink_send_frame (GstUnixSocketSink * self,
   self->n_frames++;
   need_wake = FALSE;
   gst_unix_socket_sink_make_room (self, size, limits->max_held);
-  queued = gst_unix_socket_sink_queue_frame (self, frame, limits, 0,
-      &need_wake);
-
-  /* Clients that connected before this frame and still wait in the
-   * listen backlog get it too. They are accepted after the others got it,
-   * so that accept() is not on the way of the frame, and at most every
-   * BACKLOG_CHECK_INTERVAL. */
-  first_new_id = self->next_client_id;
-  now = g_get_monotonic_time ();
-  if (now - self->last_backlog_check >= BACKLOG_CHECK_INTERVAL) {
-    self->last_backlog_check = now;
-    if (gst_unix_socket_sink_accept_pending (self) > 0) {
-      /* the I/O thread announces them */
-      need_wake = TRUE;
-      queued |= gst_unix_socket_sink_queue_frame (self, frame, limits,
-          first_new_id, &need_wake);
-    }
-  }
+  queued = gst_unix_socket_sink_queue_frame (self, frame, limits, &need_wake);
 
   if (queued)
     gst_unix_socket_sink_hold_frame (self, frame);
@@ -1868,6 +1847,7 @@ gst_unix_socket_sink_render (GstBaseSink * bsink, GstBuffer * buf)
   GError *err = NULL;
   Limits limits;
   guint16 type;
+  gint64 now;
 
   if (!message_get_type (buf, &type))
     goto invalid;
@@ -1885,10 +1865,15 @@ gst_unix_socket_sink_render (GstBaseSink * bsink, GstBuffer * buf)
 
     g_mutex_lock (&self->lock);
     /* a client that connected before this frame gets it, even when the I/O
-     * thread has not accepted it yet (with others, send_frame() accepts
-     * it) */
-    if (self->n_clients == 0 && gst_unix_socket_sink_accept_pending (self) > 0)
-      gst_unix_socket_sink_wake (self);
+     * thread has not accepted it yet; with other clients, we look at most
+     * every BACKLOG_CHECK_INTERVAL */
+    now = g_get_monotonic_time ();
+    if (self->n_clients == 0 ||
+        now - self->last_backlog_check >= BACKLOG_CHECK_INTERVAL) {
+      self->last_backlog_check = now;
+      if (gst_unix_socket_sink_accept_pending (self) > 0)
+        gst_unix_socket_sink_wake (self);
+    }
     ret = gst_unix_socket_sink_wait_for_client (self);
     if (ret == GST_FLOW_OK)
       ret = gst_unix_socket_sink_send_frame (self, frame, &limits);
