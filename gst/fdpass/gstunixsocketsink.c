@@ -1742,16 +1742,34 @@ typedef struct
   guint64 max_held;
 } Limits;
 
-/* Lock held: queues @frame for every client that may take it, applying
- * the slow client policy to the others, and writes it right away to the
- * clients that have nothing else queued. Sets @need_wake when the I/O
- * thread has to write the rest. Returns whether anybody got it. */
-static gboolean
-gst_unix_socket_sink_queue_frame (GstUnixSocketSink * self,
-    GstFdPassFrame * frame, const Limits * limits, gboolean * need_wake)
+/* Lock held: queues @frame for every client that may take it, applying the
+ * slow client policy to the others, and writes it right away to the
+ * clients that have nothing else queued. */
+static GstFlowReturn
+gst_unix_socket_sink_send_frame (GstUnixSocketSink * self,
+    GstFdPassFrame * frame, const Limits * limits)
 {
-  gboolean queued = FALSE;
+  guint64 size = gst_fdpass_frame_get_size (frame);
+  gboolean need_wake, queued = FALSE;
+  GstFlowReturn ret = GST_FLOW_OK;
   GList *l;
+
+  if (limits->policy == GST_UNIX_SOCKET_SINK_SLOW_CLIENT_BLOCK) {
+    while (ret == GST_FLOW_OK &&
+        (gst_unix_socket_sink_is_full (self, limits->max_pending) ||
+            gst_unix_socket_sink_over_budget (self, size, limits->max_held))) {
+      GST_LOG_OBJECT (self, "waiting for a client to release a frame");
+      /* clients that do not release are polled for what they read */
+      ret = gst_unix_socket_sink_wait (self,
+          g_get_monotonic_time () + 20 * G_TIME_SPAN_MILLISECOND, TRUE);
+    }
+    if (ret != GST_FLOW_OK)
+      return ret;
+  }
+
+  self->n_frames++;
+  need_wake = FALSE;
+  gst_unix_socket_sink_make_room (self, size, limits->max_held);
 
   for (l = self->clients; l; l = l->next) {
     Client *c = l->data;
@@ -1785,40 +1803,8 @@ gst_unix_socket_sink_queue_frame (GstUnixSocketSink * self,
     gst_fdpass_session_queue_frame (c->session, frame);
     queued = TRUE;
     if (!idle || client_flush (self, c))
-      *need_wake = TRUE;
+      need_wake = TRUE;
   }
-
-  return queued;
-}
-
-/* Lock held: sends @frame to every client that may take it, once the
- * slow client policy let it through. */
-static GstFlowReturn
-gst_unix_socket_sink_send_frame (GstUnixSocketSink * self,
-    GstFdPassFrame * frame, const Limits * limits)
-{
-  guint64 size = gst_fdpass_frame_get_size (frame);
-  gboolean need_wake, queued;
-  GstFlowReturn ret = GST_FLOW_OK;
-  GList *l;
-
-  if (limits->policy == GST_UNIX_SOCKET_SINK_SLOW_CLIENT_BLOCK) {
-    while (ret == GST_FLOW_OK &&
-        (gst_unix_socket_sink_is_full (self, limits->max_pending) ||
-            gst_unix_socket_sink_over_budget (self, size, limits->max_held))) {
-      GST_LOG_OBJECT (self, "waiting for a client to release a frame");
-      /* clients that do not release are polled for what they read */
-      ret = gst_unix_socket_sink_wait (self,
-          g_get_monotonic_time () + 20 * G_TIME_SPAN_MILLISECOND, TRUE);
-    }
-    if (ret != GST_FLOW_OK)
-      return ret;
-  }
-
-  self->n_frames++;
-  need_wake = FALSE;
-  gst_unix_socket_sink_make_room (self, size, limits->max_held);
-  queued = gst_unix_socket_sink_queue_frame (self, frame, limits, &need_wake);
 
   if (queued)
     gst_unix_socket_sink_hold_frame (self, frame);
