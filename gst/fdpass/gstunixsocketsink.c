@@ -665,7 +665,9 @@ client_read (GstUnixSocketSink * self, Client * c)
       if (errno != EAGAIN && errno != EWOULDBLOCK) {
         GST_DEBUG_OBJECT (self, "client %u: read failed: %s", c->id,
             g_strerror (errno));
-        client_remove (self, c, "error");
+        /* a client that closes with frames it did not read leaves
+         * ECONNRESET, not end of file, behind: it closed all the same */
+        client_remove (self, c, errno == ECONNRESET ? "closed" : "error");
       }
       return;
     }
@@ -735,7 +737,8 @@ client_write_one (GstUnixSocketSink * self, Client * c)
       return FALSE;
     GST_DEBUG_OBJECT (self, "client %u: write failed: %s", c->id,
         g_strerror (errno));
-    client_remove (self, c, errno == EPIPE ? "closed" : "error");
+    client_remove (self, c, errno == EPIPE ||
+        errno == ECONNRESET ? "closed" : "error");
     return FALSE;
   }
 

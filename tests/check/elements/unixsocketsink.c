@@ -936,6 +936,38 @@ GST_START_TEST (test_release_by_all)
 
 GST_END_TEST;
 
+/* A client that closes its socket with frames it never read closed the
+ * connection all the same: the kernel then reports ECONNRESET, not end
+ * of file, to the sink. Its frames go back. */
+GST_START_TEST (test_close_with_unread_frames)
+{
+  Fixture *f = fixture_new (NULL);
+  gint a, i;
+
+  track_sink_messages (f);
+  fixture_play (f);
+  WAIT_FOR (g_file_test (f->path, G_FILE_TEST_EXISTS));
+  a = client_connect (f->path);
+  client_send_hello (a);
+  WAIT_FOR (client_stat (f->sink, 0, "releases") == 1);
+
+  for (i = 0; i < 3; i++)
+    fixture_push (f);
+  WAIT_FOR (stat_u64 (f->sink, "sent") == 3);
+  fail_unless_equals_int (g_atomic_int_get (&n_alive), 3);
+
+  close (a);
+  WAIT_FOR (fixture_removed_with (f, "closed") ||
+      fixture_removed_with (f, "error"));
+  fail_unless (fixture_removed_with (f, "closed"), "a client that closed "
+      "with unread frames was not removed as closed");
+  WAIT_FOR (g_atomic_int_get (&n_alive) == 0);
+
+  fixture_free (f);
+}
+
+GST_END_TEST;
+
 /* Releases that nobody needs at once are read all the same: here, two
  * frames go out and come back, no frame follows and nobody asks for the
  * stats, so only the I/O thread can read them (see client_update_events()
@@ -2063,6 +2095,7 @@ unixsocketsink_suite (void)
   tcase_add_test (tc, test_two_clients);
   tcase_add_test (tc, test_join_midstream);
   tcase_add_test (tc, test_release_by_all);
+  tcase_add_test (tc, test_close_with_unread_frames);
   tcase_add_test (tc, test_release_read_when_idle);
   tcase_add_test (tc, test_policy_drop);
   tcase_add_test (tc, test_policy_disconnect);
