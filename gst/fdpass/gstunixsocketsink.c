@@ -29,15 +29,16 @@
  * abstract namespace) or uses the socket given in #GstUnixSocketSink:fd.
  * Clients may connect and leave at any time: each one first gets the
  * current HELLO, CAPS and SEGMENT messages, then every frame rendered from
- * then on. A client that connected before a frame is rendered, even one
- * still waiting in the listen backlog, gets that frame, unless frames come
- * faster than one a millisecond: with other clients connected, the sink
- * looks at its backlog at most once a millisecond (its I/O thread accepts
- * a client within microseconds anyway). Without clients, frames are
- * dropped, unless #GstUnixSocketSink:wait-for-connection holds them until
- * one connects. #GstUnixSocketSink::remove disconnects a client
- * and #GstUnixSocketSink::get-stats tells about one, like
- * #multisocketsink's signals of the same names.
+ * the moment it is accepted. The element's I/O thread accepts a client as
+ * soon as it connects. Before the first frame, and whenever no client is
+ * connected, the sink also accepts the clients still waiting in the listen
+ * backlog before the frame goes out: consumers started before the producer
+ * get every frame from the first, even when several connect at once.
+ * Without clients, frames are dropped, unless
+ * #GstUnixSocketSink:wait-for-connection holds them until one connects.
+ * #GstUnixSocketSink::remove disconnects a client and
+ * #GstUnixSocketSink::get-stats tells about one, like #multisocketsink's
+ * signals of the same names.
  *
  * ## Who may connect
  *
@@ -192,10 +193,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_unix_socket_sink_debug);
  * many frames: few enough that what it wrote back fits in its socket
  * whatever max-pending is */
 #define RELEASE_READ_BATCH 4
-/* With clients, render() looks at the listen backlog at most this often:
- * an accept() that finds nothing costs several microseconds, and the I/O
- * thread accepts in between anyway */
-#define BACKLOG_CHECK_INTERVAL G_TIME_SPAN_MILLISECOND
 /* files we ask one client to keep at most, whatever it offers */
 #define MAX_KEPT_FILES 64
 /* what we add to the producer's hello: we read releases, and keep track of
@@ -319,8 +316,10 @@ struct _GstUnixSocketSink
   gboolean flushing;
   /* the I/O thread will wake up by itself to look at the clients */
   gboolean timer_armed;
-  /* when render() last looked at the listen backlog */
-  gint64 last_backlog_check;
+  /* a frame was rendered since start(): from then on, while clients are
+   * connected, only the I/O thread accepts new ones (an accept() that
+   * finds nothing costs a system call per frame) */
+  gboolean rendered;
   /* the I/O thread will wake up at once */
   gboolean wake_pending;
   GstBuffer *default_hello;
@@ -1302,9 +1301,10 @@ gst_unix_socket_sink_start (GstBaseSink * bsink)
   }
 
   /* Clients that connected before we started (to a listening socket given
-   * in the fd property) get everything from the first frame on. render()
-   * accepts those that connect later before each frame. */
+   * in the fd property) get everything from the first frame on, and so do
+   * those render() finds in the backlog before the first frame. */
   g_mutex_lock (&self->lock);
+  self->rendered = FALSE;
   gst_unix_socket_sink_accept_pending (self);
   /* the I/O thread announces the clients */
   gst_unix_socket_sink_wake (self);
@@ -1836,7 +1836,6 @@ gst_unix_socket_sink_render (GstBaseSink * bsink, GstBuffer * buf)
   GError *err = NULL;
   Limits limits;
   guint16 type;
-  gint64 now;
 
   if (!message_get_type (buf, &type))
     goto invalid;
@@ -1853,16 +1852,14 @@ gst_unix_socket_sink_render (GstBaseSink * bsink, GstBuffer * buf)
       goto invalid_frame;
 
     g_mutex_lock (&self->lock);
-    /* a client that connected before this frame gets it, even when the I/O
-     * thread has not accepted it yet; with other clients, we look at most
-     * every BACKLOG_CHECK_INTERVAL */
-    now = g_get_monotonic_time ();
-    if (self->n_clients == 0 ||
-        now - self->last_backlog_check >= BACKLOG_CHECK_INTERVAL) {
-      self->last_backlog_check = now;
+    /* clients that connected before the first frame, or while nobody was
+     * connected, get this frame even when the I/O thread has not accepted
+     * them yet */
+    if (self->n_clients == 0 || !self->rendered) {
       if (gst_unix_socket_sink_accept_pending (self) > 0)
         gst_unix_socket_sink_wake (self);
     }
+    self->rendered = TRUE;
     ret = gst_unix_socket_sink_wait_for_client (self);
     if (ret == GST_FLOW_OK)
       ret = gst_unix_socket_sink_send_frame (self, frame, &limits);
@@ -2496,11 +2493,11 @@ gst_unix_socket_sink_class_init (GstUnixSocketSinkClass * klass)
    * `exported` (given to it for good), `dropped`, `bytes`, `fds`,
    * `kept-files` and `kept-file-references`.
    *
-   * A client gets every frame rendered after it connected: one that is
-   * waiting in the listen backlog when a frame is rendered is accepted
-   * for it (see above for more than a thousand frames per second). Frames rendered before a client connected are not counted as
-   * dropped for it; #GstUnixSocketSink:wait-for-connection holds them
-   * until one connects.
+   * A client gets every frame rendered after it was accepted, and one
+   * that waits in the listen backlog at the first frame gets that one too
+   * (see above). Frames rendered before a client was accepted are not
+   * counted as dropped for it; #GstUnixSocketSink:wait-for-connection
+   * holds them until one connects.
    */
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",

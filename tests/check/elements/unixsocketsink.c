@@ -1644,6 +1644,63 @@ GST_START_TEST (test_accept_before_render)
 
 GST_END_TEST;
 
+/* Once frames flow to a client, render() leaves new clients to the I/O
+ * thread rather than call accept() for every frame: one still waiting in
+ * the backlog gets no frame, and once accepted, its headers and the next
+ * frame. */
+GST_START_TEST (test_accept_midstream)
+{
+  Fixture *f = fixture_new (NULL);
+  FdPassCheckGate g = { 0, };
+  struct pollfd pfd;
+  gulong handler;
+  gint a, b, c;
+
+  g_mutex_init (&g.lock);
+  g_cond_init (&g.cond);
+  fixture_play (f);
+  WAIT_FOR (g_file_test (f->path, G_FILE_TEST_EXISTS));
+  a = client_connect (f->path);
+  client_send_hello (a);
+  WAIT_FOR (client_stat (f->sink, 0, "releases") == 1);
+  fixture_push (f);
+  client_expect_headers (a);
+  client_expect_frame (a, 0);
+
+  /* the I/O thread accepts c and then waits in our handler */
+  handler = g_signal_connect (f->sink, "client-added",
+      G_CALLBACK (fdpass_check_gate_client_added), &g);
+  c = client_connect (f->path);
+  fail_unless (fdpass_check_gate_wait_entered (&g, WAIT_MS * 1000),
+      "timed out waiting for the client-added handler");
+  /* so b waits in the backlog, and frame 1 goes to a alone */
+  b = client_connect (f->path);
+  fixture_push (f);
+  client_expect_frame (a, 1);
+  pfd.fd = b;
+  pfd.events = POLLIN;
+  pfd.revents = 0;
+  fail_unless_equals_int (poll (&pfd, 1, 100), 0);
+
+  fdpass_check_gate_open (&g);
+  WAIT_FOR (fixture_n_added (f) == 3);
+  fixture_push (f);
+  client_expect_headers (b);
+  client_expect_frame (b, 2);
+  client_expect_frame (a, 2);
+  fail_unless_equals_int (stat_u64 (f->sink, "dropped"), 0);
+
+  g_signal_handler_disconnect (f->sink, handler);
+  close (a);
+  close (b);
+  close (c);
+  fixture_free (f);
+  g_mutex_clear (&g.lock);
+  g_cond_clear (&g.cond);
+}
+
+GST_END_TEST;
+
 /* wait-for-connection holds the first frame until a client connects: it
  * gets frame 0 and nothing is dropped */
 GST_START_TEST (test_wait_for_connection)
@@ -2113,6 +2170,7 @@ unixsocketsink_suite (void)
   tcase_add_test (tc, test_socket_type_refused);
   tcase_add_test (tc, test_backlog_before_start);
   tcase_add_test (tc, test_accept_before_render);
+  tcase_add_test (tc, test_accept_midstream);
   tcase_add_test (tc, test_wait_for_connection);
   tcase_add_test (tc, test_wait_for_connection_stop);
   tcase_add_test (tc, test_remove_and_get_stats);
