@@ -414,7 +414,13 @@ def guide(R):
           "here (`limit-wakeup`, no GStreamer); handing a frame to a "
           "sleeping thread of the same process takes %s µs (`limit-2`). At "
           "%s the median latency is %s µs with unixsocket, %s µs with shm "
-          "and %s µs with unixfd." % (
+          "and %s µs with unixfd. A write to a Unix socket wakes the "
+          "receiver on the sender's CPU, where it mostly runs only once the "
+          "sender's thread sleeps, after it prepared its next frame: at this "
+          "rate a frame's latency is the work of both processes in a row, "
+          "on cold caches, not time spent waiting in the transport. The "
+          "unixsocket path does more of that work than shmsink and shmsrc: "
+          "fdpay and fddepay around the socket." % (
               fmt(lat["limit-wakeup"], 0), fmt(lat["limit-2"], 0), paced,
               fmt(lat[US], 0), fmt(lat["shm"], 0), fmt(lat["unixfd"], 0)))
     w("")
