@@ -513,6 +513,21 @@ client_expect_frame (gint fd, guint8 value)
   return id;
 }
 
+/* A client that connected once the sink listens and said that it
+ * releases frames: the sink's @idx-th client. */
+static gint
+fixture_connect_releasing (Fixture * f, guint idx)
+{
+  gint fd;
+
+  WAIT_FOR (g_file_test (f->path, G_FILE_TEST_EXISTS));
+  fd = client_connect (f->path);
+  client_send_hello (fd);
+  WAIT_FOR (client_stat (f->sink, idx, "releases") == 1);
+
+  return fd;
+}
+
 /* tests */
 
 GST_START_TEST (test_one_client)
@@ -524,9 +539,7 @@ GST_START_TEST (test_one_client)
   fixture_play (f);
   WAIT_FOR (g_file_test (f->path, G_FILE_TEST_EXISTS));
 
-  fd = client_connect (f->path);
-  client_send_hello (fd);
-  WAIT_FOR (client_stat (f->sink, 0, "releases") == 1);
+  fd = fixture_connect_releasing (f, 0);
 
   for (i = 0; i < 3; i++)
     fixture_push (f);
@@ -946,10 +959,7 @@ GST_START_TEST (test_close_with_unread_frames)
 
   track_sink_messages (f);
   fixture_play (f);
-  WAIT_FOR (g_file_test (f->path, G_FILE_TEST_EXISTS));
-  a = client_connect (f->path);
-  client_send_hello (a);
-  WAIT_FOR (client_stat (f->sink, 0, "releases") == 1);
+  a = fixture_connect_releasing (f, 0);
 
   for (i = 0; i < 3; i++)
     fixture_push (f);
@@ -981,10 +991,7 @@ GST_START_TEST (test_release_read_when_idle)
 
   track_sink_messages (f);
   fixture_play (f);
-  WAIT_FOR (g_file_test (f->path, G_FILE_TEST_EXISTS));
-  a = client_connect (f->path);
-  client_send_hello (a);
-  WAIT_FOR (client_stat (f->sink, 0, "releases") == 1);
+  a = fixture_connect_releasing (f, 0);
 
   client_expect_headers (a);
   for (i = 0; i < 2; i++) {
@@ -1011,13 +1018,8 @@ GST_START_TEST (test_policy_drop)
 
   track_sink_messages (f);
   fixture_play (f);
-  WAIT_FOR (g_file_test (f->path, G_FILE_TEST_EXISTS));
-  stuck = client_connect (f->path);
-  client_send_hello (stuck);
-  WAIT_FOR (client_stat (f->sink, 0, "releases") == 1);
-  good = client_connect (f->path);
-  client_send_hello (good);
-  WAIT_FOR (client_stat (f->sink, 1, "releases") == 1);
+  stuck = fixture_connect_releasing (f, 0);
+  good = fixture_connect_releasing (f, 1);
 
   client_expect_headers (good);
   for (i = 0; i < 10; i++) {
@@ -1049,10 +1051,7 @@ GST_START_TEST (test_policy_disconnect)
 
   track_sink_messages (f);
   fixture_play (f);
-  WAIT_FOR (g_file_test (f->path, G_FILE_TEST_EXISTS));
-  stuck = client_connect (f->path);
-  client_send_hello (stuck);
-  WAIT_FOR (client_stat (f->sink, 0, "releases") == 1);
+  stuck = fixture_connect_releasing (f, 0);
   good = client_connect (f->path);
   client_expect_headers (good);
 
@@ -1094,10 +1093,7 @@ GST_START_TEST (test_policy_block)
   gint a, b, i;
 
   fixture_play (f);
-  WAIT_FOR (g_file_test (f->path, G_FILE_TEST_EXISTS));
-  a = client_connect (f->path);
-  client_send_hello (a);
-  WAIT_FOR (client_stat (f->sink, 0, "releases") == 1);
+  a = fixture_connect_releasing (f, 0);
 
   for (i = 0; i < 5; i++)
     fixture_push (f);
@@ -1119,9 +1115,7 @@ GST_START_TEST (test_policy_block)
   WAIT_FOR (stat_u64 (f->sink, "frames") == 5);
 
   /* blocked again, then stopped */
-  b = client_connect (f->path);
-  client_send_hello (b);
-  WAIT_FOR (client_stat (f->sink, 0, "releases") == 1);
+  b = fixture_connect_releasing (f, 0);
   for (i = 0; i < 4; i++)
     fixture_push (f);
   WAIT_FOR (stat_u64 (f->sink, "frames") == 7);
@@ -1169,10 +1163,7 @@ GST_START_TEST (test_block_flush)
   fixture_count_frames (f, &n_frames);
 
   fixture_play (f);
-  WAIT_FOR (g_file_test (f->path, G_FILE_TEST_EXISTS));
-  a = client_connect (f->path);
-  client_send_hello (a);
-  WAIT_FOR (client_stat (f->sink, 0, "releases") == 1);
+  a = fixture_connect_releasing (f, 0);
 
   for (i = 0; i < 3; i++)
     fixture_push (f);
@@ -1201,13 +1192,8 @@ GST_START_TEST (test_timeout)
   gint silent, good;
 
   fixture_play (f);
-  WAIT_FOR (g_file_test (f->path, G_FILE_TEST_EXISTS));
-  silent = client_connect (f->path);
-  client_send_hello (silent);
-  WAIT_FOR (client_stat (f->sink, 0, "releases") == 1);
-  good = client_connect (f->path);
-  client_send_hello (good);
-  WAIT_FOR (client_stat (f->sink, 1, "releases") == 1);
+  silent = fixture_connect_releasing (f, 0);
+  good = fixture_connect_releasing (f, 1);
   client_expect_headers (good);
 
   fixture_push (f);
@@ -1659,10 +1645,7 @@ GST_START_TEST (test_accept_midstream)
   g_mutex_init (&g.lock);
   g_cond_init (&g.cond);
   fixture_play (f);
-  WAIT_FOR (g_file_test (f->path, G_FILE_TEST_EXISTS));
-  a = client_connect (f->path);
-  client_send_hello (a);
-  WAIT_FOR (client_stat (f->sink, 0, "releases") == 1);
+  a = fixture_connect_releasing (f, 0);
   fixture_push (f);
   client_expect_headers (a);
   client_expect_frame (a, 0);
@@ -1960,10 +1943,7 @@ check_hostile_client (const guint8 * bytes, gsize size, guint n_fds,
   gint bad, good;
 
   fixture_play (f);
-  WAIT_FOR (g_file_test (f->path, G_FILE_TEST_EXISTS));
-  good = client_connect (f->path);
-  client_send_hello (good);
-  WAIT_FOR (client_stat (f->sink, 0, "releases") == 1);
+  good = fixture_connect_releasing (f, 0);
   client_expect_headers (good);
   good_client_gets_frame (f, good, 0);
 
@@ -2100,10 +2080,7 @@ run_leak_pipeline (guint n_frames, guint n_cycles)
   gint fd;
 
   fixture_play (f);
-  WAIT_FOR (g_file_test (f->path, G_FILE_TEST_EXISTS));
-  fd = client_connect (f->path);
-  client_send_hello (fd);
-  WAIT_FOR (client_stat (f->sink, 0, "releases") == 1);
+  fd = fixture_connect_releasing (f, 0);
   thread = g_thread_new ("client", releasing_client, GINT_TO_POINTER (fd));
 
   for (i = 0; i < n_frames; i++)
