@@ -917,9 +917,10 @@ gst_unix_socket_sink_admit (GstUnixSocketSink * self, gint fd,
 }
 
 /* Lock held: accepts every connection waiting in the listen backlog,
- * without blocking. Both the I/O thread and render() call it, so that a
- * client that connected before a frame is rendered gets that frame.
- * Returns the number of clients added. */
+ * without blocking. The I/O thread calls it when a client connects, and
+ * render() before the first frame and while nobody is connected, so that
+ * a client that connected before such a frame gets it. Returns the number
+ * of clients added. */
 static guint
 gst_unix_socket_sink_accept_pending (GstUnixSocketSink * self)
 {
