@@ -117,13 +117,14 @@
  * thread reads them in batches, when a client holds a few frames, and
  * waits for them in poll() itself when it has to (`block`); the I/O thread
  * reads what is left every 100 ms while there are clients, so that the
- * frames of a stream that stopped go back too. Without clients, frames are simply dropped (unless
- * #GstUnixSocketSink:wait-for-connection is set), so the sink prerolls and
- * plays without anybody connected. Like #multisocketsink, the
- * sink keeps #GstBaseSink:sync at %TRUE, so that a file or a non-live test
- * source is served at its real rate instead of as fast as the CPU allows;
- * with a live source, or to let the receivers do all the pacing, set
- * `sync=false`. #GstBaseSink:enable-last-sample is %FALSE by default, since
+ * frames of a stream that stopped go back too. New clients are the I/O
+ * thread's too, once frames flow to a client. Without clients, frames are
+ * simply dropped (unless #GstUnixSocketSink:wait-for-connection is set),
+ * so the sink prerolls and plays without anybody connected. Like
+ * #multisocketsink, the sink keeps #GstBaseSink:sync at %TRUE, so that a
+ * file or a non-live test source is served at its real rate instead of as
+ * fast as the CPU allows; with a live source, or to let the receivers do
+ * all the pacing, set `sync=false`. #GstBaseSink:enable-last-sample is %FALSE by default, since
  * the last sample would keep a frame from being recycled.
  *
  * ## Example launch lines
