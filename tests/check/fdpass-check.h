@@ -464,4 +464,53 @@ fdpass_check_gate_open (FdPassCheckGate * g)
   g_mutex_unlock (&g->lock);
 }
 
+/* Pipelines a failing test may leave playing. Without fork (CK_FORK=no,
+ * as under the sanitizers), the GST_END_TEST of the next test would wait
+ * for their streaming threads for ever, and the failure would never be
+ * reported. Track a pipeline from its creation until the test stops it;
+ * fdpass_check_stop_pipelines(), a checked teardown, stops the rest. */
+static inline GList **
+fdpass_check_pipelines (void)
+{
+  static GList *pipelines = NULL;
+
+  return &pipelines;
+}
+
+static inline void
+fdpass_check_track_pipeline (GstElement * pipeline)
+{
+  GList **l = fdpass_check_pipelines ();
+
+  *l = g_list_prepend (*l, gst_object_ref (pipeline));
+}
+
+static inline void
+fdpass_check_untrack_pipeline (GstElement * pipeline)
+{
+  GList **l = fdpass_check_pipelines ();
+  GList *link = g_list_find (*l, pipeline);
+
+  if (link) {
+    *l = g_list_delete_link (*l, link);
+    gst_object_unref (pipeline);
+  }
+}
+
+static inline void
+fdpass_check_stop_pipelines (void)
+{
+  GList **l = fdpass_check_pipelines ();
+
+  while (*l) {
+    GstElement *pipeline = (*l)->data;
+
+    GST_WARNING ("stopping %" GST_PTR_FORMAT ", left playing by a test",
+        pipeline);
+    gst_element_set_state (pipeline, GST_STATE_NULL);
+    *l = g_list_delete_link (*l, *l);
+    gst_object_unref (pipeline);
+  }
+}
+
 #endif /* __FDPASS_CHECK_H__ */

@@ -222,6 +222,7 @@ producer_new (const gchar * desc)
   p->pipeline = gst_parse_launch (desc, &err);
   fail_unless (p->pipeline != NULL && err == NULL, "%s: %s", desc,
       err ? err->message : "");
+  fdpass_check_track_pipeline (p->pipeline);
   p->sink = gst_bin_get_by_name (GST_BIN (p->pipeline), "sink");
   if (p->sink && g_signal_lookup ("client-removed", G_OBJECT_TYPE (p->sink)))
     g_signal_connect (p->sink, "client-removed",
@@ -272,6 +273,7 @@ producer_free (Producer * p)
 {
   fail_unless_equals_int (gst_element_set_state (p->pipeline,
           GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+  fdpass_check_untrack_pipeline (p->pipeline);
   gst_clear_object (&p->sink);
   gst_object_unref (p->pipeline);
   g_hash_table_unref (p->made);
@@ -800,6 +802,7 @@ GST_START_TEST (test_integrity_socketsrc_fd)
   receiver = gst_parse_launch ("socketsrc name=src ! fddepay ! "
       "fakesink name=fakesink sync=false signal-handoffs=true", NULL);
   fail_unless (receiver != NULL);
+  fdpass_check_track_pipeline (receiver);
   src = gst_bin_get_by_name (GST_BIN (receiver), "src");
   fakesink = gst_bin_get_by_name (GST_BIN (receiver), "fakesink");
   /* the socket owns sv[1] */
@@ -827,6 +830,7 @@ GST_START_TEST (test_integrity_socketsrc_fd)
    * stops */
   fail_unless_equals_int (gst_element_set_state (receiver, GST_STATE_NULL),
       GST_STATE_CHANGE_SUCCESS);
+  fdpass_check_untrack_pipeline (receiver);
   producer_free (p);
   keeper_clear (&k);
   gst_object_unref (src);
@@ -1189,6 +1193,7 @@ GST_START_TEST (test_readonly_unixsocketsink)
       "fakesink name=fakesink sync=false signal-handoffs=true", path);
   honest = gst_parse_launch (desc, NULL);
   fail_unless (honest != NULL);
+  fdpass_check_track_pipeline (honest);
   fakesink = gst_bin_get_by_name (GST_BIN (honest), "fakesink");
   g_signal_connect (fakesink, "handoff", G_CALLBACK (keeper_handoff), &k);
   fail_if (gst_element_set_state (honest, GST_STATE_PLAYING) ==
@@ -1208,6 +1213,7 @@ GST_START_TEST (test_readonly_unixsocketsink)
   fdpass_peer_free (c);
   fail_unless_equals_int (gst_element_set_state (honest, GST_STATE_NULL),
       GST_STATE_CHANGE_SUCCESS);
+  fdpass_check_untrack_pipeline (honest);
   keeper_clear (&k);
   gst_object_unref (fakesink);
   gst_object_unref (honest);
@@ -1309,6 +1315,7 @@ check_hostile_sender (const GstFdPassBufferInfo * bad_info, gint bad_fd,
   pipeline = gst_parse_launch (desc, NULL);
   g_free (desc);
   fail_unless (pipeline != NULL);
+  fdpass_check_track_pipeline (pipeline);
   fakesink = gst_bin_get_by_name (GST_BIN (pipeline), "fakesink");
   g_signal_connect (fakesink, "handoff", G_CALLBACK (count_handoffs),
       &n_handoffs);
@@ -1369,6 +1376,7 @@ check_hostile_sender (const GstFdPassBufferInfo * bad_info, gint bad_fd,
 
   fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
       GST_STATE_CHANGE_SUCCESS);
+  fdpass_check_untrack_pipeline (pipeline);
   fdpass_peer_free (s);
   close (lfd);
   gst_object_unref (fakesink);
@@ -2003,6 +2011,7 @@ GST_START_TEST (test_record_every_frame)
   recorder = gst_parse_launch (desc, NULL);
   g_free (desc);
   fail_unless (recorder != NULL);
+  fdpass_check_track_pipeline (recorder);
   fail_if (gst_element_set_state (recorder, GST_STATE_PLAYING) ==
       GST_STATE_CHANGE_FAILURE);
   WAIT_FOR (sink_stat (p->sink, -1, "n-clients") == 1);
@@ -2027,6 +2036,7 @@ GST_START_TEST (test_record_every_frame)
   gst_object_unref (bus);
   fail_unless_equals_int (gst_element_set_state (recorder, GST_STATE_NULL),
       GST_STATE_CHANGE_SUCCESS);
+  fdpass_check_untrack_pipeline (recorder);
   gst_object_unref (recorder);
 
   fail_unless (g_file_get_contents (file, &contents, &size, NULL));
@@ -2161,6 +2171,7 @@ trust_suite (void)
   TCase *tc_bounded = tcase_create ("bounded");
 
   suite_add_tcase (s, tc_integrity);
+  tcase_add_checked_fixture (tc_integrity, NULL, fdpass_check_stop_pipelines);
   tcase_add_test (tc_integrity, test_integrity_no_hello);
   tcase_add_test (tc_integrity, test_integrity_hello_without_release);
   tcase_add_test (tc_integrity, test_integrity_late_hello);
@@ -2174,14 +2185,17 @@ trust_suite (void)
   tcase_add_test (tc_integrity, test_tee_local_frames_kept);
 
   suite_add_tcase (s, tc_readonly);
+  tcase_add_checked_fixture (tc_readonly, NULL, fdpass_check_stop_pipelines);
   tcase_add_test (tc_readonly, test_readonly_unixsocketsink);
   tcase_add_test (tc_readonly, test_readonly_multisocketsink);
 
   suite_add_tcase (s, tc_sender);
+  tcase_add_checked_fixture (tc_sender, NULL, fdpass_check_stop_pipelines);
   tcase_add_test (tc_sender, test_hostile_sender_dmabuf_label);
   tcase_add_test (tc_sender, test_hostile_sender_size_beyond_caps);
 
   suite_add_tcase (s, tc_access);
+  tcase_add_checked_fixture (tc_access, NULL, fdpass_check_stop_pipelines);
   tcase_add_test (tc_access, test_access_socket_mode);
   tcase_add_test (tc_access, test_access_other_user_refused);
   tcase_add_test (tc_access, test_access_other_user_file_mode);
@@ -2189,6 +2203,7 @@ trust_suite (void)
   tcase_add_test (tc_access, test_access_allowed_gids);
 
   suite_add_tcase (s, tc_bounded);
+  tcase_add_checked_fixture (tc_bounded, NULL, fdpass_check_stop_pipelines);
   tcase_add_test (tc_bounded, test_bounded_idle_clients);
   tcase_add_test (tc_bounded, test_bounded_idle_clients_max_held_bytes);
 

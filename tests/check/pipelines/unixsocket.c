@@ -398,6 +398,7 @@ producer_new (const gchar * desc)
   p->pipeline = gst_parse_launch (desc, &err);
   fail_unless (p->pipeline != NULL && err == NULL, "%s: %s", desc,
       err ? err->message : "");
+  fdpass_check_track_pipeline (p->pipeline);
 
   p->pay = find_element (p->pipeline, "fdpay");
   p->sink = find_element (p->pipeline, "unixsocketsink");
@@ -464,6 +465,7 @@ static void
 producer_free (Producer * p)
 {
   gst_element_set_state (p->pipeline, GST_STATE_NULL);
+  fdpass_check_untrack_pipeline (p->pipeline);
   gst_object_unref (p->pay);
   gst_object_unref (p->sink);
   gst_object_unref (p->pipeline);
@@ -1933,6 +1935,7 @@ pipeline_client_cycle (const gchar * path)
   pipeline = gst_parse_launch (desc, NULL);
   g_free (desc);
   fail_unless (pipeline != NULL);
+  fdpass_check_track_pipeline (pipeline);
   fakesink = gst_bin_get_by_name (GST_BIN (pipeline), "fakesink");
   g_signal_connect (fakesink, "handoff", G_CALLBACK (count_handoff),
       &n_handoffs);
@@ -1944,6 +1947,7 @@ pipeline_client_cycle (const gchar * path)
   }
   fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
       GST_STATE_CHANGE_SUCCESS);
+  fdpass_check_untrack_pipeline (pipeline);
   gst_object_unref (fakesink);
   gst_object_unref (pipeline);
 }
@@ -2166,6 +2170,7 @@ unixsocket_suite (void)
   TCase *tc_chain = tcase_create ("general");
 
   suite_add_tcase (s, tc_chain);
+  tcase_add_checked_fixture (tc_chain, NULL, fdpass_check_stop_pipelines);
   tcase_add_test (tc_chain, test_checksums_4k);
   tcase_add_test (tc_chain, test_stopped_consumer_drop);
   tcase_add_test (tc_chain, test_stopped_consumer_disconnect);
