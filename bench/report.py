@@ -181,17 +181,16 @@ def targets(R):
            ("consumer", "minflt_gst_per_frame_consumer"))
     keys = gst if all(R.vals(rt, pat, big, US, "checksum", k)
                       for _, k in gst) else whole
-    parts = []
-    for side, key in keys:
-        parts.append("%s %s" % (side, spread(
-            R.vals(rt, pat, big, US, "checksum", key), 2)))
-    text = "; ".join(parts)
+
+    def sides(pairs):
+        return "; ".join("%s %s" % (side, spread(
+            R.vals(rt, pat, big, US, "checksum", key), 2))
+            for side, key in pairs)
+
+    text = sides(keys)
     if keys is gst:
         text = ("GStreamer's threads: %s — whole processes, with the Python "
-                "harness: %s" % (text, "; ".join(
-                    "%s %s" % (side, spread(R.vals(rt, pat, big, US,
-                                                   "checksum", key), 2))
-                    for side, key in whole)))
+                "harness: %s" % (text, sides(whole)))
     memfds = R.vals(rt, pat, big, US, "checksum", "memfds_per_frame")
     reused = R.vals(rt, pat, big, US, "checksum", "reused_per_frame")
     extra = ""
@@ -339,12 +338,10 @@ def guide(R):
               "consumer, against %s ms for unixsocket (%.1f× and %.1f×)."
               % (rt_label(r122), fmt(tcp, 2), fmt(pipe, 2), fmt(us2, 2),
                  tcp / us2, pipe / us2))
-        ti = {k: R.med(r122, pat, big, "tcp-inline", "receive", k)
-              for k in ("fps", "cpu_s_per_frame",
-                        "minflt_per_frame_consumer")}
-        tr = {k: R.med(r122, pat, big, "tcp", "receive", k)
-              for k in ("fps", "cpu_s_per_frame",
-                        "minflt_per_frame_consumer")}
+        ti, tr = ({k: R.med(r122, pat, big, t, "receive", k)
+                   for k in ("fps", "cpu_s_per_frame",
+                             "minflt_per_frame_consumer")}
+                  for t in ("tcp-inline", "tcp"))
         if ti["fps"] and tr["fps"] and ti["cpu_s_per_frame"] and \
                 tr["cpu_s_per_frame"]:
             w("- **To another machine** (%s, 127.0.0.1, receive consumer): "
@@ -597,7 +594,8 @@ def main():
       "caches filling up at the start are not counted as per-frame costs: "
       "fps, CPU time (user+sys of both processes, getrusage()), minor "
       "page faults of each process (and of its GStreamer threads alone, "
-      "all but the main thread, which runs the Python harness), latency, and for fdpay the memfds it "
+      "all but the main thread, which runs the Python harness), latency, "
+      "and for fdpay the memfds it "
       "creates and the memfds it sends again (stats `memfds-created`, "
       "`memfds-reused`), for fddepay the mappings it makes. Peak RSS is "
       "wait4()'s ru_maxrss (it includes the Python interpreter, about "

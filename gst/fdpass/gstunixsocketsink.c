@@ -124,8 +124,9 @@
  * #multisocketsink, the sink keeps #GstBaseSink:sync at %TRUE, so that a
  * file or a non-live test source is served at its real rate instead of as
  * fast as the CPU allows; with a live source, or to let the receivers do
- * all the pacing, set `sync=false`. #GstBaseSink:enable-last-sample is %FALSE by default, since
- * the last sample would keep a frame from being recycled.
+ * all the pacing, set `sync=false`. #GstBaseSink:enable-last-sample is
+ * %FALSE by default, since the last sample would keep a frame from being
+ * recycled.
  *
  * ## Example launch lines
  * |[
@@ -1505,11 +1506,11 @@ gst_unix_socket_sink_is_full (GstUnixSocketSink * self, guint max_pending)
   return FALSE;
 }
 
-/* Lock held: reads what the clients that release wrote back, which
- * nobody may have read yet (see client_update_events()). Returns whether
- * that released a frame. */
+/* Lock held: reads what the clients that release and hold at least
+ * @min_pending frames wrote back, which nobody may have read yet (see
+ * client_update_events()). Returns whether that released a frame. */
 static gboolean
-gst_unix_socket_sink_read_releases (GstUnixSocketSink * self)
+gst_unix_socket_sink_read_releases (GstUnixSocketSink * self, guint min_pending)
 {
   gboolean released = FALSE;
   GList *l;
@@ -1521,6 +1522,8 @@ gst_unix_socket_sink_read_releases (GstUnixSocketSink * self)
     if (c->remove_reason || !gst_fdpass_session_releases (c->session))
       continue;
     pending = gst_fdpass_session_get_pending (c->session);
+    if (pending < min_pending)
+      continue;
     client_read (self, c);
     if (c->remove_reason ||
         gst_fdpass_session_get_pending (c->session) < pending)
@@ -1531,17 +1534,24 @@ gst_unix_socket_sink_read_releases (GstUnixSocketSink * self)
 }
 
 /* Would the frames held for clients take more than @max_held bytes with
- * @size more, once what they released is read? One frame always fits. */
+ * @size more? One frame always fits. */
+static gboolean
+held_over (GstUnixSocketSink * self, guint64 size, guint64 max_held)
+{
+  return self->held_bytes > 0 && self->held_bytes + size > max_held;
+}
+
+/* held_over(), once what the clients released is read */
 static gboolean
 gst_unix_socket_sink_over_budget (GstUnixSocketSink * self, guint64 size,
     guint64 max_held)
 {
-  if (self->held_bytes == 0 || self->held_bytes + size <= max_held)
+  if (!held_over (self, size, max_held))
     return FALSE;
 
-  gst_unix_socket_sink_read_releases (self);
+  gst_unix_socket_sink_read_releases (self, 0);
 
-  return self->held_bytes > 0 && self->held_bytes + size > max_held;
+  return held_over (self, size, max_held);
 }
 
 /* Has every connected client been sent everything queued for it? */
@@ -1647,7 +1657,7 @@ gst_unix_socket_sink_poll_wait (GstUnixSocketSink * self, gint64 end)
 
   /* what is in the sockets already would wake poll() at once, whether it
    * is what we wait for or not: read it, and look again if it helped */
-  if (gst_unix_socket_sink_read_releases (self))
+  if (gst_unix_socket_sink_read_releases (self, 0))
     return;
 
   g_array_set_size (self->pollfds, 0);
@@ -1818,13 +1828,7 @@ gst_unix_socket_sink_send_frame (GstUnixSocketSink * self,
 
   /* the releases of the clients that hold a few frames now, once the
    * frame is on its way rather than before */
-  for (l = self->clients; l; l = l->next) {
-    Client *c = l->data;
-
-    if (!c->remove_reason && gst_fdpass_session_releases (c->session) &&
-        gst_fdpass_session_get_pending (c->session) >= RELEASE_READ_BATCH)
-      client_read (self, c);
-  }
+  gst_unix_socket_sink_read_releases (self, RELEASE_READ_BATCH);
 
   return GST_FLOW_OK;
 }
@@ -1949,7 +1953,7 @@ gst_unix_socket_sink_get_stats (GstUnixSocketSink * self)
 
   g_mutex_lock (&self->lock);
   /* the numbers as they are, not as of the last read */
-  gst_unix_socket_sink_read_releases (self);
+  gst_unix_socket_sink_read_releases (self, 0);
   sent = self->n_sent_gone;
   released = self->n_released_gone;
   bytes = self->n_bytes_gone;
