@@ -1048,15 +1048,34 @@ gst_fdpass_caps_parse (const guint8 * payload, gsize size, GError ** error)
   return caps;
 }
 
+/* GstVideoFormat values are small: one bit each, set once from the enum of
+ * the GstVideo this process runs with, so that the format of each frame
+ * is one lookup rather than a search of the enum */
+#define MAX_VIDEO_FORMAT_VALUE 1024
+static guint8 known_video_formats[MAX_VIDEO_FORMAT_VALUE / 8];
+
 static gboolean
 video_format_is_known (guint32 format)
 {
-  GEnumClass *klass = g_type_class_ref (GST_TYPE_VIDEO_FORMAT);
-  gboolean known = format != GST_VIDEO_FORMAT_UNKNOWN &&
-      g_enum_get_value (klass, format) != NULL;
+  static gsize init = 0;
 
-  g_type_class_unref (klass);
-  return known;
+  if (g_once_init_enter (&init)) {
+    GEnumClass *klass = g_type_class_ref (GST_TYPE_VIDEO_FORMAT);
+    guint i;
+
+    for (i = 0; i < klass->n_values; i++) {
+      gint value = klass->values[i].value;
+
+      if (value != GST_VIDEO_FORMAT_UNKNOWN && value >= 0 &&
+          value < MAX_VIDEO_FORMAT_VALUE)
+        known_video_formats[value / 8] |= 1 << (value % 8);
+    }
+    g_type_class_unref (klass);
+    g_once_init_leave (&init, 1);
+  }
+
+  return format < MAX_VIDEO_FORMAT_VALUE &&
+      (known_video_formats[format / 8] & (1 << (format % 8))) != 0;
 }
 
 static gboolean

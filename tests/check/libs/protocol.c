@@ -242,6 +242,20 @@ check_buffer_parses_to (const guint8 * data, gsize size,
   assert_buffer_info_equal (&parsed, expected);
 }
 
+/* the largest GstVideoFormat value of the GstVideo we run with */
+static guint
+last_video_format (void)
+{
+  GEnumClass *klass = g_type_class_ref (GST_TYPE_VIDEO_FORMAT);
+  guint i, last = 0;
+
+  for (i = 0; i < klass->n_values; i++)
+    last = MAX (last, (guint) klass->values[i].value);
+  g_type_class_unref (klass);
+
+  return last;
+}
+
 /* expects the buffer message in @data to be rejected with @code */
 static void
 check_buffer_fails (const guint8 * data, gsize size, gint code)
@@ -1174,6 +1188,20 @@ GST_START_TEST (test_buffer_rejects)
   RESET ();
   GST_WRITE_UINT32_LE (ext, 100000);
   check_buffer_fails (data, size, GST_FDPASS_ERROR_INVALID);
+  RESET ();
+  GST_WRITE_UINT32_LE (ext, G_MAXUINT32);
+  check_buffer_fails (data, size, GST_FDPASS_ERROR_INVALID);
+  /* the value after the last format this GstVideo knows; the last one is
+   * accepted */
+  RESET ();
+  GST_WRITE_UINT32_LE (ext, last_video_format () + 1);
+  check_buffer_fails (data, size, GST_FDPASS_ERROR_INVALID);
+  RESET ();
+  GST_WRITE_UINT32_LE (ext, last_video_format ());
+  parse_header (data, size, GST_FDPASS_MESSAGE_BUFFER, 2, &header);
+  fail_unless (gst_fdpass_buffer_parse (&header, data + HDR, size - HDR,
+          &parsed, NULL));
+  fail_unless_equals_int (parsed.video.format, last_video_format ());
   RESET ();
   GST_WRITE_UINT32_LE (ext + 8, 0);
   check_buffer_fails (data, size, GST_FDPASS_ERROR_INVALID);
