@@ -381,6 +381,19 @@ def side_stats(rec):
             rec["ru_last"]["minflt"] - rec["ru_warm"]["minflt"])
 
 
+def preemptions(rec):
+    """Involuntary context switches of one process in the steady state:
+    in the paced runs, how often a thread of it was preempted (mostly by
+    the other process, woken on its CPU), or None where not counted."""
+    if not rec or rec.get("ru_warm") is None or rec.get("ru_last") is None:
+        return None
+    a = rec["ru_warm"].get("nivcsw")
+    b = rec["ru_last"].get("nivcsw")
+    if a is None or b is None:
+        return None
+    return b - a
+
+
 def thread_faults(rec):
     """Minor faults of the threads other than the main one (GStreamer's:
     the main thread runs the Python harness) in the steady state, or None
@@ -456,6 +469,11 @@ def compute(row, pres, cres, frames):
                                             if pt_ is not None else None)
     row["minflt_gst_per_frame_consumer"] = (
         ct_ / intervals if ct_ is not None and pres is not cres else None)
+    pp, cp = preemptions(prod), preemptions(cons)
+    row["nivcsw_per_frame_producer"] = (pp / intervals
+                                        if pp is not None else None)
+    row["nivcsw_per_frame_consumer"] = (
+        cp / intervals if cp is not None and pres is not cres else None)
     # new memfds (sender) and new mappings (receiver) per frame, where the
     # elements count them (fdpay, fddepay)
     steady = max(0, frames - warm - 1)

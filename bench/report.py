@@ -420,6 +420,17 @@ def guide(R):
           "fdpay and fddepay around the socket." % (
               fmt(lat["limit-wakeup"], 0), fmt(lat["limit-2"], 0), paced,
               fmt(lat[US], 0), fmt(lat["shm"], 0), fmt(lat["unixfd"], 0)))
+        pre = {t: m(t, "paced", "nivcsw_per_frame_producer", res=paced)
+               for t in (US, "shm", "unixfd")}
+        if pre[US] is not None and pre["shm"] is not None:
+            w("  The receiver runs at once, preempting the sender, only when "
+              "the scheduler finds that it is owed CPU time; a receiver "
+              "that works longer per frame is owed less. The producer was "
+              "preempted (involuntary context switches per frame) at %s of "
+              "its frames with unixsocket, %s with shm and %s with unixfd; "
+              "at the others the receiver waited for the sender to prepare "
+              "its next frame." % (
+                  fmt(pre[US], 2), fmt(pre["shm"], 2), fmt(pre["unixfd"], 2)))
     w("")
     return out
 
@@ -594,10 +605,11 @@ def main():
       "caches filling up at the start are not counted as per-frame costs: "
       "fps, CPU time (user+sys of both processes, getrusage()), minor "
       "page faults of each process (and of its GStreamer threads alone, "
-      "all but the main thread, which runs the Python harness), latency, "
-      "and for fdpay the memfds it "
-      "creates and the memfds it sends again (stats `memfds-created`, "
-      "`memfds-reused`), for fddepay the mappings it makes. Peak RSS is "
+      "all but the main thread, which runs the Python harness), its "
+      "involuntary context switches (getrusage()), latency, and for fdpay "
+      "the memfds it creates and the memfds it sends again (stats "
+      "`memfds-created`, `memfds-reused`), for fddepay the mappings it "
+      "makes. Peak RSS is "
       "wait4()'s ru_maxrss (it includes the Python interpreter, about "
       "25 MB). Without pacing, latency includes the time a frame waits in "
       "the transport's queue when the consumer is the slower side.")
