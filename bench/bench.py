@@ -382,13 +382,14 @@ def side_stats(rec):
 
 
 def preemptions(rec):
-    """Involuntary context switches of one process in the steady state:
-    in the paced runs, how often a thread of it was preempted (mostly by
-    the other process, woken on its CPU), or None where not counted."""
+    """Involuntary context switches in the steady state of the streaming
+    thread that pushes (producer) or receives (consumer) the frames: in the
+    paced runs, how often the other process, woken on its CPU, preempted
+    it; None where not counted."""
     if not rec or rec.get("ru_warm") is None or rec.get("ru_last") is None:
         return None
-    a = rec["ru_warm"].get("nivcsw")
-    b = rec["ru_last"].get("nivcsw")
+    a = rec["ru_warm"].get("nivcsw_thread")
+    b = rec["ru_last"].get("nivcsw_thread")
     if a is None or b is None:
         return None
     return b - a

@@ -48,7 +48,7 @@ def rusage():
 
 def usage_dict(vals):
     keys = ("utime", "stime", "minflt", "majflt", "nvcsw", "nivcsw",
-            "minflt_threads")
+            "minflt_threads", "nivcsw_thread")
     return dict(zip(keys, vals))
 
 
@@ -133,7 +133,7 @@ class Probe:
         arr = (ctypes.c_uint64 * self.frames)()
         n = self.lib.fdpass_bench_probe_times(self.ptr, arr)
         out = {"times_ns": list(arr[:n]), "warm": self.warm}
-        vals = (ctypes.c_double * 7)()
+        vals = (ctypes.c_double * 8)()
         for which, key in ((0, "ru_first"), (1, "ru_warm"), (2, "ru_last")):
             if self.lib.fdpass_bench_probe_usage(self.ptr, which, vals):
                 out[key] = usage_dict(vals)

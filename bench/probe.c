@@ -23,6 +23,10 @@
  * runs in C in the streaming thread, without Python's interpreter lock on
  * the path of a frame. */
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE             /* RUSAGE_THREAD */
+#endif
+
 #include <gst/gst.h>
 #include <gst/video/video.h>
 #include <gmodule.h>
@@ -57,6 +61,9 @@ typedef struct
   /* the minor faults of every thread but the main one, which runs the
    * Python harness: GStreamer's own (streaming threads, element threads) */
   gint64 minflt_threads;
+  /* involuntary context switches of the thread that runs the probe: the
+   * streaming thread that pushes (producer) or receives (consumer) */
+  gint64 nivcsw_thread;
 } Usage;
 
 typedef struct
@@ -135,6 +142,8 @@ usage_get (Usage * u)
   u->nvcsw = ru.ru_nvcsw;
   u->nivcsw = ru.ru_nivcsw;
   u->minflt_threads = minflt_of_threads ();
+  getrusage (RUSAGE_THREAD, &ru);
+  u->nivcsw_thread = ru.ru_nivcsw;
 }
 
 static guint64
@@ -261,7 +270,8 @@ fdpass_bench_probe_times (gpointer probe, guint64 * out)
 }
 
 /* @which: 0 first, 1 warm, 2 last; @out: utime, stime, minflt, majflt,
- * nvcsw, nivcsw, minflt of the threads but the main one. Returns FALSE
+ * nvcsw, nivcsw, minflt of the threads but the main one, nivcsw of the
+ * thread of the probe. Returns FALSE
  * when that frame was not reached. */
 gint
 fdpass_bench_probe_usage (gpointer probe, gint which, gdouble * out)
@@ -286,6 +296,7 @@ fdpass_bench_probe_usage (gpointer probe, gint which, gdouble * out)
   out[4] = u->nvcsw;
   out[5] = u->nivcsw;
   out[6] = u->minflt_threads;
+  out[7] = u->nivcsw_thread;
   return TRUE;
 }
 

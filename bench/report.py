@@ -424,12 +424,12 @@ def guide(R):
                for t in (US, "shm", "unixfd")}
         if pre[US] is not None and pre["shm"] is not None:
             w("  The receiver runs at once, preempting the sender, only when "
-              "the scheduler finds that it is owed CPU time; a receiver "
-              "that works longer per frame is owed less. The producer was "
-              "preempted (involuntary context switches per frame) at %s of "
-              "its frames with unixsocket, %s with shm and %s with unixfd; "
-              "at the others the receiver waited for the sender to prepare "
-              "its next frame." % (
+              "the scheduler finds that it is owed CPU time, which depends on "
+              "how long each process ran per frame. The streaming thread of "
+              "the producer was preempted (involuntary context switches per "
+              "frame) at %s of its frames with unixsocket, %s with shm and "
+              "%s with unixfd; at the others the receiver waited for it to "
+              "prepare its next frame." % (
                   fmt(pre[US], 2), fmt(pre["shm"], 2), fmt(pre["unixfd"], 2)))
     w("")
     return out
@@ -605,8 +605,9 @@ def main():
       "caches filling up at the start are not counted as per-frame costs: "
       "fps, CPU time (user+sys of both processes, getrusage()), minor "
       "page faults of each process (and of its GStreamer threads alone, "
-      "all but the main thread, which runs the Python harness), its "
-      "involuntary context switches (getrusage()), latency, and for fdpay "
+      "all but the main thread, which runs the Python harness), the "
+      "involuntary context switches of the streaming thread that pushes "
+      "or receives the frames (getrusage()), latency, and for fdpay "
       "the memfds it creates and the memfds it sends again (stats "
       "`memfds-created`, `memfds-reused`), for fddepay the mappings it "
       "makes. Peak RSS is "
