@@ -46,8 +46,9 @@ configure () {
   dir=$1
   shift
   if [ -f "$dir/build.ninja" ]; then
-    meson configure "$dir" -Ddoc=disabled -Dgobject-cast-checks=enabled \
-        "$@" >/dev/null
+    # --reconfigure, not meson configure: it reads options added since
+    meson setup --reconfigure "$dir" --wrap-mode=nodownload -Ddoc=disabled \
+        -Dgobject-cast-checks=enabled "$@" >/dev/null
   else
     meson setup "$dir" --wrap-mode=nodownload -Ddoc=disabled \
         -Dgobject-cast-checks=enabled "$@" >/dev/null
