@@ -381,31 +381,31 @@ def side_stats(rec):
             rec["ru_last"]["minflt"] - rec["ru_warm"]["minflt"])
 
 
+def usage_growth(rec, key):
+    """How much the probe's count @key grew in the steady state, or None
+    where the probe did not count it (missing, or negative)."""
+    if not rec or rec.get("ru_warm") is None or rec.get("ru_last") is None:
+        return None
+    a = rec["ru_warm"].get(key)
+    b = rec["ru_last"].get(key)
+    if a is None or b is None or a < 0 or b < 0:
+        return None
+    return b - a
+
+
 def preemptions(rec):
     """Involuntary context switches in the steady state of the streaming
     thread that pushes (producer) or receives (consumer) the frames: in the
     paced runs, how often the other process, woken on its CPU, preempted
     it; None where not counted."""
-    if not rec or rec.get("ru_warm") is None or rec.get("ru_last") is None:
-        return None
-    a = rec["ru_warm"].get("nivcsw_thread")
-    b = rec["ru_last"].get("nivcsw_thread")
-    if a is None or b is None:
-        return None
-    return b - a
+    return usage_growth(rec, "nivcsw_thread")
 
 
 def thread_faults(rec):
     """Minor faults of the threads other than the main one (GStreamer's:
     the main thread runs the Python harness) in the steady state, or None
     where the probe did not count them."""
-    if not rec or rec.get("ru_warm") is None or rec.get("ru_last") is None:
-        return None
-    a = rec["ru_warm"].get("minflt_threads")
-    b = rec["ru_last"].get("minflt_threads")
-    if a is None or b is None or a < 0 or b < 0:
-        return None
-    return b - a
+    return usage_growth(rec, "minflt_threads")
 
 
 def percentile(sorted_vals, q):
