@@ -45,14 +45,11 @@ need_packages () {
 configure () {
   dir=$1
   shift
-  if [ -f "$dir/build.ninja" ]; then
-    # --reconfigure, not meson configure: it reads options added since
-    meson setup --reconfigure "$dir" --wrap-mode=nodownload -Ddoc=disabled \
-        -Dgobject-cast-checks=enabled "$@" >/dev/null
-  else
-    meson setup "$dir" --wrap-mode=nodownload -Ddoc=disabled \
-        -Dgobject-cast-checks=enabled "$@" >/dev/null
-  fi
+  # --reconfigure rather than meson configure: it reads options added since
+  reconfigure=
+  [ -f "$dir/build.ninja" ] && reconfigure=--reconfigure
+  meson setup $reconfigure "$dir" --wrap-mode=nodownload -Ddoc=disabled \
+      -Dgobject-cast-checks=enabled "$@" >/dev/null
   ninja -C "$dir" >/dev/null
 }
 
