@@ -429,6 +429,21 @@ typedef struct
 } FdPassCheckGate;
 
 static inline void
+fdpass_check_gate_init (FdPassCheckGate * g)
+{
+  memset (g, 0, sizeof (*g));
+  g_mutex_init (&g->lock);
+  g_cond_init (&g->cond);
+}
+
+static inline void
+fdpass_check_gate_clear (FdPassCheckGate * g)
+{
+  g_mutex_clear (&g->lock);
+  g_cond_clear (&g->cond);
+}
+
+static inline void
 fdpass_check_gate_client_added (GstElement * sink, guint id,
     FdPassCheckGate * g)
 {

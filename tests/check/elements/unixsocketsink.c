@@ -1588,12 +1588,11 @@ GST_END_TEST;
 GST_START_TEST (test_accept_before_render)
 {
   Fixture *f = fixture_new (NULL);
-  FdPassCheckGate g = { 0, };
+  FdPassCheckGate g;
   gulong handler;
   gint a, b;
 
-  g_mutex_init (&g.lock);
-  g_cond_init (&g.cond);
+  fdpass_check_gate_init (&g);
   handler = g_signal_connect (f->sink, "client-added",
       G_CALLBACK (fdpass_check_gate_client_added), &g);
   fixture_play (f);
@@ -1624,8 +1623,7 @@ GST_START_TEST (test_accept_before_render)
   close (a);
   close (b);
   fixture_free (f);
-  g_mutex_clear (&g.lock);
-  g_cond_clear (&g.cond);
+  fdpass_check_gate_clear (&g);
 }
 
 GST_END_TEST;
@@ -1637,13 +1635,12 @@ GST_END_TEST;
 GST_START_TEST (test_accept_midstream)
 {
   Fixture *f = fixture_new (NULL);
-  FdPassCheckGate g = { 0, };
+  FdPassCheckGate g;
   struct pollfd pfd;
   gulong handler;
   gint a, b, c;
 
-  g_mutex_init (&g.lock);
-  g_cond_init (&g.cond);
+  fdpass_check_gate_init (&g);
   fixture_play (f);
   a = fixture_connect_releasing (f, 0);
   fixture_push (f);
@@ -1678,8 +1675,7 @@ GST_START_TEST (test_accept_midstream)
   close (b);
   close (c);
   fixture_free (f);
-  g_mutex_clear (&g.lock);
-  g_cond_clear (&g.cond);
+  fdpass_check_gate_clear (&g);
 }
 
 GST_END_TEST;

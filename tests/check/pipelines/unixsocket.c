@@ -1661,15 +1661,14 @@ static void
 check_waiting_consumers (guint n_consumers, guint n_frames)
 {
   Consumer c[3];
-  FdPassCheckGate g = { 0, };
+  FdPassCheckGate g;
   TestDir d;
   Producer *p;
   gchar *desc, *who;
   guint i;
 
   fail_unless (n_consumers <= G_N_ELEMENTS (c));
-  g_mutex_init (&g.lock);
-  g_cond_init (&g.cond);
+  fdpass_check_gate_init (&g);
   test_dir_init (&d);
 
   consumer_start (&c[0], d.path, 0, FALSE, CONSUMER_FAKESINK);
@@ -1719,8 +1718,7 @@ check_waiting_consumers (guint n_consumers, guint n_frames)
   for (i = 0; i < n_consumers; i++)
     consumer_clear (&c[i]);
   test_dir_clear (&d);
-  g_mutex_clear (&g.lock);
-  g_cond_clear (&g.cond);
+  fdpass_check_gate_clear (&g);
 }
 
 GST_START_TEST (test_waiting_consumers_every_frame)
