@@ -175,6 +175,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_unix_socket_sink_debug);
 #define DEFAULT_PATH NULL
 #define DEFAULT_SOCKET_TYPE G_UNIX_SOCKET_ADDRESS_PATH
 #define DEFAULT_WAIT_FOR_CONNECTION FALSE
+#define DEFAULT_YIELD_AFTER_SEND TRUE
 #define DEFAULT_FD -1
 #define DEFAULT_MAX_CLIENTS 16
 #define DEFAULT_MAX_PENDING 8
@@ -218,6 +219,7 @@ enum
   PROP_ALLOWED_GIDS,
   PROP_STATS,
   PROP_WAIT_FOR_CONNECTION,
+  PROP_YIELD_AFTER_SEND,
 };
 
 enum
@@ -282,6 +284,10 @@ struct _GstUnixSocketSink
   GArray *allowed_uids;
   GArray *allowed_gids;
   gboolean wait_for_connection;
+  gboolean yield_after_send;
+
+  /* whether upstream is live: -1 until render() asked (streaming thread) */
+  gint upstream_live;
 
   /* set up in start(), torn down in stop() */
   GMainContext *context;
@@ -1226,6 +1232,7 @@ gst_unix_socket_sink_start (GstBaseSink * bsink)
   gint fd;
   gboolean ok;
 
+  self->upstream_live = -1;
   self->wake_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (self->wake_fd < 0) {
     GST_ELEMENT_ERROR (self, RESOURCE, FAILED, (NULL),
@@ -1463,6 +1470,9 @@ gst_unix_socket_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
   const GstStructure *s = gst_caps_get_structure (caps, 0);
   const GValue *headers;
   guint i;
+
+  /* a new stream, maybe from another source */
+  self->upstream_live = -1;
 
   headers = gst_structure_get_value (s, "streamheader");
   if (headers == NULL || !GST_VALUE_HOLDS_ARRAY (headers))
@@ -1762,7 +1772,7 @@ typedef struct
  * clients that have nothing else queued. */
 static GstFlowReturn
 gst_unix_socket_sink_send_frame (GstUnixSocketSink * self,
-    GstFdPassFrame * frame, const Limits * limits)
+    GstFdPassFrame * frame, const Limits * limits, guint * n_written)
 {
   guint64 size = gst_fdpass_frame_get_size (frame);
   gboolean need_wake, queued = FALSE;
@@ -1819,6 +1829,8 @@ gst_unix_socket_sink_send_frame (GstUnixSocketSink * self,
     queued = TRUE;
     if (!idle || client_flush (self, c))
       need_wake = TRUE;
+    else
+      (*n_written)++;
   }
 
   if (queued)
@@ -1833,6 +1845,25 @@ gst_unix_socket_sink_send_frame (GstUnixSocketSink * self,
   return GST_FLOW_OK;
 }
 
+/* Streaming thread: whether upstream is live, asked once per stream. */
+static gboolean
+gst_unix_socket_sink_upstream_is_live (GstUnixSocketSink * self)
+{
+  if (G_UNLIKELY (self->upstream_live < 0)) {
+    GstQuery *query = gst_query_new_latency ();
+    gboolean live = FALSE;
+
+    if (gst_pad_peer_query (GST_BASE_SINK_PAD (self), query))
+      gst_query_parse_latency (query, &live, NULL, NULL);
+    gst_query_unref (query);
+
+    GST_DEBUG_OBJECT (self, "upstream is %slive", live ? "" : "not ");
+    self->upstream_live = live;
+  }
+
+  return self->upstream_live;
+}
+
 static GstFlowReturn
 gst_unix_socket_sink_render (GstBaseSink * bsink, GstBuffer * buf)
 {
@@ -1841,6 +1872,8 @@ gst_unix_socket_sink_render (GstBaseSink * bsink, GstBuffer * buf)
   GstFlowReturn ret;
   GError *err = NULL;
   Limits limits;
+  gboolean yield;
+  guint n_written = 0;
   guint16 type;
 
   if (!message_get_type (buf, &type))
@@ -1850,6 +1883,7 @@ gst_unix_socket_sink_render (GstBaseSink * bsink, GstBuffer * buf)
   limits.policy = self->policy;
   limits.max_pending = MAX (self->max_pending, 1);
   limits.max_held = self->max_held_bytes;
+  yield = self->yield_after_send;
   GST_OBJECT_UNLOCK (self);
 
   if (type == GST_FDPASS_MESSAGE_BUFFER) {
@@ -1868,10 +1902,19 @@ gst_unix_socket_sink_render (GstBaseSink * bsink, GstBuffer * buf)
     self->rendered = TRUE;
     ret = gst_unix_socket_sink_wait_for_client (self);
     if (ret == GST_FLOW_OK)
-      ret = gst_unix_socket_sink_send_frame (self, frame, &limits);
+      ret = gst_unix_socket_sink_send_frame (self, frame, &limits, &n_written);
     /* under the lock: the last ref may be ours */
     gst_fdpass_frame_unref (frame);
     g_mutex_unlock (&self->lock);
+
+    /* a receiver that waited for this frame was woken on this CPU (Linux
+     * wakes the reader of a Unix socket where the writer runs, expecting
+     * the writer to block next). A live source does not block: it makes
+     * its next frame first, and the receiver would wait for that. A
+     * stream that runs as fast as it can is not held back. */
+    if (n_written > 0 && yield && gst_unix_socket_sink_upstream_is_live (self))
+      g_thread_yield ();
+
     return ret;
   }
 
@@ -2116,6 +2159,9 @@ gst_unix_socket_sink_set_property (GObject * object, guint prop_id,
     case PROP_WAIT_FOR_CONNECTION:
       self->wait_for_connection = g_value_get_boolean (value);
       break;
+    case PROP_YIELD_AFTER_SEND:
+      self->yield_after_send = g_value_get_boolean (value);
+      break;
     case PROP_FD:
       if (GST_STATE (self) > GST_STATE_READY) {
         GST_WARNING_OBJECT (self, "cannot change the fd while running");
@@ -2193,6 +2239,9 @@ gst_unix_socket_sink_get_property (GObject * object, guint prop_id,
       break;
     case PROP_WAIT_FOR_CONNECTION:
       g_value_set_boolean (value, self->wait_for_connection);
+      break;
+    case PROP_YIELD_AFTER_SEND:
+      g_value_set_boolean (value, self->yield_after_send);
       break;
     case PROP_FD:
       g_value_set_int (value, self->fd);
@@ -2330,6 +2379,30 @@ gst_unix_socket_sink_class_init (GstUnixSocketSinkClass * klass)
       g_param_spec_boolean ("wait-for-connection", "Wait for a connection",
           "Block the stream while no client is connected, instead of "
           "dropping the frames", DEFAULT_WAIT_FOR_CONNECTION,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstUnixSocketSink:yield-after-send:
+   *
+   * With a live source upstream, give up the CPU for a moment after the
+   * streaming thread wrote a frame to a client. Linux queues the thread
+   * that a write to a Unix socket wakes up on the writer's CPU, on the
+   * assumption that the writer is about to block; a live source does not,
+   * it makes its next frame first, and a receiver that waited for this
+   * frame would wait for that too. Yielding lets it read the frame first:
+   * on a paced stream, that is most of the latency that passing a frame
+   * costs (see docs/performance.md). When nothing else waits for the CPU,
+   * it costs one system call per frame. A stream that is not live, which
+   * runs as fast as the receivers take it, never yields.
+   *
+   * Since: 0.3
+   */
+  g_object_class_install_property (gobject_class, PROP_YIELD_AFTER_SEND,
+      g_param_spec_boolean ("yield-after-send", "Yield after send",
+          "With a live source, give up the CPU after writing a frame, so "
+          "that a receiver woken on this CPU reads it before this thread "
+          "makes the next one",
+          DEFAULT_YIELD_AFTER_SEND,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 
   /**
@@ -2620,6 +2693,7 @@ gst_unix_socket_sink_init (GstUnixSocketSink * self)
   self->path = g_strdup (DEFAULT_PATH);
   self->socket_type = DEFAULT_SOCKET_TYPE;
   self->wait_for_connection = DEFAULT_WAIT_FOR_CONNECTION;
+  self->yield_after_send = DEFAULT_YIELD_AFTER_SEND;
   self->fd = DEFAULT_FD;
   self->max_clients = DEFAULT_MAX_CLIENTS;
   self->max_pending = DEFAULT_MAX_PENDING;

@@ -37,6 +37,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,6 +45,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/syscall.h>
 
 #include "../fdpass-check.h"
 
@@ -529,6 +531,75 @@ fixture_connect_releasing (Fixture * f, guint idx)
 }
 
 /* tests */
+
+/* The yields of appsrc's streaming thread ("src:src"), where the sink
+ * renders. This definition comes before libc's for GLib's
+ * g_thread_yield(). */
+static gint n_src_yields;
+
+__attribute__ ((visibility ("default")))
+     int sched_yield (void);
+
+int
+sched_yield (void)
+{
+  gchar name[16] = "";
+
+  pthread_getname_np (pthread_self (), name, sizeof (name));
+  if (g_str_has_prefix (name, "src:"))
+    g_atomic_int_inc (&n_src_yields);
+
+  return syscall (SYS_sched_yield);
+}
+
+/* Five frames, each written by the streaming thread to a client that
+ * waits for it (the I/O thread writes the headers and the first one):
+ * the yields that came with them. */
+static gint
+count_yields (gboolean live, const gchar * sink_props)
+{
+  Fixture *f = fixture_new (sink_props);
+  gint fd, i;
+
+  g_object_set (f->src, "is-live", live, NULL);
+  fixture_play (f);
+  fd = fixture_connect_releasing (f, 0);
+
+  g_atomic_int_set (&n_src_yields, 0);
+  fixture_push (f);
+  client_expect_headers (fd);
+  client_send_release (fd, client_expect_frame (fd, 0));
+  for (i = 1; i < 5; i++) {
+    WAIT_FOR (client_stat (f->sink, 0, "pending") == 0);
+    fixture_push (f);
+    client_send_release (fd, client_expect_frame (fd, i));
+  }
+  WAIT_FOR (client_stat (f->sink, 0, "pending") == 0);
+
+  close (fd);
+  fixture_free (f);
+
+  return g_atomic_int_get (&n_src_yields);
+}
+
+/* With a live source, the streaming thread gives the CPU to the receiver
+ * it woke after each frame it wrote; never when told not to, never on a
+ * stream that is not live. */
+GST_START_TEST (test_yield_after_send)
+{
+  gboolean yield;
+  GstElement *sink = gst_element_factory_make ("unixsocketsink", NULL);
+
+  g_object_get (sink, "yield-after-send", &yield, NULL);
+  fail_unless (yield);
+  gst_object_unref (sink);
+
+  fail_unless (count_yields (TRUE, NULL) >= 4);
+  fail_unless_equals_int (count_yields (TRUE, "yield-after-send=false"), 0);
+  fail_unless_equals_int (count_yields (FALSE, NULL), 0);
+}
+
+GST_END_TEST;
 
 GST_START_TEST (test_one_client)
 {
@@ -2154,6 +2225,7 @@ unixsocketsink_suite (void)
   tcase_add_test (tc, test_hostile_client_unknown_type);
   tcase_add_test (tc, test_hostile_client_truncated);
   tcase_add_test (tc, test_fd_leak);
+  tcase_add_test (tc, test_yield_after_send);
 
   return s;
 }
