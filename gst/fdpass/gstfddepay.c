@@ -1737,6 +1737,33 @@ gst_fd_depay_handle_message (GstFdDepay * self, const GstFdPassHeader * header,
   }
 }
 
+/* @buf when it holds one whole message and nothing else, which is how
+ * unixsocketsrc and socketsrc read a SOCK_SEQPACKET socket: handled
+ * without the adapter. Returns FALSE, having done nothing, for anything
+ * else (errors included, which the adapter's path reports). */
+static gboolean
+gst_fd_depay_handle_single (GstFdDepay * self, GstBuffer * buf,
+    GstFlowReturn * ret)
+{
+  GstFdPassHeader header;
+  GstMapInfo map;
+  gboolean single;
+
+  if (!gst_buffer_map (buf, &map, GST_MAP_READ))
+    return FALSE;
+
+  single = map.size >= GST_FDPASS_HEADER_SIZE &&
+      gst_fdpass_header_parse (map.data, GST_FDPASS_HEADER_SIZE, &header,
+      NULL) && map.size - GST_FDPASS_HEADER_SIZE == header.payload_size;
+  if (single)
+    *ret = gst_fd_depay_handle_message (self, &header,
+        map.data + GST_FDPASS_HEADER_SIZE, header.payload_size,
+        GST_BUFFER_PTS (buf));
+
+  gst_buffer_unmap (buf, &map);
+  return single;
+}
+
 static GstFlowReturn
 gst_fd_depay_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 {
@@ -1758,7 +1785,13 @@ gst_fd_depay_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   if (gst_buffer_get_parent_buffer_meta (buf))
     self->holder = gst_buffer_ref (buf);
 
-  gst_adapter_push (self->adapter, buf);
+  if (!self->inline_pending && gst_adapter_available (self->adapter) == 0 &&
+      gst_fd_depay_handle_single (self, buf, &ret)) {
+    /* the data of an inline frame comes next, in the adapter */
+    gst_buffer_unref (buf);
+  } else {
+    gst_adapter_push (self->adapter, buf);
+  }
 
   while (ret == GST_FLOW_OK) {
     GstFdPassHeader header;

@@ -148,6 +148,9 @@ struct _GstFdPay
 
   /* streaming thread only */
   GstCaps *caps;
+  /* room for the next buffer message, made once the previous frame went
+   * out, so that the allocation is not part of a frame's latency */
+  GstBuffer *next_msg;
   GstBuffer *hello_msg;
   GstBuffer *caps_msg;
   GstBuffer *segment_msg;
@@ -305,6 +308,7 @@ static void
 gst_fd_pay_reset (GstFdPay * self)
 {
   gst_clear_caps (&self->caps);
+  gst_clear_buffer (&self->next_msg);
   gst_clear_buffer (&self->hello_msg);
   gst_clear_buffer (&self->caps_msg);
   gst_clear_buffer (&self->segment_msg);
@@ -971,9 +975,23 @@ gst_fd_pay_describe_buffer (GstFdPay * self, GstBuffer * buf,
 
 /* The buffer message of @info, with the timestamps of @buf for the sink */
 static GstBuffer *
-gst_fd_pay_message_new (GstBuffer * buf, const GstFdPassBufferInfo * info)
+gst_fd_pay_message_new (GstFdPay * self, GstBuffer * buf,
+    const GstFdPassBufferInfo * info)
 {
-  GstBuffer *msg = gst_fdpass_message_new_buffer (info);
+  GstBuffer *msg = NULL;
+  GstMapInfo map;
+
+  if (self->next_msg && gst_buffer_map (self->next_msg, &map, GST_MAP_WRITE)) {
+    gsize size = gst_fdpass_buffer_info_write (info, map.data, map.size);
+
+    gst_buffer_unmap (self->next_msg, &map);
+    if (size > 0) {
+      msg = g_steal_pointer (&self->next_msg);
+      gst_buffer_set_size (msg, size);
+    }
+  }
+  if (msg == NULL)
+    msg = gst_fdpass_message_new_buffer (info);
 
   GST_BUFFER_PTS (msg) = info->pts;
   GST_BUFFER_DTS (msg) = info->dts;
@@ -1058,7 +1076,7 @@ gst_fd_pay_push_inline (GstFdPay * self, GstBuffer * buf)
   }
 
   gst_fd_pay_describe_buffer (self, buf, &info);
-  msg = gst_fd_pay_message_new (buf, &info);
+  msg = gst_fd_pay_message_new (self, buf, &info);
   /* a network sink that starts clients on a key unit: every raw frame is
    * one, but a delta unit of the input stays one */
   if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT))
@@ -1163,7 +1181,7 @@ gst_fd_pay_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   if (info.n_fds > 0 && cmsg == NULL)
     goto append_failed;
 
-  msg = gst_fd_pay_message_new (buf, &info);
+  msg = gst_fd_pay_message_new (self, buf, &info);
 
   if (cmsg) {
     gst_buffer_add_net_control_message_meta (msg, cmsg);
@@ -1226,7 +1244,14 @@ gst_fd_pay_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     gst_memory_unref (copy);
   gst_buffer_unref (buf);
 
-  return gst_pad_push (self->srcpad, msg);
+  ret = gst_pad_push (self->srcpad, msg);
+
+  /* while waiting for the next frame */
+  if (self->next_msg == NULL)
+    self->next_msg = gst_buffer_new_allocate (NULL,
+        GST_FDPASS_MAX_BUFFER_MESSAGE_SIZE, NULL);
+
+  return ret;
 
 out:
   gst_buffer_unref (buf);

@@ -88,6 +88,7 @@
 #include "gstfdpassquery.h"
 
 #include <gst/fdpass/fdpass.h>
+#include <gst/base/gstqueuearray.h>
 #include <gst/net/net.h>
 #include <gio/gio.h>
 #include <gio/gunixfdlist.h>
@@ -181,6 +182,10 @@ struct _GstUnixSocketSrc
   gsize out_offset;
   gsize out_bytes;
   guint8 *scratch;
+  /* made while waiting for the next message, for the bytes of a buffer
+   * message (or any other that fits), so that the allocation is not part
+   * of a frame's latency */
+  GstBuffer *next_message;
 
   /* streaming thread only: what we follow of the messages the sender
    * sends, across reads, to see its caps and its EOS message */
@@ -197,9 +202,11 @@ struct _GstUnixSocketSrc
   gboolean data_before_caps;
 
   /* streaming thread only: buffers to push (GstBuffer) and caps to set
-   * before the buffers behind them (GstCaps), in order; and whether they
-   * are held back until the sender's first caps */
-  GQueue pending;
+   * before the buffers behind them (GstCaps), in order, after
+   * @front_caps; and whether they are held back until the sender's first
+   * caps */
+  GstCaps *front_caps;
+  GstQueueArray *pending;
   gsize held_bytes;
   gboolean waiting_for_caps;
 };
@@ -394,7 +401,11 @@ make_src_caps (const GstCaps * media)
 static void
 gst_unix_socket_src_clear_pending (GstUnixSocketSrc * self)
 {
-  g_queue_clear_full (&self->pending, (GDestroyNotify) gst_mini_object_unref);
+  GstMiniObject *obj;
+
+  gst_clear_caps (&self->front_caps);
+  while ((obj = gst_queue_array_pop_head (self->pending)))
+    gst_mini_object_unref (obj);
   self->held_bytes = 0;
 }
 
@@ -404,9 +415,11 @@ static void
 gst_unix_socket_src_stop_waiting (GstUnixSocketSrc * self, GstCaps * caps)
 {
   GST_DEBUG_OBJECT (self, "releasing %u buffers (%" G_GSIZE_FORMAT " bytes) "
-      "held back for the sender's caps", g_queue_get_length (&self->pending),
-      self->held_bytes);
-  g_queue_push_head (&self->pending, caps);
+      "held back for the sender's caps",
+      gst_queue_array_get_length (self->pending), self->held_bytes);
+  /* nothing can be in front while we wait */
+  g_warn_if_fail (self->front_caps == NULL);
+  gst_caps_take (&self->front_caps, caps);
   self->waiting_for_caps = FALSE;
   self->data_before_caps = FALSE;
   self->held_bytes = 0;
@@ -415,7 +428,7 @@ gst_unix_socket_src_stop_waiting (GstUnixSocketSrc * self, GstCaps * caps)
 static void
 gst_unix_socket_src_queue_buffer (GstUnixSocketSrc * self, GstBuffer * buf)
 {
-  g_queue_push_tail (&self->pending, buf);
+  gst_queue_array_push_tail (self->pending, buf);
   if (self->waiting_for_caps)
     self->held_bytes += gst_buffer_get_size (buf);
 }
@@ -428,7 +441,7 @@ gst_unix_socket_src_queue_caps (GstUnixSocketSrc * self, GstCaps * caps)
   if (self->waiting_for_caps)
     gst_unix_socket_src_stop_waiting (self, caps);
   else
-    g_queue_push_tail (&self->pending, caps);
+    gst_queue_array_push_tail (self->pending, caps);
 }
 
 /* A sender that sends frames or ends its stream before its caps, or sends
@@ -465,7 +478,7 @@ gst_unix_socket_src_push_caps (GstUnixSocketSrc * self, GstCaps * caps)
 
   if (GST_PAD_IS_FLUSHING (GST_BASE_SRC_PAD (self))) {
     /* set again before the next buffer */
-    g_queue_push_head (&self->pending, caps);
+    self->front_caps = caps;
     return GST_FLOW_FLUSHING;
   }
 
@@ -483,7 +496,9 @@ gst_unix_socket_src_pop_pending (GstUnixSocketSrc * self, GstBuffer ** outbuf)
   GstMiniObject *obj;
 
   *outbuf = NULL;
-  while ((obj = g_queue_pop_head (&self->pending))) {
+  while ((obj = self->front_caps ?
+          GST_MINI_OBJECT_CAST (g_steal_pointer (&self->front_caps)) :
+          gst_queue_array_pop_head (self->pending))) {
     GstFlowReturn ret;
 
     if (GST_IS_BUFFER (obj)) {
@@ -1001,8 +1016,15 @@ gst_unix_socket_src_queue_read (GstUnixSocketSrc * self, gsize n,
       return GST_FLOW_ERROR;
     }
 
-    /* the buffer and its bytes in one allocation */
-    buf = gst_buffer_new_allocate (NULL, used, NULL);
+    /* the buffer and its bytes in one allocation, made already for a
+     * buffer message */
+    if (self->next_message &&
+        gst_buffer_get_size (self->next_message) >= (gsize) used) {
+      buf = g_steal_pointer (&self->next_message);
+      gst_buffer_set_size (buf, used);
+    } else {
+      buf = gst_buffer_new_allocate (NULL, used, NULL);
+    }
     gst_buffer_fill (buf, 0, self->scratch + pos, used);
     if (fdmsg) {
       gst_buffer_add_net_control_message_meta (buf, fdmsg);
@@ -1199,6 +1221,11 @@ gst_unix_socket_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
         return ret;
     }
 
+    if (self->next_message == NULL)
+      self->next_message =
+          gst_buffer_new_allocate (NULL, GST_FDPASS_MAX_BUFFER_MESSAGE_SIZE,
+          NULL);
+
     ret = gst_unix_socket_src_poll (self, &readable);
     if (ret != GST_FLOW_OK)
       return ret;
@@ -1267,6 +1294,7 @@ gst_unix_socket_src_stop (GstBaseSrc * bsrc)
 
   gst_unix_socket_src_disconnect (self);
   gst_unix_socket_src_clear_pending (self);
+  gst_clear_buffer (&self->next_message);
   gst_clear_caps (&self->sender_caps);
   GST_OBJECT_LOCK (self);
   gst_clear_caps (&self->caps);
@@ -1493,6 +1521,7 @@ gst_unix_socket_src_finalize (GObject * object)
   g_free (self->path);
   g_byte_array_unref (self->caps_payload);
   g_object_unref (self->cancellable);
+  gst_queue_array_free (self->pending);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -1644,5 +1673,5 @@ gst_unix_socket_src_init (GstUnixSocketSrc * self)
   self->cancellable = g_cancellable_new ();
   self->caps_payload = g_byte_array_new ();
   g_queue_init (&self->out_queue);
-  g_queue_init (&self->pending);
+  self->pending = gst_queue_array_new (4);
 }
