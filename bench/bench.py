@@ -29,7 +29,8 @@ NODE = os.path.join(HERE, "node.py")
 
 # every transport the harness knows; which of them run under which runtime
 # is RUNTIME_TRANSPORTS (the default) or --transports
-ALL_TRANSPORTS = ["unixsocket", "unixfd", "shm", "shm-copy", "multisocket",
+ALL_TRANSPORTS = ["unixsocket", "unixsocket-noyield", "unixfd", "shm",
+                  "shm-copy", "multisocket",
                   "tcp", "tcp-inline", "pipe", "limit-1", "limit-2",
                   "limit-memcpy", "limit-wakeup"]
 # The default rows of each runtime. Every row of a table runs under the
@@ -37,8 +38,8 @@ ALL_TRANSPORTS = ["unixsocket", "unixfd", "shm", "shm-copy", "multisocket",
 # between two GStreamer builds (see README.md, "Fairness").
 RUNTIMES = ["1.26", "1.22"]
 RUNTIME_TRANSPORTS = {
-    "1.26": ["unixsocket", "unixfd", "shm", "multisocket", "limit-1",
-             "limit-2"],
+    "1.26": ["unixsocket", "unixsocket-noyield", "unixfd", "shm",
+             "multisocket", "limit-1", "limit-2"],
     "1.22": ["unixsocket", "shm", "multisocket", "tcp", "tcp-inline", "pipe",
              "limit-1", "limit-2"],
 }
@@ -48,6 +49,9 @@ NEEDS_124 = {"unixfd"}
 LIMITS = {"limit-1", "limit-2", "limit-memcpy", "limit-wakeup"}
 # runs once per repetition, outside the runtimes (no GStreamer)
 NO_RUNTIME = {"limit-wakeup"}
+# latency rows only: what one setting of a transport changes on a paced
+# stream
+PACED_ONLY = {"limit-wakeup", "unixsocket-noyield"}
 PATTERNS = ["black", "smpte"]
 # receive: touches no frame data; checksum: CRC-32 of every byte; paced: a
 # live 30 fps producer and a receive consumer, for latency without queueing
@@ -58,6 +62,9 @@ LIMIT2_QUEUE = 8
 
 DESCRIPTIONS = {
     "unixsocket": "fdpay ! unixsocketsink -> unixsocketsrc ! fddepay",
+    "unixsocket-noyield": "unixsocket with unixsocketsink "
+                          "yield-after-send=false (paced rows only): the "
+                          "latency without the yield after each frame",
     "unixfd": "unixfdsink -> unixfdsrc (GStreamer 1.24 and later)",
     "multisocket": "fdpay wait-for-release=1s ! multisocketsink "
                    "send-messages=true -> socketsrc send-messages=true ! "
@@ -191,6 +198,8 @@ def check_env(env, elements):
 # the elements each transport needs in its runtime
 ELEMENTS = {
     "unixsocket": ["fdpay", "fddepay", "unixsocketsink", "unixsocketsrc"],
+    "unixsocket-noyield": ["fdpay", "fddepay", "unixsocketsink",
+                           "unixsocketsrc"],
     "unixfd": ["unixfdsink", "unixfdsrc"],
     "shm": ["shmsink", "shmsrc"],
     "shm-copy": ["shmsink", "shmsrc", "identity"],
@@ -282,10 +291,12 @@ def transport_plan(t, w, h, fmt, n, d, args, pattern="smpte"):
     shm_size = args.shm_frames * (size + 4096) + (1 << 20)
     plan = {"prod": None, "cons": None, "prod_args": [], "cons_args": [],
             "prod_fds": [], "cons_fds": [], "close": []}
-    if t == "unixsocket":
+    if t in ("unixsocket", "unixsocket-noyield"):
+        yield_off = " yield-after-send=false" if t != "unixsocket" else ""
         plan["prod"] = (head + " ! fdpay name=pay ! unixsocketsink name=sink "
                         "path=%s "
-                        "slow-client-policy=block sync=false" % path)
+                        "slow-client-policy=block sync=false%s"
+                        % (path, yield_off))
         plan["prod_args"] = ["--wait-clients", "sink:stats.n-clients"]
         plan["cons"] = ("unixsocketsrc path=%s ! fddepay name=depay ! %s"
                         % (path, tail))
@@ -916,7 +927,7 @@ def main():
         # a memcpy reads every byte already: one kind; the wake-up floor
         # is about paced frames only; paced runs at --paced-resolutions
         ks = ["copy"] if t == "limit-memcpy" else kinds
-        if t == "limit-wakeup":
+        if t in PACED_ONLY:
             ks = ["paced"] if "paced" in kinds else []
         return [k for k in ks if k != "paced" or res in paced_res]
 
@@ -946,7 +957,7 @@ def main():
             return []
         res = parse_res(args.slow_resolution)[0]
         return [(rt, t, res) for rt in runtimes for t in per_runtime[rt]
-                if t not in LIMITS]
+                if t not in LIMITS and t not in PACED_ONLY]
 
     def estimate(runs, slow):
         secs = sum(estimate_s(r[1:], args) for r in runs)

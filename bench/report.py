@@ -17,6 +17,8 @@ import sys
 # what the targets are about: the recycling path, with the cheapest source
 # (its cost hides the least of the transport's) under the newest runtime
 US = "unixsocket"
+# the same, without unixsocketsink's yield after each frame (paced only)
+NOYIELD = "unixsocket-noyield"
 TARGET_RUNTIME = "1.26"
 TARGET_PATTERN = "black"
 BIG = "3840x2160"
@@ -404,7 +406,8 @@ def guide(R):
           % (fmt(slow[0].get("stall_s"), 0), "; ".join(parts) or "–",
              fmt(g_us, 0), fmt(s_us, 0)))
     lat = {t: m(t, "paced", "lat_median_us", res=paced)
-           for t in (US, "shm", "unixfd", "limit-2", "limit-wakeup")}
+           for t in (US, NOYIELD, "shm", "unixfd", "limit-2",
+                     "limit-wakeup")}
     if lat[US] is not None and lat["limit-wakeup"] is not None:
         w("- **A paced source (a camera, 30 fps) on an idle machine**: each "
           "frame wakes the receiver from sleep, and that alone takes %s µs "
@@ -412,25 +415,31 @@ def guide(R):
           "sleeping thread of the same process takes %s µs (`limit-2`). At "
           "%s the median latency is %s µs with unixsocket, %s µs with shm "
           "and %s µs with unixfd. A write to a Unix socket wakes the "
-          "receiver on the sender's CPU, where it mostly runs only once the "
-          "sender's thread sleeps, after it prepared its next frame: at this "
-          "rate a frame's latency is the work of both processes in a row, "
-          "on cold caches, not time spent waiting in the transport. The "
-          "unixsocket path does more of that work than shmsink and shmsrc: "
-          "fdpay and fddepay around the socket." % (
+          "receiver on the sender's CPU, since Linux expects the writer to "
+          "block next; a live source does not, it prepares its next frame "
+          "first, and a receiver that does not preempt it waits for that. "
+          "unixsocketsink gives up the CPU after each frame of a live "
+          "stream (`yield-after-send`, on by default), so that the receiver "
+          "reads the frame first; without that (`%s`) the median is %s µs. "
+          "Whatever is left is the work of both processes in a row, on cold "
+          "caches: the unixsocket path does more of it than shmsink and "
+          "shmsrc, with fdpay and fddepay around the socket." % (
               fmt(lat["limit-wakeup"], 0), fmt(lat["limit-2"], 0), paced,
-              fmt(lat[US], 0), fmt(lat["shm"], 0), fmt(lat["unixfd"], 0)))
+              fmt(lat[US], 0), fmt(lat["shm"], 0), fmt(lat["unixfd"], 0),
+              NOYIELD, fmt(lat[NOYIELD], 0)))
         pre = {t: m(t, "paced", "nivcsw_per_frame_producer", res=paced)
-               for t in (US, "shm", "unixfd")}
-        if pre[US] is not None and pre["shm"] is not None:
-            w("  The receiver runs at once, preempting the sender, only when "
-              "the scheduler finds that it is owed CPU time, which depends on "
-              "how long each process ran per frame. The streaming thread of "
-              "the producer was preempted (involuntary context switches per "
-              "frame) at %s of its frames with unixsocket, %s with shm and "
-              "%s with unixfd; at the others the receiver waited for it to "
-              "prepare its next frame." % (
-                  fmt(pre[US], 2), fmt(pre["shm"], 2), fmt(pre["unixfd"], 2)))
+               for t in (NOYIELD, "shm", "unixfd")}
+        if pre[NOYIELD] is not None and pre["shm"] is not None:
+            w("  Without a yield, the receiver runs at once, preempting the "
+              "sender, only when the scheduler finds that it is owed CPU "
+              "time, which depends on how long each process ran per frame. "
+              "The streaming thread of the producer was preempted "
+              "(involuntary context switches per frame) at %s of its frames "
+              "with `%s`, %s with shm and %s with unixfd; at the others the "
+              "receiver waited for it to prepare its next frame. (With the "
+              "yield, each frame counts one such switch.)" % (
+                  fmt(pre[NOYIELD], 2), NOYIELD, fmt(pre["shm"], 2),
+                  fmt(pre["unixfd"], 2)))
     w("")
     return out
 

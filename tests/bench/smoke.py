@@ -35,7 +35,8 @@ def main():
         expected = {}
         for rt, info in results["runtimes"].items():
             for t in info["transports"]:
-                kinds = {"limit-memcpy": ["copy"]}.get(
+                kinds = {"limit-memcpy": ["copy"],
+                         "unixsocket-noyield": ["paced"]}.get(
                     t, ["receive", "checksum", "paced"])
                 for pat in results["patterns"]:
                     for k in kinds:
@@ -57,7 +58,8 @@ def main():
             elif row["error"] or not row["frames"] > 0 or not row["fps"] > 0:
                 failures.append("%s: frames=%s fps=%s error=%s" % (
                     name, row["frames"], row["fps"], row["error"]))
-            elif (key[2] in ("unixsocket", "multisocket")
+            elif (key[2] in ("unixsocket", "unixsocket-noyield",
+                             "multisocket")
                   and row.get("memfds_per_frame") is None):
                 failures.append("%s: fdpay's memfds-created not read" % name)
             else:
