@@ -833,6 +833,11 @@ def main():
                    help="a few frames per row, 640x360, one rep, pattern "
                         "black (unless --patterns), no slow-consumer run")
     p.add_argument("--reps", type=int, default=3)
+    p.add_argument("--paced-reps", type=int, default=None,
+                   help="repetitions of the paced (latency) rows, whose "
+                   "medians move most from run to run (default: --reps; "
+                   "more than --reps adds repetitions of the paced rows "
+                   "only)")
     p.add_argument("--resolutions", default="640x360,1920x1080,3840x2160")
     p.add_argument("--paced-resolutions", default=None,
                    help="resolutions of the paced (30 fps) runs (default: "
@@ -883,8 +888,11 @@ def main():
 
     if args.smoke:
         args.reps = 1
+        args.paced_reps = 1
         args.resolutions = "640x360"
         args.stall = 0
+    if args.paced_reps is None:
+        args.paced_reps = args.reps
     if args.patterns is None:
         args.patterns = "black" if args.smoke else ",".join(PATTERNS)
     patterns = [x for x in args.patterns.split(",") if x]
@@ -931,9 +939,12 @@ def main():
             ks = ["paced"] if "paced" in kinds else []
         return [k for k in ks if k != "paced" or res in paced_res]
 
+    def reps_of(kind):
+        return args.paced_reps if kind == "paced" else args.reps
+
     def plan_runs(per_runtime, wakeup):
         runs = []
-        for rep in range(args.reps):
+        for rep in range(max(args.reps, args.paced_reps)):
             # rotate the orders each repetition, so that no row always runs
             # right after the same one
             rts = runtimes[rep % len(runtimes):] + runtimes[:rep % len(runtimes)] \
@@ -945,8 +956,10 @@ def main():
                         k = rep % len(ts) if ts else 0
                         for t in ts[k:] + ts[:k]:
                             for kind in kinds_for(t, res):
-                                runs.append((rep, rt, pattern, res, t, kind))
-            if wakeup:
+                                if rep < reps_of(kind):
+                                    runs.append((rep, rt, pattern, res, t,
+                                                 kind))
+            if wakeup and rep < args.paced_reps:
                 for kind in kinds_for("limit-wakeup", paced_res[0]):
                     runs.append((rep, None, None, paced_res[0],
                                  "limit-wakeup", kind))
@@ -987,7 +1000,8 @@ def main():
                                    + sys.argv[1:]),
                "started": datetime.datetime.now().isoformat(timespec="seconds"),
                "machine": machine_info(), "format": args.format,
-               "reps": args.reps, "patterns": patterns,
+               "reps": args.reps, "paced_reps": args.paced_reps,
+               "patterns": patterns,
                "resolutions": [res_name(r) for r in resolutions],
                "paced_resolutions": [res_name(r) for r in paced_res],
                "runtimes": {}, "transports": {}, "skipped": {},

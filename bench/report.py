@@ -574,11 +574,14 @@ def main():
     w("- Runtimes: %s" % ", ".join(
         "%s (table \"%s\")" % (v.get("version"), rt_label(k))
         for k, v in (res.get("runtimes") or {}).items()))
-    w("- Run: %s to %s (%s min); %s repetitions; raw %s; patterns %s; rows "
+    paced_reps = res.get("paced_reps") or res.get("reps")
+    w("- Run: %s to %s (%s min); %s repetitions%s; raw %s; patterns %s; rows "
       "interleaved within each repetition, their order rotated from one "
       "repetition to the next." % (
           res.get("started"), res.get("finished"),
           fmt((res.get("elapsed_s") or 0) / 60.0, 0), res.get("reps"),
+          (", %s of the paced rows" % paced_reps
+           if paced_reps != res.get("reps") else ""),
           res.get("format"), ", ".join(R.patterns)))
     w("")
     w("Rows:")
