@@ -3201,6 +3201,49 @@ GST_START_TEST (test_inline_frames)
 
 GST_END_TEST;
 
+/* Each message in a buffer of its own, as unixsocketsrc reads them, with
+ * the data of an inline frame in the buffer after its message: the
+ * messages are parsed where they are, the data goes through the
+ * adapter. */
+GST_START_TEST (test_inline_frames_one_message_per_buffer)
+{
+  GstHarness *h = new_depay_harness (NULL);
+  guint i;
+
+  fail_unless_equals_int (gst_harness_push (h,
+          make_hello_features (GST_FDPASS_FEATURE_INLINE)), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (h, make_caps (VIDEO_CAPS_STR)),
+      GST_FLOW_OK);
+
+  for (i = 0; i < 3; i++) {
+    GstBuffer *frame = make_inline_frame (i + 1, FRAME_SIZE, 1, i, TRUE);
+    GstBuffer *msg = gst_buffer_copy_region (frame, GST_BUFFER_COPY_MEMORY,
+        0, gst_buffer_get_size (frame) - FRAME_SIZE);
+    GstBuffer *data = gst_buffer_copy_region (frame, GST_BUFFER_COPY_MEMORY,
+        gst_buffer_get_size (frame) - FRAME_SIZE, FRAME_SIZE);
+
+    gst_buffer_unref (frame);
+    fail_unless_equals_int (gst_harness_push (h, msg), GST_FLOW_OK);
+    /* nothing until the data came */
+    fail_unless_equals_int (gst_harness_buffers_in_queue (h), i);
+    fail_unless_equals_int (gst_harness_push (h, data), GST_FLOW_OK);
+    fail_unless_equals_int (gst_harness_buffers_in_queue (h), i + 1);
+  }
+
+  for (i = 0; i < 3; i++) {
+    GstBuffer *buf = gst_harness_pull (h);
+
+    fail_unless (check_inline_data (buf, FRAME_SIZE, i));
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (buf),
+        (i + 1) * 40 * GST_MSECOND);
+    gst_buffer_unref (buf);
+  }
+
+  teardown_depay_harness (h, NULL);
+}
+
+GST_END_TEST;
+
 /* Inline messages that break the rules of section 4.3.5 of the wire
  * protocol end the stream, before fddepay waits for or allocates data. */
 GST_START_TEST (test_hostile_inline)
@@ -3371,6 +3414,7 @@ fddepay_suite (void)
   tcase_add_test (tc_chain, test_hostile_kept_file_grew);
   tcase_add_test (tc_chain, test_hostile_keep_huge_file);
   tcase_add_test (tc_chain, test_inline_frames);
+  tcase_add_test (tc_chain, test_inline_frames_one_message_per_buffer);
   tcase_add_test (tc_chain, test_hostile_inline);
   tcase_add_test (tc_chain, test_inline_truncated_at_eos);
 
