@@ -3156,6 +3156,25 @@ check_inline_data (GstBuffer * buf, gsize size, guint8 seed)
   return ok;
 }
 
+/* The @n frames of make_inline_frame (i + 1, FRAME_SIZE, ..., i, TRUE),
+ * each in one memfd with its bytes and timestamp. */
+static void
+pull_inline_frames (GstHarness * h, guint n)
+{
+  guint i;
+
+  for (i = 0; i < n; i++) {
+    GstBuffer *buf = gst_harness_pull (h);
+
+    fail_unless_equals_int (gst_buffer_n_memory (buf), 1);
+    fail_unless (gst_is_fd_memory (gst_buffer_peek_memory (buf, 0)));
+    fail_unless (check_inline_data (buf, FRAME_SIZE, i));
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (buf),
+        (i + 1) * 40 * GST_MSECOND);
+    gst_buffer_unref (buf);
+  }
+}
+
 /* Inline frames arrive in pieces of any size, and come out in memfds with
  * their bytes and timestamps. */
 GST_START_TEST (test_inline_frames)
@@ -3185,16 +3204,7 @@ GST_START_TEST (test_inline_frames)
   gst_buffer_unref (stream);
 
   fail_unless_equals_int (gst_harness_buffers_in_queue (h), 3);
-  for (i = 0; i < 3; i++) {
-    GstBuffer *buf = gst_harness_pull (h);
-
-    fail_unless_equals_int (gst_buffer_n_memory (buf), 1);
-    fail_unless (gst_is_fd_memory (gst_buffer_peek_memory (buf, 0)));
-    fail_unless (check_inline_data (buf, FRAME_SIZE, i));
-    fail_unless_equals_uint64 (GST_BUFFER_PTS (buf),
-        (i + 1) * 40 * GST_MSECOND);
-    gst_buffer_unref (buf);
-  }
+  pull_inline_frames (h, 3);
 
   teardown_depay_harness (h, NULL);
 }
@@ -3230,14 +3240,7 @@ GST_START_TEST (test_inline_frames_one_message_per_buffer)
     fail_unless_equals_int (gst_harness_buffers_in_queue (h), i + 1);
   }
 
-  for (i = 0; i < 3; i++) {
-    GstBuffer *buf = gst_harness_pull (h);
-
-    fail_unless (check_inline_data (buf, FRAME_SIZE, i));
-    fail_unless_equals_uint64 (GST_BUFFER_PTS (buf),
-        (i + 1) * 40 * GST_MSECOND);
-    gst_buffer_unref (buf);
-  }
+  pull_inline_frames (h, 3);
 
   teardown_depay_harness (h, NULL);
 }
