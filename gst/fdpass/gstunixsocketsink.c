@@ -113,7 +113,10 @@
  * frame itself only to a client that has nothing else queued, with a
  * non-blocking sendmsg(), so that a client that keeps up costs no thread
  * switch per frame; anything that does not fit into the socket is left to
- * the I/O thread. Releases do not wake a thread up either: the streaming
+ * the I/O thread. With a live source, it then gives up the CPU for a
+ * moment (#GstUnixSocketSink:yield-after-send), so that a receiver that
+ * the frame woke on this CPU reads it before the source makes the next
+ * one. Releases do not wake a thread up either: the streaming
  * thread reads them in batches, when a client holds a few frames, and
  * waits for them in poll() itself when it has to (`block`); the I/O thread
  * reads what is left every 100 ms while there are clients, so that the
