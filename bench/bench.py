@@ -22,6 +22,8 @@ import sys
 import tempfile
 import time
 
+import segments
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 PYTHON = "/usr/bin/python3"
@@ -519,9 +521,11 @@ def read_json(path):
         return None
 
 
-def run_one(t, res, kind, rep, args, envs, runtime, pattern):
+def run_one(t, res, kind, rep, args, envs, runtime, pattern, trace=None):
     """One run of transport @t under @runtime ("1.22", "1.26", or None for
-    limit-wakeup) with videotestsrc pattern @pattern; returns its row."""
+    limit-wakeup) with videotestsrc pattern @pattern; returns its row.
+    With @trace, a path, the frames run under perf (bench/segments.py) and
+    the row gets their segments."""
     w, h = res
     fmt = args.format
     size = frame_size(w, h, fmt)
@@ -530,9 +534,9 @@ def run_one(t, res, kind, rep, args, envs, runtime, pattern):
         n = args.smoke_frames if args.smoke else args.paced_frames
     d = tempfile.mkdtemp(prefix="run-", dir=args.tmp)
     env = envs[runtime] if runtime else dict(os.environ)
-    logp = os.path.join(args.out, "logs", "%s-%s-%s-%dx%d-%s-%d.log"
+    logp = os.path.join(args.out, "logs", "%s-%s-%s-%dx%d-%s-%s.log"
                         % (runtime or "none", pattern or "none", t, w, h,
-                           kind, rep))
+                           kind, ("traced-%d" % rep) if trace else rep))
     row = {"runtime": runtime, "pattern": pattern, "transport": t,
            "resolution": "%dx%d" % (w, h), "format": fmt,
            "consumer": kind, "rep": rep, "frames_asked": n,
@@ -548,7 +552,7 @@ def run_one(t, res, kind, rep, args, envs, runtime, pattern):
     common = ["--frames", str(n), "--frame-size", str(size),
               "--warm", str(warm_frames(n)), "--probe-lib", args.probe_lib,
               "--timeout", str(args.run_timeout)]
-    prod = cons = None
+    prod = cons = recorder = None
     try:
         if "wakeup" in plan:
             prod = Proc([args.wakeup_bin, str(n), "33333", pjson], env, logp)
@@ -601,10 +605,15 @@ def run_one(t, res, kind, rep, args, envs, runtime, pattern):
         if not cons.wait_line("READY", 60):
             row["error"] = "consumer did not start"
         else:
+            if trace:
+                recorder = segments.Recorder(trace)
+                time.sleep(1)       # perf opens its events
             prod.p.stdin.write(b"go\n")
             prod.p.stdin.flush()
             if not cons.wait(args.run_timeout + 10):
                 row["error"] = "consumer timed out"
+            if recorder and not recorder.stop():
+                row["error"] = row["error"] or "perf record failed"
         prod.close_stdin()
         if not prod.wait(15):
             row["error"] = row["error"] or "producer did not stop"
@@ -620,6 +629,14 @@ def run_one(t, res, kind, rep, args, envs, runtime, pattern):
                 "%d frames of the wrong size" % cres["bad_sizes"])
         if not row["complete"] and not row["error"]:
             row["error"] = "got %d of %d frames" % (row["frames"], n)
+        if trace and not row["error"]:
+            push, arrive = pres["producer"], cres["consumer"]
+            row["segments"] = segments.split_frames(
+                push["times_ns"], arrive["times_ns"], arrive["warm"],
+                segments.read_events(trace), prod.p.pid, push.get("tid"),
+                arrive.get("tid"))
+            if row["segments"] is None:
+                row["error"] = "no frame in the trace"
         row["rss_peak_kb_producer"] = rss_kb(prod)
         row["rss_peak_kb_consumer"] = rss_kb(cons)
         pc, cc = total_cpu(prod), total_cpu(cons)
@@ -636,6 +653,10 @@ def run_one(t, res, kind, rep, args, envs, runtime, pattern):
             if p and p.p.returncode is None:
                 p.kill()
                 p.wait(5)
+        if recorder:
+            recorder.stop()
+        if trace and os.path.exists(trace):
+            os.unlink(trace)
         shutil.rmtree(d, ignore_errors=True)
 
 
@@ -882,6 +903,13 @@ def main():
                    help="print the runs and the estimated duration, run "
                         "nothing")
     p.add_argument("--no-plot", action="store_true")
+    p.add_argument("--segments", type=int, default=0, metavar="N",
+                   help="after the repetitions, N more paced runs of each "
+                        "two-process transport under perf (system-wide "
+                        "tracing of the scheduler and of the system calls "
+                        "that send: root or perf_event_paranoid -1), each "
+                        "frame split into the producer's work, the wake-up "
+                        "and the consumer's work (bench/segments.py)")
     args = p.parse_args()
     # run the finally blocks (they kill the children) on SIGTERM too
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))
@@ -972,16 +1000,31 @@ def main():
         return [(rt, t, res) for rt in runtimes for t in per_runtime[rt]
                 if t not in LIMITS and t not in PACED_ONLY]
 
-    def estimate(runs, slow):
+    def segment_runs(per_runtime):
+        """(repetition, runtime, pattern, resolution, transport) of the
+        traced runs: the paced rows of the two-process transports, pattern
+        black."""
+        if args.segments <= 0 or "paced" not in kinds:
+            return []
+        pattern = "black" if "black" in patterns else patterns[0]
+        return [(rep, rt, pattern, paced_res[0], t)
+                for rep in range(args.segments) for rt in runtimes
+                for t in per_runtime[rt] if t not in LIMITS]
+
+    def estimate(runs, slow, traced=()):
         secs = sum(estimate_s(r[1:], args) for r in runs)
         secs += len(slow) * (args.stall + 6)
+        secs += sum(estimate_s((rt, p, res, t, "paced"), args) + 10
+                    for _, rt, p, res, t in traced)
         return secs
 
     if args.estimate:
         runs = plan_runs(per_runtime, wakeup)
         slow = slow_runs(per_runtime)
-        print("%d runs and %d slow-consumer runs, about %.0f min"
-              % (len(runs), len(slow), estimate(runs, slow) / 60))
+        traced = segment_runs(per_runtime)
+        print("%d runs, %d slow-consumer runs and %d traced runs, about "
+              "%.0f min" % (len(runs), len(slow), len(traced),
+                            estimate(runs, slow, traced) / 60))
         return 0
 
     os.makedirs(os.path.join(args.out, "logs"), exist_ok=True)
@@ -1001,11 +1044,13 @@ def main():
                "started": datetime.datetime.now().isoformat(timespec="seconds"),
                "machine": machine_info(), "format": args.format,
                "reps": args.reps, "paced_reps": args.paced_reps,
+               "segment_reps": args.segments,
                "patterns": patterns,
                "resolutions": [res_name(r) for r in resolutions],
                "paced_resolutions": [res_name(r) for r in paced_res],
                "runtimes": {}, "transports": {}, "skipped": {},
-               "runs": [], "slow_consumer": [], "gstreamer": {}}
+               "runs": [], "slow_consumer": [], "segments": [],
+               "gstreamer": {}}
 
     envs = {}
     for rt in list(runtimes):
@@ -1044,7 +1089,14 @@ def main():
     # rows that were skipped in one runtime keep the other's order
     runs = plan_runs(per_runtime, wakeup)
     slow = slow_runs(per_runtime)
-    est = estimate(runs, slow)
+    traced = segment_runs(per_runtime)
+    if traced:
+        ok, why = segments.available()
+        if not ok:
+            results["skipped"]["segments"] = why
+            log("no traced runs: %s" % why)
+            traced = []
+    est = estimate(runs, slow, traced)
     results["estimated_s"] = round(est)
     log("%d runs and %d slow-consumer runs (%s; %s; %d repetitions): "
         "about %.0f min"
@@ -1077,6 +1129,17 @@ def main():
             results["slow_consumer"].append(
                 run_slow(t, res, args, envs, rt, patterns[0]))
             save()
+        for rep, rt, pattern, res, t in traced:
+            row = run_one(t, res, "paced", rep, args, envs, rt, pattern,
+                          trace=os.path.join(args.tmp, "perf.data"))
+            results["segments"].append(row)
+            save()
+            sg = row.get("segments")
+            log("traced: %-4s %-12s rep %d: %s" % (
+                rt, t, rep, row["error"] or "push->send %.0f us, send->running "
+                "%.0f us, running->arrival %.0f us" % (
+                    sg["push_send_us"], sg["send_run_us"],
+                    sg["run_arrive_us"])))
     finally:
         results["finished"] = datetime.datetime.now().isoformat(
             timespec="seconds")

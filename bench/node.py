@@ -105,6 +105,8 @@ class Probe:
         lib.fdpass_bench_probe_crc.restype = ctypes.c_uint32
         lib.fdpass_bench_probe_bad_sizes.argtypes = [vp]
         lib.fdpass_bench_probe_bad_sizes.restype = u
+        lib.fdpass_bench_probe_tid.argtypes = [vp]
+        lib.fdpass_bench_probe_tid.restype = i
         lib.fdpass_bench_bound_pool.argtypes = [vp, u]
         lib.fdpass_bench_bound_pool.restype = None
         cls.lib = lib
@@ -132,7 +134,8 @@ class Probe:
     def result(self):
         arr = (ctypes.c_uint64 * self.frames)()
         n = self.lib.fdpass_bench_probe_times(self.ptr, arr)
-        out = {"times_ns": list(arr[:n]), "warm": self.warm}
+        out = {"times_ns": list(arr[:n]), "warm": self.warm,
+               "tid": self.lib.fdpass_bench_probe_tid(self.ptr)}
         vals = (ctypes.c_double * 8)()
         for which, key in ((0, "ru_first"), (1, "ru_warm"), (2, "ru_last")):
             if self.lib.fdpass_bench_probe_usage(self.ptr, which, vals):

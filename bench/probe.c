@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <zlib.h>
 
 /* the interface node.py calls */
@@ -48,6 +49,7 @@ G_MODULE_EXPORT gint fdpass_bench_probe_usage (gpointer probe, gint which,
     gdouble * out);
 G_MODULE_EXPORT guint32 fdpass_bench_probe_crc (gpointer probe);
 G_MODULE_EXPORT guint fdpass_bench_probe_bad_sizes (gpointer probe);
+G_MODULE_EXPORT gint fdpass_bench_probe_tid (gpointer probe);
 G_MODULE_EXPORT void fdpass_bench_bound_pool (gpointer pad, guint max);
 
 typedef struct
@@ -75,6 +77,9 @@ typedef struct
   GMutex lock;
   GCond cond;
   gboolean open;
+
+  /* the thread that ran the probe first: the streaming thread */
+  gint tid;
 
   guint64 *times;
   guint max;
@@ -174,6 +179,7 @@ probe_cb (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     return GST_PAD_PROBE_DROP;
 
   if (n == 0) {
+    p->tid = syscall (SYS_gettid);
     g_mutex_lock (&p->lock);
     while (!p->open)
       g_cond_wait (&p->cond, &p->lock);
@@ -350,4 +356,13 @@ fdpass_bench_bound_pool (gpointer pad, guint max)
 {
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM |
       GST_PAD_PROBE_TYPE_PULL, bound_pool_cb, GUINT_TO_POINTER (max), NULL);
+}
+
+/* The id of the thread that ran the probe for the first buffer, or 0. */
+gint
+fdpass_bench_probe_tid (gpointer probe)
+{
+  Probe *p = probe;
+
+  return g_atomic_int_get (&p->n) > 0 ? p->tid : 0;
 }

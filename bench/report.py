@@ -426,12 +426,24 @@ def guide(R):
           "unixsocketsink gives up the CPU after each frame of a live "
           "stream (`yield-after-send`, on by default), so that the receiver "
           "reads the frame first; without that (`%s`) the median is %s µs. "
-          "Whatever is left is the work of both processes in a row, on cold "
-          "caches: the unixsocket path does more of it than shmsink and "
-          "shmsrc, with fdpay and fddepay around the socket." % (
+          "Whatever is left is the work of both processes in a row, and the "
+          "unixsocket path has more of it than shmsink and shmsrc, with "
+          "fdpay and fddepay around the socket." % (
               fmt(lat["limit-wakeup"], 0), fmt(lat["limit-2"], 0), paced,
               fmt(lat[US], 0), fmt(lat["shm"], 0), fmt(lat["unixfd"], 0),
               NOYIELD, fmt(lat[NOYIELD], 0)))
+        seg = {t: segment_medians(R.res, rt, t) for t in (US, "shm")}
+        if seg[US] and seg["shm"]:
+            w("  The traced runs (below) split a frame: from the push to the "
+              "send the producer works %s µs with unixsocket and %s µs with "
+              "shm; the consumer runs %s µs and %s µs after the send; from "
+              "then to the arrival it works %s µs and %s µs." % (
+                  fmt(seg[US]["push_send_us"], 0),
+                  fmt(seg["shm"]["push_send_us"], 0),
+                  fmt(seg[US]["send_run_us"], 0),
+                  fmt(seg["shm"]["send_run_us"], 0),
+                  fmt(seg[US]["run_arrive_us"], 0),
+                  fmt(seg["shm"]["run_arrive_us"], 0)))
         pre = {t: m(t, "paced", "nivcsw_per_frame_producer", res=paced)
                for t in (NOYIELD, "shm", "unixfd")}
         if pre[NOYIELD] is not None and pre["shm"] is not None:
@@ -445,6 +457,64 @@ def guide(R):
               "yield, each frame counts one such switch.)" % (
                   fmt(pre[NOYIELD], 2), NOYIELD, fmt(pre["shm"], 2),
                   fmt(pre["unixfd"], 2)))
+    w("")
+    return out
+
+
+def segment_medians(res, rt, t):
+    """The medians over the traced runs of @t under @rt of each segment,
+    or None."""
+    good = [r["segments"] for r in res.get("segments") or []
+            if r.get("runtime") == rt and r["transport"] == t and
+            not r.get("error") and r.get("segments")]
+    if not good:
+        return None
+    return {k: statistics.median(g[k] for g in good) for k in good[0]}
+
+
+def segments_table(res):
+    runs = res.get("segments") or []
+    if not runs:
+        return []
+    out = []
+    w = out.append
+    first = runs[0]
+    keys = ("lat_median_us", "push_send_us", "send_run_us", "run_arrive_us",
+            "ran_before_sleep")
+    w("## Where a paced frame's time goes")
+    w("")
+    w("%s more paced runs of each two-process transport (%s, pattern %s, "
+      "%s frames), traced with perf: the scheduler's context switches and "
+      "the system calls that send (sendmsg, sendto, write, writev), on "
+      "CLOCK_MONOTONIC like the probes (bench/segments.py). Each frame of "
+      "the steady state splits into the producer's work from the push at "
+      "its probe to its first send, the time until the consumer's "
+      "streaming thread runs (0 when it was running), and the consumer's "
+      "work from then to the arrival at its probe. A cell is the median "
+      "over the runs of each run's median over its frames, the lowest and "
+      "the highest in parentheses. The last column is the share of frames "
+      "whose consumer ran before the producer's streaming thread went to "
+      "sleep. Tracing adds its own cost: these runs are not in the other "
+      "tables." % (res.get("segment_reps") or "One or", first["resolution"],
+                   first.get("pattern"), first.get("frames_asked")))
+    w("")
+    w("| runtime | transport | latency median µs | push → send µs | "
+      "send → consumer running µs | consumer running → arrival µs | "
+      "consumer ran before the producer slept | runs |")
+    w("|---|---|---|---|---|---|---|---|")
+    order = []
+    for r in runs:
+        if (r.get("runtime"), r["transport"]) not in order:
+            order.append((r.get("runtime"), r["transport"]))
+    for rt, t in order:
+        mine = [r for r in runs if r.get("runtime") == rt and
+                r["transport"] == t]
+        good = [dict(r["segments"], lat_median_us=r["lat_median_us"])
+                for r in mine if not r.get("error") and r.get("segments")]
+        cells = [spread([g[k] for g in good], 2 if k == "ran_before_sleep"
+                        else 0) if good else "–" for k in keys]
+        w("| %s | %s | %s | %d of %d |" % (
+            rt_label(rt), t, " | ".join(cells), len(good), len(mine)))
     w("")
     return out
 
@@ -642,6 +712,7 @@ def main():
 
     out.extend(targets(R))
     out.extend(guide(R))
+    out.extend(segments_table(res))
     for rt in R.runtimes:
         for pat in R.patterns:
             out.extend(table(R, rt, pat))
