@@ -114,16 +114,16 @@
  * non-blocking sendmsg(), so that a client that keeps up costs no thread
  * switch per frame; anything that does not fit into the socket is left to
  * the I/O thread. With a live source, it then gives up the CPU for a
- * moment (#GstUnixSocketSink:yield-after-send), so that a receiver that
- * the frame woke on this CPU reads it before the source makes the next
- * one. Releases do not wake a thread up either: the streaming
- * thread reads them in batches, when a client holds a few frames, and
- * waits for them in poll() itself when it has to (`block`); the I/O thread
- * reads what is left every 100 ms while there are clients, so that the
- * frames of a stream that stopped go back too. New clients are the I/O
- * thread's too, once frames flow to a client. Without clients, frames are
- * simply dropped (unless #GstUnixSocketSink:wait-for-connection is set),
- * so the sink prerolls and plays without anybody connected. Like
+ * moment (#GstUnixSocketSink:yield-after-send), before it reads releases,
+ * so that a receiver that the frame woke on this CPU reads it before the
+ * source makes the next one. Releases do not wake a thread up either: the
+ * streaming thread reads them in batches, when a client holds a few
+ * frames, and waits for them in poll() itself when it has to (`block`);
+ * the I/O thread reads what is left every 100 ms while there are clients,
+ * so that the frames of a stream that stopped go back too. New clients are
+ * the I/O thread's too, once frames flow to a client. Without clients,
+ * frames are simply dropped (unless #GstUnixSocketSink:wait-for-connection
+ * is set), so the sink prerolls and plays without anybody connected. Like
  * #multisocketsink, the sink keeps #GstBaseSink:sync at %TRUE, so that a
  * file or a non-live test source is served at its real rate instead of as
  * fast as the CPU allows; with a live source, or to let the receivers do
@@ -1772,13 +1772,16 @@ typedef struct
 
 /* Lock held: queues @frame for every client that may take it, applying the
  * slow client policy to the others, and writes it right away to the
- * clients that have nothing else queued. */
+ * clients that have nothing else queued. With @yield (a live stream), once
+ * it wrote the frame to a client, gives up the CPU before it reads
+ * releases. */
 static GstFlowReturn
 gst_unix_socket_sink_send_frame (GstUnixSocketSink * self,
-    GstFdPassFrame * frame, const Limits * limits, guint * n_written)
+    GstFdPassFrame * frame, const Limits * limits, gboolean yield)
 {
   guint64 size = gst_fdpass_frame_get_size (frame);
   gboolean need_wake, queued = FALSE;
+  guint n_written = 0;
   GstFlowReturn ret = GST_FLOW_OK;
   GList *l;
 
@@ -1833,13 +1836,24 @@ gst_unix_socket_sink_send_frame (GstUnixSocketSink * self,
     if (!idle || client_flush (self, c))
       need_wake = TRUE;
     else
-      (*n_written)++;
+      n_written++;
   }
 
   if (queued)
     gst_unix_socket_sink_hold_frame (self, frame);
   if (need_wake)
     gst_unix_socket_sink_wake (self);
+
+  /* a receiver that waited for this frame was woken on this CPU (Linux
+   * wakes the reader of a Unix socket where the writer runs, expecting the
+   * writer to block next). A live source does not block: it makes its next
+   * frame first, and the receiver would wait for that, and for the releases
+   * read below. The frame is held already, so the lock may go meanwhile. */
+  if (n_written > 0 && yield) {
+    g_mutex_unlock (&self->lock);
+    g_thread_yield ();
+    g_mutex_lock (&self->lock);
+  }
 
   /* the releases of the clients that hold a few frames now, once the
    * frame is on its way rather than before */
@@ -1876,7 +1890,6 @@ gst_unix_socket_sink_render (GstBaseSink * bsink, GstBuffer * buf)
   GError *err = NULL;
   Limits limits;
   gboolean yield;
-  guint n_written = 0;
   guint16 type;
 
   if (!message_get_type (buf, &type))
@@ -1894,6 +1907,9 @@ gst_unix_socket_sink_render (GstBaseSink * bsink, GstBuffer * buf)
     if (frame == NULL)
       goto invalid_frame;
 
+    /* a stream that runs as fast as it can is not held back */
+    yield = yield && gst_unix_socket_sink_upstream_is_live (self);
+
     g_mutex_lock (&self->lock);
     /* clients that connected before the first frame, or while nobody was
      * connected, get this frame even when the I/O thread has not accepted
@@ -1905,18 +1921,10 @@ gst_unix_socket_sink_render (GstBaseSink * bsink, GstBuffer * buf)
     self->rendered = TRUE;
     ret = gst_unix_socket_sink_wait_for_client (self);
     if (ret == GST_FLOW_OK)
-      ret = gst_unix_socket_sink_send_frame (self, frame, &limits, &n_written);
+      ret = gst_unix_socket_sink_send_frame (self, frame, &limits, yield);
     /* under the lock: the last ref may be ours */
     gst_fdpass_frame_unref (frame);
     g_mutex_unlock (&self->lock);
-
-    /* a receiver that waited for this frame was woken on this CPU (Linux
-     * wakes the reader of a Unix socket where the writer runs, expecting
-     * the writer to block next). A live source does not block: it makes
-     * its next frame first, and the receiver would wait for that. A
-     * stream that runs as fast as it can is not held back. */
-    if (n_written > 0 && yield && gst_unix_socket_sink_upstream_is_live (self))
-      g_thread_yield ();
 
     return ret;
   }
