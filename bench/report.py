@@ -461,12 +461,18 @@ def guide(R):
     return out
 
 
+def traced_runs(res, rt, t):
+    """The traced runs of @t under @rt, and those of them that gave
+    segments."""
+    runs = [r for r in res.get("segments") or []
+            if r.get("runtime") == rt and r["transport"] == t]
+    return runs, [r for r in runs if not r.get("error") and r.get("segments")]
+
+
 def segment_medians(res, rt, t):
     """The medians over the traced runs of @t under @rt of each segment,
     or None."""
-    good = [r["segments"] for r in res.get("segments") or []
-            if r.get("runtime") == rt and r["transport"] == t and
-            not r.get("error") and r.get("segments")]
+    good = [r["segments"] for r in traced_runs(res, rt, t)[1]]
     if not good:
         return None
     return {k: statistics.median(g[k] for g in good) for k in good[0]}
@@ -507,10 +513,9 @@ def segments_table(res):
         if (r.get("runtime"), r["transport"]) not in order:
             order.append((r.get("runtime"), r["transport"]))
     for rt, t in order:
-        mine = [r for r in runs if r.get("runtime") == rt and
-                r["transport"] == t]
+        mine, good = traced_runs(res, rt, t)
         good = [dict(r["segments"], lat_median_us=r["lat_median_us"])
-                for r in mine if not r.get("error") and r.get("segments")]
+                for r in good]
         cells = [spread([g[k] for g in good], 2 if k == "ran_before_sleep"
                         else 0) if good else "–" for k in keys]
         w("| %s | %s | %s | %d of %d |" % (

@@ -36,8 +36,10 @@ _SWITCH = re.compile(r"prev_pid=(\d+) .*prev_state=(\S+) ==> "
                      r".*next_pid=(\d+)")
 
 
-def _event_args():
-    argv = []
+def _record_argv(perf, path):
+    """perf record of EVENTS, system-wide, on the probes' clock, into
+    @path."""
+    argv = [perf, "record", "-a", "-k", "CLOCK_MONOTONIC", "-q", "-o", path]
     for e in EVENTS:
         # not the writes of perf itself, which would trace themselves
         argv += ["-e", e, "--exclude-perf"]
@@ -51,9 +53,7 @@ def available():
     if perf is None:
         return False, "perf is not installed (Debian: linux-perf)"
     with tempfile.TemporaryDirectory(prefix="bench-perf-") as d:
-        out = os.path.join(d, "probe.data")
-        argv = [perf, "record", "-a", "-k", "CLOCK_MONOTONIC", "-q", "-o", out]
-        argv += _event_args()
+        argv = _record_argv(perf, os.path.join(d, "probe.data"))
         r = subprocess.run(argv + ["--", "true"], capture_output=True,
                            text=True)
         if r.returncode != 0:
@@ -68,10 +68,8 @@ class Recorder:
 
     def __init__(self, path):
         self.path = path
-        argv = ["perf", "record", "-a", "-k", "CLOCK_MONOTONIC", "-q",
-                "-o", path]
-        argv += _event_args()
-        self.p = subprocess.Popen(argv, stdout=subprocess.DEVNULL,
+        self.p = subprocess.Popen(_record_argv("perf", path),
+                                  stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL,
                                   start_new_session=True)
 
