@@ -149,8 +149,10 @@ struct _GstFdPay
   /* streaming thread only */
   GstCaps *caps;
   /* room for the next buffer message, made once the previous frame went
-   * out, so that the allocation is not part of a frame's latency */
+   * out, so that the allocation is not part of a frame's latency, at the
+   * size of that frame's message: the next one is usually as large */
   GstBuffer *next_msg;
+  gsize next_msg_size;
   GstBuffer *hello_msg;
   GstBuffer *caps_msg;
   GstBuffer *segment_msg;
@@ -309,6 +311,7 @@ gst_fd_pay_reset (GstFdPay * self)
 {
   gst_clear_caps (&self->caps);
   gst_clear_buffer (&self->next_msg);
+  self->next_msg_size = GST_FDPASS_MAX_BUFFER_MESSAGE_SIZE;
   gst_clear_buffer (&self->hello_msg);
   gst_clear_buffer (&self->caps_msg);
   gst_clear_buffer (&self->segment_msg);
@@ -987,11 +990,16 @@ gst_fd_pay_message_new (GstFdPay * self, GstBuffer * buf,
     gst_buffer_unmap (self->next_msg, &map);
     if (size > 0) {
       msg = g_steal_pointer (&self->next_msg);
-      gst_buffer_set_size (msg, size);
+      if (size != map.size)
+        gst_buffer_set_size (msg, size);
+    } else {
+      /* too small for this one */
+      gst_clear_buffer (&self->next_msg);
     }
   }
   if (msg == NULL)
     msg = gst_fdpass_message_new_buffer (info);
+  self->next_msg_size = gst_buffer_get_size (msg);
 
   GST_BUFFER_PTS (msg) = info->pts;
   GST_BUFFER_DTS (msg) = info->dts;
@@ -1248,8 +1256,7 @@ gst_fd_pay_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 
   /* while waiting for the next frame */
   if (self->next_msg == NULL)
-    self->next_msg = gst_buffer_new_allocate (NULL,
-        GST_FDPASS_MAX_BUFFER_MESSAGE_SIZE, NULL);
+    self->next_msg = gst_buffer_new_allocate (NULL, self->next_msg_size, NULL);
 
   return ret;
 

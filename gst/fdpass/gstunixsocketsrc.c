@@ -186,6 +186,7 @@ struct _GstUnixSocketSrc
    * message (or any other that fits), so that the allocation is not part
    * of a frame's latency */
   GstBuffer *next_message;
+  gsize next_message_size;
 
   /* streaming thread only: what we follow of the messages the sender
    * sends, across reads, to see its caps and its EOS message */
@@ -1021,10 +1022,16 @@ gst_unix_socket_src_queue_read (GstUnixSocketSrc * self, gsize n,
     if (self->next_message &&
         gst_buffer_get_size (self->next_message) >= (gsize) used) {
       buf = g_steal_pointer (&self->next_message);
-      gst_buffer_set_size (buf, used);
+      if (gst_buffer_get_size (buf) != (gsize) used)
+        gst_buffer_set_size (buf, used);
     } else {
       buf = gst_buffer_new_allocate (NULL, used, NULL);
     }
+    /* the next one is made at the size of this one: the buffer messages
+     * of a stream are usually all as large */
+    if (self->seqpacket && self->header.type == GST_FDPASS_MESSAGE_BUFFER &&
+        used <= GST_FDPASS_MAX_BUFFER_MESSAGE_SIZE)
+      self->next_message_size = used;
     gst_buffer_fill (buf, 0, self->scratch + pos, used);
     if (fdmsg) {
       gst_buffer_add_net_control_message_meta (buf, fdmsg);
@@ -1221,10 +1228,12 @@ gst_unix_socket_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
         return ret;
     }
 
+    if (self->next_message &&
+        gst_buffer_get_size (self->next_message) < self->next_message_size)
+      gst_clear_buffer (&self->next_message);
     if (self->next_message == NULL)
       self->next_message =
-          gst_buffer_new_allocate (NULL, GST_FDPASS_MAX_BUFFER_MESSAGE_SIZE,
-          NULL);
+          gst_buffer_new_allocate (NULL, self->next_message_size, NULL);
 
     ret = gst_unix_socket_src_poll (self, &readable);
     if (ret != GST_FLOW_OK)
@@ -1275,6 +1284,7 @@ gst_unix_socket_src_start (GstBaseSrc * bsrc)
   }
   self->have_cancel_pollfd = TRUE;
   self->scratch = g_malloc (MAX (SEQPACKET_READ_SIZE, STREAM_READ_SIZE));
+  self->next_message_size = GST_FDPASS_MAX_BUFFER_MESSAGE_SIZE;
   self->connected_before = FALSE;
   self->waiting_for_caps = TRUE;
   gst_unix_socket_src_reset_scanner (self);

@@ -172,7 +172,8 @@ gst_fdpass_frame_new (GstBuffer * message, GError ** error)
     return NULL;
   }
 
-  frame = g_new0 (GstFdPassFrame, 1);
+  /* not zeroed: the parser clears the info, the rest is set below */
+  frame = g_new (GstFdPassFrame, 1);
   ok = gst_fdpass_header_parse (map.data, map.size, &header, error) &&
       gst_fdpass_buffer_parse (&header, map.data + GST_FDPASS_HEADER_SIZE,
       map.size - GST_FDPASS_HEADER_SIZE, &frame->info, error);
@@ -206,6 +207,7 @@ gst_fdpass_frame_new (GstBuffer * message, GError ** error)
   frame->message = gst_buffer_ref (message);
   frame->fd_list = list ? g_object_ref (list) : NULL;
   frame->size = frame_size (&frame->info);
+  frame->exported = 0;
   G_LOCK (seqnum);
   frame->seqnum = ++last_seqnum;
   G_UNLOCK (seqnum);

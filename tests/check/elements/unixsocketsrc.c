@@ -553,6 +553,73 @@ GST_START_TEST (test_frames_and_releases)
 
 GST_END_TEST;
 
+/* a frame in @n_memories memories of one file: the more memories, the
+ * larger its buffer message */
+static void
+send_frame_split (gint sock, guint64 id, guint n_memories)
+{
+  GstFdPassBufferInfo info;
+  gint fd = make_frame ((guint8) id);
+  guint i;
+
+  memset (&info, 0, sizeof (info));
+  info.id = id;
+  info.pts = id * GST_MSECOND;
+  info.dts = GST_CLOCK_TIME_NONE;
+  info.duration = GST_CLOCK_TIME_NONE;
+  info.offset = GST_BUFFER_OFFSET_NONE;
+  info.offset_end = GST_BUFFER_OFFSET_NONE;
+  info.n_fds = 1;
+  fail_unless (gst_fdpass_fd_info_from_fd (fd, GST_FDPASS_FD_KIND_FILE,
+          &info.fds[0]));
+  info.n_memories = n_memories;
+  for (i = 0; i < n_memories; i++) {
+    info.memories[i].fd_index = 0;
+    info.memories[i].offset = i * (FRAME_SIZE / n_memories);
+    info.memories[i].size = i + 1 < n_memories ? FRAME_SIZE / n_memories :
+        FRAME_SIZE - i * (FRAME_SIZE / n_memories);
+  }
+
+  send_message (sock, gst_fdpass_message_new_buffer (&info), &fd, 1);
+  close (fd);
+}
+
+/* the source prepares the buffer of the next message at the size of the
+ * last one: larger and smaller messages than that arrive whole, with
+ * nothing after them */
+GST_START_TEST (test_buffer_messages_change_size)
+{
+  static const guint n_memories[] = { 1, 4, 4, 1, 16, 2, 2 };
+  guint n_open = fdpass_check_count_open_fds ();
+  GstElement *pipeline, *appsink;
+  Listener l;
+  gchar *props;
+  gint conn;
+  guint i;
+
+  listener_init (&l);
+  listener_listen (&l, SOCK_SEQPACKET);
+  props = g_strdup_printf ("path=%s", l.path);
+  pipeline = make_pipeline (props, &appsink);
+  g_free (props);
+
+  conn = listener_accept (&l);
+  expect_hello (conn, TRUE);
+  send_hello (conn);
+  send_caps (conn);
+  for (i = 0; i < G_N_ELEMENTS (n_memories); i++) {
+    send_frame_split (conn, i + 1, n_memories[i]);
+    gst_buffer_unref (pull_frame (appsink, i + 1));
+  }
+
+  end_stream (conn, pipeline, appsink);
+  close (conn);
+  listener_clear (&l);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), n_open);
+}
+
+GST_END_TEST;
+
 static void
 send_frame_in (gint sock, gint fd, guint64 id)
 {
@@ -2057,6 +2124,7 @@ unixsocketsrc_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_frames_and_releases);
+  tcase_add_test (tc, test_buffer_messages_change_size);
   tcase_add_test (tc, test_recycled_memfds_mapped_once);
   tcase_add_test (tc, test_do_timestamp);
   tcase_add_test (tc, test_fd_seqpacket);
