@@ -183,29 +183,49 @@ make_frame (guint8 fill)
   return fd;
 }
 
+/* the message of frame @id: all of file @fd, in @n_memories memories (the
+ * more memories, the larger the message) */
 static void
-send_frame (gint sock, guint64 id)
+frame_info_init (GstFdPassBufferInfo * info, guint64 id, gint fd,
+    guint n_memories)
+{
+  guint i;
+
+  memset (info, 0, sizeof (*info));
+  info->id = id;
+  info->pts = id * GST_MSECOND;
+  info->dts = GST_CLOCK_TIME_NONE;
+  info->duration = GST_CLOCK_TIME_NONE;
+  info->offset = GST_BUFFER_OFFSET_NONE;
+  info->offset_end = GST_BUFFER_OFFSET_NONE;
+  info->n_fds = 1;
+  fail_unless (gst_fdpass_fd_info_from_fd (fd, GST_FDPASS_FD_KIND_FILE,
+          &info->fds[0]));
+  info->n_memories = n_memories;
+  for (i = 0; i < n_memories; i++) {
+    info->memories[i].fd_index = 0;
+    info->memories[i].offset = i * (FRAME_SIZE / n_memories);
+    info->memories[i].size = i + 1 < n_memories ? FRAME_SIZE / n_memories :
+        FRAME_SIZE - i * (FRAME_SIZE / n_memories);
+  }
+}
+
+/* a new file with frame @id, in @n_memories memories */
+static void
+send_frame_split (gint sock, guint64 id, guint n_memories)
 {
   GstFdPassBufferInfo info;
   gint fd = make_frame ((guint8) id);
 
-  memset (&info, 0, sizeof (info));
-  info.id = id;
-  info.pts = id * GST_MSECOND;
-  info.dts = GST_CLOCK_TIME_NONE;
-  info.duration = GST_CLOCK_TIME_NONE;
-  info.offset = GST_BUFFER_OFFSET_NONE;
-  info.offset_end = GST_BUFFER_OFFSET_NONE;
-  info.n_fds = 1;
-  fail_unless (gst_fdpass_fd_info_from_fd (fd, GST_FDPASS_FD_KIND_FILE,
-          &info.fds[0]));
-  info.n_memories = 1;
-  info.memories[0].fd_index = 0;
-  info.memories[0].offset = 0;
-  info.memories[0].size = FRAME_SIZE;
-
+  frame_info_init (&info, id, fd, n_memories);
   send_message (sock, gst_fdpass_message_new_buffer (&info), &fd, 1);
   close (fd);
+}
+
+static void
+send_frame (gint sock, guint64 id)
+{
+  send_frame_split (sock, id, 1);
 }
 
 static gboolean
@@ -352,6 +372,38 @@ make_pipeline (const gchar * src_props, GstElement ** appsink)
   fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
       GST_STATE_CHANGE_FAILURE);
   return pipeline;
+}
+
+/* Listens on a new socket for a pipeline that receives from it, whose
+ * unixsocketsrc has the path of the socket and @props, and returns the
+ * pipeline, playing */
+static GstElement *
+listen_for_pipeline (Listener * l, const gchar * props, GstElement ** appsink)
+{
+  GstElement *pipeline;
+  gchar *desc;
+
+  listener_init (l);
+  listener_listen (l, SOCK_SEQPACKET);
+  desc = g_strdup_printf ("path=%s %s", l->path, props);
+  pipeline = make_pipeline (desc, appsink);
+  g_free (desc);
+
+  return pipeline;
+}
+
+/* Accepts the source's connection and starts the stream: the hellos, then
+ * the caps. Returns the sender's side of the connection. */
+static gint
+accept_and_start (Listener * l)
+{
+  gint conn = listener_accept (l);
+
+  expect_hello (conn, TRUE);
+  send_hello (conn);
+  send_caps (conn);
+
+  return conn;
 }
 
 static GstBuffer *
@@ -505,20 +557,11 @@ GST_START_TEST (test_frames_and_releases)
   GArray *ids = g_array_new (FALSE, FALSE, sizeof (guint64));
   GstMessage *msg;
   Listener l;
-  gchar *props;
   gint conn;
   guint i;
 
-  listener_init (&l);
-  listener_listen (&l, SOCK_SEQPACKET);
-  props = g_strdup_printf ("path=%s", l.path);
-  pipeline = make_pipeline (props, &appsink);
-  g_free (props);
-
-  conn = listener_accept (&l);
-  expect_hello (conn, TRUE);
-  send_hello (conn);
-  send_caps (conn);
+  pipeline = listen_for_pipeline (&l, "", &appsink);
+  conn = accept_and_start (&l);
   for (i = 0; i < 6; i++)
     send_frame (conn, i + 1);
 
@@ -553,37 +596,6 @@ GST_START_TEST (test_frames_and_releases)
 
 GST_END_TEST;
 
-/* a frame in @n_memories memories of one file: the more memories, the
- * larger its buffer message */
-static void
-send_frame_split (gint sock, guint64 id, guint n_memories)
-{
-  GstFdPassBufferInfo info;
-  gint fd = make_frame ((guint8) id);
-  guint i;
-
-  memset (&info, 0, sizeof (info));
-  info.id = id;
-  info.pts = id * GST_MSECOND;
-  info.dts = GST_CLOCK_TIME_NONE;
-  info.duration = GST_CLOCK_TIME_NONE;
-  info.offset = GST_BUFFER_OFFSET_NONE;
-  info.offset_end = GST_BUFFER_OFFSET_NONE;
-  info.n_fds = 1;
-  fail_unless (gst_fdpass_fd_info_from_fd (fd, GST_FDPASS_FD_KIND_FILE,
-          &info.fds[0]));
-  info.n_memories = n_memories;
-  for (i = 0; i < n_memories; i++) {
-    info.memories[i].fd_index = 0;
-    info.memories[i].offset = i * (FRAME_SIZE / n_memories);
-    info.memories[i].size = i + 1 < n_memories ? FRAME_SIZE / n_memories :
-        FRAME_SIZE - i * (FRAME_SIZE / n_memories);
-  }
-
-  send_message (sock, gst_fdpass_message_new_buffer (&info), &fd, 1);
-  close (fd);
-}
-
 /* the source prepares the buffer of the next message at the size of the
  * last one: larger and smaller messages than that arrive whole, with
  * nothing after them */
@@ -593,20 +605,11 @@ GST_START_TEST (test_buffer_messages_change_size)
   guint n_open = fdpass_check_count_open_fds ();
   GstElement *pipeline, *appsink;
   Listener l;
-  gchar *props;
   gint conn;
   guint i;
 
-  listener_init (&l);
-  listener_listen (&l, SOCK_SEQPACKET);
-  props = g_strdup_printf ("path=%s", l.path);
-  pipeline = make_pipeline (props, &appsink);
-  g_free (props);
-
-  conn = listener_accept (&l);
-  expect_hello (conn, TRUE);
-  send_hello (conn);
-  send_caps (conn);
+  pipeline = listen_for_pipeline (&l, "", &appsink);
+  conn = accept_and_start (&l);
   for (i = 0; i < G_N_ELEMENTS (n_memories); i++) {
     send_frame_split (conn, i + 1, n_memories[i]);
     gst_buffer_unref (pull_frame (appsink, i + 1));
@@ -631,19 +634,7 @@ send_frame_in (gint sock, gint fd, guint64 id)
   fail_unless_equals_int ((gint) pwrite (fd, data, sizeof (data), 0),
       FRAME_SIZE);
 
-  memset (&info, 0, sizeof (info));
-  info.id = id;
-  info.pts = id * GST_MSECOND;
-  info.dts = GST_CLOCK_TIME_NONE;
-  info.duration = GST_CLOCK_TIME_NONE;
-  info.offset = GST_BUFFER_OFFSET_NONE;
-  info.offset_end = GST_BUFFER_OFFSET_NONE;
-  info.n_fds = 1;
-  fail_unless (gst_fdpass_fd_info_from_fd (fd, GST_FDPASS_FD_KIND_FILE,
-          &info.fds[0]));
-  info.n_memories = 1;
-  info.memories[0].size = FRAME_SIZE;
-
+  frame_info_init (&info, id, fd, 1);
   send_message (sock, gst_fdpass_message_new_buffer (&info), &fd, 1);
 }
 
@@ -670,22 +661,13 @@ GST_START_TEST (test_recycled_memfds_mapped_once)
   GstElement *pipeline, *appsink;
   GArray *ids = g_array_new (FALSE, FALSE, sizeof (guint64));
   Listener l;
-  gchar *props;
   gint conn, files[2];
   guint64 id;
 
   files[0] = make_frame (0);
   files[1] = make_frame (0);
-  listener_init (&l);
-  listener_listen (&l, SOCK_SEQPACKET);
-  props = g_strdup_printf ("path=%s", l.path);
-  pipeline = make_pipeline (props, &appsink);
-  g_free (props);
-
-  conn = listener_accept (&l);
-  expect_hello (conn, TRUE);
-  send_hello (conn);
-  send_caps (conn);
+  pipeline = listen_for_pipeline (&l, "", &appsink);
+  conn = accept_and_start (&l);
   for (id = 1; id <= 10; id++) {
     GstBuffer *frame;
 
@@ -721,22 +703,14 @@ GST_START_TEST (test_do_timestamp)
   GAsyncQueue *queue;
   GstClockTime last = 0;
   Listener l;
-  gchar *props;
   gint conn, file;
   guint64 id;
 
   file = make_frame (0);
-  listener_init (&l);
-  listener_listen (&l, SOCK_SEQPACKET);
-  props = g_strdup_printf ("path=%s is-live=true do-timestamp=true", l.path);
-  pipeline = make_pipeline (props, &appsink);
-  g_free (props);
+  pipeline = listen_for_pipeline (&l, "is-live=true do-timestamp=true",
+      &appsink);
   queue = g_object_get_data (G_OBJECT (appsink), "frames");
-
-  conn = listener_accept (&l);
-  expect_hello (conn, TRUE);
-  send_hello (conn);
-  send_caps (conn);
+  conn = accept_and_start (&l);
   for (id = 1; id <= 3; id++) {
     GstBuffer *frame;
 
@@ -830,10 +804,7 @@ GST_START_TEST (test_retry)
   g_usleep (100 * 1000);
   listener_listen (&l, SOCK_SEQPACKET);
 
-  conn = listener_accept (&l);
-  expect_hello (conn, TRUE);
-  send_hello (conn);
-  send_caps (conn);
+  conn = accept_and_start (&l);
   send_frame (conn, 1);
   gst_buffer_unref (pull_frame (appsink, 1));
   end_stream (conn, pipeline, appsink);
@@ -876,10 +847,7 @@ GST_START_TEST (test_retry_bound_not_listening)
   gst_object_unref (bus);
 
   fail_unless_equals_int (listen (l.fd, 4), 0);
-  conn = listener_accept (&l);
-  expect_hello (conn, TRUE);
-  send_hello (conn);
-  send_caps (conn);
+  conn = accept_and_start (&l);
   send_frame (conn, 1);
   gst_buffer_unref (pull_frame (appsink, 1));
   end_stream (conn, pipeline, appsink);
@@ -949,10 +917,7 @@ GST_START_TEST (test_reconnect)
   pipeline = make_pipeline (props, &appsink);
   g_free (props);
 
-  conn = listener_accept (&l);
-  expect_hello (conn, TRUE);
-  send_hello (conn);
-  send_caps (conn);
+  conn = accept_and_start (&l);
   for (i = 0; i < 3; i++)
     send_frame (conn, i + 1);
   for (i = 0; i < 3; i++)
@@ -961,10 +926,7 @@ GST_START_TEST (test_reconnect)
   close (conn);
   g_free (check_vanished_message (pop_message (pipeline, GST_MESSAGE_WARNING)));
 
-  conn = listener_accept (&l);
-  expect_hello (conn, TRUE);
-  send_hello (conn);
-  send_caps (conn);
+  conn = accept_and_start (&l);
   for (i = 0; i < 3; i++)
     send_frame (conn, 101 + i);
   for (i = 0; i < 3; i++)
@@ -1004,21 +966,12 @@ GST_START_TEST (test_peer_closes_without_eos)
   GstElement *pipeline, *appsink;
   GstMessage *msg;
   Listener l;
-  gchar *props;
   GArray *ids = g_array_new (FALSE, FALSE, sizeof (guint64));
   gchar *debug;
   gint conn;
 
-  listener_init (&l);
-  listener_listen (&l, SOCK_SEQPACKET);
-  props = g_strdup_printf ("path=%s", l.path);
-  pipeline = make_pipeline (props, &appsink);
-  g_free (props);
-
-  conn = listener_accept (&l);
-  expect_hello (conn, TRUE);
-  send_hello (conn);
-  send_caps (conn);
+  pipeline = listen_for_pipeline (&l, "", &appsink);
+  conn = accept_and_start (&l);
   send_frame (conn, 1);
   send_frame (conn, 2);
   gst_buffer_unref (pull_frame (appsink, 1));
@@ -1051,20 +1004,11 @@ GST_START_TEST (test_ctrunc)
   GError *err = NULL;
   gint fds[GST_FDPASS_MAX_FDS + 4];
   Listener l;
-  gchar *props;
   gint conn;
   guint i;
 
-  listener_init (&l);
-  listener_listen (&l, SOCK_SEQPACKET);
-  props = g_strdup_printf ("path=%s", l.path);
-  pipeline = make_pipeline (props, &appsink);
-  g_free (props);
-
-  conn = listener_accept (&l);
-  expect_hello (conn, TRUE);
-  send_hello (conn);
-  send_caps (conn);
+  pipeline = listen_for_pipeline (&l, "", &appsink);
+  conn = accept_and_start (&l);
   for (i = 0; i < G_N_ELEMENTS (fds); i++)
     fds[i] = make_frame (0);
   send_message (conn, gst_fdpass_message_new_hello (&hello), fds,
@@ -1098,19 +1042,10 @@ GST_START_TEST (test_oversized_packet)
   GError *err = NULL;
   GstBuffer *big;
   Listener l;
-  gchar *props;
   gint conn, fd;
 
-  listener_init (&l);
-  listener_listen (&l, SOCK_SEQPACKET);
-  props = g_strdup_printf ("path=%s", l.path);
-  pipeline = make_pipeline (props, &appsink);
-  g_free (props);
-
-  conn = listener_accept (&l);
-  expect_hello (conn, TRUE);
-  send_hello (conn);
-  send_caps (conn);
+  pipeline = listen_for_pipeline (&l, "", &appsink);
+  conn = accept_and_start (&l);
   big = gst_buffer_new_allocate (NULL,
       GST_FDPASS_HEADER_SIZE + GST_FDPASS_MAX_PAYLOAD + 1, NULL);
   gst_buffer_memset (big, 0, 0, gst_buffer_get_size (big));
@@ -1363,10 +1298,7 @@ GST_START_TEST (test_socket_type_abstract)
   pipeline = make_pipeline (props, &appsink);
   g_free (props);
 
-  conn = listener_accept (&l);
-  expect_hello (conn, TRUE);
-  send_hello (conn);
-  send_caps (conn);
+  conn = accept_and_start (&l);
   send_frame (conn, 1);
   gst_buffer_unref (pull_frame (appsink, 1));
   end_stream (conn, pipeline, appsink);
@@ -1471,10 +1403,7 @@ GST_START_TEST (test_connects_when_socket_appears)
   fail_unless_equals_int (unlink (tmp), 0);
   g_free (tmp);
 
-  conn = listener_accept (&l);
-  expect_hello (conn, TRUE);
-  send_hello (conn);
-  send_caps (conn);
+  conn = accept_and_start (&l);
   send_frame (conn, 1);
   gst_buffer_unref (pull_frame (appsink, 1));
   fail_unless_equals_int (get_stat (pipeline, "connect-failures"), 1);
@@ -1513,10 +1442,7 @@ GST_START_TEST (test_retry_warnings)
   fail_unless (get_stat (pipeline, "connect-failures") >= 20);
 
   listener_listen (&l, SOCK_SEQPACKET);
-  conn = listener_accept (&l);
-  expect_hello (conn, TRUE);
-  send_hello (conn);
-  send_caps (conn);
+  conn = accept_and_start (&l);
   send_frame (conn, 1);
   gst_buffer_unref (pull_frame (appsink, 1));
 
