@@ -55,7 +55,7 @@ NO_RUNTIME = {"limit-wakeup"}
 # stream
 PACED_ONLY = {"limit-wakeup", "unixsocket-noyield"}
 PATTERNS = ["black", "smpte"]
-# receive: touches no frame data; checksum: CRC-32 of every byte; paced: a
+# receive: touches no frame data; checksum: reads every byte; paced: a
 # live 30 fps producer and a receive consumer, for latency without queueing
 KINDS = ["receive", "checksum", "paced"]
 # frames a queue or a transport may hold in the one-process, two-thread
@@ -111,8 +111,9 @@ def warm_frames(n):
 def frames_for(size, args):
     if args.smoke:
         return args.smoke_frames
-    # about the same number of bytes per run: ~2-4 s on a slow transport
-    return max(60, min(6000, int(args.mbytes * 1e6 / size)))
+    # about the same number of bytes per run: ~2-4 s on a slow transport;
+    # at least 480 frames, a few hundred ms at 3840x2160 on the fastest rows
+    return max(480, min(6000, int(args.mbytes * 1e6 / size)))
 
 
 # --- environments -------------------------------------------------------------

@@ -9,7 +9,7 @@
 #             is read from CLOCK_MONOTONIC. Runs until stdin is closed.
 #   consumer  runs a pipeline ending in "fakesink name=sink"; the sink pad's
 #             probe reads CLOCK_MONOTONIC at each frame's arrival and, with
-#             --checksum, CRC-32s every byte of it. Exits after --frames frames.
+#             --checksum, reads every byte of it (an XOR checksum). Exits after --frames frames.
 #   single    producer and consumer probes in one pipeline, one process.
 #   memcpy    no GStreamer: copies a frame --frames times (the copy limit).
 #
@@ -101,8 +101,8 @@ class Probe:
         lib.fdpass_bench_probe_usage.argtypes = [
             vp, i, ctypes.POINTER(ctypes.c_double)]
         lib.fdpass_bench_probe_usage.restype = i
-        lib.fdpass_bench_probe_crc.argtypes = [vp]
-        lib.fdpass_bench_probe_crc.restype = ctypes.c_uint32
+        lib.fdpass_bench_probe_checksum.argtypes = [vp]
+        lib.fdpass_bench_probe_checksum.restype = ctypes.c_uint64
         lib.fdpass_bench_probe_bad_sizes.argtypes = [vp]
         lib.fdpass_bench_probe_bad_sizes.restype = u
         lib.fdpass_bench_probe_tid.argtypes = [vp]
@@ -125,8 +125,8 @@ class Probe:
     def count(self):
         return self.lib.fdpass_bench_probe_count(self.ptr)
 
-    def crc(self):
-        return self.lib.fdpass_bench_probe_crc(self.ptr)
+    def checksum(self):
+        return self.lib.fdpass_bench_probe_checksum(self.ptr)
 
     def bad_sizes(self):
         return self.lib.fdpass_bench_probe_bad_sizes(self.ptr)
@@ -344,7 +344,7 @@ def run_pipeline(args):
         out["consumer"] = arrive.result()
         out["bad_sizes"] = arrive.bad_sizes()
         if args.checksum:
-            out["crc32"] = "%08x" % arrive.crc()
+            out["checksum"] = "%016x" % arrive.checksum()
     write_json(args.out, out)
     return state["rc"]
 
@@ -361,7 +361,7 @@ def main():
                    help="expected bytes per frame (counted if different)")
     p.add_argument("--size", type=int, default=0, help="memcpy: bytes")
     p.add_argument("--checksum", action="store_true",
-                   help="consumer: CRC-32 every byte of every frame")
+                   help="consumer: read every byte of every frame (XOR checksum)")
     p.add_argument("--probe-lib", help="path of libfdpassbench.so")
     p.add_argument("--add-socket-fd", type=int,
                    help="emit 'add' on the element 'sink' with this fd")
