@@ -54,6 +54,8 @@ NO_RUNTIME = {"limit-wakeup"}
 # latency rows only: what one setting of a transport changes on a paced
 # stream
 PACED_ONLY = {"limit-wakeup", "unixsocket-noyield"}
+# rows that copy every frame through the kernel (fewer frames per run)
+KERNEL_COPY = {"tcp", "tcp-inline", "pipe"}
 PATTERNS = ["black", "smpte"]
 # receive: touches no frame data; checksum: reads every byte; paced: a
 # live 30 fps producer and a receive consumer, for latency without queueing
@@ -108,12 +110,15 @@ def warm_frames(n):
     return max(1, n // 4)
 
 
-def frames_for(size, args):
+def frames_for(size, t, args):
     if args.smoke:
         return args.smoke_frames
-    # about the same number of bytes per run: ~2-4 s on a slow transport;
-    # at least 480 frames, a few hundred ms at 3840x2160 on the fastest rows
-    return max(480, min(6000, int(args.mbytes * 1e6 / size)))
+    # about the same number of bytes per run: ~2-4 s on a slow transport.
+    # At least 480 frames, so that the fastest rows at 3840x2160 (near 2000
+    # fps) measure a few hundred ms; the rows that copy every frame through
+    # the kernel take seconds per 60 frames there, and keep 60 at least
+    least = 60 if t in KERNEL_COPY else 480
+    return max(least, min(6000, int(args.mbytes * 1e6 / size)))
 
 
 # --- environments -------------------------------------------------------------
@@ -530,7 +535,7 @@ def run_one(t, res, kind, rep, args, envs, runtime, pattern, trace=None):
     w, h = res
     fmt = args.format
     size = frame_size(w, h, fmt)
-    n = frames_for(size, args)
+    n = frames_for(size, t, args)
     if kind == "paced":
         n = args.smoke_frames if args.smoke else args.paced_frames
     d = tempfile.mkdtemp(prefix="run-", dir=args.tmp)
@@ -833,7 +838,7 @@ def estimate_s(run, args):
     """Seconds one run (runtime, pattern, resolution, transport, kind)
     should take on the machine above."""
     runtime, pattern, res, t, kind = run
-    n = run_frames(res, kind, args)
+    n = run_frames(res, t, kind, args)
     start = EST_START_S.get(t, EST_START_DEFAULT_S)
     if kind == "paced":
         return start + n / 30.0
@@ -843,10 +848,10 @@ def estimate_s(run, args):
     return start + gb / rate
 
 
-def run_frames(res, kind, args):
+def run_frames(res, t, kind, args):
     if kind == "paced":
         return args.smoke_frames if args.smoke else args.paced_frames
-    return frames_for(frame_size(res[0], res[1], args.format), args)
+    return frames_for(frame_size(res[0], res[1], args.format), t, args)
 
 
 def main():
