@@ -9,7 +9,8 @@
 #             is read from CLOCK_MONOTONIC. Runs until stdin is closed.
 #   consumer  runs a pipeline ending in "fakesink name=sink"; the sink pad's
 #             probe reads CLOCK_MONOTONIC at each frame's arrival and, with
-#             --checksum, reads every byte of it (an XOR checksum). Exits after --frames frames.
+#             --checksum, reads every byte of it (an XOR checksum). Exits
+#             after --frames frames.
 #   single    producer and consumer probes in one pipeline, one process.
 #   memcpy    no GStreamer: copies a frame --frames times (the copy limit).
 #
@@ -361,7 +362,8 @@ def main():
                    help="expected bytes per frame (counted if different)")
     p.add_argument("--size", type=int, default=0, help="memcpy: bytes")
     p.add_argument("--checksum", action="store_true",
-                   help="consumer: read every byte of every frame (XOR checksum)")
+                   help="consumer: read every byte of every frame (an XOR "
+                   "checksum)")
     p.add_argument("--probe-lib", help="path of libfdpassbench.so")
     p.add_argument("--add-socket-fd", type=int,
                    help="emit 'add' on the element 'sink' with this fd")
