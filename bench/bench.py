@@ -535,9 +535,7 @@ def run_one(t, res, kind, rep, args, envs, runtime, pattern, trace=None):
     w, h = res
     fmt = args.format
     size = frame_size(w, h, fmt)
-    n = frames_for(size, t, args)
-    if kind == "paced":
-        n = args.smoke_frames if args.smoke else args.paced_frames
+    n = run_frames(res, t, kind, args)
     d = tempfile.mkdtemp(prefix="run-", dir=args.tmp)
     env = envs[runtime] if runtime else dict(os.environ)
     logp = os.path.join(args.out, "logs", "%s-%s-%s-%dx%d-%s-%s.log"
