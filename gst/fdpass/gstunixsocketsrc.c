@@ -199,6 +199,9 @@ struct _GstUnixSocketSrc
   GstCaps *sender_caps;
   /* the last message of this connection was EOS */
   gboolean got_eos;
+  /* the sender closed the connection with data of ours unread, which a
+   * read reported before what the sender had sent (see _read()) */
+  gboolean peer_reset;
   /* a BUFFER or EOS message came before any caps */
   gboolean data_before_caps;
 
@@ -642,6 +645,7 @@ gst_unix_socket_src_disconnect (GstUnixSocketSrc * self)
   }
   gst_unix_socket_src_clear_output (self);
   g_clear_pointer (&self->peer_name, g_free);
+  self->peer_reset = FALSE;
 }
 
 /* What connect_to_path() takes for @path: with the abstract socket type,
@@ -1066,8 +1070,17 @@ gst_unix_socket_src_read (GstUnixSocketSrc * self, gint * close_errno)
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK)
       return GST_FLOW_OK;
+    if (errno == ECONNRESET && !self->peer_reset) {
+      /* The sender closed its end with data of ours unread (releases it
+       * did not read before its EOS, say). A seqpacket socket reports that
+       * once, before the messages still queued for us: they are read next,
+       * up to the end of the connection. */
+      GST_DEBUG_OBJECT (self, "connection reset by the sender, reading what "
+          "it sent before");
+      self->peer_reset = TRUE;
+      return GST_FLOW_OK;
+    }
     if (errno == ECONNRESET) {
-      GST_DEBUG_OBJECT (self, "connection reset by the sender");
       *close_errno = ECONNRESET;
       return GST_FLOW_EOS;
     }
@@ -1096,6 +1109,7 @@ gst_unix_socket_src_read (GstUnixSocketSrc * self, gint * close_errno)
 
   if (n == 0) {
     GST_DEBUG_OBJECT (self, "the sender closed the connection");
+    *close_errno = self->peer_reset ? ECONNRESET : 0;
     return GST_FLOW_EOS;
   }
 

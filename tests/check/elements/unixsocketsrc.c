@@ -1577,6 +1577,90 @@ GST_START_TEST (test_peer_reset_without_eos)
 
 GST_END_TEST;
 
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  gboolean blocked;
+} Blocker;
+
+static GstPadProbeReturn
+block_probe (GstPad * pad, GstPadProbeInfo * info, Blocker * b)
+{
+  g_mutex_lock (&b->lock);
+  b->blocked = TRUE;
+  g_cond_signal (&b->cond);
+  g_mutex_unlock (&b->lock);
+
+  return GST_PAD_PROBE_OK;
+}
+
+/* The sender ends its stream and closes its end while what the source sent
+ * it (its hello, releases) is unread there. The kernel then reports
+ * ECONNRESET to the next read, before the messages still queued: the
+ * source reads them, frames and EOS message, and ends the stream without
+ * an error. */
+GST_START_TEST (test_eos_message_then_reset)
+{
+  guint n_open = fdpass_check_count_open_fds ();
+  GstElement *pipeline, *appsink, *src;
+  GstMessage *msg;
+  GstPad *pad;
+  Blocker b;
+  gulong probe;
+  gchar *props;
+  gint sv[2];
+
+  fail_unless_equals_int (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC,
+          0, sv), 0);
+  props = g_strdup_printf ("fd=%d", sv[1]);
+  pipeline = make_pipeline (props, &appsink);
+  g_free (props);
+
+  /* the streaming thread stops at the first buffer it pushes and reads
+   * nothing more until it goes on */
+  g_mutex_init (&b.lock);
+  g_cond_init (&b.cond);
+  b.blocked = FALSE;
+  src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  pad = gst_element_get_static_pad (src, "src");
+  probe = gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_BLOCK, (GstPadProbeCallback) block_probe, &b, NULL);
+
+  send_hello (sv[0]);
+  send_caps (sv[0]);
+  send_frame (sv[0], 1);
+  g_mutex_lock (&b.lock);
+  while (!b.blocked)
+    fail_unless (g_cond_wait_until (&b.cond, &b.lock,
+            g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND),
+        "the source pushed nothing");
+  g_mutex_unlock (&b.lock);
+
+  /* the source's hello is unread on our side: closing resets the
+   * connection, with frame 2 and the EOS message still on their way */
+  send_frame (sv[0], 2);
+  send_eos (sv[0]);
+  close (sv[0]);
+  gst_pad_remove_probe (pad, probe);
+
+  gst_buffer_unref (pull_frame (appsink, 1));
+  gst_buffer_unref (pull_frame (appsink, 2));
+  msg = wait_bus (pipeline, GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  fail_unless_equals_uint64 (get_stat (pipeline, "fds"), 2);
+
+  gst_object_unref (pad);
+  gst_object_unref (src);
+  stop_pipeline (pipeline, appsink);
+  g_mutex_clear (&b.lock);
+  g_cond_clear (&b.cond);
+
+  fail_unless_equals_int (fdpass_check_count_open_fds (), n_open);
+}
+
+GST_END_TEST;
+
 /* Behind an element that does not stop at the EOS message, the source
  * reads the sender's EOS message and then the end of the connection: the
  * end of the stream, even with reconnect. */
@@ -2074,6 +2158,7 @@ unixsocketsrc_suite (void)
   tcase_add_test (tc, test_peer_reset_without_eos);
   tcase_add_test (tc, test_releases_when_socket_full);
   tcase_add_test (tc, test_eos_message_with_reconnect);
+  tcase_add_test (tc, test_eos_message_then_reset);
   tcase_add_test (tc, test_caps_carry_media_caps);
   tcase_add_test (tc, test_caps_follow_the_bytes);
   tcase_add_test (tc, test_no_caps_from_sender);
