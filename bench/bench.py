@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 
+import footprint
 import segments
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -914,6 +915,12 @@ def main():
                         "that send: root or perf_event_paranoid -1), each "
                         "frame split into the producer's work, the wake-up "
                         "and the consumer's work (bench/segments.py)")
+    p.add_argument("--footprint", action="store_true",
+                   help="after the repetitions, count the cache lines one "
+                        "paced frame brings from memory in each process of "
+                        "the unixsocket and shm rows, under valgrind's "
+                        "cachegrind with caches emptied between frames "
+                        "(bench/footprint.py; about 1 min)")
     args = p.parse_args()
     # run the finally blocks (they kill the children) on SIGTERM too
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))
@@ -962,6 +969,7 @@ def main():
     args.fdpass_libdir = os.path.join(build, "gst-libs", "gst", "fdpass")
     args.probe_lib = os.path.join(build, "bench", "libfdpassbench.so")
     args.wakeup_bin = os.path.join(build, "bench", "fdpass-bench-wakeup")
+    args.evict_lib = os.path.join(build, "bench", "libfdpassbenchevict.so")
 
     def kinds_for(t, res):
         # a memcpy reads every byte already: one kind; the wake-up floor
@@ -1015,11 +1023,26 @@ def main():
                 for rep in range(args.segments) for rt in runtimes
                 for t in per_runtime[rt] if t not in LIMITS]
 
-    def estimate(runs, slow, traced=()):
+    def footprint_plan(per_runtime):
+        """(runtime, resolution, transports) of --footprint, or None: the
+        first runtime with the unixsocket and shm rows, 1.26 first."""
+        if not args.footprint:
+            return None
+        for rt in sorted(runtimes, key=lambda r: r != "1.26"):
+            ts = [t for t in footprint.TRANSPORTS if t in per_runtime[rt]]
+            if len(ts) == len(footprint.TRANSPORTS):
+                return rt, paced_res[0], ts
+        return None
+
+    def estimate(runs, slow, traced=(), fp=None):
         secs = sum(estimate_s(r[1:], args) for r in runs)
         secs += len(slow) * (args.stall + 6)
         secs += sum(estimate_s((rt, p, res, t, "paced"), args) + 10
                     for _, rt, p, res, t in traced)
+        if fp:
+            # two runs of each process: valgrind's start and the frames
+            secs += len(fp[2]) * len(footprint.SIDES) * 2 * (
+                8 + (footprint.SHORT + footprint.LONG) / 2 / 30)
         return secs
 
     if args.estimate:
@@ -1028,7 +1051,8 @@ def main():
         traced = segment_runs(per_runtime)
         print("%d runs, %d slow-consumer runs and %d traced runs, about "
               "%.0f min" % (len(runs), len(slow), len(traced),
-                            estimate(runs, slow, traced) / 60))
+                            estimate(runs, slow, traced,
+                                     footprint_plan(per_runtime)) / 60))
         return 0
 
     os.makedirs(os.path.join(args.out, "logs"), exist_ok=True)
@@ -1100,7 +1124,17 @@ def main():
             results["skipped"]["segments"] = why
             log("no traced runs: %s" % why)
             traced = []
-    est = estimate(runs, slow, traced)
+    fp = footprint_plan(per_runtime)
+    if args.footprint and fp is None:
+        results["skipped"]["footprint"] = ("no runtime with both the "
+                                           "unixsocket and the shm rows")
+    elif fp:
+        ok, why = footprint.available(args.evict_lib)
+        if not ok:
+            results["skipped"]["footprint"] = why
+            log("no footprint: %s" % why)
+            fp = None
+    est = estimate(runs, slow, traced, fp)
     results["estimated_s"] = round(est)
     log("%d runs and %d slow-consumer runs (%s; %s; %d repetitions): "
         "about %.0f min"
@@ -1144,6 +1178,27 @@ def main():
                 "%.0f us, running->arrival %.0f us" % (
                     sg["push_send_us"], sg["send_run_us"],
                     sg["run_arrive_us"])))
+        if fp:
+            rt, res, ts = fp
+            results["footprint"] = {
+                "runtime": rt, "resolution": res_name(res),
+                "format": args.format, "pattern": "black",
+                "frames": [footprint.SHORT, footprint.LONG],
+                "caches": footprint.CACHES, "rows": []}
+            logp = os.path.join(args.out, "logs", "footprint.log")
+            for t in ts:
+                for side in footprint.SIDES:
+                    row = footprint.measure(t, side, res, args.format,
+                                            envs[rt], args.evict_lib, logp)
+                    row.update(transport=t, side=side)
+                    results["footprint"]["rows"].append(row)
+                    save()
+                    log("footprint: %-4s %-12s %-8s %s" % (
+                        rt, t, side, row.get("error") or
+                        "%.0f instructions, %.0f code and %.0f data lines "
+                        "per frame" % (row["instructions"],
+                                       row["code_lines"],
+                                       row["data_lines"])))
     finally:
         results["finished"] = datetime.datetime.now().isoformat(
             timespec="seconds")

@@ -524,6 +524,79 @@ def segments_table(res):
     return out
 
 
+def footprint_table(res):
+    fp = res.get("footprint")
+    if not fp or not fp.get("rows"):
+        return []
+    short, long = fp.get("frames") or (0, 0)
+    out = []
+    w = out.append
+    groups = ("gst-fdpass", "GStreamer", "GLib", "other")
+    names = {"gst-fdpass": "this project", "GStreamer": "GStreamer",
+             "GLib": "GLib, GObject, GIO", "other": "C library, unnamed"}
+    w("## What a paced frame costs with cold caches")
+    w("")
+    w("A paced frame comes after 33 ms in which the CPU did other work, so "
+      "the code and data a transport touches for it mostly come from "
+      "memory again, and on a VM each of those cache lines costs tens of "
+      "nanoseconds. perf cannot count cache misses here, so each process "
+      "of the paced %s %s runs under valgrind's cachegrind (%s, pattern %s) "
+      "with simulated caches of a fixed size (%s) and a thread "
+      "(bench/evict.c) that empties them every 5 ms; the difference of a "
+      "run of %d frames and one of %d, divided by %d, is the cost of one "
+      "frame in the steady state (bench/footprint.py). Lines from memory "
+      "are last-level misses: of code, and of data, the C library's copies "
+      "counted apart (in the producer that is mostly videotestsrc drawing "
+      "the frame, the same for every transport). These are counts, not "
+      "times: they move by up to about a tenth between runs, where the "
+      "paced latency moves by a factor of two." % (
+          fp.get("resolution"), fp.get("format"), rt_label(fp.get("runtime")),
+          fp.get("pattern"), ", ".join(c.lstrip("-") for c in
+                                       fp.get("caches") or []),
+          short, long, long - short))
+    w("")
+    def n(v):
+        # a count that the difference of two runs leaves a little below 0
+        return fmt(v if v is None or abs(v) >= 0.5 else 0)
+
+    w("| transport | process | instructions | code lines from memory | "
+      "data lines from memory | of which copies | %s |" % " | ".join(
+          "%s: lines" % names[g] for g in groups))
+    w("|---|---|---|---|---|---|%s" % ("---|" * len(groups)))
+    totals = {}
+    for r in fp["rows"]:
+        if r.get("error"):
+            w("| %s | %s | %s |%s" % (r["transport"], r["side"], r["error"],
+                                      " |" * (4 + len(groups))))
+            continue
+        gs = r.get("groups") or {}
+        w("| %s | %s | %s | %s | %s | %s | %s |" % (
+            r["transport"], r["side"], n(r["instructions"]),
+            n(r["code_lines"]), n(r["data_lines"]),
+            n(r.get("copy_lines")), " | ".join(
+                n((gs.get(g) or {}).get("code_lines", 0) +
+                    (gs.get(g) or {}).get("data_lines", 0)) for g in groups)))
+        t = totals.setdefault(r["transport"], 0.0)
+        totals[r["transport"]] = (t + r["code_lines"] + r["data_lines"] -
+                                  (r.get("copy_lines") or 0))
+    w("")
+    if "unixsocket" in totals and totals.get("shm"):
+        w("Both processes together, copies left out: unixsocket brings "
+          "%s cache lines per frame from memory, shm %s (%s×)." % (
+              fmt(totals["unixsocket"]), fmt(totals["shm"]),
+              ratio(totals["unixsocket"], totals["shm"])))
+        w("")
+    tops = [r for r in fp["rows"] if not r.get("error") and
+            r["transport"] == "unixsocket"]
+    for r in tops:
+        w("unixsocket %s, the functions with the most lines from memory "
+          "(lines, instructions): %s." % (r["side"], "; ".join(
+              "`%s` %s, %s" % (fn, fmt(n), fmt(i))
+              for fn, n, i in (r.get("top") or [])[:10])))
+        w("")
+    return out
+
+
 # --- tables -----------------------------------------------------------------------
 
 def table(R, rt, pat):
@@ -720,6 +793,7 @@ def main():
     out.extend(targets(R))
     out.extend(guide(R))
     out.extend(segments_table(res))
+    out.extend(footprint_table(res))
     for rt in R.runtimes:
         for pat in R.patterns:
             out.extend(table(R, rt, pat))

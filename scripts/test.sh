@@ -5,9 +5,11 @@ set -eu
 
 cd "$(dirname "$0")/.."
 # the tests also make streams and test patterns with ffmpeg, overlay
-# clocks with gstreamer1.0-x's timeoverlay, and check the API reference
-# with gtk-doc-tools (docs/libs-documented)
-FDPASS_EXTRA_PACKAGES="ffmpeg gstreamer1.0-x gtk-doc-tools" sh scripts/setup.sh
+# clocks with gstreamer1.0-x's timeoverlay, check the API reference with
+# gtk-doc-tools (docs/libs-documented), and run bench/footprint.py's
+# cachegrind measurement with valgrind (bench/footprint)
+FDPASS_EXTRA_PACKAGES="ffmpeg gstreamer1.0-x gtk-doc-tools valgrind" \
+  sh scripts/setup.sh
 
 log=build/meson-logs/test-summary.txt
 status=0
