@@ -444,6 +444,15 @@ def guide(R):
                   fmt(seg["shm"]["send_run_us"], 0),
                   fmt(seg[US]["run_arrive_us"], 0),
                   fmt(seg["shm"]["run_arrive_us"], 0)))
+        fp = footprint_lines(R.res)
+        if fp.get(US) and fp.get("shm"):
+            w("  With the caches cold, as after 33 ms of other work, a "
+              "frame brings %s cache lines of code and data from memory "
+              "into the two processes with unixsocket and %s with shm "
+              "(%s×, below): four elements of ours run per frame (fdpay, "
+              "unixsocketsink, unixsocketsrc, fddepay), where shm has "
+              "two." % (
+                  fmt(fp[US]), fmt(fp["shm"]), ratio(fp[US], fp["shm"])))
         pre = {t: m(t, "paced", "nivcsw_per_frame_producer", res=paced)
                for t in (NOYIELD, "shm", "unixfd")}
         if pre[NOYIELD] is not None and pre["shm"] is not None:
@@ -524,6 +533,20 @@ def segments_table(res):
     return out
 
 
+def footprint_lines(res):
+    """{transport: cache lines from memory per frame, both processes,
+    copies left out} of the footprint runs."""
+    fp = res.get("footprint") or {}
+    totals = {}
+    for r in fp.get("rows") or []:
+        if r.get("error"):
+            continue
+        totals[r["transport"]] = (totals.get(r["transport"], 0.0) +
+                                  r["code_lines"] + r["data_lines"] -
+                                  (r.get("copy_lines") or 0))
+    return totals
+
+
 def footprint_table(res):
     fp = res.get("footprint")
     if not fp or not fp.get("rows"):
@@ -563,7 +586,6 @@ def footprint_table(res):
       "data lines from memory | of which copies | %s |" % " | ".join(
           "%s: lines" % names[g] for g in groups))
     w("|---|---|---|---|---|---|%s" % ("---|" * len(groups)))
-    totals = {}
     for r in fp["rows"]:
         if r.get("error"):
             w("| %s | %s | %s |%s" % (r["transport"], r["side"], r["error"],
@@ -576,10 +598,8 @@ def footprint_table(res):
             n(r.get("copy_lines")), " | ".join(
                 n((gs.get(g) or {}).get("code_lines", 0) +
                     (gs.get(g) or {}).get("data_lines", 0)) for g in groups)))
-        t = totals.setdefault(r["transport"], 0.0)
-        totals[r["transport"]] = (t + r["code_lines"] + r["data_lines"] -
-                                  (r.get("copy_lines") or 0))
     w("")
+    totals = footprint_lines(res)
     if "unixsocket" in totals and totals.get("shm"):
         w("Both processes together, copies left out: unixsocket brings "
           "%s cache lines per frame from memory, shm %s (%s×)." % (
