@@ -571,7 +571,7 @@ def footprint_table(res):
       "are last-level misses: of code, and of data, the C library's copies "
       "counted apart (in the producer that is mostly videotestsrc drawing "
       "the frame, the same for every transport). These are counts, not "
-      "times: they move by up to about a tenth between runs, where the "
+      "times: they move by up to about 15 %% between runs, where the "
       "paced latency moves by a factor of two." % (
           fp.get("resolution"), fp.get("format"), rt_label(fp.get("runtime")),
           fp.get("pattern"), ", ".join(c.lstrip("-") for c in
