@@ -374,6 +374,22 @@ make_pipeline (const gchar * src_props, GstElement ** appsink)
   return pipeline;
 }
 
+/* A receiving pipeline, playing, on one end of a new socket pair of
+ * @type (the source owns that end, sv[1]); the test's end is sv[0] */
+static GstElement *
+make_pipeline_on_pair (gint type, gint sv[2], GstElement ** appsink)
+{
+  GstElement *pipeline;
+  gchar *props;
+
+  fail_unless_equals_int (socketpair (AF_UNIX, type | SOCK_CLOEXEC, 0, sv), 0);
+  props = g_strdup_printf ("fd=%d", sv[1]);
+  pipeline = make_pipeline (props, appsink);
+  g_free (props);
+
+  return pipeline;
+}
+
 /* Listens on a new socket for a pipeline that receives from it, whose
  * unixsocketsrc has the path of the socket and @props, and returns the
  * pipeline, playing */
@@ -745,14 +761,10 @@ run_socketpair (gint type)
   GArray *ids = g_array_new (FALSE, FALSE, sizeof (guint64));
   static const guint64 expected[] = { 10, 11, 12 };
   gboolean seqpacket = (type == SOCK_SEQPACKET);
-  gchar *props;
   gint sv[2];
   guint64 id;
 
-  fail_unless_equals_int (socketpair (AF_UNIX, type | SOCK_CLOEXEC, 0, sv), 0);
-  props = g_strdup_printf ("fd=%d", sv[1]);
-  pipeline = make_pipeline (props, &appsink);
-  g_free (props);
+  pipeline = make_pipeline_on_pair (type, sv, &appsink);
 
   expect_hello (sv[0], seqpacket);
   send_hello (sv[0]);
@@ -1547,14 +1559,10 @@ GST_START_TEST (test_peer_reset_without_eos)
   guint n_open = fdpass_check_count_open_fds ();
   GstElement *pipeline, *appsink;
   struct pollfd pfd;
-  gchar *props, *debug;
+  gchar *debug;
   gint sv[2];
 
-  fail_unless_equals_int (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC,
-          0, sv), 0);
-  props = g_strdup_printf ("fd=%d", sv[1]);
-  pipeline = make_pipeline (props, &appsink);
-  g_free (props);
+  pipeline = make_pipeline_on_pair (SOCK_STREAM, sv, &appsink);
 
   /* the source's HELLO is there, and stays unread */
   pfd.fd = sv[0];
@@ -1608,14 +1616,9 @@ GST_START_TEST (test_eos_message_then_reset)
   GstPad *pad;
   Blocker b;
   gulong probe;
-  gchar *props;
   gint sv[2];
 
-  fail_unless_equals_int (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC,
-          0, sv), 0);
-  props = g_strdup_printf ("fd=%d", sv[1]);
-  pipeline = make_pipeline (props, &appsink);
-  g_free (props);
+  pipeline = make_pipeline_on_pair (SOCK_SEQPACKET, sv, &appsink);
 
   /* the streaming thread stops at the first buffer it pushes and reads
    * nothing more until it goes on */
@@ -2093,14 +2096,9 @@ GST_START_TEST (test_not_fdpass_stream)
   guint8 junk[64];
   GstMessage *msg;
   GError *err = NULL;
-  gchar *props;
   gint sv[2], fd;
 
-  fail_unless_equals_int (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC,
-          0, sv), 0);
-  props = g_strdup_printf ("fd=%d", sv[1]);
-  pipeline = make_pipeline (props, &appsink);
-  g_free (props);
+  pipeline = make_pipeline_on_pair (SOCK_STREAM, sv, &appsink);
 
   read_hello (sv[0], FALSE);
   memset (junk, 'x', sizeof (junk));
