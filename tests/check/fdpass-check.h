@@ -416,10 +416,11 @@ fdpass_check_receiver_write_problem (gint fd)
   return problem;
 }
 
-/* Holds the I/O thread of a unixsocketsink in its client-added handler
- * until the test opens it, so that more clients wait in the listen
- * backlog meanwhile: connect fdpass_check_gate_client_added to the
- * signal. */
+/* Holds a thread until the test opens the gate: the I/O thread of a
+ * unixsocketsink in its client-added handler, so that more clients wait in
+ * the listen backlog meanwhile (connect fdpass_check_gate_client_added to
+ * the signal), or a streaming thread at a buffer (add
+ * fdpass_check_gate_probe as a buffer probe). */
 typedef struct
 {
   GMutex lock;
@@ -443,9 +444,9 @@ fdpass_check_gate_clear (FdPassCheckGate * g)
   g_cond_clear (&g->cond);
 }
 
+/* The thread that calls this waits at the gate until it is open. */
 static inline void
-fdpass_check_gate_client_added (GstElement * sink, guint id,
-    FdPassCheckGate * g)
+fdpass_check_gate_enter (FdPassCheckGate * g)
 {
   g_mutex_lock (&g->lock);
   g->entered = TRUE;
@@ -453,6 +454,22 @@ fdpass_check_gate_client_added (GstElement * sink, guint id,
   while (!g->open)
     g_cond_wait (&g->cond, &g->lock);
   g_mutex_unlock (&g->lock);
+}
+
+static inline void
+fdpass_check_gate_client_added (GstElement * sink, guint id,
+    FdPassCheckGate * g)
+{
+  fdpass_check_gate_enter (g);
+}
+
+static inline GstPadProbeReturn
+fdpass_check_gate_probe (GstPad * pad, GstPadProbeInfo * info,
+    FdPassCheckGate * g)
+{
+  fdpass_check_gate_enter (g);
+
+  return GST_PAD_PROBE_OK;
 }
 
 /* Whether the handler was entered within @timeout (microseconds). */

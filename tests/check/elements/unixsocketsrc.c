@@ -1585,24 +1585,6 @@ GST_START_TEST (test_peer_reset_without_eos)
 
 GST_END_TEST;
 
-typedef struct
-{
-  GMutex lock;
-  GCond cond;
-  gboolean blocked;
-} Blocker;
-
-static GstPadProbeReturn
-block_probe (GstPad * pad, GstPadProbeInfo * info, Blocker * b)
-{
-  g_mutex_lock (&b->lock);
-  b->blocked = TRUE;
-  g_cond_signal (&b->cond);
-  g_mutex_unlock (&b->lock);
-
-  return GST_PAD_PROBE_OK;
-}
-
 /* The sender ends its stream and closes its end while what the source sent
  * it (its hello, releases) is unread there. The kernel then reports
  * ECONNRESET to the next read, before the messages still queued: the
@@ -1613,39 +1595,33 @@ GST_START_TEST (test_eos_message_then_reset)
   guint n_open = fdpass_check_count_open_fds ();
   GstElement *pipeline, *appsink, *src;
   GstMessage *msg;
+  FdPassCheckGate gate;
   GstPad *pad;
-  Blocker b;
   gulong probe;
   gint sv[2];
 
   pipeline = make_pipeline_on_pair (SOCK_SEQPACKET, sv, &appsink);
 
   /* the streaming thread stops at the first buffer it pushes and reads
-   * nothing more until it goes on */
-  g_mutex_init (&b.lock);
-  g_cond_init (&b.cond);
-  b.blocked = FALSE;
+   * nothing more until the gate opens */
+  fdpass_check_gate_init (&gate);
   src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
   pad = gst_element_get_static_pad (src, "src");
-  probe = gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
-      GST_PAD_PROBE_TYPE_BLOCK, (GstPadProbeCallback) block_probe, &b, NULL);
+  probe = gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER,
+      (GstPadProbeCallback) fdpass_check_gate_probe, &gate, NULL);
 
   send_hello (sv[0]);
   send_caps (sv[0]);
   send_frame (sv[0], 1);
-  g_mutex_lock (&b.lock);
-  while (!b.blocked)
-    fail_unless (g_cond_wait_until (&b.cond, &b.lock,
-            g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND),
-        "the source pushed nothing");
-  g_mutex_unlock (&b.lock);
+  fail_unless (fdpass_check_gate_wait_entered (&gate,
+          WAIT_MS * G_TIME_SPAN_MILLISECOND), "the source pushed nothing");
 
   /* the source's hello is unread on our side: closing resets the
    * connection, with frame 2 and the EOS message still on their way */
   send_frame (sv[0], 2);
   send_eos (sv[0]);
   close (sv[0]);
-  gst_pad_remove_probe (pad, probe);
+  fdpass_check_gate_open (&gate);
 
   gst_buffer_unref (pull_frame (appsink, 1));
   gst_buffer_unref (pull_frame (appsink, 2));
@@ -1653,11 +1629,11 @@ GST_START_TEST (test_eos_message_then_reset)
   gst_message_unref (msg);
   fail_unless_equals_uint64 (get_stat (pipeline, "fds"), 2);
 
+  gst_pad_remove_probe (pad, probe);
   gst_object_unref (pad);
   gst_object_unref (src);
   stop_pipeline (pipeline, appsink);
-  g_mutex_clear (&b.lock);
-  g_cond_clear (&b.cond);
+  fdpass_check_gate_clear (&gate);
 
   fail_unless_equals_int (fdpass_check_count_open_fds (), n_open);
 }
