@@ -178,16 +178,15 @@ def pipelines(t, w, h, fmt, n, sock):
 
 
 def _wait(p, timeout):
+    """Waits @timeout seconds for @p, then kills its process group."""
     try:
         p.wait(timeout)
-        return True
     except subprocess.TimeoutExpired:
         try:
             os.killpg(p.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
         p.wait()
-        return False
 
 
 def run_once(t, side, n, res, fmt, env, evict_lib, d, log):

@@ -14,6 +14,8 @@ import os
 import statistics
 import sys
 
+import footprint
+
 # what the targets are about: the recycling path, with the cheapest source
 # (its cost hides the least of the transport's) under the newest runtime
 US = "unixsocket"
@@ -554,9 +556,8 @@ def footprint_table(res):
     short, long = fp.get("frames") or (0, 0)
     out = []
     w = out.append
-    groups = ("gst-fdpass", "GStreamer", "GLib", "other")
-    names = {"gst-fdpass": "this project", "GStreamer": "GStreamer",
-             "GLib": "GLib, GObject, GIO", "other": "C library, unnamed"}
+    groups = footprint.GROUPS
+    names = footprint.GROUP_NAMES
     w("## What a paced frame costs with cold caches")
     w("")
     w("A paced frame comes after 33 ms in which the CPU did other work, so "
@@ -578,6 +579,7 @@ def footprint_table(res):
                                        fp.get("caches") or []),
           short, long, long - short))
     w("")
+
     def n(v):
         # a count that the difference of two runs leaves a little below 0
         return fmt(v if v is None or abs(v) >= 0.5 else 0)
@@ -611,8 +613,8 @@ def footprint_table(res):
     for r in tops:
         w("unixsocket %s, the functions with the most lines from memory "
           "(lines, instructions): %s." % (r["side"], "; ".join(
-              "`%s` %s, %s" % (fn, fmt(n), fmt(i))
-              for fn, n, i in (r.get("top") or [])[:10])))
+              "`%s` %s, %s" % (fn, fmt(lines), fmt(i))
+              for fn, lines, i in (r.get("top") or [])[:10])))
         w("")
     return out
 
