@@ -34,6 +34,10 @@ gboolean gst_fdpass_release_check (const guint8 * payload, gsize size,
 G_GNUC_INTERNAL
 guint64  gst_fdpass_release_get_id (const guint8 * payload, guint i);
 
+G_GNUC_INTERNAL
+void     gst_fdpass_buffer_message_patch (guint8 * message, guint64 id,
+                                          const guint32 * flags, guint n_fds);
+
 G_END_DECLS
 
 #endif /* __GST_FDPASS_PROTOCOL_PRIVATE_H__ */

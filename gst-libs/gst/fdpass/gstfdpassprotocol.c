@@ -41,13 +41,15 @@
 #include "gstfdpassprotocol-private.h"
 
 #include <gst/base/gstbytereader.h>
-#include <gst/base/gstbytewriter.h>
 
 #include <math.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #define BUFFER_FIXED_SIZE 56
+/* where the fd count is in the payload of a buffer message: after the id,
+ * the three times, the two offsets and the flags */
+#define BUFFER_N_FDS_OFFSET (6 * 8 + 4)
 #define FD_ENTRY_SIZE 32
 #define MEM_ENTRY_SIZE 24
 #define EXT_HEADER_SIZE 8
@@ -66,6 +68,8 @@
 #define STREAM_TIME_EXT_SIZE 8
 
 G_STATIC_ASSERT (BUFFER_FIXED_SIZE == 6 * 8 + 4 + 2 + 2);
+G_STATIC_ASSERT (GST_FDPASS_RELEASE_MESSAGE_SIZE (1) ==
+    GST_FDPASS_HEADER_SIZE + RELEASE_FIXED_SIZE + 8);
 G_STATIC_ASSERT (VIDEO_META_EXT_SIZE == 6 * 4 + 4 * 8 + 4 * 4);
 G_STATIC_ASSERT (GST_VIDEO_MAX_PLANES == 4);
 G_STATIC_ASSERT (FORGET_FIXED_SIZE +
@@ -96,22 +100,75 @@ gst_fdpass_error_quark (void)
   return g_quark_from_static_string ("gst-fdpass-error-quark");
 }
 
-static void
-write_header (GstByteWriter * bw, GstFdPassMessageType type, guint n_fds)
+/* Writes a message whose size is known before it starts, into memory of
+ * exactly that size, with plain stores. GstByteWriter checks for room, and
+ * can grow its memory, on every value it writes: code many times the size
+ * of the store, and messages go out for every frame. finish_message()
+ * checks that a message filled its memory. */
+typedef struct
 {
-  gst_byte_writer_put_uint32_le (bw, GST_FDPASS_MAGIC);
-  gst_byte_writer_put_uint16_le (bw, type);
-  gst_byte_writer_put_uint16_le (bw, n_fds);
-  gst_byte_writer_put_uint32_le (bw, 0);
-  /* payload size, patched by finish_message() */
-  gst_byte_writer_put_uint32_le (bw, 0);
+  guint8 *data;
+  guint8 *pos;
+  gsize size;
+} MessageWriter;
+
+static inline void
+put_u16 (MessageWriter * w, guint16 value)
+{
+  GST_WRITE_UINT16_LE (w->pos, value);
+  w->pos += 2;
 }
 
-/* A message of @size bytes, which @bw writes through @map: one allocation
+static inline void
+put_u32 (MessageWriter * w, guint32 value)
+{
+  GST_WRITE_UINT32_LE (w->pos, value);
+  w->pos += 4;
+}
+
+static inline void
+put_i32 (MessageWriter * w, gint32 value)
+{
+  put_u32 (w, (guint32) value);
+}
+
+static inline void
+put_u64 (MessageWriter * w, guint64 value)
+{
+  GST_WRITE_UINT64_LE (w->pos, value);
+  w->pos += 8;
+}
+
+static inline void
+put_f64 (MessageWriter * w, gdouble value)
+{
+  GST_WRITE_DOUBLE_LE (w->pos, value);
+  w->pos += 8;
+}
+
+static void
+writer_init (MessageWriter * w, guint8 * data, gsize size)
+{
+  w->data = w->pos = data;
+  w->size = size;
+}
+
+/* the header of a message of the size @w was made for */
+static void
+write_header (MessageWriter * w, GstFdPassMessageType type, guint n_fds)
+{
+  put_u32 (w, GST_FDPASS_MAGIC);
+  put_u16 (w, type);
+  put_u16 (w, n_fds);
+  put_u32 (w, 0);
+  put_u32 (w, w->size - GST_FDPASS_HEADER_SIZE);
+}
+
+/* A message of @size bytes, which @w writes through @map: one allocation
  * for the bytes and their memory, and one for the buffer. Messages go out
  * for every frame (buffer messages, releases), so this matters. */
 static GstBuffer *
-begin_message (gsize size, GstByteWriter * bw, GstMapInfo * map)
+begin_message (gsize size, MessageWriter * w, GstMapInfo * map)
 {
   GstBuffer *buf = gst_buffer_new_allocate (NULL, size, NULL);
   G_GNUC_UNUSED gboolean mapped;
@@ -119,24 +176,18 @@ begin_message (gsize size, GstByteWriter * bw, GstMapInfo * map)
   /* fresh system memory always maps */
   mapped = gst_buffer_map (buf, map, GST_MAP_WRITE);
   g_assert (mapped);
-  gst_byte_writer_init_with_data (bw, map->data, size, FALSE);
+  writer_init (w, map->data, size);
 
   return buf;
 }
 
-/* patches the payload size of the message @bw wrote into @buf, which must
- * fill it exactly */
+/* @buf, once @w wrote its message, which must fill it exactly */
 static GstBuffer *
-finish_message (GstBuffer * buf, GstMapInfo * map, GstByteWriter * bw)
+finish_message (GstBuffer * buf, GstMapInfo * map, MessageWriter * w)
 {
-  guint size = gst_byte_writer_get_size (bw);
-
-  g_assert (size == map->size);
-  g_assert (size >= GST_FDPASS_HEADER_SIZE);
-  g_assert (size - GST_FDPASS_HEADER_SIZE <= GST_FDPASS_MAX_PAYLOAD);
-
-  gst_byte_writer_set_pos (bw, 12);
-  gst_byte_writer_put_uint32_le (bw, size - GST_FDPASS_HEADER_SIZE);
+  g_assert (w->pos == map->data + map->size);
+  g_assert (map->size >= GST_FDPASS_HEADER_SIZE);
+  g_assert (map->size - GST_FDPASS_HEADER_SIZE <= GST_FDPASS_MAX_PAYLOAD);
   gst_buffer_unmap (buf, map);
 
   return buf;
@@ -156,20 +207,20 @@ finish_message (GstBuffer * buf, GstMapInfo * map, GstByteWriter * bw)
 GstBuffer *
 gst_fdpass_message_new_hello (const GstFdPassHello * hello)
 {
-  GstByteWriter bw;
+  MessageWriter w;
   GstMapInfo map;
   GstBuffer *buf;
 
   g_return_val_if_fail (hello != NULL, NULL);
 
-  buf = begin_message (GST_FDPASS_HEADER_SIZE + HELLO_SIZE, &bw, &map);
-  write_header (&bw, GST_FDPASS_MESSAGE_HELLO, 0);
-  gst_byte_writer_put_uint16_le (&bw, hello->version_major);
-  gst_byte_writer_put_uint16_le (&bw, hello->version_minor);
-  gst_byte_writer_put_uint32_le (&bw, hello->features);
-  gst_byte_writer_put_uint32_le (&bw, hello->max_files);
+  buf = begin_message (GST_FDPASS_HEADER_SIZE + HELLO_SIZE, &w, &map);
+  write_header (&w, GST_FDPASS_MESSAGE_HELLO, 0);
+  put_u16 (&w, hello->version_major);
+  put_u16 (&w, hello->version_minor);
+  put_u32 (&w, hello->features);
+  put_u32 (&w, hello->max_files);
 
-  return finish_message (buf, &map, &bw);
+  return finish_message (buf, &map, &w);
 }
 
 /**
@@ -187,7 +238,7 @@ gst_fdpass_message_new_hello (const GstFdPassHello * hello)
 GstBuffer *
 gst_fdpass_message_new_caps (const GstCaps * caps)
 {
-  GstByteWriter bw;
+  MessageWriter w;
   GstMapInfo map;
   GstBuffer *buf;
   gchar *str;
@@ -202,12 +253,13 @@ gst_fdpass_message_new_caps (const GstCaps * caps)
     return NULL;
   }
 
-  buf = begin_message (GST_FDPASS_HEADER_SIZE + len, &bw, &map);
-  write_header (&bw, GST_FDPASS_MESSAGE_CAPS, 0);
-  gst_byte_writer_put_data (&bw, (const guint8 *) str, len);
+  buf = begin_message (GST_FDPASS_HEADER_SIZE + len, &w, &map);
+  write_header (&w, GST_FDPASS_MESSAGE_CAPS, 0);
+  memcpy (w.pos, str, len);
+  w.pos += len;
   g_free (str);
 
-  return finish_message (buf, &map, &bw);
+  return finish_message (buf, &map, &w);
 }
 
 /* the size of the buffer message for @info */
@@ -220,81 +272,72 @@ buffer_message_size (const GstFdPassBufferInfo * info)
       (info->has_stream_time ? EXT_HEADER_SIZE + STREAM_TIME_EXT_SIZE : 0);
 }
 
-/* writes the buffer message for @info, of buffer_message_size() bytes,
- * with the payload size of its header patched */
+/* writes the buffer message for @info, of buffer_message_size() bytes */
 static void
-put_buffer_message (GstByteWriter * bw, const GstFdPassBufferInfo * info)
+put_buffer_message (MessageWriter * w, const GstFdPassBufferInfo * info)
 {
   guint i;
 
-  write_header (bw, GST_FDPASS_MESSAGE_BUFFER,
+  write_header (w, GST_FDPASS_MESSAGE_BUFFER,
       gst_fdpass_buffer_info_n_attached (info));
   /* inline data follows the message (1.3) */
   if (info->n_memories > 0 &&
-      info->memories[0].fd_index == GST_FDPASS_INLINE_FD_INDEX) {
-    gst_byte_writer_set_pos (bw, 8);
-    gst_byte_writer_put_uint32_le (bw, GST_FDPASS_HEADER_FLAG_INLINE);
-    gst_byte_writer_set_pos (bw, GST_FDPASS_HEADER_SIZE);
-  }
+      info->memories[0].fd_index == GST_FDPASS_INLINE_FD_INDEX)
+    GST_WRITE_UINT32_LE (w->data + 8, GST_FDPASS_HEADER_FLAG_INLINE);
 
-  gst_byte_writer_put_uint64_le (bw, info->id);
-  gst_byte_writer_put_uint64_le (bw, info->pts);
-  gst_byte_writer_put_uint64_le (bw, info->dts);
-  gst_byte_writer_put_uint64_le (bw, info->duration);
-  gst_byte_writer_put_uint64_le (bw, info->offset);
-  gst_byte_writer_put_uint64_le (bw, info->offset_end);
-  gst_byte_writer_put_uint32_le (bw, info->flags);
-  gst_byte_writer_put_uint16_le (bw, info->n_fds);
-  gst_byte_writer_put_uint16_le (bw, info->n_memories);
+  put_u64 (w, info->id);
+  put_u64 (w, info->pts);
+  put_u64 (w, info->dts);
+  put_u64 (w, info->duration);
+  put_u64 (w, info->offset);
+  put_u64 (w, info->offset_end);
+  put_u32 (w, info->flags);
+  put_u16 (w, info->n_fds);
+  put_u16 (w, info->n_memories);
 
   for (i = 0; i < info->n_fds; i++) {
     const GstFdPassFdInfo *fd = &info->fds[i];
 
-    gst_byte_writer_put_uint32_le (bw, fd->kind);
-    gst_byte_writer_put_uint32_le (bw, fd->flags);
-    gst_byte_writer_put_uint64_le (bw, fd->dev);
-    gst_byte_writer_put_uint64_le (bw, fd->ino);
-    gst_byte_writer_put_uint64_le (bw, fd->size);
+    put_u32 (w, fd->kind);
+    put_u32 (w, fd->flags);
+    put_u64 (w, fd->dev);
+    put_u64 (w, fd->ino);
+    put_u64 (w, fd->size);
   }
 
   for (i = 0; i < info->n_memories; i++) {
     const GstFdPassMemInfo *mem = &info->memories[i];
 
-    gst_byte_writer_put_uint32_le (bw, mem->fd_index);
-    gst_byte_writer_put_uint32_le (bw, 0);
-    gst_byte_writer_put_uint64_le (bw, mem->offset);
-    gst_byte_writer_put_uint64_le (bw, mem->size);
+    put_u32 (w, mem->fd_index);
+    put_u32 (w, 0);
+    put_u64 (w, mem->offset);
+    put_u64 (w, mem->size);
   }
 
   if (info->has_video_meta) {
     const GstFdPassVideoInfo *v = &info->video;
 
-    gst_byte_writer_put_uint16_le (bw, EXT_VIDEO_META);
-    gst_byte_writer_put_uint16_le (bw, 0);
-    gst_byte_writer_put_uint32_le (bw, VIDEO_META_EXT_SIZE);
-    gst_byte_writer_put_uint32_le (bw, v->format);
-    gst_byte_writer_put_uint32_le (bw, v->flags);
-    gst_byte_writer_put_uint32_le (bw, v->width);
-    gst_byte_writer_put_uint32_le (bw, v->height);
-    gst_byte_writer_put_uint32_le (bw, v->n_planes);
-    gst_byte_writer_put_uint32_le (bw, 0);
+    put_u16 (w, EXT_VIDEO_META);
+    put_u16 (w, 0);
+    put_u32 (w, VIDEO_META_EXT_SIZE);
+    put_u32 (w, v->format);
+    put_u32 (w, v->flags);
+    put_u32 (w, v->width);
+    put_u32 (w, v->height);
+    put_u32 (w, v->n_planes);
+    put_u32 (w, 0);
     for (i = 0; i < GST_VIDEO_MAX_PLANES; i++)
-      gst_byte_writer_put_uint64_le (bw, v->offset[i]);
+      put_u64 (w, v->offset[i]);
     for (i = 0; i < GST_VIDEO_MAX_PLANES; i++)
-      gst_byte_writer_put_int32_le (bw, v->stride[i]);
+      put_i32 (w, v->stride[i]);
   }
 
   if (info->has_stream_time) {
-    gst_byte_writer_put_uint16_le (bw, EXT_STREAM_TIME);
-    gst_byte_writer_put_uint16_le (bw, 0);
-    gst_byte_writer_put_uint32_le (bw, STREAM_TIME_EXT_SIZE);
-    gst_byte_writer_put_uint64_le (bw, info->stream_time);
+    put_u16 (w, EXT_STREAM_TIME);
+    put_u16 (w, 0);
+    put_u32 (w, STREAM_TIME_EXT_SIZE);
+    put_u64 (w, info->stream_time);
   }
-
-  gst_byte_writer_set_pos (bw, 12);
-  gst_byte_writer_put_uint32_le (bw,
-      buffer_message_size (info) - GST_FDPASS_HEADER_SIZE);
-  gst_byte_writer_set_pos (bw, buffer_message_size (info));
 }
 
 /**
@@ -311,7 +354,7 @@ put_buffer_message (GstByteWriter * bw, const GstFdPassBufferInfo * info)
 GstBuffer *
 gst_fdpass_message_new_buffer (const GstFdPassBufferInfo * info)
 {
-  GstByteWriter bw;
+  MessageWriter w;
   GstMapInfo map;
   GstBuffer *buf;
 
@@ -319,11 +362,10 @@ gst_fdpass_message_new_buffer (const GstFdPassBufferInfo * info)
   g_return_val_if_fail (info->n_fds <= GST_FDPASS_MAX_FDS, NULL);
   g_return_val_if_fail (info->n_memories <= GST_FDPASS_MAX_MEMORIES, NULL);
 
-  buf = begin_message (buffer_message_size (info), &bw, &map);
-  put_buffer_message (&bw, info);
-  gst_buffer_unmap (buf, &map);
+  buf = begin_message (buffer_message_size (info), &w, &map);
+  put_buffer_message (&w, info);
 
-  return buf;
+  return finish_message (buf, &map, &w);
 }
 
 /**
@@ -346,7 +388,7 @@ gsize
 gst_fdpass_buffer_info_write (const GstFdPassBufferInfo * info, guint8 * data,
     gsize size)
 {
-  GstByteWriter bw;
+  MessageWriter w;
 
   g_return_val_if_fail (info != NULL, 0);
   g_return_val_if_fail (info->n_fds <= GST_FDPASS_MAX_FDS, 0);
@@ -356,10 +398,34 @@ gst_fdpass_buffer_info_write (const GstFdPassBufferInfo * info, guint8 * data,
   if (size < buffer_message_size (info))
     return 0;
 
-  gst_byte_writer_init_with_data (&bw, data, size, FALSE);
-  put_buffer_message (&bw, info);
+  writer_init (&w, data, buffer_message_size (info));
+  put_buffer_message (&w, info);
+  g_assert (w.pos == data + w.size);
 
   return buffer_message_size (info);
+}
+
+/* Gives the buffer message at @message, as gst_fdpass_buffer_info_write()
+ * wrote it, the id @id and the fd flags @flags (one for each of its @n_fds
+ * fds), and counts in its header the fds that are not flagged kept: the
+ * bytes it would have, encoded with those. */
+void
+gst_fdpass_buffer_message_patch (guint8 * message, guint64 id,
+    const guint32 * flags, guint n_fds)
+{
+  guint8 *fd_table = message + GST_FDPASS_HEADER_SIZE + BUFFER_FIXED_SIZE;
+  guint i, n_attached = 0;
+
+  g_assert (GST_READ_UINT16_LE (message + GST_FDPASS_HEADER_SIZE +
+          BUFFER_N_FDS_OFFSET) == n_fds);
+
+  GST_WRITE_UINT64_LE (message + GST_FDPASS_HEADER_SIZE, id);
+  for (i = 0; i < n_fds; i++) {
+    GST_WRITE_UINT32_LE (fd_table + i * FD_ENTRY_SIZE + 4, flags[i]);
+    if (flags[i] != GST_FDPASS_FD_FLAG_KEPT)
+      n_attached++;
+  }
+  GST_WRITE_UINT16_LE (message + 6, n_attached);
 }
 
 /**
@@ -374,14 +440,27 @@ gst_fdpass_buffer_info_write (const GstFdPassBufferInfo * info, guint8 * data,
 GstBuffer *
 gst_fdpass_message_new_eos (void)
 {
-  GstByteWriter bw;
+  MessageWriter w;
   GstMapInfo map;
   GstBuffer *buf;
 
-  buf = begin_message (GST_FDPASS_HEADER_SIZE, &bw, &map);
-  write_header (&bw, GST_FDPASS_MESSAGE_EOS, 0);
+  buf = begin_message (GST_FDPASS_HEADER_SIZE, &w, &map);
+  write_header (&w, GST_FDPASS_MESSAGE_EOS, 0);
 
-  return finish_message (buf, &map, &bw);
+  return finish_message (buf, &map, &w);
+}
+
+static void
+put_release_message (MessageWriter * w, const guint64 * ids, guint n_ids)
+{
+  guint i;
+
+  write_header (w, GST_FDPASS_MESSAGE_RELEASE, 0);
+  put_u32 (w, n_ids);
+  /* reserved */
+  put_u32 (w, 0);
+  for (i = 0; i < n_ids; i++)
+    put_u64 (w, ids[i]);
 }
 
 /**
@@ -401,23 +480,55 @@ gst_fdpass_message_new_eos (void)
 GstBuffer *
 gst_fdpass_message_new_release (const guint64 * ids, guint n_ids)
 {
-  GstByteWriter bw;
+  MessageWriter w;
   GstMapInfo map;
   GstBuffer *buf;
-  guint i;
 
   g_return_val_if_fail (ids != NULL || n_ids == 0, NULL);
   g_return_val_if_fail (n_ids <= GST_FDPASS_MAX_RELEASE_IDS, NULL);
 
-  buf = begin_message (GST_FDPASS_HEADER_SIZE +
-      RELEASE_FIXED_SIZE + n_ids * 8, &bw, &map);
-  write_header (&bw, GST_FDPASS_MESSAGE_RELEASE, 0);
-  gst_byte_writer_put_uint32_le (&bw, n_ids);
-  gst_byte_writer_put_uint32_le (&bw, 0);
-  for (i = 0; i < n_ids; i++)
-    gst_byte_writer_put_uint64_le (&bw, ids[i]);
+  buf = begin_message (GST_FDPASS_RELEASE_MESSAGE_SIZE (n_ids), &w, &map);
+  put_release_message (&w, ids, n_ids);
 
-  return finish_message (buf, &map, &bw);
+  return finish_message (buf, &map, &w);
+}
+
+/**
+ * gst_fdpass_release_write:
+ * @ids: (array length=n_ids): ids of the buffers the receiver is done with
+ * @n_ids: number of ids, at most %GST_FDPASS_MAX_RELEASE_IDS
+ * @data: (out caller-allocates) (array length=size): where to write the
+ *     message
+ * @size: room at @data, in bytes
+ *
+ * Writes the same bytes as gst_fdpass_message_new_release() into memory of
+ * the caller's, such as an array on the stack of a receiver that sends a
+ * release for every frame.
+ *
+ * Returns: the size of the message, GST_FDPASS_RELEASE_MESSAGE_SIZE()
+ *     of @n_ids, or 0 when it does not fit in @size bytes (nothing is
+ *     written then)
+ *
+ * Since: 0.3
+ */
+gsize
+gst_fdpass_release_write (const guint64 * ids, guint n_ids, guint8 * data,
+    gsize size)
+{
+  MessageWriter w;
+
+  g_return_val_if_fail (ids != NULL || n_ids == 0, 0);
+  g_return_val_if_fail (n_ids <= GST_FDPASS_MAX_RELEASE_IDS, 0);
+  g_return_val_if_fail (data != NULL || size == 0, 0);
+
+  if (size < GST_FDPASS_RELEASE_MESSAGE_SIZE (n_ids))
+    return 0;
+
+  writer_init (&w, data, GST_FDPASS_RELEASE_MESSAGE_SIZE (n_ids));
+  put_release_message (&w, ids, n_ids);
+  g_assert (w.pos == data + w.size);
+
+  return w.size;
 }
 
 /**
@@ -437,7 +548,7 @@ gst_fdpass_message_new_release (const guint64 * ids, guint n_ids)
 GstBuffer *
 gst_fdpass_message_new_forget (const GstFdPassFdInfo * files, guint n_files)
 {
-  GstByteWriter bw;
+  MessageWriter w;
   GstMapInfo map;
   GstBuffer *buf;
   guint i;
@@ -446,16 +557,16 @@ gst_fdpass_message_new_forget (const GstFdPassFdInfo * files, guint n_files)
   g_return_val_if_fail (n_files <= GST_FDPASS_MAX_FORGET_FILES, NULL);
 
   buf = begin_message (GST_FDPASS_HEADER_SIZE +
-      FORGET_FIXED_SIZE + n_files * FORGET_ENTRY_SIZE, &bw, &map);
-  write_header (&bw, GST_FDPASS_MESSAGE_FORGET, 0);
-  gst_byte_writer_put_uint32_le (&bw, n_files);
-  gst_byte_writer_put_uint32_le (&bw, 0);
+      FORGET_FIXED_SIZE + n_files * FORGET_ENTRY_SIZE, &w, &map);
+  write_header (&w, GST_FDPASS_MESSAGE_FORGET, 0);
+  put_u32 (&w, n_files);
+  put_u32 (&w, 0);
   for (i = 0; i < n_files; i++) {
-    gst_byte_writer_put_uint64_le (&bw, files[i].dev);
-    gst_byte_writer_put_uint64_le (&bw, files[i].ino);
+    put_u64 (&w, files[i].dev);
+    put_u64 (&w, files[i].ino);
   }
 
-  return finish_message (buf, &map, &bw);
+  return finish_message (buf, &map, &w);
 }
 
 /**
@@ -474,7 +585,7 @@ gst_fdpass_message_new_forget (const GstFdPassFdInfo * files, guint n_files)
 GstBuffer *
 gst_fdpass_message_new_segment (const GstSegment * segment)
 {
-  GstByteWriter bw;
+  MessageWriter w;
   GstMapInfo map;
   GstBuffer *buf;
 
@@ -483,26 +594,102 @@ gst_fdpass_message_new_segment (const GstSegment * segment)
   if (segment->format != GST_FORMAT_TIME)
     return NULL;
 
-  buf = begin_message (GST_FDPASS_HEADER_SIZE + SEGMENT_SIZE, &bw, &map);
-  write_header (&bw, GST_FDPASS_MESSAGE_SEGMENT, 0);
-  gst_byte_writer_put_uint32_le (&bw, segment->flags);
-  gst_byte_writer_put_uint32_le (&bw, segment->format);
-  gst_byte_writer_put_float64_le (&bw, segment->rate);
-  gst_byte_writer_put_float64_le (&bw, segment->applied_rate);
-  gst_byte_writer_put_uint64_le (&bw, segment->base);
-  gst_byte_writer_put_uint64_le (&bw, segment->offset);
-  gst_byte_writer_put_uint64_le (&bw, segment->start);
-  gst_byte_writer_put_uint64_le (&bw, segment->stop);
-  gst_byte_writer_put_uint64_le (&bw, segment->time);
-  gst_byte_writer_put_uint64_le (&bw, segment->position);
-  gst_byte_writer_put_uint64_le (&bw, segment->duration);
+  buf = begin_message (GST_FDPASS_HEADER_SIZE + SEGMENT_SIZE, &w, &map);
+  write_header (&w, GST_FDPASS_MESSAGE_SEGMENT, 0);
+  put_u32 (&w, segment->flags);
+  put_u32 (&w, segment->format);
+  put_f64 (&w, segment->rate);
+  put_f64 (&w, segment->applied_rate);
+  put_u64 (&w, segment->base);
+  put_u64 (&w, segment->offset);
+  put_u64 (&w, segment->start);
+  put_u64 (&w, segment->stop);
+  put_u64 (&w, segment->time);
+  put_u64 (&w, segment->position);
+  put_u64 (&w, segment->duration);
 
-  return finish_message (buf, &map, &bw);
+  return finish_message (buf, &map, &w);
+}
+
+/* Reads values that the caller checked are there, once for a whole table
+ * or block (reader_has()), rather than once per value as GstByteReader
+ * does: the buffer messages are parsed for every frame. */
+typedef struct
+{
+  const guint8 *pos;
+  const guint8 *end;
+} MessageReader;
+
+static inline void
+reader_init (MessageReader * r, const guint8 * data, gsize size)
+{
+  r->pos = data;
+  r->end = data + size;
+}
+
+static inline gsize
+reader_remaining (const MessageReader * r)
+{
+  return r->end - r->pos;
+}
+
+static inline gboolean
+reader_has (const MessageReader * r, guint64 n)
+{
+  return n <= reader_remaining (r);
+}
+
+static inline guint16
+get_u16 (MessageReader * r)
+{
+  guint16 value = GST_READ_UINT16_LE (r->pos);
+
+  r->pos += 2;
+  return value;
+}
+
+static inline guint32
+get_u32 (MessageReader * r)
+{
+  guint32 value = GST_READ_UINT32_LE (r->pos);
+
+  r->pos += 4;
+  return value;
+}
+
+static inline guint64
+get_u64 (MessageReader * r)
+{
+  guint64 value = GST_READ_UINT64_LE (r->pos);
+
+  r->pos += 8;
+  return value;
+}
+
+/* The parsers run for every message, their error paths almost never:
+ * those call a function marked cold, which tells the compiler to move them
+ * away from the code that runs, so that fewer lines of code are loaded into
+ * the caches for each message. */
+#if defined(__GNUC__)
+#define PARSE_ERROR_ATTRIBUTES \
+    __attribute__ ((cold, noinline, format (printf, 3, 4)))
+#else
+#define PARSE_ERROR_ATTRIBUTES
+#endif
+
+PARSE_ERROR_ATTRIBUTES static void
+parse_error (GError ** error, GstFdPassError code, const gchar * format, ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  g_propagate_error (error, g_error_new_valist (GST_FDPASS_ERROR, code,
+          format, args));
+  va_end (args);
 }
 
 #define FAIL(code, ...) G_STMT_START { \
-  g_set_error (error, GST_FDPASS_ERROR, GST_FDPASS_ERROR_ ## code, \
-      __VA_ARGS__); \
+  parse_error (error, GST_FDPASS_ERROR_ ## code, __VA_ARGS__); \
   return FALSE; \
 } G_STMT_END
 
@@ -528,21 +715,20 @@ gboolean
 gst_fdpass_header_parse (const guint8 * data, gsize size,
     GstFdPassHeader * header, GError ** error)
 {
-  GstByteReader br;
-  guint32 magic = 0;
-  gboolean ok = TRUE;
+  MessageReader r;
+  guint32 magic;
 
   g_return_val_if_fail (data != NULL || size == 0, FALSE);
   g_return_val_if_fail (header != NULL, FALSE);
 
-  gst_byte_reader_init (&br, data, size);
-  ok &= gst_byte_reader_get_uint32_le (&br, &magic);
-  ok &= gst_byte_reader_get_uint16_le (&br, &header->type);
-  ok &= gst_byte_reader_get_uint16_le (&br, &header->n_fds);
-  ok &= gst_byte_reader_get_uint32_le (&br, &header->flags);
-  ok &= gst_byte_reader_get_uint32_le (&br, &header->payload_size);
-  if (!ok)
+  reader_init (&r, data, size);
+  if (!reader_has (&r, GST_FDPASS_HEADER_SIZE))
     TRUNCATED ("message header");
+  magic = get_u32 (&r);
+  header->type = get_u16 (&r);
+  header->n_fds = get_u16 (&r);
+  header->flags = get_u32 (&r);
+  header->payload_size = get_u32 (&r);
 
   if (magic != GST_FDPASS_MAGIC)
     FAIL (INVALID, "Bad magic 0x%08x, not an fdpass stream", magic);
@@ -1079,25 +1265,24 @@ video_format_is_known (guint32 format)
 }
 
 static gboolean
-parse_video_meta (GstByteReader * br, GstFdPassVideoInfo * v, GError ** error)
+parse_video_meta (MessageReader * r, GstFdPassVideoInfo * v, GError ** error)
 {
-  gsize size = gst_byte_reader_get_remaining (br);
-  guint32 reserved;
-  gboolean ok = TRUE;
+  gsize size = reader_remaining (r);
   guint i;
 
-  ok &= gst_byte_reader_get_uint32_le (br, &v->format);
-  ok &= gst_byte_reader_get_uint32_le (br, &v->flags);
-  ok &= gst_byte_reader_get_uint32_le (br, &v->width);
-  ok &= gst_byte_reader_get_uint32_le (br, &v->height);
-  ok &= gst_byte_reader_get_uint32_le (br, &v->n_planes);
-  ok &= gst_byte_reader_get_uint32_le (br, &reserved);
-  for (i = 0; i < GST_VIDEO_MAX_PLANES; i++)
-    ok &= gst_byte_reader_get_uint64_le (br, &v->offset[i]);
-  for (i = 0; i < GST_VIDEO_MAX_PLANES; i++)
-    ok &= gst_byte_reader_get_int32_le (br, &v->stride[i]);
-  if (!ok)
+  if (!reader_has (r, VIDEO_META_EXT_SIZE))
     TRUNCATED ("video meta");
+  v->format = get_u32 (r);
+  v->flags = get_u32 (r);
+  v->width = get_u32 (r);
+  v->height = get_u32 (r);
+  v->n_planes = get_u32 (r);
+  /* reserved */
+  get_u32 (r);
+  for (i = 0; i < GST_VIDEO_MAX_PLANES; i++)
+    v->offset[i] = get_u64 (r);
+  for (i = 0; i < GST_VIDEO_MAX_PLANES; i++)
+    v->stride[i] = (gint32) get_u32 (r);
 
   if (!video_format_is_known (v->format))
     FAIL (INVALID, "Unknown video format %u", v->format);
@@ -1141,9 +1326,9 @@ gst_fdpass_buffer_parse (const GstFdPassHeader * header,
     const guint8 * payload, gsize size, GstFdPassBufferInfo * info,
     GError ** error)
 {
-  GstByteReader br;
-  guint16 n_fds = 0, n_memories = 0;
-  gboolean ok = TRUE, is_inline;
+  MessageReader r;
+  guint16 n_fds, n_memories;
+  gboolean is_inline;
   guint64 inline_end = 0;
   guint i;
 
@@ -1158,19 +1343,19 @@ gst_fdpass_buffer_parse (const GstFdPassHeader * header,
     FAIL (INVALID, "Buffer payload is %" G_GSIZE_FORMAT " bytes, the header "
         "announced %u", size, header->payload_size);
 
-  gst_byte_reader_init (&br, payload, size);
+  reader_init (&r, payload, size);
 
-  ok &= gst_byte_reader_get_uint64_le (&br, &info->id);
-  ok &= gst_byte_reader_get_uint64_le (&br, &info->pts);
-  ok &= gst_byte_reader_get_uint64_le (&br, &info->dts);
-  ok &= gst_byte_reader_get_uint64_le (&br, &info->duration);
-  ok &= gst_byte_reader_get_uint64_le (&br, &info->offset);
-  ok &= gst_byte_reader_get_uint64_le (&br, &info->offset_end);
-  ok &= gst_byte_reader_get_uint32_le (&br, &info->flags);
-  ok &= gst_byte_reader_get_uint16_le (&br, &n_fds);
-  ok &= gst_byte_reader_get_uint16_le (&br, &n_memories);
-  if (!ok)
+  if (!reader_has (&r, BUFFER_FIXED_SIZE))
     TRUNCATED ("buffer message");
+  info->id = get_u64 (&r);
+  info->pts = get_u64 (&r);
+  info->dts = get_u64 (&r);
+  info->duration = get_u64 (&r);
+  info->offset = get_u64 (&r);
+  info->offset_end = get_u64 (&r);
+  info->flags = get_u32 (&r);
+  n_fds = get_u16 (&r);
+  n_memories = get_u16 (&r);
 
   if (n_fds > GST_FDPASS_MAX_FDS)
     FAIL (TOO_LARGE, "%u file descriptors, the limit is %u", n_fds,
@@ -1181,17 +1366,17 @@ gst_fdpass_buffer_parse (const GstFdPassHeader * header,
   if (is_inline && n_fds > 0)
     FAIL (INVALID, "An inline buffer message has %u files", n_fds);
 
+  if (!reader_has (&r, n_fds * FD_ENTRY_SIZE))
+    TRUNCATED ("fd table");
   info->n_fds = n_fds;
   for (i = 0; i < n_fds; i++) {
     GstFdPassFdInfo *fd = &info->fds[i];
 
-    ok &= gst_byte_reader_get_uint32_le (&br, &fd->kind);
-    ok &= gst_byte_reader_get_uint32_le (&br, &fd->flags);
-    ok &= gst_byte_reader_get_uint64_le (&br, &fd->dev);
-    ok &= gst_byte_reader_get_uint64_le (&br, &fd->ino);
-    ok &= gst_byte_reader_get_uint64_le (&br, &fd->size);
-    if (!ok)
-      TRUNCATED ("fd table");
+    fd->kind = get_u32 (&r);
+    fd->flags = get_u32 (&r);
+    fd->dev = get_u64 (&r);
+    fd->ino = get_u64 (&r);
+    fd->size = get_u64 (&r);
     if (fd->kind != GST_FDPASS_FD_KIND_FILE &&
         fd->kind != GST_FDPASS_FD_KIND_DMABUF)
       FAIL (INVALID, "File descriptor %u has unknown kind %u", i, fd->kind);
@@ -1207,18 +1392,18 @@ gst_fdpass_buffer_parse (const GstFdPassHeader * header,
     FAIL (FD, "Buffer message needs %u file descriptors but %u were "
         "announced", gst_fdpass_buffer_info_n_attached (info), header->n_fds);
 
+  if (!reader_has (&r, n_memories * MEM_ENTRY_SIZE))
+    TRUNCATED ("memory table");
   info->n_memories = n_memories;
   for (i = 0; i < n_memories; i++) {
     GstFdPassMemInfo *mem = &info->memories[i];
-    guint32 reserved;
     guint64 end;
 
-    ok &= gst_byte_reader_get_uint32_le (&br, &mem->fd_index);
-    ok &= gst_byte_reader_get_uint32_le (&br, &reserved);
-    ok &= gst_byte_reader_get_uint64_le (&br, &mem->offset);
-    ok &= gst_byte_reader_get_uint64_le (&br, &mem->size);
-    if (!ok)
-      TRUNCATED ("memory table");
+    mem->fd_index = get_u32 (&r);
+    /* reserved */
+    get_u32 (&r);
+    mem->offset = get_u64 (&r);
+    mem->size = get_u64 (&r);
     if (is_inline && mem->fd_index != GST_FDPASS_INLINE_FD_INDEX)
       FAIL (INVALID, "Memory %u of an inline buffer uses file descriptor %u",
           i, mem->fd_index);
@@ -1237,20 +1422,22 @@ gst_fdpass_buffer_parse (const GstFdPassHeader * header,
     inline_end = end;
   }
 
-  while (gst_byte_reader_get_remaining (&br) > 0) {
-    guint16 ext_type = 0, reserved = 0;
-    guint32 ext_size = 0;
-    const guint8 *ext_data;
-    GstByteReader ext;
+  while (reader_remaining (&r) > 0) {
+    guint16 ext_type;
+    guint32 ext_size;
+    MessageReader ext;
 
-    ok &= gst_byte_reader_get_uint16_le (&br, &ext_type);
-    ok &= gst_byte_reader_get_uint16_le (&br, &reserved);
-    ok &= gst_byte_reader_get_uint32_le (&br, &ext_size);
-    ok &= gst_byte_reader_get_data (&br, ext_size, &ext_data);
-    if (!ok)
+    if (!reader_has (&r, EXT_HEADER_SIZE))
+      TRUNCATED ("extension block");
+    ext_type = get_u16 (&r);
+    /* reserved */
+    get_u16 (&r);
+    ext_size = get_u32 (&r);
+    if (!reader_has (&r, ext_size))
       TRUNCATED ("extension block");
 
-    gst_byte_reader_init (&ext, ext_data, ext_size);
+    reader_init (&ext, r.pos, ext_size);
+    r.pos += ext_size;
     switch (ext_type) {
       case EXT_VIDEO_META:
         if (info->has_video_meta)
@@ -1262,8 +1449,9 @@ gst_fdpass_buffer_parse (const GstFdPassHeader * header,
       case EXT_STREAM_TIME:
         if (info->has_stream_time)
           FAIL (INVALID, "Two stream times in one buffer message");
-        if (!gst_byte_reader_get_uint64_le (&ext, &info->stream_time))
+        if (!reader_has (&ext, STREAM_TIME_EXT_SIZE))
           FAIL (INVALID, "Truncated stream time (%u bytes)", ext_size);
+        info->stream_time = get_u64 (&ext);
         info->has_stream_time = TRUE;
         break;
       default:

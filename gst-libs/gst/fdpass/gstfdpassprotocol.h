@@ -114,6 +114,17 @@ G_BEGIN_DECLS
 #define GST_FDPASS_MAX_RELEASE_IDS 4096
 
 /**
+ * GST_FDPASS_RELEASE_MESSAGE_SIZE:
+ * @n_ids: number of ids
+ *
+ * Size in bytes of a release message with @n_ids ids, header included.
+ *
+ * Since: 0.3
+ */
+#define GST_FDPASS_RELEASE_MESSAGE_SIZE(n_ids) \
+    (GST_FDPASS_HEADER_SIZE + 8 + 8 * (gsize) (n_ids))
+
+/**
  * GST_FDPASS_MAX_FORGET_FILES:
  *
  * Largest number of files one forget message may name.
@@ -444,6 +455,12 @@ GstBuffer * gst_fdpass_message_new_eos     (void);
 GST_FDPASS_API
 GstBuffer * gst_fdpass_message_new_release (const guint64 * ids,
                                             guint n_ids);
+
+GST_FDPASS_API
+gsize       gst_fdpass_release_write       (const guint64 * ids,
+                                            guint n_ids,
+                                            guint8 * data,
+                                            gsize size);
 
 GST_FDPASS_API
 GstBuffer * gst_fdpass_message_new_forget  (const GstFdPassFdInfo * files,

@@ -102,6 +102,10 @@ struct _GstFdPassFrame
   guint64 seqnum;
   guint64 size;
   gint exported;
+  /* the message encoded again from @info, which each session copies and
+   * gives its id and the flags of the files its receiver keeps */
+  gsize wire_size;
+  guint8 wire[];
 };
 
 GST_DEFINE_MINI_OBJECT_TYPE (GstFdPassFrame, gst_fdpass_frame);
@@ -172,14 +176,20 @@ gst_fdpass_frame_new (GstBuffer * message, GError ** error)
     return NULL;
   }
 
-  /* not zeroed: the parser clears the info, the rest is set below */
-  frame = g_new (GstFdPassFrame, 1);
+  /* not zeroed: the parser clears the info, the rest is set below. The
+   * message encoded again is no larger than the one parsed, which holds
+   * every part of it (and maybe extensions of later versions, dropped). */
+  frame = g_malloc (sizeof (GstFdPassFrame) + map.size);
   ok = gst_fdpass_header_parse (map.data, map.size, &header, error) &&
       gst_fdpass_buffer_parse (&header, map.data + GST_FDPASS_HEADER_SIZE,
       map.size - GST_FDPASS_HEADER_SIZE, &frame->info, error);
+  if (ok)
+    frame->wire_size = gst_fdpass_buffer_info_write (&frame->info,
+        frame->wire, map.size);
   gst_buffer_unmap (message, &map);
   if (!ok)
     goto failed;
+  g_assert (frame->wire_size > 0);
 
   for (i = 0; i < frame->info.n_fds; i++) {
     if (frame->info.fds[i].flags != GST_FDPASS_FD_FLAG_NONE) {
@@ -669,14 +679,14 @@ session_find_kept (GstFdPassSession * session, guint64 dev, guint64 ino)
  * final: the receiver learns it with the bytes written next. */
 static guint
 session_decide_kept_files (GstFdPassSession * session,
-    GstFdPassBufferInfo * info, GstFdPassFdInfo * forget)
+    const GstFdPassBufferInfo * info, guint32 * flags, GstFdPassFdInfo * forget)
 {
   guint i, n_forget = 0, n_kept = 0, n_new = 0;
 
   /* the files this message needs that the receiver keeps become the most
    * recently used, so they are not the ones to forget */
   for (i = 0; i < info->n_fds; i++) {
-    GstFdPassFdInfo *fd = &info->fds[i];
+    const GstFdPassFdInfo *fd = &info->fds[i];
     gint k;
 
     if (fd->kind != GST_FDPASS_FD_KIND_FILE)
@@ -687,7 +697,7 @@ session_decide_kept_files (GstFdPassSession * session,
 
       g_array_remove_index (session->kept, k);
       g_array_append_val (session->kept, kf);
-      fd->flags = GST_FDPASS_FD_FLAG_KEPT;
+      flags[i] = GST_FDPASS_FD_FLAG_KEPT;
       n_kept++;
     } else {
       n_new++;
@@ -700,11 +710,11 @@ session_decide_kept_files (GstFdPassSession * session,
     return 0;
 
   for (i = 0; i < info->n_fds; i++) {
-    GstFdPassFdInfo *fd = &info->fds[i];
+    const GstFdPassFdInfo *fd = &info->fds[i];
     KeptFile kf;
 
     if (fd->kind != GST_FDPASS_FD_KIND_FILE ||
-        fd->flags == GST_FDPASS_FD_FLAG_KEPT)
+        flags[i] == GST_FDPASS_FD_FLAG_KEPT)
       continue;
 
     if (session->kept->len >= session->max_files) {
@@ -719,7 +729,7 @@ session_decide_kept_files (GstFdPassSession * session,
     kf.dev = fd->dev;
     kf.ino = fd->ino;
     g_array_append_val (session->kept, kf);
-    fd->flags = GST_FDPASS_FD_FLAG_KEEP;
+    flags[i] = GST_FDPASS_FD_FLAG_KEEP;
   }
 
   return n_forget;
@@ -730,18 +740,21 @@ session_decide_kept_files (GstFdPassSession * session,
 static gboolean
 session_prepare_frame (GstFdPassSession * session, GstFdPassFrame * frame)
 {
-  GstFdPassBufferInfo info = frame->info;
+  const GstFdPassBufferInfo *info = &frame->info;
   GstFdPassFdInfo forget[GST_FDPASS_MAX_FDS];
+  /* as in the frame's message (none, it checked) until decided here */
+  guint32 flags[GST_FDPASS_MAX_FDS] = { 0, };
   const gint *fds;
-  gsize size, forget_size = 0;
+  guint8 *message;
+  gsize forget_size = 0;
   guint i, n_forget = 0;
   gint n = 0;
 
   /* whoever holds the control message could have taken its descriptors */
   fds = frame->fd_list ? g_unix_fd_list_peek_fds (frame->fd_list, &n) : NULL;
-  if (n != (gint) info.n_fds) {
+  if (n != (gint) info->n_fds) {
     GST_WARNING ("frame %" G_GUINT64_FORMAT " lost its file descriptors (%d "
-        "of %u left), not sending it", frame->seqnum, n, info.n_fds);
+        "of %u left), not sending it", frame->seqnum, n, info->n_fds);
     return FALSE;
   }
 
@@ -750,10 +763,10 @@ session_prepare_frame (GstFdPassSession * session, GstFdPassFrame * frame)
     session_export (session, frame);
     session->head_exported = TRUE;
   } else if (session->max_files > 0) {
-    n_forget = session_decide_kept_files (session, &info, forget);
+    n_forget = session_decide_kept_files (session, info, flags, forget);
   }
 
-  info.id = session->head_id = ++session->next_id;
+  session->head_id = ++session->next_id;
 
   session->n_packets = 0;
   if (n_forget > 0) {
@@ -767,17 +780,21 @@ session_prepare_frame (GstFdPassSession * session, GstFdPassFrame * frame)
     GST_LOG ("session %p: forgetting %u files", session, n_forget);
   }
 
-  size = gst_fdpass_buffer_info_write (&info, session->wire + forget_size,
-      WIRE_SIZE - forget_size);
-  g_assert (size > 0);
-  session->packet_data[session->n_packets] = session->wire + forget_size;
-  session->packet_size[session->n_packets] = size;
+  /* the frame's message with our id and flags: the same bytes as
+   * encoding it again, without reading all of the frame's info */
+  message = session->wire + forget_size;
+  g_assert (frame->wire_size <= WIRE_SIZE - forget_size);
+  memcpy (message, frame->wire, frame->wire_size);
+  gst_fdpass_buffer_message_patch (message, session->head_id, flags,
+      info->n_fds);
+  session->packet_data[session->n_packets] = message;
+  session->packet_size[session->n_packets] = frame->wire_size;
   session->n_packets++;
 
   session->n_fds = 0;
   session->n_kept_refs = 0;
-  for (i = 0; i < info.n_fds; i++) {
-    if (info.fds[i].flags == GST_FDPASS_FD_FLAG_KEPT)
+  for (i = 0; i < info->n_fds; i++) {
+    if (flags[i] == GST_FDPASS_FD_FLAG_KEPT)
       session->n_kept_refs++;
     else
       session->fds[session->n_fds++] = fds[i];

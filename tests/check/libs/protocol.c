@@ -530,7 +530,7 @@ check_release_round_trip (guint n_ids)
   GstFdPassHeader header;
   guint64 *ids, *parsed = NULL;
   GError *err = NULL;
-  guint8 *data;
+  guint8 *data, *written;
   gsize size;
   guint i, n_parsed = G_MAXUINT;
 
@@ -551,6 +551,20 @@ check_release_round_trip (guint n_ids)
   for (i = 0; i < n_ids; i++)
     fail_unless_equals_uint64 (parsed[i], ids[i]);
 
+  /* the same bytes into memory of the caller's, which must have room for
+   * all of them */
+  fail_unless_equals_uint64 (GST_FDPASS_RELEASE_MESSAGE_SIZE (n_ids), size);
+  written = g_malloc (size + 1);
+  memset (written, 0xaa, size + 1);
+  fail_unless_equals_uint64 (gst_fdpass_release_write (n_ids ? ids : NULL,
+          n_ids, written, size - 1), 0);
+  fail_unless_equals_int (written[0], 0xaa);
+  fail_unless_equals_uint64 (gst_fdpass_release_write (n_ids ? ids : NULL,
+          n_ids, written, size + 1), size);
+  fail_unless (memcmp (written, data, size) == 0);
+  fail_unless_equals_int (written[size], 0xaa);
+
+  g_free (written);
   g_free (parsed);
   g_free (ids);
   g_free (data);
@@ -664,7 +678,8 @@ GST_END_TEST;
 
 GST_START_TEST (test_forget_rejects)
 {
-  GstFdPassFdInfo files[2] = { {0, 0, 1, 2, 0}, {0, 0, 3, 4, 0} };
+  GstFdPassFdInfo files[2] = { {0, 0, 1, 2, 0}, {0, 0, 3, 4, 0}
+  };
   GstFdPassFdInfo *parsed = NULL;
   guint n_parsed = 12345;
   GError *err = NULL;
@@ -1595,8 +1610,7 @@ check_caps_parses (const gchar * str)
   GstCaps *caps, *expected;
 
   caps = gst_fdpass_caps_parse ((const guint8 *) str, strlen (str) + 1, &err);
-  fail_unless (caps != NULL, "'%s' rejected: %s", str, err ? err->message :
-      "");
+  fail_unless (caps != NULL, "'%s' rejected: %s", str, err ? err->message : "");
   fail_unless (err == NULL);
   expected = gst_caps_from_string (str);
   fail_unless (gst_caps_is_equal (caps, expected), "%" GST_PTR_FORMAT
@@ -1979,8 +1993,7 @@ GST_START_TEST (test_caps_new_names_bounded)
   guint i, accepted = 0;
 
   for (i = 0; i < 4000; i++) {
-    name = g_strdup_printf ("hostile-field-%u-%s", i,
-        i % 2 ? "x" : "y");
+    name = g_strdup_printf ("hostile-field-%u-%s", i, i % 2 ? "x" : "y");
     str = g_strdup_printf ("video/x-raw, %s=(int)1", name);
     if (parse_caps_string (str)) {
       accepted++;
