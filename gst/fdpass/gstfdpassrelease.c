@@ -200,24 +200,26 @@ gst_fdpass_release_channel_woke (GstFdPassReleaseChannel * channel)
 
 /**
  * gst_fdpass_release_channel_take:
- * @ids: (out) (transfer full) (array length=n_ids): the queued ids, free
- *     with g_free()
- * @n_ids: (out): number of ids
+ * @ids: (out caller-allocates) (array length=max_ids): where to put the
+ *     queued ids, oldest first
+ * @max_ids: room at @ids
  *
- * Takes every queued id and acknowledges the wakeup. The owner calls this
- * right before it waits for the fd, and gst_fdpass_release_channel_woke()
- * once it stopped waiting.
+ * Takes up to @max_ids of the queued ids and acknowledges the wakeup. The
+ * owner calls this right before it waits for the fd, until it returns
+ * fewer than @max_ids, and gst_fdpass_release_channel_woke() once it
+ * stopped waiting.
  *
- * Returns: %TRUE when there was at least one id
+ * Returns: the number of ids taken
  */
-gboolean
+guint
 gst_fdpass_release_channel_take (GstFdPassReleaseChannel * channel,
-    guint64 ** ids, guint * n_ids)
+    guint64 * ids, guint max_ids)
 {
   guint64 value;
+  guint n;
 
-  g_return_val_if_fail (GST_IS_FDPASS_RELEASE_CHANNEL (channel), FALSE);
-  g_return_val_if_fail (ids != NULL && n_ids != NULL, FALSE);
+  g_return_val_if_fail (GST_IS_FDPASS_RELEASE_CHANNEL (channel), 0);
+  g_return_val_if_fail (ids != NULL && max_ids > 0, 0);
 
   g_mutex_lock (&channel->lock);
   if (channel->signalled) {
@@ -226,17 +228,14 @@ gst_fdpass_release_channel_take (GstFdPassReleaseChannel * channel,
     channel->signalled = FALSE;
   }
   channel->waiting = TRUE;
-  *n_ids = channel->ids->len;
-  if (*n_ids > 0) {
-    *ids = g_new (guint64, *n_ids);
-    memcpy (*ids, channel->ids->data, *n_ids * sizeof (guint64));
-    g_array_set_size (channel->ids, 0);
-  } else {
-    *ids = NULL;
+  n = MIN (channel->ids->len, max_ids);
+  if (n > 0) {
+    memcpy (ids, channel->ids->data, n * sizeof (guint64));
+    g_array_remove_range (channel->ids, 0, n);
   }
   g_mutex_unlock (&channel->lock);
 
-  return *n_ids > 0;
+  return n;
 }
 
 /**

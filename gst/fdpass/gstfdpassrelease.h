@@ -62,9 +62,9 @@ G_GNUC_INTERNAL
 void     gst_fdpass_release_channel_woke    (GstFdPassReleaseChannel * channel);
 
 G_GNUC_INTERNAL
-gboolean gst_fdpass_release_channel_take    (GstFdPassReleaseChannel * channel,
-                                             guint64 ** ids,
-                                             guint * n_ids);
+guint    gst_fdpass_release_channel_take    (GstFdPassReleaseChannel * channel,
+                                             guint64 * ids,
+                                             guint max_ids);
 
 G_GNUC_INTERNAL
 void     gst_fdpass_release_channel_close   (GstFdPassReleaseChannel * channel);

@@ -129,6 +129,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_unix_socket_src_debug);
 /* releases queued for a sender that does not read them are dropped beyond
  * this many bytes */
 #define MAX_QUEUED_OUTPUT (1024 * 1024)
+/* releases taken and sent at once, in one message */
+#define RELEASE_BATCH 64
 
 /* what is held back waiting for the sender's first caps: a HELLO and a
  * segment are a few dozen bytes, so this is only reached by a sender that
@@ -268,39 +270,30 @@ gst_unix_socket_src_count_releases (GstUnixSocketSrc * self, guint n_ids)
   GST_OBJECT_UNLOCK (self);
 }
 
-/* Sends @message, or queues what the socket does not take now. */
+/* Sends the message of @size bytes at @data, or queues a copy for what the
+ * socket does not take now. */
 static void
-gst_unix_socket_src_queue_message (GstUnixSocketSrc * self,
-    GstBuffer * message, guint n_ids)
+gst_unix_socket_src_send_message (GstUnixSocketSrc * self,
+    const guint8 * data, gsize size, guint n_ids)
 {
   OutMessage *out;
-  gsize size = gst_buffer_get_size (message);
   gssize written = 0;
 
   /* with nothing queued before it, which is how the release of each frame
-   * goes out, it is written at once, without an OutMessage */
+   * goes out, it is written at once, and nothing is allocated */
   if (g_queue_is_empty (&self->out_queue) && self->sock >= 0) {
-    GstMapInfo map;
-
-    if (!gst_buffer_map (message, &map, GST_MAP_READ)) {
-      gst_buffer_unref (message);
-      return;
-    }
-    written = gst_fdpass_socket_send (self->sock, map.data, map.size, NULL, 0);
-    gst_buffer_unmap (message, &map);
+    written = gst_fdpass_socket_send (self->sock, data, size, NULL, 0);
 
     if (written < 0) {
       if (errno != EAGAIN && errno != EWOULDBLOCK) {
         GST_DEBUG_OBJECT (self, "cannot write to the sender (%s), dropping "
             "a message of %" G_GSIZE_FORMAT " bytes (%u releases)",
             g_strerror (errno), size, n_ids);
-        gst_buffer_unref (message);
         return;
       }
       written = 0;
     } else if ((gsize) written == size) {
       gst_unix_socket_src_count_releases (self, n_ids);
-      gst_buffer_unref (message);
       return;
     }
   }
@@ -309,12 +302,11 @@ gst_unix_socket_src_queue_message (GstUnixSocketSrc * self,
     GST_WARNING_OBJECT (self, "the sender does not read what we send, "
         "dropping a message of %" G_GSIZE_FORMAT " bytes (%u releases)", size,
         n_ids);
-    gst_buffer_unref (message);
     return;
   }
 
   out = g_new0 (OutMessage, 1);
-  out->message = message;
+  out->message = gst_buffer_new_memdup (data, size);
   out->n_ids = n_ids;
   g_queue_push_tail (&self->out_queue, out);
   self->out_bytes += size;
@@ -364,23 +356,28 @@ gst_unix_socket_src_flush_output (GstUnixSocketSrc * self)
   }
 }
 
+/* Sends what downstream released since the last time, RELEASE_BATCH ids
+ * to a message. */
 static void
 gst_unix_socket_src_take_releases (GstUnixSocketSrc * self)
 {
-  guint64 *ids;
-  guint n_ids, i;
+  guint64 ids[RELEASE_BATCH];
+  guint8 message[GST_FDPASS_RELEASE_MESSAGE_SIZE (RELEASE_BATCH)];
+  guint n;
 
-  if (self->channel == NULL ||
-      !gst_fdpass_release_channel_take (self->channel, &ids, &n_ids))
+  if (self->channel == NULL)
     return;
 
-  for (i = 0; i < n_ids; i += GST_FDPASS_MAX_RELEASE_IDS) {
-    guint n = MIN (n_ids - i, GST_FDPASS_MAX_RELEASE_IDS);
+  do {
+    gsize size;
 
-    gst_unix_socket_src_queue_message (self,
-        gst_fdpass_message_new_release (ids + i, n), n);
-  }
-  g_free (ids);
+    n = gst_fdpass_release_channel_take (self->channel, ids, RELEASE_BATCH);
+    if (n == 0)
+      break;
+    size = gst_fdpass_release_write (ids, n, message, sizeof (message));
+    g_assert (size > 0);
+    gst_unix_socket_src_send_message (self, message, size, n);
+  } while (n == RELEASE_BATCH);
 }
 
 /* caps and buffers on their way downstream */
@@ -921,6 +918,8 @@ gst_unix_socket_src_send_hello (GstUnixSocketSrc * self)
     GST_FDPASS_VERSION_MINOR, GST_FDPASS_FEATURE_NONE, 0
   };
   gboolean releases = FALSE;
+  GstBuffer *message;
+  GstMapInfo map;
   GstQuery *query;
 
   query = gst_fdpass_receiver_query_new ();
@@ -934,8 +933,12 @@ gst_unix_socket_src_send_hello (GstUnixSocketSrc * self)
   GST_DEBUG_OBJECT (self, "downstream %s releases and keeps %u files",
       releases ? "sends" : "does not send", hello.max_files);
 
-  gst_unix_socket_src_queue_message (self,
-      gst_fdpass_message_new_hello (&hello), 0);
+  message = gst_fdpass_message_new_hello (&hello);
+  if (gst_buffer_map (message, &map, GST_MAP_READ)) {
+    gst_unix_socket_src_send_message (self, map.data, map.size, 0);
+    gst_buffer_unmap (message, &map);
+  }
+  gst_buffer_unref (message);
   gst_unix_socket_src_flush_output (self);
 }
 

@@ -1552,6 +1552,75 @@ GST_START_TEST (test_releases_when_socket_full)
 
 GST_END_TEST;
 
+#define N_HELD_FRAMES 150
+
+/* More frames freed at once than one release message of the source holds
+ * (64 ids): every one of them is released, in as many messages as it
+ * takes, before the source reads on. */
+GST_START_TEST (test_many_releases_at_once)
+{
+  guint n_open = fdpass_check_count_open_fds ();
+  GstBuffer *held[N_HELD_FRAMES];
+  GstElement *pipeline, *appsink, *src;
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (guint64));
+  FdPassCheckGate gate;
+  GstMessage *msg;
+  GstPad *pad;
+  gulong probe;
+  gint sv[2];
+  guint i;
+
+  pipeline = make_pipeline_on_pair (SOCK_SEQPACKET, sv, &appsink);
+  expect_hello (sv[0], TRUE);
+  send_hello (sv[0]);
+  send_caps (sv[0]);
+  for (i = 0; i < N_HELD_FRAMES; i++) {
+    send_frame (sv[0], i + 1);
+    held[i] = pull_frame (appsink, i + 1);
+  }
+
+  /* the streaming thread stops at the next frame while every held one is
+   * freed: nothing takes their releases until the gate opens */
+  fdpass_check_gate_init (&gate);
+  src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  pad = gst_element_get_static_pad (src, "src");
+  probe = gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER,
+      (GstPadProbeCallback) fdpass_check_gate_probe, &gate, NULL);
+  send_frame (sv[0], N_HELD_FRAMES + 1);
+  fail_unless (fdpass_check_gate_wait_entered (&gate,
+          WAIT_MS * G_TIME_SPAN_MILLISECOND), "the source pushed nothing");
+  for (i = 0; i < N_HELD_FRAMES; i++)
+    gst_buffer_unref (held[i]);
+  fdpass_check_gate_open (&gate);
+
+  collect_releases (sv[0], TRUE, ids, N_HELD_FRAMES);
+  fail_unless_equals_int (ids->len, N_HELD_FRAMES);
+  for (i = 0; i < N_HELD_FRAMES; i++)
+    fail_unless_equals_uint64 (g_array_index (ids, guint64, i), i + 1);
+
+  gst_buffer_unref (pull_frame (appsink, N_HELD_FRAMES + 1));
+  collect_releases (sv[0], TRUE, ids, N_HELD_FRAMES + 1);
+  fail_unless_equals_uint64 (g_array_index (ids, guint64, N_HELD_FRAMES),
+      N_HELD_FRAMES + 1);
+
+  send_eos (sv[0]);
+  msg = wait_bus (pipeline, GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  fail_unless_equals_uint64 (get_stat (pipeline, "releases-sent"),
+      N_HELD_FRAMES + 1);
+
+  gst_pad_remove_probe (pad, probe);
+  gst_object_unref (pad);
+  gst_object_unref (src);
+  stop_pipeline (pipeline, appsink);
+  fdpass_check_gate_clear (&gate);
+  close (sv[0]);
+  g_array_unref (ids);
+  fail_unless_equals_int (fdpass_check_count_open_fds (), n_open);
+}
+
+GST_END_TEST;
+
 /* A sender that closes without reading what we sent: the connection is
  * reset, and without an EOS message that is an error too. */
 GST_START_TEST (test_peer_reset_without_eos)
@@ -2131,6 +2200,7 @@ unixsocketsrc_suite (void)
   tcase_add_test (tc, test_connects_when_socket_appears);
   tcase_add_test (tc, test_peer_reset_without_eos);
   tcase_add_test (tc, test_releases_when_socket_full);
+  tcase_add_test (tc, test_many_releases_at_once);
   tcase_add_test (tc, test_eos_message_with_reconnect);
   tcase_add_test (tc, test_eos_message_then_reset);
   tcase_add_test (tc, test_caps_carry_media_caps);
