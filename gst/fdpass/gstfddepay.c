@@ -1048,7 +1048,9 @@ gst_fd_depay_make_buffer (GstFdDepay * self, const GstFdPassBufferInfo * info)
   /* when the sender reads releases, tell it once every memory of this
    * message is freed, by whoever frees it last */
   if (recycling) {
-    token = g_new0 (GstFdDepayReleaseToken, 1);
+    /* every field is set here: g_new0() is calloc(), which glibc (2.36)
+     * serves from its arena rather than its per-thread cache */
+    token = g_new (GstFdDepayReleaseToken, 1);
     token->refcount = 1;
     token->id = info->id;
     token->channel = g_object_ref (self->release_channel);
