@@ -919,8 +919,9 @@ def main():
                    help="after the repetitions, count the cache lines one "
                         "paced frame brings from memory in each process of "
                         "the unixsocket and shm rows, under valgrind's "
-                        "cachegrind with caches emptied between frames "
-                        "(bench/footprint.py; about 1 min)")
+                        "cachegrind with caches emptied between frames, the "
+                        "median of three measurements (bench/footprint.py; "
+                        "about 3 min)")
     args = p.parse_args()
     # run the finally blocks (they kill the children) on SIGTERM too
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))
@@ -1040,8 +1041,9 @@ def main():
         secs += sum(estimate_s((rt, p, res, t, "paced"), args) + 10
                     for _, rt, p, res, t in traced)
         if fp:
-            # two runs of each process: valgrind's start and the frames
-            secs += len(fp[2]) * len(footprint.SIDES) * 2 * (
+            # two runs of each process, REPS times: valgrind's start and
+            # the frames
+            secs += len(fp[2]) * len(footprint.SIDES) * 2 * footprint.REPS * (
                 8 + (footprint.SHORT + footprint.LONG) / 2 / 30)
         return secs
 
@@ -1184,6 +1186,7 @@ def main():
                 "runtime": rt, "resolution": res_name(res),
                 "format": args.format, "pattern": "black",
                 "frames": [footprint.SHORT, footprint.LONG],
+                "reps": footprint.REPS,
                 "caches": footprint.CACHES, "rows": []}
             logp = os.path.join(args.out, "logs", "footprint.log")
             for t in ts:

@@ -18,6 +18,11 @@ state (start-up and shutdown cancel out), per function, grouped into this
 project's code, GStreamer, GLib and the rest. The cache lines that had to
 come from memory are the last-level misses: of code (ILmr) and of data
 (DLmr + DLmw). The evicter's own costs (evict.c) are left out.
+
+Where the evicter's sweeps fall against the frames changes from run to
+run, and with it a total by up to a third: each process is measured REPS
+times, and the measurement with the median total is reported, with the
+range of the totals.
 """
 
 import collections
@@ -31,6 +36,7 @@ import tempfile
 import time
 
 SHORT, LONG = 30, 150
+REPS = 3
 CACHES = ["--I1=32768,8,64", "--D1=32768,8,64", "--LL=1048576,16,64"]
 GROUPS = ["gst-fdpass", "GStreamer", "GLib", "other"]
 GROUP_NAMES = {
@@ -235,17 +241,44 @@ def run_once(t, side, n, res, fmt, env, evict_lib, d, log):
         return parse_cachegrind(f.read())
 
 
-def measure(t, side, res, fmt, env, evict_lib, log, frames=(SHORT, LONG)):
-    """The per-frame footprint of @side of the paced row of @t, from two
-    runs of @frames frames, or a dict with "error"."""
-    d = tempfile.mkdtemp(prefix="bench-footprint-")
-    try:
-        short = run_once(t, side, frames[0], res, fmt, env, evict_lib, d,
-                         log)
-        long = run_once(t, side, frames[1], res, fmt, env, evict_lib, d,
-                        log)
-    finally:
-        shutil.rmtree(d, ignore_errors=True)
-    if short is None or long is None:
+def total_lines(row):
+    """The cache lines from memory per frame of a per_frame() @row, code and
+    data, the copies left out."""
+    return (row["code_lines"] + row["data_lines"] -
+            (row.get("copy_lines") or 0))
+
+
+def median_row(rows):
+    """Of the per_frame() @rows of repeated measurements, the one with the
+    median total_lines() (the lower middle of an even number), with
+    "reps" and "lines_range" [min, max] of the totals added; None when
+    there are none."""
+    if not rows:
+        return None
+    ordered = sorted(rows, key=total_lines)
+    row = dict(ordered[(len(ordered) - 1) // 2])
+    row["reps"] = len(rows)
+    row["lines_range"] = [total_lines(ordered[0]), total_lines(ordered[-1])]
+    return row
+
+
+def measure(t, side, res, fmt, env, evict_lib, log, frames=(SHORT, LONG),
+            reps=REPS):
+    """The per-frame footprint of @side of the paced row of @t: of @reps
+    measurements, each from two runs of @frames frames, the median one
+    (median_row()), or a dict with "error" when none worked."""
+    rows = []
+    for _ in range(reps):
+        d = tempfile.mkdtemp(prefix="bench-footprint-")
+        try:
+            short = run_once(t, side, frames[0], res, fmt, env, evict_lib, d,
+                             log)
+            long = run_once(t, side, frames[1], res, fmt, env, evict_lib, d,
+                            log)
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+        if short is not None and long is not None:
+            rows.append(per_frame(short, long, frames[1] - frames[0]))
+    if not rows:
         return {"error": "no cachegrind output (see %s)" % log}
-    return per_frame(short, long, frames[1] - frames[0])
+    return median_row(rows)

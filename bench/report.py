@@ -535,17 +535,20 @@ def segments_table(res):
     return out
 
 
-def footprint_lines(res):
+def footprint_lines(res, bound=None):
     """{transport: cache lines from memory per frame, both processes,
-    copies left out} of the footprint runs."""
+    copies left out} of the footprint runs: of the reported (median)
+    measurements, or with @bound 0 or 1 the sums of the lowest or highest
+    totals of each process's measurements."""
     fp = res.get("footprint") or {}
     totals = {}
     for r in fp.get("rows") or []:
         if r.get("error"):
             continue
-        totals[r["transport"]] = (totals.get(r["transport"], 0.0) +
-                                  r["code_lines"] + r["data_lines"] -
-                                  (r.get("copy_lines") or 0))
+        v = footprint.total_lines(r)
+        if bound is not None:
+            v = (r.get("lines_range") or [v, v])[bound]
+        totals[r["transport"]] = totals.get(r["transport"], 0.0) + v
     return totals
 
 
@@ -554,6 +557,7 @@ def footprint_table(res):
     if not fp or not fp.get("rows"):
         return []
     short, long = fp.get("frames") or (0, 0)
+    reps = fp.get("reps") or 1
     out = []
     w = out.append
     groups = footprint.GROUPS
@@ -571,13 +575,16 @@ def footprint_table(res):
       "frame in the steady state (bench/footprint.py). Lines from memory "
       "are last-level misses: of code, and of data, the C library's copies "
       "counted apart (in the producer that is mostly videotestsrc drawing "
-      "the frame, the same for every transport). These are counts, not "
-      "times: they move by up to about 15 %% between runs, where the "
-      "paced latency moves by a factor of two." % (
+      "the frame, the same for every transport). %sThese are counts, not "
+      "times." % (
           fp.get("resolution"), fp.get("format"), rt_label(fp.get("runtime")),
           fp.get("pattern"), ", ".join(c.lstrip("-") for c in
                                        fp.get("caches") or []),
-          short, long, long - short))
+          short, long, long - short,
+          "Where the evicter's sweeps fall against the frames moves a count "
+          "from run to run, so each process was measured %d times: a row is "
+          "the measurement with the median total of lines, the range is that "
+          "of the totals. " % reps if reps > 1 else ""))
     w("")
 
     def n(v):
@@ -585,27 +592,36 @@ def footprint_table(res):
         return fmt(v if v is None or abs(v) >= 0.5 else 0)
 
     w("| transport | process | instructions | code lines from memory | "
-      "data lines from memory | of which copies | %s |" % " | ".join(
-          "%s: lines" % names[g] for g in groups))
-    w("|---|---|---|---|---|---|%s" % ("---|" * len(groups)))
+      "data lines from memory | of which copies | lines without copies "
+      "(range) | %s |" % " | ".join("%s: lines" % names[g] for g in groups))
+    w("|---|---|---|---|---|---|---|%s" % ("---|" * len(groups)))
     for r in fp["rows"]:
         if r.get("error"):
             w("| %s | %s | %s |%s" % (r["transport"], r["side"], r["error"],
-                                      " |" * (4 + len(groups))))
+                                      " |" * (5 + len(groups))))
             continue
         gs = r.get("groups") or {}
-        w("| %s | %s | %s | %s | %s | %s | %s |" % (
+        lo, hi = r.get("lines_range") or [None, None]
+        w("| %s | %s | %s | %s | %s | %s | %s%s | %s |" % (
             r["transport"], r["side"], n(r["instructions"]),
             n(r["code_lines"]), n(r["data_lines"]),
-            n(r.get("copy_lines")), " | ".join(
+            n(r.get("copy_lines")), n(footprint.total_lines(r)),
+            " (%s–%s)" % (n(lo), n(hi)) if lo is not None else "",
+            " | ".join(
                 n((gs.get(g) or {}).get("code_lines", 0) +
                     (gs.get(g) or {}).get("data_lines", 0)) for g in groups)))
     w("")
     totals = footprint_lines(res)
+    lows, highs = footprint_lines(res, 0), footprint_lines(res, 1)
     if "unixsocket" in totals and totals.get("shm"):
+        def span(t):
+            return " (%s–%s)" % (fmt(lows[t]), fmt(highs[t])) \
+                if reps > 1 else ""
+
         w("Both processes together, copies left out: unixsocket brings "
-          "%s cache lines per frame from memory, shm %s (%s×)." % (
-              fmt(totals["unixsocket"]), fmt(totals["shm"]),
+          "%s cache lines per frame from memory%s, shm %s%s: %s×." % (
+              fmt(totals["unixsocket"]), span("unixsocket"),
+              fmt(totals["shm"]), span("shm"),
               ratio(totals["unixsocket"], totals["shm"])))
         w("")
     tops = [r for r in fp["rows"] if not r.get("error") and

@@ -142,6 +142,20 @@ check("group of one of ours",
 check("ours by path", footprint.is_ours(
     "/x/build/../gst-libs/gst/fdpass/gstfdpassprotocol.c"), True)
 check("not ours by path", footprint.is_ours("/usr/include/gst/gst.h"), False)
+
+# repeated measurements: the one with the median total, copies left out
+near("total lines, copies left out", footprint.total_lines(r),
+     (20 + 10 + 10 + 2 + 7) / 10 + (2 + 5 + 400) / 10 - 40)
+runs = [dict(r, code_lines=c, tag=c) for c in (300, 100, 200)]
+m = footprint.median_row(runs)
+check("the median measurement of three", m["tag"], 200)
+check("its repetitions", m["reps"], 3)
+near("the lowest total", m["lines_range"][0], footprint.total_lines(runs[1]))
+near("the highest total", m["lines_range"][1], footprint.total_lines(runs[0]))
+check("of two, the lower", footprint.median_row(runs[:2])["tag"], 100)
+check("none", footprint.median_row([]), None)
+check("the measurements are left as they were", "reps" in runs[2], False)
+
 try:
     footprint.per_frame((["Ir"], {}), (["Ir"], {}), 10)
     failures.append("per_frame took an output without cache events")
@@ -161,7 +175,7 @@ if BUILD:
         with tempfile.TemporaryDirectory() as d:
             log = os.path.join(d, "footprint.log")
             r = footprint.measure("unixsocket", "consumer", (320, 240),
-                                  "NV12", env, evict, log)
+                                  "NV12", env, evict, log, reps=1)
             if r.get("error"):
                 with open(log) as f:
                     sys.stdout.write(f.read()[-3000:])
