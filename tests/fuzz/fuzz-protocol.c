@@ -101,15 +101,16 @@ take_bytes (GstBuffer * msg, gsize * size)
   return data;
 }
 
-/* Parses the header of the encoded @msg, which must be valid and of @type
- * and announce exactly the bytes that follow. Returns the payload. */
+/* Parses the header of the encoded @msg, which must be valid, of @type,
+ * with the header flags @flags, and announce exactly the bytes that follow.
+ * Returns the payload. */
 static const guint8 *
 check_encoded_header (const guint8 * msg, gsize size, guint type,
-    GstFdPassHeader * header)
+    guint flags, GstFdPassHeader * header)
 {
   CHECK (gst_fdpass_header_parse (msg, size, header, NULL));
   CHECK (header->type == type);
-  CHECK (header->flags == 0);
+  CHECK (header->flags == flags);
   CHECK (size == GST_FDPASS_HEADER_SIZE + header->payload_size);
 
   return msg + GST_FDPASS_HEADER_SIZE;
@@ -153,7 +154,7 @@ fuzz_hello (const guint8 * data, gsize size)
   CHECK (hello.version_major == GST_FDPASS_VERSION_MAJOR);
 
   msg = take_bytes (gst_fdpass_message_new_hello (&hello), &msg_size);
-  payload = check_encoded_header (msg, msg_size, GST_FDPASS_MESSAGE_HELLO,
+  payload = check_encoded_header (msg, msg_size, GST_FDPASS_MESSAGE_HELLO, 0,
       &header);
   CHECK (gst_fdpass_hello_parse (payload, header.payload_size, &again, NULL));
   CHECK (again.version_major == hello.version_major);
@@ -194,7 +195,7 @@ fuzz_caps (const guint8 * data, gsize size)
   encoded = special ? NULL : gst_fdpass_message_new_caps (caps);
   if (encoded) {
     msg = take_bytes (encoded, &msg_size);
-    payload = check_encoded_header (msg, msg_size, GST_FDPASS_MESSAGE_CAPS,
+    payload = check_encoded_header (msg, msg_size, GST_FDPASS_MESSAGE_CAPS, 0,
         &header);
     again = gst_fdpass_caps_parse (payload, header.payload_size, NULL);
     CHECK (again != NULL);
@@ -230,7 +231,16 @@ check_buffer_info (const GstFdPassHeader * header,
   for (i = 0; i < info->n_memories; i++) {
     const GstFdPassMemInfo *mem = &info->memories[i];
 
-    CHECK (mem->fd_index < info->n_fds);
+    /* an inline message (1.3) has no fds: its memories are the data after
+     * it, one after the other */
+    if (header->flags & GST_FDPASS_HEADER_FLAG_INLINE) {
+      CHECK (info->n_fds == 0);
+      CHECK (mem->fd_index == GST_FDPASS_INLINE_FD_INDEX);
+      CHECK (mem->offset == (i == 0 ? 0 : info->memories[i - 1].offset +
+              info->memories[i - 1].size));
+    } else {
+      CHECK (mem->fd_index < info->n_fds);
+    }
     CHECK (mem->offset <= G_MAXSSIZE);
     CHECK (mem->size <= G_MAXSSIZE - mem->offset);
   }
@@ -245,8 +255,7 @@ check_buffer_info (const GstFdPassHeader * header,
 }
 
 static gboolean
-buffer_info_equal (const GstFdPassBufferInfo * a,
-    const GstFdPassBufferInfo * b)
+buffer_info_equal (const GstFdPassBufferInfo * a, const GstFdPassBufferInfo * b)
 {
   guint i;
 
@@ -299,8 +308,11 @@ check_buffer_round_trip (const GstFdPassBufferInfo * info)
   gsize msg_size, msg2_size;
 
   msg = take_bytes (gst_fdpass_message_new_buffer (info), &msg_size);
+  /* memories inline (1.3): the data follows the message */
   payload = check_encoded_header (msg, msg_size, GST_FDPASS_MESSAGE_BUFFER,
-      &header);
+      info->n_memories > 0 &&
+      info->memories[0].fd_index == GST_FDPASS_INLINE_FD_INDEX ?
+      GST_FDPASS_HEADER_FLAG_INLINE : 0, &header);
   CHECK (gst_fdpass_buffer_parse (&header, payload, header.payload_size,
           &again, NULL));
   CHECK (buffer_info_equal (info, &again));
@@ -351,7 +363,7 @@ fuzz_release (const guint8 * data, gsize size)
   CHECK (8 + (gsize) n_ids * 8 <= size);
 
   msg = take_bytes (gst_fdpass_message_new_release (ids, n_ids), &msg_size);
-  payload = check_encoded_header (msg, msg_size, GST_FDPASS_MESSAGE_RELEASE,
+  payload = check_encoded_header (msg, msg_size, GST_FDPASS_MESSAGE_RELEASE, 0,
       &header);
   CHECK (gst_fdpass_release_parse (payload, header.payload_size, &again,
           &n_again, NULL));
@@ -385,9 +397,8 @@ fuzz_forget (const guint8 * data, gsize size)
   CHECK (n_files <= GST_FDPASS_MAX_FORGET_FILES);
   CHECK (8 + (gsize) n_files * 16 <= size);
 
-  msg = take_bytes (gst_fdpass_message_new_forget (files, n_files),
-      &msg_size);
-  payload = check_encoded_header (msg, msg_size, GST_FDPASS_MESSAGE_FORGET,
+  msg = take_bytes (gst_fdpass_message_new_forget (files, n_files), &msg_size);
+  payload = check_encoded_header (msg, msg_size, GST_FDPASS_MESSAGE_FORGET, 0,
       &header);
   CHECK (gst_fdpass_forget_parse (payload, header.payload_size, &again,
           &n_again, NULL));
@@ -438,10 +449,9 @@ fuzz_segment (const guint8 * data, gsize size)
   gst_segment_offset_running_time (&again, GST_FORMAT_TIME, G_MAXINT64 / 2);
 
   msg = take_bytes (gst_fdpass_message_new_segment (&segment), &msg_size);
-  payload = check_encoded_header (msg, msg_size, GST_FDPASS_MESSAGE_SEGMENT,
+  payload = check_encoded_header (msg, msg_size, GST_FDPASS_MESSAGE_SEGMENT, 0,
       &header);
-  CHECK (gst_fdpass_segment_parse (payload, header.payload_size, &again,
-          NULL));
+  CHECK (gst_fdpass_segment_parse (payload, header.payload_size, &again, NULL));
   CHECK (gst_segment_is_equal (&again, &segment));
   CHECK (again.base == segment.base && again.offset == segment.offset &&
       again.flags == segment.flags && again.duration == segment.duration);
