@@ -114,12 +114,15 @@ case "$mode" in
       cp -n tests/fuzz/corpus/"$h"/* "$work/corpus/"
       echo "sanitize: fuzzing $h for $seconds s; corpus $work/corpus," \
         "findings $work/crashes" >&2
-      ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0 \
-      LSAN_OPTIONS=suppressions=$(pwd)/tests/sanitizers/lsan.supp \
-      UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-        build-fuzz/tests/fuzz/fuzz-"$h" -max_total_time="$seconds" \
-          $parallel -print_final_stats=1 \
-          -artifact_prefix="$work/crashes/" "$work/corpus" || status=$?
+      # in the work directory, where the jobs write their fuzz-N.log
+      top=$(pwd)
+      (cd "$work" &&
+        ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0 \
+        LSAN_OPTIONS=suppressions=$top/tests/sanitizers/lsan.supp \
+        UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+          "$top"/build-fuzz/tests/fuzz/fuzz-"$h" -max_total_time="$seconds" \
+            $parallel -print_final_stats=1 -artifact_prefix=crashes/ \
+            corpus) || status=$?
     done
     exit $status
     ;;
