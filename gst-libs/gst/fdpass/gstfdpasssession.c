@@ -163,6 +163,7 @@ gst_fdpass_frame_new (GstBuffer * message, GError ** error)
   GstFdPassHeader header;
   GUnixFDList *list = NULL;
   GstMapInfo map;
+  gsize room;
   gboolean ok;
   guint i;
 
@@ -178,14 +179,16 @@ gst_fdpass_frame_new (GstBuffer * message, GError ** error)
 
   /* not zeroed: the parser clears the info, the rest is set below. The
    * message encoded again is no larger than the one parsed, which holds
-   * every part of it (and maybe extensions of later versions, dropped). */
-  frame = g_malloc (sizeof (GstFdPassFrame) + map.size);
+   * every part of it (and maybe extensions of later versions, dropped),
+   * nor than the largest the library writes. */
+  room = MIN (map.size, GST_FDPASS_MAX_BUFFER_MESSAGE_SIZE);
+  frame = g_malloc (sizeof (GstFdPassFrame) + room);
   ok = gst_fdpass_header_parse (map.data, map.size, &header, error) &&
       gst_fdpass_buffer_parse (&header, map.data + GST_FDPASS_HEADER_SIZE,
       map.size - GST_FDPASS_HEADER_SIZE, &frame->info, error);
   if (ok)
     frame->wire_size = gst_fdpass_buffer_info_write (&frame->info,
-        frame->wire, map.size);
+        frame->wire, room);
   gst_buffer_unmap (message, &map);
   if (!ok)
     goto failed;

@@ -214,6 +214,70 @@ GST_START_TEST (test_frame_new)
 
 GST_END_TEST;
 
+#define LATER_EXTENSION_SIZE 2000
+
+/* A buffer message with an extension block of a later version, larger than
+ * any message this library writes: the frame is made, and a session sends
+ * it without the block, as the library encodes what it knows of it. */
+GST_START_TEST (test_frame_later_extension)
+{
+  GstAllocator *allocator = gst_tmp_file_allocator_new ();
+  GstFdPassSession *s = gst_fdpass_session_new (0);
+  const GstFdPassBufferInfo *info;
+  GstFdPassSessionOutput out;
+  GstFdPassFrame *frame;
+  GstBuffer *known, *longer;
+  GstMapInfo map;
+  GError *err = NULL;
+  guint8 *data;
+  gsize size;
+  TestFrame t;
+
+  test_frame_init (&t, allocator, 5);
+  info = gst_fdpass_frame_get_info (t.fdframe);
+  known = gst_fdpass_message_new_buffer (info);
+  size = gst_buffer_get_size (known);
+
+  /* the same message, the block appended (type 999, reserved, size) */
+  data = g_malloc0 (size + 8 + LATER_EXTENSION_SIZE);
+  gst_buffer_extract (known, 0, data, size);
+  GST_WRITE_UINT16_LE (data + size, 999);
+  GST_WRITE_UINT32_LE (data + size + 4, LATER_EXTENSION_SIZE);
+  GST_WRITE_UINT32_LE (data + 12, size + 8 + LATER_EXTENSION_SIZE -
+      GST_FDPASS_HEADER_SIZE);
+  longer = gst_buffer_new_wrapped (data, size + 8 + LATER_EXTENSION_SIZE);
+  gst_buffer_copy_into (longer, t.message, GST_BUFFER_COPY_META, 0, -1);
+  fail_unless (gst_buffer_get_size (longer) >
+      GST_FDPASS_MAX_BUFFER_MESSAGE_SIZE);
+
+  frame = gst_fdpass_frame_new (longer, &err);
+  fail_unless (frame != NULL, "%s", err ? err->message : "");
+  fail_unless_equals_uint64 (gst_fdpass_frame_get_info (frame)->id, 5);
+
+  receive_hello (s, GST_FDPASS_FEATURE_RELEASE, 0);
+  gst_fdpass_session_queue_frame (s, frame);
+  fail_unless (gst_fdpass_session_get_output (s, &out));
+  fail_unless_equals_int (out.size, size);
+  fail_unless_equals_int (out.n_fds, 1);
+  fail_unless (gst_buffer_map (known, &map, GST_MAP_READ));
+  /* the bytes of the known message but for the session's id */
+  fail_unless (memcmp (out.data, map.data, GST_FDPASS_HEADER_SIZE) == 0);
+  fail_unless (memcmp (out.data + GST_FDPASS_HEADER_SIZE + 8,
+          map.data + GST_FDPASS_HEADER_SIZE + 8,
+          size - GST_FDPASS_HEADER_SIZE - 8) == 0);
+  gst_buffer_unmap (known, &map);
+  gst_fdpass_session_output_done (s, out.size);
+
+  gst_fdpass_session_unref (s);
+  gst_fdpass_frame_unref (frame);
+  gst_buffer_unref (longer);
+  gst_buffer_unref (known);
+  test_frame_clear (&t);
+  gst_object_unref (allocator);
+}
+
+GST_END_TEST;
+
 /* Two payloaders both count from 1: each connection has its own ids, and
  * a release names exactly the frame it was given. */
 GST_START_TEST (test_ids_per_connection)
@@ -521,8 +585,7 @@ GST_START_TEST (test_kept_files)
 
   stats = gst_fdpass_session_get_stats (s);
   fail_unless (gst_structure_get_uint (stats, "kept-files", &kept));
-  fail_unless (gst_structure_get_uint64 (stats, "kept-file-references",
-          &refs));
+  fail_unless (gst_structure_get_uint64 (stats, "kept-file-references", &refs));
   fail_unless_equals_int (kept, 2);
   fail_unless_equals_uint64 (refs, 1);
   gst_structure_free (stats);
@@ -686,6 +749,7 @@ session_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_frame_new);
+  tcase_add_test (tc, test_frame_later_extension);
   tcase_add_test (tc, test_ids_per_connection);
   tcase_add_test (tc, test_non_releasing_receiver_exports);
   tcase_add_test (tc, test_close_exports_unreleased);
