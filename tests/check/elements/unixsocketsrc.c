@@ -300,6 +300,16 @@ expect_hello (gint sock, gboolean seqpacket)
   g_free (payload);
 }
 
+/* What a sender does first: reads the source's hello, and sends its own
+ * and the caps. */
+static void
+greet (gint sock, gboolean seqpacket)
+{
+  expect_hello (sock, seqpacket);
+  send_hello (sock);
+  send_caps (sock);
+}
+
 /* Appends released ids to @ids until it holds @want of them. */
 static void
 collect_releases (gint sock, gboolean seqpacket, GArray * ids, guint want)
@@ -415,9 +425,7 @@ accept_and_start (Listener * l)
 {
   gint conn = listener_accept (l);
 
-  expect_hello (conn, TRUE);
-  send_hello (conn);
-  send_caps (conn);
+  greet (conn, TRUE);
 
   return conn;
 }
@@ -766,9 +774,7 @@ run_socketpair (gint type)
 
   pipeline = make_pipeline_on_pair (type, sv, &appsink);
 
-  expect_hello (sv[0], seqpacket);
-  send_hello (sv[0]);
-  send_caps (sv[0]);
+  greet (sv[0], seqpacket);
   for (id = 10; id < 13; id++)
     send_frame (sv[0], id);
   for (id = 10; id < 13; id++)
@@ -1107,9 +1113,7 @@ GST_START_TEST (test_fd_leak_reconnects)
     if (conn >= 0)
       close (conn);
     conn = listener_accept (&l);
-    expect_hello (conn, TRUE);
-    send_hello (conn);
-    send_caps (conn);
+    greet (conn, TRUE);
     for (i = 0; i < 10; i++) {
       expected[i] = c * 100 + i;
       send_frame (conn, expected[i]);
@@ -1163,9 +1167,7 @@ GST_START_TEST (test_launch_line)
 
   conn = listener_accept (&l);
   /* the listener is a stream socket, so the source fell back to one */
-  expect_hello (conn, FALSE);
-  send_hello (conn);
-  send_caps (conn);
+  greet (conn, FALSE);
   for (id = 1; id <= 5; id++)
     send_frame (conn, id);
   send_eos (conn);
@@ -1524,9 +1526,7 @@ GST_START_TEST (test_releases_when_socket_full)
   pipeline = make_pipeline (props, &appsink);
   g_free (props);
 
-  expect_hello (sv[0], FALSE);
-  send_hello (sv[0]);
-  send_caps (sv[0]);
+  greet (sv[0], FALSE);
   for (i = 0; i < N_FULL_RELEASES; i++) {
     send_frame (sv[0], i + 1);
     /* freed one by one, each its own release message */
@@ -1571,9 +1571,7 @@ GST_START_TEST (test_many_releases_at_once)
   guint i;
 
   pipeline = make_pipeline_on_pair (SOCK_SEQPACKET, sv, &appsink);
-  expect_hello (sv[0], TRUE);
-  send_hello (sv[0]);
-  send_caps (sv[0]);
+  greet (sv[0], TRUE);
   for (i = 0; i < N_HELD_FRAMES; i++) {
     send_frame (sv[0], i + 1);
     held[i] = pull_frame (appsink, i + 1);
