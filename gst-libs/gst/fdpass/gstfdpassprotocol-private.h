@@ -36,7 +36,8 @@ guint64  gst_fdpass_release_get_id (const guint8 * payload, guint i);
 
 G_GNUC_INTERNAL
 void     gst_fdpass_buffer_message_patch (guint8 * message, guint64 id,
-                                          const guint32 * flags, guint n_fds);
+                                          const guint32 * flags, guint n_fds,
+                                          guint n_attached);
 
 G_END_DECLS
 

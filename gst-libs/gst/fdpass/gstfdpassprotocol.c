@@ -406,25 +406,24 @@ gst_fdpass_buffer_info_write (const GstFdPassBufferInfo * info, guint8 * data,
 }
 
 /* Gives the buffer message at @message, as gst_fdpass_buffer_info_write()
- * wrote it, the id @id and the fd flags @flags (one for each of its @n_fds
- * fds), and counts in its header the fds that are not flagged kept: the
- * bytes it would have, encoded with those. */
+ * wrote it, the id @id, the fd flags @flags (one for each of its @n_fds
+ * fds) and the count of attached descriptors @n_attached (those not
+ * flagged kept, which the caller counted as it picked them): the bytes it
+ * would have, encoded with those. */
 void
 gst_fdpass_buffer_message_patch (guint8 * message, guint64 id,
-    const guint32 * flags, guint n_fds)
+    const guint32 * flags, guint n_fds, guint n_attached)
 {
   guint8 *fd_table = message + GST_FDPASS_HEADER_SIZE + BUFFER_FIXED_SIZE;
-  guint i, n_attached = 0;
+  guint i;
 
   g_assert (GST_READ_UINT16_LE (message + GST_FDPASS_HEADER_SIZE +
           BUFFER_N_FDS_OFFSET) == n_fds);
+  g_assert (n_attached <= n_fds);
 
   GST_WRITE_UINT64_LE (message + GST_FDPASS_HEADER_SIZE, id);
-  for (i = 0; i < n_fds; i++) {
+  for (i = 0; i < n_fds; i++)
     GST_WRITE_UINT32_LE (fd_table + i * FD_ENTRY_SIZE + 4, flags[i]);
-    if (flags[i] != GST_FDPASS_FD_FLAG_KEPT)
-      n_attached++;
-  }
   GST_WRITE_UINT16_LE (message + 6, n_attached);
 }
 

@@ -785,15 +785,6 @@ session_prepare_frame (GstFdPassSession * session, GstFdPassFrame * frame)
 
   /* the frame's message with our id and flags: the same bytes as
    * encoding it again, without reading all of the frame's info */
-  message = session->wire + forget_size;
-  g_assert (frame->wire_size <= WIRE_SIZE - forget_size);
-  memcpy (message, frame->wire, frame->wire_size);
-  gst_fdpass_buffer_message_patch (message, session->head_id, flags,
-      info->n_fds);
-  session->packet_data[session->n_packets] = message;
-  session->packet_size[session->n_packets] = frame->wire_size;
-  session->n_packets++;
-
   session->n_fds = 0;
   session->n_kept_refs = 0;
   for (i = 0; i < info->n_fds; i++) {
@@ -802,6 +793,15 @@ session_prepare_frame (GstFdPassSession * session, GstFdPassFrame * frame)
     else
       session->fds[session->n_fds++] = fds[i];
   }
+
+  message = session->wire + forget_size;
+  g_assert (frame->wire_size <= WIRE_SIZE - forget_size);
+  memcpy (message, frame->wire, frame->wire_size);
+  gst_fdpass_buffer_message_patch (message, session->head_id, flags,
+      info->n_fds, session->n_fds);
+  session->packet_data[session->n_packets] = message;
+  session->packet_size[session->n_packets] = frame->wire_size;
+  session->n_packets++;
 
   return TRUE;
 }
