@@ -40,7 +40,6 @@
 #include "gstfdpassprotocol.h"
 #include "gstfdpassprotocol-private.h"
 
-#include <gst/base/gstbytereader.h>
 
 #include <math.h>
 #include <string.h>
@@ -55,6 +54,8 @@
 #define EXT_HEADER_SIZE 8
 #define VIDEO_META_EXT_SIZE 72
 #define HELLO_SIZE 12
+/* a 1.0 hello: without max_files */
+#define HELLO_1_0_SIZE 8
 #define RELEASE_FIXED_SIZE 8
 #define FORGET_FIXED_SIZE 8
 #define FORGET_ENTRY_SIZE 16
@@ -612,7 +613,7 @@ gst_fdpass_message_new_segment (const GstSegment * segment)
 
 /* Reads values that the caller checked are there, once for a whole table
  * or block (reader_has()), rather than once per value as GstByteReader
- * does: the buffer messages are parsed for every frame. */
+ * does: buffer and release messages are parsed for every frame. */
 typedef struct
 {
   const guint8 *pos;
@@ -660,6 +661,15 @@ static inline guint64
 get_u64 (MessageReader * r)
 {
   guint64 value = GST_READ_UINT64_LE (r->pos);
+
+  r->pos += 8;
+  return value;
+}
+
+static inline gdouble
+get_f64 (MessageReader * r)
+{
+  gdouble value = GST_READ_DOUBLE_LE (r->pos);
 
   r->pos += 8;
   return value;
@@ -776,21 +786,19 @@ gboolean
 gst_fdpass_hello_parse (const guint8 * payload, gsize size,
     GstFdPassHello * hello, GError ** error)
 {
-  GstByteReader br;
-  gboolean ok = TRUE;
+  MessageReader r;
 
   g_return_val_if_fail (payload != NULL || size == 0, FALSE);
   g_return_val_if_fail (hello != NULL, FALSE);
 
-  gst_byte_reader_init (&br, payload, size);
-  ok &= gst_byte_reader_get_uint16_le (&br, &hello->version_major);
-  ok &= gst_byte_reader_get_uint16_le (&br, &hello->version_minor);
-  ok &= gst_byte_reader_get_uint32_le (&br, &hello->features);
-  if (!ok)
+  reader_init (&r, payload, size);
+  if (!reader_has (&r, HELLO_1_0_SIZE))
     TRUNCATED ("hello message");
+  hello->version_major = get_u16 (&r);
+  hello->version_minor = get_u16 (&r);
+  hello->features = get_u32 (&r);
   /* added in 1.1: a 1.0 peer keeps no files */
-  if (!gst_byte_reader_get_uint32_le (&br, &hello->max_files))
-    hello->max_files = 0;
+  hello->max_files = reader_has (&r, 4) ? get_u32 (&r) : 0;
 
   if (hello->version_major != GST_FDPASS_VERSION_MAJOR)
     FAIL (VERSION, "Peer speaks protocol version %u.%u, this is %u.%u",
@@ -1508,20 +1516,20 @@ gboolean
 gst_fdpass_release_check (const guint8 * payload, gsize size, guint * n_ids,
     GError ** error)
 {
-  GstByteReader br;
-  guint32 count = 0, reserved = 0;
-  gboolean ok = TRUE;
+  MessageReader r;
+  guint32 count;
 
-  gst_byte_reader_init (&br, payload, size);
-  ok &= gst_byte_reader_get_uint32_le (&br, &count);
-  ok &= gst_byte_reader_get_uint32_le (&br, &reserved);
-  if (!ok)
+  reader_init (&r, payload, size);
+  if (!reader_has (&r, RELEASE_FIXED_SIZE))
     TRUNCATED ("release message");
+  count = get_u32 (&r);
+  /* reserved */
+  get_u32 (&r);
 
   if (count > GST_FDPASS_MAX_RELEASE_IDS)
     FAIL (TOO_LARGE, "%u ids in one release message, the limit is %u", count,
         GST_FDPASS_MAX_RELEASE_IDS);
-  if (gst_byte_reader_get_remaining (&br) < (gsize) count * 8)
+  if (!reader_has (&r, (guint64) count * 8))
     TRUNCATED ("release message");
 
   *n_ids = count;
@@ -1585,30 +1593,28 @@ gboolean
 gst_fdpass_segment_parse (const guint8 * payload, gsize size,
     GstSegment * segment, GError ** error)
 {
-  GstByteReader br;
-  guint32 flags = 0, format = 0;
-  gdouble rate = 0.0, applied_rate = 0.0;
-  guint64 base = 0, offset = 0, start = 0, stop = 0, time = 0;
-  guint64 position = 0, duration = 0;
-  gboolean ok = TRUE;
+  MessageReader r;
+  guint32 flags, format;
+  gdouble rate, applied_rate;
+  guint64 base, offset, start, stop, time, position, duration;
 
   g_return_val_if_fail (payload != NULL || size == 0, FALSE);
   g_return_val_if_fail (segment != NULL, FALSE);
 
-  gst_byte_reader_init (&br, payload, size);
-  ok &= gst_byte_reader_get_uint32_le (&br, &flags);
-  ok &= gst_byte_reader_get_uint32_le (&br, &format);
-  ok &= gst_byte_reader_get_float64_le (&br, &rate);
-  ok &= gst_byte_reader_get_float64_le (&br, &applied_rate);
-  ok &= gst_byte_reader_get_uint64_le (&br, &base);
-  ok &= gst_byte_reader_get_uint64_le (&br, &offset);
-  ok &= gst_byte_reader_get_uint64_le (&br, &start);
-  ok &= gst_byte_reader_get_uint64_le (&br, &stop);
-  ok &= gst_byte_reader_get_uint64_le (&br, &time);
-  ok &= gst_byte_reader_get_uint64_le (&br, &position);
-  ok &= gst_byte_reader_get_uint64_le (&br, &duration);
-  if (!ok)
+  reader_init (&r, payload, size);
+  if (!reader_has (&r, SEGMENT_SIZE))
     TRUNCATED ("segment message");
+  flags = get_u32 (&r);
+  format = get_u32 (&r);
+  rate = get_f64 (&r);
+  applied_rate = get_f64 (&r);
+  base = get_u64 (&r);
+  offset = get_u64 (&r);
+  start = get_u64 (&r);
+  stop = get_u64 (&r);
+  time = get_u64 (&r);
+  position = get_u64 (&r);
+  duration = get_u64 (&r);
 
   if (format != GST_FORMAT_TIME)
     FAIL (INVALID, "Segment in format %u, only time (%u) is supported",
@@ -1676,31 +1682,31 @@ gboolean
 gst_fdpass_forget_parse (const guint8 * payload, gsize size,
     GstFdPassFdInfo ** files, guint * n_files, GError ** error)
 {
-  GstByteReader br;
-  guint32 count = 0, reserved = 0;
-  gboolean ok = TRUE;
+  MessageReader r;
+  guint32 count;
   GstFdPassFdInfo *out;
   guint i;
 
   g_return_val_if_fail (payload != NULL || size == 0, FALSE);
   g_return_val_if_fail (files != NULL && n_files != NULL, FALSE);
 
-  gst_byte_reader_init (&br, payload, size);
-  ok &= gst_byte_reader_get_uint32_le (&br, &count);
-  ok &= gst_byte_reader_get_uint32_le (&br, &reserved);
-  if (!ok)
+  reader_init (&r, payload, size);
+  if (!reader_has (&r, FORGET_FIXED_SIZE))
     TRUNCATED ("forget message");
+  count = get_u32 (&r);
+  /* reserved */
+  get_u32 (&r);
 
   if (count > GST_FDPASS_MAX_FORGET_FILES)
     FAIL (TOO_LARGE, "%u files in one forget message, the limit is %u", count,
         GST_FDPASS_MAX_FORGET_FILES);
-  if (gst_byte_reader_get_remaining (&br) < (gsize) count * FORGET_ENTRY_SIZE)
+  if (!reader_has (&r, (guint64) count * FORGET_ENTRY_SIZE))
     TRUNCATED ("forget message");
 
   out = g_new0 (GstFdPassFdInfo, MAX (count, 1));
   for (i = 0; i < count; i++) {
-    gst_byte_reader_get_uint64_le (&br, &out[i].dev);
-    gst_byte_reader_get_uint64_le (&br, &out[i].ino);
+    out[i].dev = get_u64 (&r);
+    out[i].ino = get_u64 (&r);
   }
 
   *files = out;
