@@ -118,9 +118,11 @@
  * so that a receiver that the frame woke on this CPU reads it before the
  * source makes the next one. Releases do not wake a thread up either: the
  * streaming thread reads them in batches, when a client holds a few
- * frames, and waits for them in poll() itself when it has to (`block`);
- * the I/O thread reads what is left every 100 ms while there are clients,
- * so that the frames of a stream that stopped go back too. New clients are
+ * frames, and waits for them in poll() itself when it has to (`block`),
+ * so that a frame is freed in the thread that made it. The I/O thread
+ * reads them when no frame went out for 100 ms, so that the frames of a
+ * stream that stopped go back too, and before it gives up on a client
+ * for its #GstUnixSocketSink:timeout. New clients are
  * the I/O thread's too, once frames flow to a client. Without clients,
  * frames are simply dropped (unless #GstUnixSocketSink:wait-for-connection
  * is set), so the sink prerolls and plays without anybody connected. Like
@@ -342,6 +344,8 @@ struct _GstUnixSocketSink
   guint64 held_bytes;
 
   guint64 n_frames;
+  /* n_frames when the I/O thread last looked at the clients */
+  guint64 checked_frames;
   guint64 n_dropped;
   guint64 n_accepted;
   guint64 n_refused;
@@ -710,10 +714,11 @@ client_read (GstUnixSocketSink * self, Client * c)
 /* The I/O thread watches a client for what it writes until its hello
  * says that it releases frames (the hello decides how its frames are
  * accounted for); from then on, its releases are read when they are
- * needed, by the streaming thread, or every CHECK_INTERVAL by the I/O
- * thread, so that a client that keeps up wakes up no thread of ours
- * per release. A client that closes its connection is noticed at once
- * anyway: poll() reports a hang-up whatever it was asked for. */
+ * needed, by the streaming thread, or by the I/O thread once frames
+ * stopped (gst_unix_socket_sink_wakeup()), so that a client that keeps
+ * up wakes up no thread of ours per release. A client that closes its
+ * connection is noticed at once anyway: poll() reports a hang-up whatever
+ * it was asked for. */
 static void
 client_update_events (Client * c)
 {
@@ -1008,6 +1013,14 @@ client_check_timeout (GstUnixSocketSink * self, Client * c,
 
   deadline = gst_fdpass_session_get_last_progress (c->session) +
       GST_TIME_AS_USECONDS (timeout);
+  if (deadline <= now && gst_fdpass_session_releases (c->session)) {
+    /* its releases may be waiting unread while frames flow */
+    client_read (self, c);
+    if (c->remove_reason || gst_fdpass_session_get_pending (c->session) == 0)
+      return -1;
+    deadline = gst_fdpass_session_get_last_progress (c->session) +
+        GST_TIME_AS_USECONDS (timeout);
+  }
   if (deadline > now)
     return deadline;
 
@@ -1026,6 +1039,7 @@ gst_unix_socket_sink_wakeup (gpointer user_data)
   GstUnixSocketSink *self = user_data;
   GstClockTime timeout;
   gint64 now, next = -1;
+  gboolean stream_idle;
   GList *l;
 
   GST_OBJECT_LOCK (self);
@@ -1034,6 +1048,12 @@ gst_unix_socket_sink_wakeup (gpointer user_data)
 
   g_mutex_lock (&self->lock);
   self->wake_pending = FALSE;
+  /* While frames go out, the streaming thread reads releases (see
+   * Threads): the frames they free then go back to the allocator of the
+   * thread that made them, where glibc reuses them without taking a lock,
+   * instead of filling the cache of this thread. */
+  stream_idle = self->n_frames == self->checked_frames;
+  self->checked_frames = self->n_frames;
   now = g_get_monotonic_time ();
   for (l = self->clients; l; l = l->next) {
     Client *c = l->data;
@@ -1042,7 +1062,8 @@ gst_unix_socket_sink_wakeup (gpointer user_data)
     if (c->remove_reason)
       continue;
 
-    client_read (self, c);
+    if (stream_idle || !gst_fdpass_session_releases (c->session))
+      client_read (self, c);
     if (!c->remove_reason && gst_fdpass_session_get_queued (c->session) > 0)
       client_write (self, c);
     if (c->remove_reason)

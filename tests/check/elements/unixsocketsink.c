@@ -537,11 +537,10 @@ fixture_connect_releasing (Fixture * f, guint idx)
  * g_thread_yield(). */
 static gint n_src_yields;
 
-__attribute__ ((visibility ("default")))
+__attribute__((visibility ("default")))
      int sched_yield (void);
 
-int
-sched_yield (void)
+     int sched_yield (void)
 {
   gchar name[16] = "";
 
@@ -927,12 +926,16 @@ GST_START_TEST (test_join_midstream)
 
 GST_END_TEST;
 
-/* counts the frame messages alive downstream of fdpay */
+/* counts the frame messages alive downstream of fdpay, and those freed in
+ * another thread than the streaming thread that brought them */
 static gint n_alive;
+static gint n_freed_elsewhere;
 
 static void
-message_freed (gpointer data, GstMiniObject * obj)
+message_freed (gpointer streaming_thread, GstMiniObject * obj)
 {
+  if (g_thread_self () != streaming_thread)
+    g_atomic_int_inc (&n_freed_elsewhere);
   g_atomic_int_add (&n_alive, -1);
 }
 
@@ -947,7 +950,8 @@ track_messages (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   if (gst_fdpass_header_parse (data, sizeof (data), &header, NULL) &&
       header.type == GST_FDPASS_MESSAGE_BUFFER) {
     g_atomic_int_inc (&n_alive);
-    gst_mini_object_weak_ref (GST_MINI_OBJECT (buf), message_freed, NULL);
+    gst_mini_object_weak_ref (GST_MINI_OBJECT (buf), message_freed,
+        g_thread_self ());
   }
 
   return GST_PAD_PROBE_OK;
@@ -958,7 +962,7 @@ track_sink_messages (Fixture * f)
 {
   GstPad *pad = gst_element_get_static_pad (f->sink, "sink");
 
-  n_alive = 0;
+  n_alive = n_freed_elsewhere = 0;
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, track_messages, NULL,
       NULL);
   gst_object_unref (pad);
@@ -1075,6 +1079,72 @@ GST_START_TEST (test_release_read_when_idle)
   WAIT_FOR (g_atomic_int_get (&n_alive) == 0);
   fail_unless_equals_int (stat_u64 (f->sink, "released"), 2);
   fail_unless_equals_int (stat_u64 (f->sink, "held-frames"), 0);
+
+  close (a);
+  fixture_free (f);
+}
+
+GST_END_TEST;
+
+/* While frames go out, the streaming thread reads the releases, so that
+ * each frame is freed in the thread that made it: here a frame goes out
+ * every 50 ms and comes back at once, and the I/O thread, which looks at
+ * the clients every 100 ms, must leave its releases alone. The last few,
+ * after which no frame follows, are the I/O thread's. */
+GST_START_TEST (test_release_read_by_streaming_thread)
+{
+  Fixture *f = fixture_new ("timeout=0");
+  gint a, i;
+
+  track_sink_messages (f);
+  fixture_play (f);
+  a = fixture_connect_releasing (f, 0);
+
+  client_expect_headers (a);
+  for (i = 0; i < 16; i++) {
+    fixture_push (f);
+    client_send_release (a, client_expect_frame (a, i));
+    g_usleep (50 * 1000);
+  }
+  WAIT_FOR (g_atomic_int_get (&n_alive) == 0);
+  fail_unless_equals_int (stat_u64 (f->sink, "released"), 16);
+  /* the streaming thread reads them in batches of 4: 3 are left at the
+   * end, and a few more where a frame came late for the machine's load */
+  GST_INFO ("%d frames freed outside of the streaming thread",
+      g_atomic_int_get (&n_freed_elsewhere));
+  fail_unless (g_atomic_int_get (&n_freed_elsewhere) < 8,
+      "%d of 16 frames were freed outside of the streaming thread",
+      g_atomic_int_get (&n_freed_elsewhere));
+
+  close (a);
+  fixture_free (f);
+}
+
+GST_END_TEST;
+
+/* A client whose releases nobody read, since frames flow and it never
+ * holds enough of them for the streaming thread to look, is not taken for
+ * one that released nothing: the I/O thread reads them before it gives up
+ * on it. Here a frame goes out every 40 ms, the timeout is 100 ms. */
+GST_START_TEST (test_timeout_reads_releases)
+{
+  Fixture *f = fixture_new ("timeout=100000000");
+  gint a, i;
+
+  track_sink_messages (f);
+  fixture_play (f);
+  a = fixture_connect_releasing (f, 0);
+
+  client_expect_headers (a);
+  for (i = 0; i < 12; i++) {
+    fixture_push (f);
+    client_send_release (a, client_expect_frame (a, i));
+    g_usleep (40 * 1000);
+  }
+  WAIT_FOR (g_atomic_int_get (&n_alive) == 0);
+  fail_unless_equals_int (fixture_n_removed (f), 0);
+  fail_unless_equals_int (stat_u64 (f->sink, "n-clients"), 1);
+  fail_unless_equals_int (stat_u64 (f->sink, "released"), 12);
 
   close (a);
   fixture_free (f);
@@ -2203,6 +2273,8 @@ unixsocketsink_suite (void)
   tcase_add_test (tc, test_policy_block);
   tcase_add_test (tc, test_block_flush);
   tcase_add_test (tc, test_timeout);
+  tcase_add_test (tc, test_timeout_reads_releases);
+  tcase_add_test (tc, test_release_read_by_streaming_thread);
   tcase_add_test (tc, test_stale_socket);
   tcase_add_test (tc, test_live_socket_error);
   tcase_add_test (tc, test_abstract);
