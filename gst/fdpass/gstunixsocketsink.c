@@ -998,6 +998,14 @@ gst_unix_socket_sink_accept (gint fd, GIOCondition condition,
   return G_SOURCE_CONTINUE;
 }
 
+/* when @c times out unless it makes progress first */
+static gint64
+client_get_deadline (Client * c, GstClockTime timeout)
+{
+  return gst_fdpass_session_get_last_progress (c->session) +
+      GST_TIME_AS_USECONDS (timeout);
+}
+
 /* Lock held: disconnects @c if it made no progress (released or read
  * nothing) for @timeout while holding frames. Returns its deadline
  * otherwise, or -1. */
@@ -1011,15 +1019,13 @@ client_check_timeout (GstUnixSocketSink * self, Client * c,
   if (timeout == 0 || gst_fdpass_session_get_pending (c->session) == 0)
     return -1;
 
-  deadline = gst_fdpass_session_get_last_progress (c->session) +
-      GST_TIME_AS_USECONDS (timeout);
+  deadline = client_get_deadline (c, timeout);
   if (deadline <= now && gst_fdpass_session_releases (c->session)) {
     /* its releases may be waiting unread while frames flow */
     client_read (self, c);
     if (c->remove_reason || gst_fdpass_session_get_pending (c->session) == 0)
       return -1;
-    deadline = gst_fdpass_session_get_last_progress (c->session) +
-        GST_TIME_AS_USECONDS (timeout);
+    deadline = client_get_deadline (c, timeout);
   }
   if (deadline > now)
     return deadline;

@@ -40,7 +40,6 @@
 #include "gstfdpassprotocol.h"
 #include "gstfdpassprotocol-private.h"
 
-
 #include <math.h>
 #include <string.h>
 #include <sys/stat.h>
