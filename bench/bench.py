@@ -833,6 +833,32 @@ EST_TRANSPORT_GBPS = {"multisocket": 0.25, "tcp": 0.25, "tcp-inline": 0.25,
                       "shm-copy": 1.5, "limit-memcpy": 5.0}
 
 
+def run_order(items, rep):
+    """The order in which @items run in repetition @rep: a Williams design
+    (0, 1, n-1, 2, n-2, ... shifted by @rep, and reversed every other n
+    repetitions when n is odd). Over n repetitions (2n when n is odd) each
+    item runs once (twice) in every position and right after every other
+    item once (twice): no row is always measured right after the same one,
+    whose leftovers (page cache, freed memory, a warm or a cold CPU) would
+    then always fall on it. A rotation of one fixed order does not do
+    that: it keeps every row behind the same one."""
+    n = len(items)
+    if n == 0:
+        return []
+    seq, lo, hi = [0], 1, n - 1
+    while len(seq) < n:
+        if len(seq) % 2:
+            seq.append(lo)
+            lo += 1
+        else:
+            seq.append(hi)
+            hi -= 1
+    order = [items[(i + rep) % n] for i in seq]
+    if n % 2 and (rep // n) % 2:
+        order.reverse()
+    return order
+
+
 def estimate_s(run, args):
     """Seconds one run (runtime, pattern, resolution, transport, kind)
     should take on the machine above."""
@@ -986,16 +1012,13 @@ def main():
     def plan_runs(per_runtime, wakeup):
         runs = []
         for rep in range(max(args.reps, args.paced_reps)):
-            # rotate the orders each repetition, so that no row always runs
-            # right after the same one
-            rts = runtimes[rep % len(runtimes):] + runtimes[:rep % len(runtimes)] \
-                if runtimes else []
+            # a new order each repetition, in which no row always runs
+            # right after the same one (run_order())
             for pattern in patterns:
                 for res in resolutions:
-                    for rt in rts:
-                        ts = per_runtime[rt]
-                        k = rep % len(ts) if ts else 0
-                        for t in ts[k:] + ts[:k]:
+                    for rt in run_order(runtimes, rep):
+                        ts = [t for t in per_runtime[rt] if kinds_for(t, res)]
+                        for t in run_order(ts, rep):
                             for kind in kinds_for(t, res):
                                 if rep < reps_of(kind):
                                     runs.append((rep, rt, pattern, res, t,
@@ -1074,7 +1097,7 @@ def main():
                "started": datetime.datetime.now().isoformat(timespec="seconds"),
                "machine": machine_info(), "format": args.format,
                "reps": args.reps, "paced_reps": args.paced_reps,
-               "segment_reps": args.segments,
+               "segment_reps": args.segments, "order": "williams",
                "patterns": patterns,
                "resolutions": [res_name(r) for r in resolutions],
                "paced_resolutions": [res_name(r) for r in paced_res],

@@ -766,14 +766,20 @@ def main():
         "%s (table \"%s\")" % (v.get("version"), rt_label(k))
         for k, v in (res.get("runtimes") or {}).items()))
     paced_reps = res.get("paced_reps") or res.get("reps")
+    if res.get("order") == "williams":
+        order = ("in an order that changes each repetition so that, over "
+                 "as many repetitions as rows (twice as many for an odd "
+                 "number), each row runs in every position and right after "
+                 "every other row equally often (a Williams design)")
+    else:
+        order = "their order rotated from one repetition to the next"
     w("- Run: %s to %s (%s min); %s repetitions%s; raw %s; patterns %s; rows "
-      "interleaved within each repetition, their order rotated from one "
-      "repetition to the next." % (
+      "interleaved within each repetition, %s." % (
           res.get("started"), res.get("finished"),
           fmt((res.get("elapsed_s") or 0) / 60.0, 0), res.get("reps"),
           (", %s of the paced rows" % paced_reps
            if paced_reps != res.get("reps") else ""),
-          res.get("format"), ", ".join(R.patterns)))
+          res.get("format"), ", ".join(R.patterns), order))
     w("")
     w("Rows:")
     w("")
