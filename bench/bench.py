@@ -23,6 +23,7 @@ import tempfile
 import time
 
 import footprint
+import cpuprofile
 import segments
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -528,20 +529,27 @@ def read_json(path):
         return None
 
 
-def run_one(t, res, kind, rep, args, envs, runtime, pattern, trace=None):
+def run_one(t, res, kind, rep, args, envs, runtime, pattern, trace=None,
+            sample=None):
     """One run of transport @t under @runtime ("1.22", "1.26", or None for
     limit-wakeup) with videotestsrc pattern @pattern; returns its row.
     With @trace, a path, the frames run under perf (bench/segments.py) and
-    the row gets their segments."""
+    the row gets their segments; with @sample, a path, perf samples them
+    (bench/cpuprofile.py) and the row gets the profile of its streaming
+    threads."""
     w, h = res
     fmt = args.format
     size = frame_size(w, h, fmt)
     n = run_frames(res, t, kind, args)
+    if sample:
+        # enough samples of the steady state for its small shares
+        n *= cpuprofile.FRAMES_FACTOR
     d = tempfile.mkdtemp(prefix="run-", dir=args.tmp)
     env = envs[runtime] if runtime else dict(os.environ)
     logp = os.path.join(args.out, "logs", "%s-%s-%s-%dx%d-%s-%s.log"
                         % (runtime or "none", pattern or "none", t, w, h,
-                           kind, ("traced-%d" % rep) if trace else rep))
+                           kind, ("traced-%d" % rep) if trace else
+                           ("profiled-%d" % rep) if sample else rep))
     row = {"runtime": runtime, "pattern": pattern, "transport": t,
            "resolution": "%dx%d" % (w, h), "format": fmt,
            "consumer": kind, "rep": rep, "frames_asked": n,
@@ -612,6 +620,10 @@ def run_one(t, res, kind, rep, args, envs, runtime, pattern, trace=None):
         else:
             if trace:
                 recorder = segments.Recorder(trace)
+            elif sample:
+                recorder = segments.Recorder(sample,
+                                             cpuprofile.record_argv(sample))
+            if recorder:
                 time.sleep(1)       # perf opens its events
             prod.p.stdin.write(b"go\n")
             prod.p.stdin.flush()
@@ -642,6 +654,14 @@ def run_one(t, res, kind, rep, args, envs, runtime, pattern, trace=None):
                 arrive.get("tid"))
             if row["segments"] is None:
                 row["error"] = "no frame in the trace"
+        if sample and not row["error"]:
+            push, arrive = pres["producer"], cres["consumer"]
+            row["profile"] = cpuprofile.split_samples(
+                cpuprofile.read_samples(sample),
+                {"producer": push.get("tid"), "consumer": arrive.get("tid")},
+                push["times_ns"], arrive["times_ns"], arrive["warm"])
+            if row["profile"] is None:
+                row["error"] = "no sample of the streaming threads"
         row["rss_peak_kb_producer"] = rss_kb(prod)
         row["rss_peak_kb_consumer"] = rss_kb(cons)
         pc, cc = total_cpu(prod), total_cpu(cons)
@@ -660,8 +680,9 @@ def run_one(t, res, kind, rep, args, envs, runtime, pattern, trace=None):
                 p.wait(5)
         if recorder:
             recorder.stop()
-        if trace and os.path.exists(trace):
-            os.unlink(trace)
+        for path in (trace, sample):
+            if path and os.path.exists(path):
+                os.unlink(path)
         shutil.rmtree(d, ignore_errors=True)
 
 
@@ -941,6 +962,15 @@ def main():
                         "that send: root or perf_event_paranoid -1), each "
                         "frame split into the producer's work, the wake-up "
                         "and the consumer's work (bench/segments.py)")
+    p.add_argument("--profile", type=int, default=0, metavar="N",
+                   help="after the repetitions, N more runs of each "
+                        "two-process transport at the largest resolution "
+                        "with the checksum consumer, sampled by perf "
+                        "(system-wide: root or perf_event_paranoid -1): "
+                        "how the streaming threads' time splits into the "
+                        "source's copies, the consumer's read, this "
+                        "project, the kernel and the rest "
+                        "(bench/cpuprofile.py)")
     p.add_argument("--footprint", action="store_true",
                    help="after the repetitions, count the cache lines one "
                         "paced frame brings from memory in each process of "
@@ -1047,6 +1077,24 @@ def main():
                 for rep in range(args.segments) for rt in runtimes
                 for t in per_runtime[rt] if t not in LIMITS]
 
+    def profile_runs(per_runtime):
+        """(repetition, runtime, pattern, resolution, transport) of the
+        sampled runs: the two-process transports of one runtime (1.26,
+        whose videotestsrc draws with the C library's copies, where it can;
+        with ORC, its drawing is generated code), pattern black, the
+        largest resolution, the checksum consumer."""
+        if args.profile <= 0 or "checksum" not in kinds:
+            return []
+        pattern = "black" if "black" in patterns else patterns[0]
+        res = max(resolutions, key=lambda r: r[0] * r[1])
+        for rt in sorted(runtimes, key=lambda r: r != "1.26"):
+            ts = [t for t in per_runtime[rt]
+                  if t not in LIMITS and t not in PACED_ONLY]
+            if ts:
+                return [(rep, rt, pattern, res, t)
+                        for rep in range(args.profile) for t in ts]
+        return []
+
     def footprint_plan(per_runtime):
         """(runtime, resolution, transports) of --footprint, or None: the
         first runtime with the unixsocket and shm rows, 1.26 first."""
@@ -1058,11 +1106,14 @@ def main():
                 return rt, paced_res[0], ts
         return None
 
-    def estimate(runs, slow, traced=(), fp=None):
+    def estimate(runs, slow, traced=(), fp=None, sampled=()):
         secs = sum(estimate_s(r[1:], args) for r in runs)
         secs += len(slow) * (args.stall + 6)
         secs += sum(estimate_s((rt, p, res, t, "paced"), args) + 10
                     for _, rt, p, res, t in traced)
+        secs += sum(estimate_s((rt, p, res, t, "checksum"), args) *
+                    cpuprofile.FRAMES_FACTOR + 5
+                    for _, rt, p, res, t in sampled)
         if fp:
             # two runs of each process, REPS times: valgrind's start and
             # the frames
@@ -1074,10 +1125,12 @@ def main():
         runs = plan_runs(per_runtime, wakeup)
         slow = slow_runs(per_runtime)
         traced = segment_runs(per_runtime)
-        print("%d runs, %d slow-consumer runs and %d traced runs, about "
-              "%.0f min" % (len(runs), len(slow), len(traced),
-                            estimate(runs, slow, traced,
-                                     footprint_plan(per_runtime)) / 60))
+        sampled = profile_runs(per_runtime)
+        print("%d runs, %d slow-consumer runs, %d traced runs and %d "
+              "sampled runs, about %.0f min"
+              % (len(runs), len(slow), len(traced), len(sampled),
+                 estimate(runs, slow, traced, footprint_plan(per_runtime),
+                          sampled) / 60))
         return 0
 
     os.makedirs(os.path.join(args.out, "logs"), exist_ok=True)
@@ -1097,12 +1150,14 @@ def main():
                "started": datetime.datetime.now().isoformat(timespec="seconds"),
                "machine": machine_info(), "format": args.format,
                "reps": args.reps, "paced_reps": args.paced_reps,
-               "segment_reps": args.segments, "order": "williams",
+               "segment_reps": args.segments, "profile_reps": args.profile,
+               "order": "williams",
                "patterns": patterns,
                "resolutions": [res_name(r) for r in resolutions],
                "paced_resolutions": [res_name(r) for r in paced_res],
                "runtimes": {}, "transports": {}, "skipped": {},
                "runs": [], "slow_consumer": [], "segments": [],
+               "profiles": [],
                "gstreamer": {}}
 
     envs = {}
@@ -1149,6 +1204,13 @@ def main():
             results["skipped"]["segments"] = why
             log("no traced runs: %s" % why)
             traced = []
+    sampled = profile_runs(per_runtime)
+    if sampled:
+        ok, why = segments.available()
+        if not ok:
+            results["skipped"]["profile"] = why
+            log("no sampled runs: %s" % why)
+            sampled = []
     fp = footprint_plan(per_runtime)
     if args.footprint and fp is None:
         results["skipped"]["footprint"] = ("no runtime with both the "
@@ -1159,7 +1221,7 @@ def main():
             results["skipped"]["footprint"] = why
             log("no footprint: %s" % why)
             fp = None
-    est = estimate(runs, slow, traced, fp)
+    est = estimate(runs, slow, traced, fp, sampled)
     results["estimated_s"] = round(est)
     log("%d runs and %d slow-consumer runs (%s; %s; %d repetitions): "
         "about %.0f min"
@@ -1203,6 +1265,17 @@ def main():
                 "%.0f us, running->arrival %.0f us" % (
                     sg["push_send_us"], sg["send_run_us"],
                     sg["run_arrive_us"])))
+        for rep, rt, pattern, res, t in sampled:
+            row = run_one(t, res, "checksum", rep, args, envs, rt, pattern,
+                          sample=os.path.join(args.tmp, "perf.data"))
+            results["profiles"].append(row)
+            save()
+            pf = row.get("profile")
+            log("sampled: %-4s %-12s rep %d: %s" % (
+                rt, t, rep, row["error"] or "producer %.2f ms, consumer "
+                "%.2f ms of CPU per frame" % (
+                    pf["producer"]["ms_per_frame"],
+                    pf["consumer"]["ms_per_frame"])))
         if fp:
             rt, res, ts = fp
             results["footprint"] = {

@@ -15,6 +15,7 @@ import statistics
 import sys
 
 import footprint
+import cpuprofile
 
 # what the targets are about: the recycling path, with the cheapest source
 # (its cost hides the least of the transport's) under the newest runtime
@@ -535,6 +536,98 @@ def segments_table(res):
     return out
 
 
+def profile_shares(run, thread):
+    """{category: share of the samples of @thread in @run}, "ms": its CPU
+    per frame, and "own": that CPU less the source's copies and the
+    consumer's read, or None."""
+    pf = (run.get("profile") or {}).get(thread) or {}
+    n = pf.get("samples")
+    if not n:
+        return None
+    out = {k: v / float(n) for k, v in pf["categories"].items()}
+    out["ms"] = pf["ms_per_frame"]
+    out["own"] = pf["ms_per_frame"] * (1.0 - out["copy"] - out["read"])
+    return out
+
+
+def profile_runs(res):
+    """{transport: [(producer shares, consumer shares)]} of the sampled
+    runs that gave a profile, in the order they ran."""
+    runs = {}
+    for r in res.get("profiles") or []:
+        runs.setdefault(r["transport"], [])
+        if r.get("error"):
+            continue
+        p, c = profile_shares(r, "producer"), profile_shares(r, "consumer")
+        if p and c:
+            runs[r["transport"]].append((p, c))
+    return runs
+
+
+def profile_table(res):
+    runs = profile_runs(res)
+    if not runs:
+        return []
+    first = res["profiles"][0]
+    out = []
+    w = out.append
+    w("## Where a %s frame's time goes" % first["resolution"])
+    w("")
+    w("%s more runs of each two-process transport (%s, pattern %s, %s "
+      "frames, checksum consumer), sampled by perf on the CPU clock, %d "
+      "times a second on each CPU, over the steady state (from the push "
+      "of the first frame after the warm-up to the arrival of the last; "
+      "bench/cpuprofile.py). The samples of each streaming thread split into "
+      "the C library's copies and fills (in the producer, videotestsrc "
+      "drawing the frame into the transport's memory), the probe reading "
+      "every byte of the frame (the checksum consumer), this project's "
+      "plugin and library, the kernel (system calls, page faults, "
+      "interrupts) and the rest (GStreamer, GLib, the other elements). "
+      "Drawing and reading are the same work whatever the transport; the "
+      "last column is what is left of the thread's CPU per frame. A cell "
+      "is the median over the runs, the lowest and the highest in "
+      "parentheses. Sampling adds its own cost: these runs are not in the "
+      "other tables." % (res.get("profile_reps") or "One or",
+                         rt_label(first.get("runtime")),
+                         first.get("pattern"), first.get("frames_asked"),
+                         cpuprofile.FREQ))
+    w("")
+    w("| transport | thread | CPU ms per frame | source's copies | "
+      "consumer's read | this project | kernel | rest | CPU ms per frame "
+      "without the copies and the read | runs |")
+    w("|---|---|---|---|---|---|---|---|---|---|")
+    for t, good in runs.items():
+        for i, thread in enumerate(cpuprofile.THREADS):
+            shares = [g[i] for g in good]
+            cells = ([spread([s["ms"] for s in shares], 3)] +
+                     [spread([s[k] for s in shares], 1, 100.0) + " %"
+                      for k in cpuprofile.CATEGORIES] +
+                     [spread([s["own"] for s in shares], 3)])
+            n = len([r for r in res["profiles"] if r["transport"] == t])
+            w("| %s | %s | %s | %d of %d |" % (
+                t, thread, " | ".join(cells) if shares else
+                " | ".join(["–"] * 7), len(good), n))
+    w("")
+    if runs.get("unixsocket") and runs.get("shm"):
+        def own(t):
+            return spread([p["own"] + c["own"] for p, c in runs[t]], 3)
+
+        def share(t, i, k):
+            return spread([g[i][k] for g in runs[t]], 1, 100.0)
+        w("With a consumer that reads every byte, the source's drawing "
+          "takes %s %% of the producer's streaming thread with unixsocket "
+          "and %s %% with shm, and reading the frame %s %% and %s %% of "
+          "the consumer's: what is left to a transport to change there is "
+          "%s ms of the two threads' CPU per frame with unixsocket and %s "
+          "ms with shm." % (share("unixsocket", 0, "copy"),
+                            share("shm", 0, "copy"),
+                            share("unixsocket", 1, "read"),
+                            share("shm", 1, "read"),
+                            own("unixsocket"), own("shm")))
+        w("")
+    return out
+
+
 def footprint_lines(res, bound=None):
     """{transport: cache lines from memory per frame, both processes,
     copies left out} of the footprint runs: of the reported (median)
@@ -836,6 +929,7 @@ def main():
 
     out.extend(targets(R))
     out.extend(guide(R))
+    out.extend(profile_table(res))
     out.extend(segments_table(res))
     out.extend(footprint_table(res))
     for rt in R.runtimes:

@@ -64,11 +64,12 @@ def available():
 
 
 class Recorder:
-    """perf record -a of EVENTS into @path until stop()."""
+    """perf record -a of EVENTS into @path until stop(), or with @argv,
+    that perf record command (bench/profile.py)."""
 
-    def __init__(self, path):
+    def __init__(self, path, argv=None):
         self.path = path
-        self.p = subprocess.Popen(_record_argv("perf", path),
+        self.p = subprocess.Popen(argv or _record_argv("perf", path),
                                   stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL,
                                   start_new_session=True)
