@@ -22,8 +22,8 @@ import sys
 import tempfile
 import time
 
-import footprint
 import cpuprofile
+import footprint
 import segments
 
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -14,8 +14,8 @@ import os
 import statistics
 import sys
 
-import footprint
 import cpuprofile
+import footprint
 
 # what the targets are about: the recycling path, with the cheapest source
 # (its cost hides the least of the transport's) under the newest runtime
@@ -584,7 +584,8 @@ def profile_table(res):
       "plugin and library, the kernel (system calls, page faults, "
       "interrupts) and the rest (GStreamer, GLib, the other elements). "
       "Drawing and reading are the same work whatever the transport; the "
-      "last column is what is left of the thread's CPU per frame. A cell "
+      "column before the last is what is left of the thread's CPU per "
+      "frame without them. A cell "
       "is the median over the runs, the lowest and the highest in "
       "parentheses. Sampling adds its own cost: these runs are not in the "
       "other tables." % (res.get("profile_reps") or "One or",
