@@ -854,6 +854,18 @@ EST_TRANSPORT_GBPS = {"multisocket": 0.25, "tcp": 0.25, "tcp-inline": 0.25,
                       "shm-copy": 1.5, "limit-memcpy": 5.0}
 
 
+def describe_perf_run(row):
+    """One line of what a traced or a sampled run found."""
+    if row.get("segments"):
+        sg = row["segments"]
+        return ("push->send %.0f us, send->running %.0f us, running->arrival "
+                "%.0f us" % (sg["push_send_us"], sg["send_run_us"],
+                             sg["run_arrive_us"]))
+    pf = row["profile"]
+    return ("producer %.2f ms, consumer %.2f ms of CPU per frame"
+            % (pf["producer"]["ms_per_frame"], pf["consumer"]["ms_per_frame"]))
+
+
 def run_order(items, rep):
     """The order in which @items run in repetition @rep: a Williams design
     (0, 1, n-1, 2, n-2, ... shifted by @rep, and reversed every other n
@@ -1198,19 +1210,15 @@ def main():
     runs = plan_runs(per_runtime, wakeup)
     slow = slow_runs(per_runtime)
     traced = segment_runs(per_runtime)
-    if traced:
-        ok, why = segments.available()
-        if not ok:
-            results["skipped"]["segments"] = why
-            log("no traced runs: %s" % why)
-            traced = []
     sampled = profile_runs(per_runtime)
-    if sampled:
+    if traced or sampled:
         ok, why = segments.available()
         if not ok:
-            results["skipped"]["profile"] = why
-            log("no sampled runs: %s" % why)
-            sampled = []
+            for key, planned in (("segments", traced), ("profile", sampled)):
+                if planned:
+                    results["skipped"][key] = why
+            log("no runs under perf: %s" % why)
+            traced, sampled = [], []
     fp = footprint_plan(per_runtime)
     if args.footprint and fp is None:
         results["skipped"]["footprint"] = ("no runtime with both the "
@@ -1254,28 +1262,19 @@ def main():
             results["slow_consumer"].append(
                 run_slow(t, res, args, envs, rt, patterns[0]))
             save()
-        for rep, rt, pattern, res, t in traced:
-            row = run_one(t, res, "paced", rep, args, envs, rt, pattern,
-                          trace=os.path.join(args.tmp, "perf.data"))
-            results["segments"].append(row)
-            save()
-            sg = row.get("segments")
-            log("traced: %-4s %-12s rep %d: %s" % (
-                rt, t, rep, row["error"] or "push->send %.0f us, send->running "
-                "%.0f us, running->arrival %.0f us" % (
-                    sg["push_send_us"], sg["send_run_us"],
-                    sg["run_arrive_us"])))
-        for rep, rt, pattern, res, t in sampled:
-            row = run_one(t, res, "checksum", rep, args, envs, rt, pattern,
-                          sample=os.path.join(args.tmp, "perf.data"))
-            results["profiles"].append(row)
-            save()
-            pf = row.get("profile")
-            log("sampled: %-4s %-12s rep %d: %s" % (
-                rt, t, rep, row["error"] or "producer %.2f ms, consumer "
-                "%.2f ms of CPU per frame" % (
-                    pf["producer"]["ms_per_frame"],
-                    pf["consumer"]["ms_per_frame"])))
+        # the runs under perf: traced (segments), then sampled (profiles)
+        perf_data = os.path.join(args.tmp, "perf.data")
+        for key, kind, planned in (("segments", "paced", traced),
+                                   ("profiles", "checksum", sampled)):
+            for rep, rt, pattern, res, t in planned:
+                row = run_one(t, res, kind, rep, args, envs, rt, pattern,
+                              trace=perf_data if key == "segments" else None,
+                              sample=perf_data if key == "profiles" else None)
+                results[key].append(row)
+                save()
+                log("%s: %-4s %-12s rep %d: %s" % (
+                    "traced" if key == "segments" else "sampled", rt, t, rep,
+                    row["error"] or describe_perf_run(row)))
         if fp:
             rt, res, ts = fp
             results["footprint"] = {

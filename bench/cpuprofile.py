@@ -25,6 +25,8 @@ import os
 import re
 import subprocess
 
+import segments
+
 FREQ = 2000
 # a sampled run has this many times the frames of a run of the tables, so
 # that the few percent a transport takes of a thread rest on some hundred
@@ -62,9 +64,8 @@ def parse_script(text):
         m = _LINE.match(line)
         if m:
             tid, sec, frac, symbol, obj = m.groups()
-            samples.append((int(sec) * 1000000000 +
-                            int(frac.ljust(9, "0")[:9]), int(tid), symbol,
-                            obj))
+            samples.append((segments.script_time_ns(sec, frac), int(tid),
+                            symbol, obj))
     return samples
 
 

@@ -97,6 +97,11 @@ def read_events(path):
     return parse_script(r.stdout)
 
 
+def script_time_ns(sec, frac):
+    """The time of perf script --ns, "SEC.FRAC", in nanoseconds."""
+    return int(sec) * 1000000000 + int(frac.ljust(9, "0")[:9])
+
+
 def parse_script(text):
     """The events of the output of perf script -F pid,tid,time,event,trace
     --ns, in the form read_events() gives them."""
@@ -106,7 +111,7 @@ def parse_script(text):
         if not m:
             continue
         pid, tid, sec, frac, name, trace = m.groups()
-        t = int(sec) * 1000000000 + int(frac.ljust(9, "0")[:9])
+        t = script_time_ns(sec, frac)
         if name == "sched:sched_switch":
             s = _SWITCH.search(trace)
             if s:

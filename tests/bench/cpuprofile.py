@@ -11,20 +11,10 @@
 #
 # usage: cpuprofile.py [BENCH_DIR [BUILD_DIR]]
 
-import json
-import os
-import subprocess
-import sys
-import tempfile
+from benchcheck import BUILD, bench_rows, check, finish
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-BENCH_DIR = (sys.argv[1] if len(sys.argv) > 1 else
-             os.path.join(HERE, "..", "..", "bench"))
-BUILD = sys.argv[2] if len(sys.argv) > 2 else None
-sys.path.insert(0, BENCH_DIR)
-
-import cpuprofile  # noqa: E402
-import segments  # noqa: E402
+import cpuprofile
+import segments
 
 LIBC = "/usr/lib/x86_64-linux-gnu/libc.so.6"
 # producer streaming thread 101, consumer streaming thread 201, another
@@ -44,16 +34,6 @@ SCRIPT = """\
    -1 10.000000950:  ffffffff81000000 d_lru_del ([kernel.kallsyms])
 not a line of perf script
 """ % {"libc": LIBC}
-
-failures = []
-
-
-def check(what, got, want):
-    if got != want:
-        failures.append("%s: got %r, want %r" % (what, got, want))
-    else:
-        print("ok %s" % what)
-
 
 samples = cpuprofile.parse_script(SCRIPT)
 check("samples read", len(samples), 11)
@@ -112,15 +92,9 @@ def sampled_run():
     if not ok:
         print("skipped the sampled run: %s" % why)
         return
-    with tempfile.TemporaryDirectory(prefix="bench-profile-") as out:
-        r = subprocess.run(
-            ["/usr/bin/python3", os.path.join(BENCH_DIR, "bench.py"),
-             "--smoke", "--smoke-frames", "200", "--no-plot", "--runtimes",
-             "1.22", "--transports", "unixsocket", "--consumers", "checksum",
-             "--profile", "1", "--build", BUILD, "--out", out], timeout=120)
-        check("bench.py --profile 1 exit status", r.returncode, 0)
-        with open(os.path.join(out, "results.json")) as f:
-            runs = json.load(f).get("profiles") or []
+    runs = bench_rows("profiles", "--smoke-frames", "200", "--runtimes",
+                      "1.22", "--transports", "unixsocket", "--consumers",
+                      "checksum", "--profile", "1")
     check("sampled runs", len(runs), 1)
     if not runs:
         return
@@ -140,6 +114,4 @@ def sampled_run():
 if BUILD:
     sampled_run()
 
-for f in failures:
-    print("FAIL " + f)
-sys.exit(1 if failures else 0)
+finish()

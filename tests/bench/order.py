@@ -8,26 +8,10 @@
 # usage: order.py [BENCH_DIR]
 
 import collections
-import os
-import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-BENCH_DIR = (sys.argv[1] if len(sys.argv) > 1 else
-             os.path.join(HERE, "..", "..", "bench"))
-sys.path.insert(0, BENCH_DIR)
+from benchcheck import check, finish
 
-import bench  # noqa: E402
-
-failed = 0
-
-
-def check(what, got, want):
-    global failed
-    if got != want:
-        print("FAIL %s: got %r, want %r" % (what, got, want))
-        failed += 1
-    else:
-        print("ok   %s" % what)
+import bench
 
 
 def balance(items, reps):
@@ -75,4 +59,4 @@ for rt in bench.RUNTIMES:
     check("GStreamer %s, 5 repetitions: no row always right after the same "
           "one" % rt, always, [])
 
-sys.exit(1 if failed else 0)
+finish()

@@ -10,19 +10,9 @@
 #
 # usage: segments.py [BENCH_DIR [BUILD_DIR]]
 
-import json
-import os
-import subprocess
-import sys
-import tempfile
+from benchcheck import BUILD, bench_rows, check, finish
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-BENCH_DIR = (sys.argv[1] if len(sys.argv) > 1 else
-             os.path.join(HERE, "..", "..", "bench"))
-BUILD = sys.argv[2] if len(sys.argv) > 2 else None
-sys.path.insert(0, BENCH_DIR)
-
-import segments  # noqa: E402
+import segments
 
 # producer: pid 100, streaming thread 101; consumer: pid 200, streaming
 # thread 201; times in ns
@@ -41,16 +31,6 @@ SCRIPT = """\
   300/300   1.000003300: syscalls:sys_enter_sendmsg: fd: 0x00000003
 not a line of perf script
 """
-
-failures = []
-
-
-def check(what, got, want):
-    if got != want:
-        failures.append("%s: got %r, want %r" % (what, got, want))
-    else:
-        print("ok %s" % what)
-
 
 events = segments.parse_script(SCRIPT)
 check("events read", len(events), 12)
@@ -92,15 +72,8 @@ def traced_run():
     if not ok:
         print("skipped the traced run: %s" % why)
         return
-    with tempfile.TemporaryDirectory(prefix="bench-segments-") as out:
-        r = subprocess.run(
-            ["/usr/bin/python3", os.path.join(BENCH_DIR, "bench.py"),
-             "--smoke", "--no-plot", "--runtimes", "1.22", "--transports",
-             "unixsocket", "--consumers", "paced", "--segments", "1",
-             "--build", BUILD, "--out", out], timeout=120)
-        check("bench.py --segments 1 exit status", r.returncode, 0)
-        with open(os.path.join(out, "results.json")) as f:
-            runs = json.load(f).get("segments") or []
+    runs = bench_rows("segments", "--runtimes", "1.22", "--transports",
+                      "unixsocket", "--consumers", "paced", "--segments", "1")
     check("traced runs", len(runs), 1)
     if not runs:
         return
@@ -115,6 +88,4 @@ def traced_run():
 if BUILD:
     traced_run()
 
-for f in failures:
-    print("FAIL " + f)
-sys.exit(1 if failures else 0)
+finish()
