@@ -598,13 +598,13 @@ def profile_table(res):
       "without the copies and the read | runs |")
     w("|---|---|---|---|---|---|---|---|---|---|")
     for t, good in runs.items():
+        n = len([r for r in res["profiles"] if r["transport"] == t])
         for i, thread in enumerate(cpuprofile.THREADS):
             shares = [g[i] for g in good]
             cells = ([spread([s["ms"] for s in shares], 3)] +
                      [spread([s[k] for s in shares], 1, 100.0) + " %"
                       for k in cpuprofile.CATEGORIES] +
                      [spread([s["own"] for s in shares], 3)])
-            n = len([r for r in res["profiles"] if r["transport"] == t])
             w("| %s | %s | %s | %d of %d |" % (
                 t, thread, " | ".join(cells) if shares else
                 " | ".join(["–"] * 7), len(good), n))

@@ -65,7 +65,7 @@ def available():
 
 class Recorder:
     """perf record -a of EVENTS into @path until stop(), or with @argv,
-    that perf record command (bench/profile.py)."""
+    that perf record command (bench/cpuprofile.py)."""
 
     def __init__(self, path, argv=None):
         self.path = path

@@ -537,10 +537,13 @@ fixture_connect_releasing (Fixture * f, guint idx)
  * g_thread_yield(). */
 static gint n_src_yields;
 
-__attribute__((visibility ("default")))
-     int sched_yield (void);
+/* *INDENT-OFF* */
+__attribute__ ((visibility ("default")))
+int sched_yield (void);
+/* *INDENT-ON* */
 
-     int sched_yield (void)
+int
+sched_yield (void)
 {
   gchar name[16] = "";
 
